@@ -1,0 +1,137 @@
+"""Command line: `python -m digit_app predict|train|evaluate`.
+
+Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
+mistakes a user can make (a missing file, a broken image, bad settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import fields
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the terminal
+
+from digit_app.augment import AugmentConfig  # noqa: E402
+
+USER_ERRORS = (OSError, ValueError, RuntimeError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from PIL import Image, UnidentifiedImageError
+
+    from digit_app.model import load_classifier
+    from digit_app.preprocess import to_mnist
+
+    classifier = load_classifier(args.model)
+    failures = 0
+    for name in args.images:
+        try:
+            with Image.open(name) as image:
+                pixels = to_mnist(np.asarray(image.convert("RGBA")))
+        except (OSError, UnidentifiedImageError, ValueError) as error:
+            print(f"{name}: error: {_one_line(error)}", file=sys.stderr)
+            failures += 1
+            continue
+        probabilities = classifier.predict_proba(pixels)[0]
+        digit = int(probabilities.argmax())
+        if args.json:
+            print(json.dumps({"file": name, "digit": digit, "confidence": round(float(probabilities[digit]), 4),
+                              "probabilities": [round(float(p), 4) for p in probabilities]}))
+        else:
+            print(f"{name}: {digit} ({probabilities[digit]:.1%})")
+    return 1 if failures else 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from digit_app.data import load_mnist
+    from digit_app.model import save_model
+    from digit_app.training import TrainConfig, train
+
+    augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+                         seed=args.seed, augment=augment)
+    data = load_mnist(args.data)
+    print(f"training on {len(data.x_train)} images from {data.source} for {config.epochs} epochs", file=sys.stderr)
+    model, report = train(data, config, progress=_terminal_progress)
+    print(file=sys.stderr)
+    metadata = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
+    path = save_model(model, args.output, metadata)
+    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images; "
+          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; saved {path}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from digit_app.data import load_mnist
+    from digit_app.model import load_classifier
+    from digit_app.training import evaluate
+
+    data = load_mnist(args.data)
+    classifier = load_classifier(args.model)
+    report = evaluate(classifier, data.x_test, data.y_test)
+    print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images from {data.source}")
+    return 0
+
+
+def _terminal_progress(event: dict) -> None:
+    if event["phase"] != "batch" or event["batch"] % 10 and event["batch"] != event["steps"]:
+        return
+    done = event["batch"] / event["steps"]
+    bar = "#" * int(done * 30)
+    print(f"\repoch {event['epoch']}/{event['epochs']} [{bar:<30}] loss {event.get('loss', 0):.4f} "
+          f"accuracy {event.get('accuracy', 0):.4f}", end="", file=sys.stderr, flush=True)
+
+
+def _one_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m digit_app", description="Read handwritten digits.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    predict = commands.add_parser("predict", help="read the digit in each image file")
+    predict.add_argument("images", nargs="+", metavar="IMAGE")
+    predict.add_argument("--model", help="a .keras model file (default: the active model)")
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.set_defaults(run=_predict)
+
+    train = commands.add_parser("train", help="train a model on MNIST")
+    train.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
+    train.add_argument("--epochs", type=int, default=20)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--learning-rate", type=float, default=3e-3)
+    train.add_argument("--seed", type=int, default=0)
+    defaults = AugmentConfig()
+    for f in fields(AugmentConfig):
+        train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
+    train.add_argument("--output", default="model/digit_cnn.keras", help="where to save the model")
+    train.set_defaults(run=_train)
+
+    evaluate = commands.add_parser("evaluate", help="test accuracy of a model")
+    evaluate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
+    evaluate.add_argument("--model", help="a .keras model file (default: the active model)")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Augmentation settings and the tf.data-friendly ops that apply them to batches of digits.
+
+`AugmentConfig` travels from the Retrain page, the command line and the model metadata alike.
+Every image op works on whole batches inside `tf.data` (no Python loop per image); all zeros is
+the identity. Keras' own layers are used with `fill_mode="constant"`: their default, "reflect",
+would mirror strokes into the empty border.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, to_mnist
+
+
+IMAGE_SIZE = 28
+ELASTIC_GRID = 4  # the random displacement is drawn on a 4x4 grid and smoothly enlarged ...
+ELASTIC_PIXELS = 1.5  # ... with a standard deviation of 1.5 px at strength 1
+THIN_CUT = 0.6  # at thickness 1, ink below 0.6 is cut away: about a pixel thinner
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """How much to vary each training digit; each value is a maximum, drawn at random per image."""
+
+    rotation: float = 12.0  # degrees either way
+    shift: float = 0.08  # fraction of the image either way
+    zoom: float = 0.1  # fraction bigger or smaller
+    stretch: float = 0.15  # extra widening or narrowing, fraction of the width
+    shear: float = 0.2  # slant, as a fraction of the height
+    elastic: float = 0.5  # strength of a wobbly, hand-like distortion, 0..1
+    thickness: float = 0.5  # thinner or thicker strokes, 0..1 (1 = about 2 px either way)
+    noise: float = 0.0  # standard deviation of added pixel noise
+    redraw: float = 0.5  # share of digits also redrawn with the app's own pen, 0..1
+
+    def __post_init__(self) -> None:
+        limits = {
+            "rotation": 180.0,
+            "shift": 0.5,
+            "zoom": 0.9,
+            "stretch": 0.9,
+            "shear": 1.0,
+            "elastic": 1.0,
+            "thickness": 1.0,
+            "noise": 1.0,
+            "redraw": 1.0,
+        }
+        for name, limit in limits.items():
+            value = getattr(self, name)
+            if not 0.0 <= value <= limit:
+                raise ValueError(f"augmentation {name} must be between 0 and {limit}, got {value}")
+
+    @classmethod
+    def none(cls) -> AugmentConfig:
+        """No augmentation at all."""
+        return cls(**{name: 0.0 for name in asdict(cls())})
+
+    def is_identity(self) -> bool:
+        """True when the settings leave every image unchanged."""
+        return all(value == 0.0 for value in asdict(self).values())
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def build_augmenter(config: AugmentConfig, seed: int | None = None) -> Any:
+    """A callable mapping a float32 batch (n, 28, 28, 1) in [0, 1] to an augmented batch.
+
+    Rotation, slant, zoom, stretch and shift are composed into one affine transform per image,
+    so each digit is resampled once (five Keras layers in a row would blur it five times).
+    """
+    import keras
+    import tensorflow as tf
+
+    generator = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    geometric = any((config.rotation, config.shear, config.zoom, config.stretch, config.shift))
+
+    def augment(images: Any) -> Any:
+        if config.thickness:
+            images = _vary_thickness(images, config.thickness, generator)
+        if config.elastic:
+            images = _elastic(images, config.elastic, generator)
+        if geometric:
+            transforms = _affine_transforms(tf.shape(images)[0], config, generator)
+            images = keras.ops.image.affine_transform(images, transforms, fill_mode="constant", fill_value=0.0)
+        if config.noise:
+            images = images + generator.normal(tf.shape(images), stddev=config.noise)
+        return tf.clip_by_value(images, 0.0, 1.0)
+
+    return augment
+
+
+def _affine_transforms(count: Any, config: AugmentConfig, generator: Any) -> Any:
+    """(n, 8) projective transforms mapping each output pixel back to where it comes from."""
+    import math
+
+    import tensorflow as tf
+
+    def draw(limit: float) -> Any:
+        return generator.uniform((count,), -limit, limit)
+
+    angle = draw(math.radians(config.rotation))
+    slant = draw(config.shear)
+    scale_y = 1.0 + draw(config.zoom)
+    scale_x = scale_y * (1.0 + draw(config.stretch))
+    shift_x, shift_y = draw(config.shift * IMAGE_SIZE), draw(config.shift * IMAGE_SIZE)
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    # Inverse of (scale . slant . rotation): undo rotation, then slant, then scale.
+    a0, a1 = (cos + slant * sin) / scale_x, (sin - slant * cos) / scale_x
+    b0, b1 = -sin / scale_y, cos / scale_y
+    centre = (IMAGE_SIZE - 1) / 2.0
+    a2 = centre - a0 * (centre + shift_x) - a1 * (centre + shift_y)
+    b2 = centre - b0 * (centre + shift_x) - b1 * (centre + shift_y)
+    zeros = tf.zeros_like(a0)
+    return tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+
+
+def _elastic(images: Any, strength: float, generator: Any) -> Any:
+    """Wobble each digit by a smooth random displacement field, sampled bilinearly.
+
+    (Keras' RandomElasticTransform would do, but inside tf.data it copies one image over most
+    of the batch, in Keras 3.15.)
+    """
+    import tensorflow as tf
+
+    count = tf.shape(images)[0]
+    coarse = generator.normal((count, ELASTIC_GRID, ELASTIC_GRID, 2)) * (strength * ELASTIC_PIXELS)
+    field = tf.image.resize(coarse, (IMAGE_SIZE, IMAGE_SIZE), method="bicubic")
+    rows, cols = tf.meshgrid(tf.range(IMAGE_SIZE, dtype=tf.float32), tf.range(IMAGE_SIZE, dtype=tf.float32), indexing="ij")
+    source_y, source_x = rows + field[..., 0], cols + field[..., 1]
+    top, left = tf.floor(source_y), tf.floor(source_x)
+    weight_y, weight_x = (source_y - top)[..., None], (source_x - left)[..., None]
+    padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]])  # a zero border for samples outside
+    batch = tf.broadcast_to(tf.range(count)[:, None, None], tf.shape(top))
+
+    def pixel(y: Any, x: Any) -> Any:
+        y = tf.cast(tf.clip_by_value(y + 1, 0, IMAGE_SIZE + 1), tf.int32)
+        x = tf.cast(tf.clip_by_value(x + 1, 0, IMAGE_SIZE + 1), tf.int32)
+        return tf.gather_nd(padded, tf.stack([batch, y, x], axis=-1))
+
+    upper = pixel(top, left) * (1 - weight_x) + pixel(top, left + 1) * weight_x
+    lower = pixel(top + 1, left) * (1 - weight_x) + pixel(top + 1, left + 1) * weight_x
+    return upper * (1 - weight_y) + lower * weight_y
+
+
+def _vary_thickness(images: Any, amount: float, generator: Any) -> Any:
+    """Make strokes thicker (blend toward a dilation) or thinner (raise the ink threshold)."""
+    import tensorflow as tf
+
+    share = generator.uniform((tf.shape(images)[0], 1, 1, 1), -amount, amount)
+    thicker = images + share * (tf.nn.max_pool2d(images, 3, 1, "SAME") - images)
+    cut = -share * THIN_CUT
+    thinner = (images - cut) / (1.0 - cut)
+    return tf.clip_by_value(tf.where(share >= 0, thicker, thinner), 0.0, 1.0)
+
+
+def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Redraw a random `share` of MNIST digits the way the Draw page feeds them to the model.
+
+    Each chosen digit is widened by a random amount, up to square (people and tablets draw wide
+    digits: a "1" with a flag, a sprawling "7"), then passed through `to_mnist`, which thins it to
+    its centre line and redraws it with a uniform pen. Training on these beside the originals
+    teaches the model what canvas input looks like. Returns (indices, redrawn digits float32).
+    """
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.permutation(len(images))[: int(round(share * len(images)))])
+    kept, out = [], []
+    for index in chosen:
+        digit = Image.fromarray(np.asarray(images[index], dtype=np.float32))
+        box = digit.getbbox() or (0, 0, 28, 28)
+        aspect = (box[3] - box[1]) / max(1, box[2] - box[0])  # height over width
+        widen = rng.uniform(1.0, max(1.0, aspect))
+        wide = digit.resize((round(28 * SUPERSAMPLE * widen), 28 * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        try:
+            out.append(to_mnist(np.asarray(wide)))
+        except EmptyDrawingError:
+            continue
+        kept.append(index)
+    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)

@@ -1,0 +1,123 @@
+"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys.
+
+Whatever the source, the arrays are checked before training sees them, and every problem is
+reported in one sentence that says what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
+KEYS = ("x_train", "y_train", "x_test", "y_test")
+KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
+
+
+class DataError(ValueError):
+    """The training data cannot be used; the message says why in one sentence."""
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """MNIST-shaped data: uint8 images (n, 28, 28) and uint8 labels (n,) for train and test."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    def describe(self) -> dict[str, object]:
+        """What the metadata of a model trained on this data records."""
+        return {"source": self.source, "train_images": len(self.x_train), "test_images": len(self.x_test)}
+
+
+def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE) -> Mnist:
+    """Load MNIST: `"mnist"` for Keras' copy, or the path of an `.npz` with the same four keys."""
+    if str(source) == KERAS_SOURCE:
+        return _from_keras()
+    return _from_npz(Path(source))
+
+
+def _from_keras() -> Mnist:
+    import keras
+
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as error:  # urllib, socket and HTTP errors all mean the download failed
+        raise DataError(
+            f"Could not download MNIST ({type(error).__name__}: {error}). Without a network, "
+            f"put a copy of mnist.npz at {KERAS_CACHE} or pass the path of a local .npz "
+            "with x_train, y_train, x_test and y_test."
+        ) from error
+    return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)
+
+
+def _from_npz(path: Path) -> Mnist:
+    if not path.exists():
+        raise DataError(f"There is no data file at {path}.")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give the path of an .npz file.")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [key for key in KEYS if key not in archive.files]
+            if missing:
+                raise DataError(
+                    f"{path} lacks {', '.join(missing)}: an MNIST .npz holds "
+                    f"{', '.join(KEYS)} (it has {', '.join(archive.files) or 'nothing'})."
+                )
+            arrays = {key: archive[key] for key in KEYS}
+    except DataError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise DataError(f"{path} is not a readable .npz file ({error}).") from error
+    return validate(**arrays, source=str(path))
+
+
+def validate(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
+) -> Mnist:
+    """Check shapes, dtypes and labels; return the data as uint8 `Mnist` or raise `DataError`."""
+    checked = {}
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        images, labels = np.asarray(images), np.asarray(labels)
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DataError(f"x_{split} in {source} has shape {images.shape}; expected (n, 28, 28).")
+        if len(images) == 0:
+            raise DataError(f"x_{split} in {source} is empty.")
+        if labels.shape != (len(images),):
+            raise DataError(
+                f"y_{split} in {source} has shape {labels.shape}; expected ({len(images)},), one label per image."
+            )
+        checked[f"x_{split}"] = _as_uint8_images(images, f"x_{split}", source)
+        checked[f"y_{split}"] = _as_labels(labels, f"y_{split}", source)
+    return Mnist(**checked, source=source)
+
+
+def _as_uint8_images(images: np.ndarray, name: str, source: str) -> np.ndarray:
+    if images.dtype == np.uint8:
+        return images
+    if not np.issubdtype(images.dtype, np.number):
+        raise DataError(f"{name} in {source} has dtype {images.dtype}; expected uint8 pixels.")
+    if not np.isfinite(images).all():
+        raise DataError(f"{name} in {source} contains NaN or infinite values.")
+    low, high = float(images.min()), float(images.max())
+    if low < 0 or high > 255:
+        raise DataError(f"{name} in {source} has values from {low} to {high}; expected 0 to 255.")
+    scale = 255.0 if high <= 1.0 and np.issubdtype(images.dtype, np.floating) else 1.0
+    return np.rint(images * scale).astype(np.uint8)
+
+
+def _as_labels(labels: np.ndarray, name: str, source: str) -> np.ndarray:
+    if not np.issubdtype(labels.dtype, np.number):
+        raise DataError(f"{name} in {source} has dtype {labels.dtype}; expected digit labels 0 to 9.")
+    if not np.isfinite(labels).all():
+        raise DataError(f"{name} in {source} contains NaN or infinite labels.")
+    if labels.min() < 0 or labels.max() > 9 or not np.all(labels == np.rint(labels)):
+        raise DataError(f"{name} in {source} has labels outside the digits 0 to 9.")
+    return labels.astype(np.uint8)

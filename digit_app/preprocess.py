@@ -1,0 +1,164 @@
+"""Turn a drawing or image of one digit into the 28x28 input an MNIST model expects.
+
+MNIST digits were made by fitting each digit into a 20x20 box (aspect ratio kept, anti-aliased)
+and moving its centre of mass to the centre of a 28x28 field, written with a pen about 2 px wide
+at that scale. A canvas drawing sits anywhere, at any size, drawn with a 5 to 40 px brush. So we
+rebuild it the MNIST way: find the ink, drop specks, thin the strokes to their centre lines and
+redraw them with an MNIST-sized pen, fit the result into the box, and centre it by mass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+from skimage.morphology import skeletonize
+
+MNIST_SIZE = 28
+BOX_SIZE = 20  # MNIST fits each digit into a 20x20 box ...
+CENTRE = 14.0  # ... and puts its centre of mass here (pixel-centre coordinates, measured)
+PEN_WIDTH = 2.4  # pen width in output pixels; MNIST's median stroke above 0.5 is ~2.2 px
+SUPERSAMPLE = 4  # the digit is redrawn at 4x and averaged down, which anti-aliases it
+WORK_SIZE = 96  # longer side of a drawing while its strokes are thinned to centre lines
+MAX_INPUT_SIDE = 320  # bigger images (a 2x-DPI canvas, a photo) are first averaged down
+INK_THRESHOLD = 0.5  # ink above this counts as stroke
+MIN_CONTRAST = 0.15  # a difference smaller than this from the background is not ink
+SPECK_LENGTH = 2.5  # a blob shorter than this many stroke widths is a speck ...
+SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's area
+
+_EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
+
+
+class EmptyDrawingError(ValueError):
+    """Raised when an image holds no ink to read: an empty canvas or a blank page."""
+
+
+def to_mnist(image: np.ndarray) -> np.ndarray:
+    """Return the (28, 28) float32 MNIST-style input, white digit on black, values in [0, 1].
+
+    `image` is an (H, W, 4) RGBA canvas (transparent or filled background), an (H, W, 3) RGB or
+    an (H, W) grey image of any size and either polarity. Raises `EmptyDrawingError` when
+    nothing is drawn and `ValueError` for arrays that are not images.
+    """
+    ink = ink_map(image)
+    strokes = _remove_specks(ink)
+    work = _crop_to_work_size(ink * strokes)
+    skeleton = skeletonize(work)
+    if not skeleton.any():  # a blob too small to thin: keep it whole
+        skeleton = work
+    return _redraw(np.argwhere(skeleton).astype(np.float32))
+
+
+def ink_map(image: np.ndarray) -> np.ndarray:
+    """Float32 ink strength in [0, 1] (1 = darkest stroke) whatever the format and polarity."""
+    picture = _as_picture(image)
+    if picture.mode == "RGBA":
+        alpha = np.asarray(picture.getchannel("A"))
+        if alpha.min() < 250:  # transparent background: what is opaque is what was drawn
+            return _stretch(alpha.astype(np.float32) / 255.0)
+    grey = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    background = float(np.median(border))
+    ink = grey - background if background < 0.5 else background - grey
+    return _stretch(ink)
+
+
+def stroke_width(mask: np.ndarray) -> float:
+    """Mean stroke width in pixels of a binary drawing: twice its area over its outline length."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    outline = int((mask & ~ndimage.binary_erosion(mask)).sum())
+    return 2.0 * area / max(outline, 1)
+
+
+def _as_picture(image: np.ndarray) -> Image.Image:
+    """Any numeric image array as an 8-bit PIL image (L, RGB or RGBA), big ones averaged down."""
+    array = np.asarray(image)
+    if array.size == 0 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
+        raise ValueError(
+            f"expected an (H, W), (H, W, 3) or (H, W, 4) image, got an array of shape {array.shape}"
+        )
+    if array.dtype != np.uint8:
+        if array.dtype == bool:
+            array = array.astype(np.float32)
+        elif np.issubdtype(array.dtype, np.integer):
+            array = array.astype(np.float32) / float(np.iinfo(array.dtype).max)
+        elif np.issubdtype(array.dtype, np.floating):
+            array = np.nan_to_num(array.astype(np.float32))
+            if array.max() > 1.0:  # floats on a 0..255 scale
+                array = array / 255.0
+        else:
+            raise ValueError(f"expected a numeric image, got dtype {array.dtype}")
+        array = np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    picture = Image.fromarray(np.ascontiguousarray(array))
+    factor = int(np.ceil(max(picture.size) / MAX_INPUT_SIDE))
+    return picture.reduce(factor) if factor > 1 else picture
+
+
+def _stretch(ink: np.ndarray) -> np.ndarray:
+    ink = np.clip(ink, 0.0, None)
+    top = float(ink.max())
+    if top < MIN_CONTRAST:
+        raise EmptyDrawingError("Nothing is drawn: the image has no ink to read.")
+    return ink / top
+
+
+def _remove_specks(ink: np.ndarray) -> np.ndarray:
+    """Binary mask of the digit's strokes, without stray dots and dust."""
+    mask = ink > INK_THRESHOLD
+    labels, count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
+    if count == 0:
+        raise EmptyDrawingError("Nothing is drawn: the image has no ink to read.")
+    if count == 1:
+        return mask
+    areas = np.bincount(labels.ravel())[1:]
+    boxes = ndimage.find_objects(labels)
+    lengths = np.array([max(s.stop - s.start for s in box) for box in boxes])
+    largest = int(np.argmax(areas))
+    width = stroke_width(labels[boxes[largest]] == largest + 1)
+    keep = (lengths >= SPECK_LENGTH * width) & (areas >= SPECK_AREA * areas[largest])
+    keep[largest] = True
+    return np.concatenate([[False], keep])[labels]
+
+
+def _crop_to_work_size(ink: np.ndarray) -> np.ndarray:
+    """Crop to the ink and rescale so the longer side is WORK_SIZE; return it binarised."""
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = WORK_SIZE / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    work = np.asarray(Image.fromarray(crop.astype(np.float32)).resize(size, resample))
+    # Shrinking a thin stroke spreads it into a fainter line: measure ink against the darkest.
+    return np.pad(work > INK_THRESHOLD * work.max(), 1)
+
+
+def _redraw(points: np.ndarray) -> np.ndarray:
+    """Draw centre-line points with an MNIST pen into the 20x20 box, centred by mass in 28x28."""
+    grid = MNIST_SIZE * SUPERSAMPLE
+    pen_radius = PEN_WIDTH * SUPERSAMPLE / 2
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = float((high - low).max())
+    scale = (BOX_SIZE * SUPERSAMPLE - 2 * pen_radius) / extent if extent > 0 else 1.0
+    placed = np.rint((points - (low + high) / 2) * scale + grid / 2).astype(int)
+    centre_line = np.zeros((grid, grid), dtype=bool)
+    centre_line[placed[:, 0], placed[:, 1]] = True
+    distance = ndimage.distance_transform_edt(~centre_line)
+    fine = np.clip(pen_radius + 0.5 - distance, 0.0, 1.0)
+    fine = _shift_to_centre(fine)
+    return fine.reshape(MNIST_SIZE, SUPERSAMPLE, MNIST_SIZE, SUPERSAMPLE).mean(axis=(1, 3)).astype(np.float32)
+
+
+def _shift_to_centre(fine: np.ndarray) -> np.ndarray:
+    """Move the drawing by whole fine pixels so its centre of mass lands on CENTRE."""
+    target = CENTRE * SUPERSAMPLE + (SUPERSAMPLE - 1) / 2
+    dy, dx = (int(round(target - m)) for m in ndimage.center_of_mass(fine))
+    moved = np.zeros_like(fine)
+    height, width = fine.shape
+    moved[max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = fine[
+        max(-dy, 0) : height - max(dy, 0), max(-dx, 0) : width - max(dx, 0)
+    ]
+    return moved

@@ -1,0 +1,49 @@
+"""Draw digits onto canvas-like images: pen strokes, glyphs and pasted bitmaps.
+
+The benchmarks and tests use these to make the images a person's drawing would produce in the
+app: white strokes on a black, opaque 280x280 RGBA canvas, like the Draw page's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+CANVAS_SIZE = 280
+Stroke = Sequence[tuple[float, float]]
+
+
+def blank_canvas(size: int = CANVAS_SIZE) -> Image.Image:
+    """An opaque black RGBA canvas, the Draw page's background."""
+    return Image.new("RGBA", (size, size), (0, 0, 0, 255))
+
+
+def draw_strokes(strokes: Sequence[Stroke], brush: float, size: int = CANVAS_SIZE) -> np.ndarray:
+    """Draw polylines of (x, y) canvas points with a round white brush; return RGBA uint8."""
+    canvas = blank_canvas(size)
+    pen = ImageDraw.Draw(canvas)
+    radius = brush / 2
+    for stroke in strokes:
+        points = [(float(x), float(y)) for x, y in stroke]
+        if len(points) > 1:
+            pen.line(points, fill="white", width=max(1, round(brush)), joint="curve")
+        for x, y in points:  # round caps and joints, as a canvas brush has
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill="white")
+    return np.asarray(canvas)
+
+
+def paste_digit(digit: np.ndarray, box: tuple[int, int, int], size: int = CANVAS_SIZE) -> np.ndarray:
+    """Scale a white-on-black grey digit to a `side` x `side` square at (left, top); return RGBA.
+
+    `box` is (left, top, side). Used to put MNIST digits on a canvas at another size and place.
+    """
+    left, top, side = box
+    grey = np.asarray(digit, dtype=np.float32)
+    if grey.max() <= 1.0:
+        grey = grey * 255.0
+    glyph = Image.fromarray(grey.astype(np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
+    canvas = blank_canvas(size)
+    canvas.paste(Image.merge("RGBA", (glyph, glyph, glyph, Image.new("L", glyph.size, 255))), (left, top))
+    return np.asarray(canvas)

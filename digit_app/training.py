@@ -1,0 +1,205 @@
+"""Train the digit CNN: settings in, a model and a report out, progress reported as it goes.
+
+`train()` is plain Python so that the Retrain page, the command line and the tests all drive the
+same code. Progress goes to a callback after every batch and epoch; a `should_stop` callable is
+polled between batches so a run can be cancelled cleanly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
+from digit_app.data import Mnist
+from digit_app.model import NUM_CLASSES, Classifier, build_model
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides how a model is trained; saved in the model's metadata."""
+
+    epochs: int = 20
+    batch_size: int = 128
+    learning_rate: float = 3e-3
+    validation_split: float = 0.05
+    seed: int = 0
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.epochs <= 500:
+            raise ValueError(f"epochs must be between 1 and 500, got {self.epochs}")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError(f"batch size must be between 1 and 4096, got {self.batch_size}")
+        if not 0.0 < self.learning_rate <= 1.0:
+            raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
+        if not 0.0 <= self.validation_split < 0.5:
+            raise ValueError(f"validation split must be from 0 to below 0.5, got {self.validation_split}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TrainReport:
+    """What a training run produced, for the page, the command line and the metadata."""
+
+    test_accuracy: float
+    confusion: np.ndarray  # (10, 10): row = true digit, column = predicted
+    misclassified: np.ndarray  # indices into the test set
+    predictions: np.ndarray  # predicted digit per test image
+    seconds: float
+    images_per_second: float
+    history: list[dict[str, float]]
+    train_images: int
+    cancelled: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures (no arrays but the confusion matrix)."""
+        return {
+            "test_accuracy": round(self.test_accuracy, 4),
+            "confusion_matrix": self.confusion.tolist(),
+            "train_seconds": round(self.seconds, 1),
+            "images_per_second": round(self.images_per_second, 1),
+            "train_images": self.train_images,
+            "history": self.history,
+        }
+
+
+class Cancelled(Exception):
+    """Training was stopped by `should_stop` before it finished."""
+
+
+def train(
+    data: Mnist,
+    config: TrainConfig,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> tuple[Any, TrainReport]:
+    """Train a fresh CNN on `data` with `config`; return (model, report on the test set).
+
+    Raises `Cancelled` when `should_stop()` turns true; the half-trained model is discarded.
+    """
+    keras.utils.set_random_seed(config.seed)
+    images, labels = _training_arrays(data, config)
+    validation_count = int(len(images) * config.validation_split)
+    order = np.random.default_rng(config.seed).permutation(len(images))
+    val_idx, train_idx = order[:validation_count], order[validation_count:]
+    steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
+
+    augment = None if config.augment.is_identity() else build_augmenter(config.augment, config.seed)
+    train_ds = tf.data.Dataset.from_tensor_slices((images[train_idx], labels[train_idx]))
+    train_ds = train_ds.shuffle(len(train_idx), seed=config.seed).batch(config.batch_size)
+    if augment is not None:
+        train_ds = train_ds.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    train_ds = train_ds.prefetch(tf.data.AUTOTUNE)
+    val_ds = None
+    if validation_count:
+        val_ds = tf.data.Dataset.from_tensor_slices((images[val_idx], labels[val_idx])).batch(512)
+
+    with distribution_strategy().scope():
+        model = build_model()
+        schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+
+    tracker = _Progress(config, steps_per_epoch, progress, should_stop)
+    started = time.perf_counter()
+    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[tracker], verbose=0, shuffle=False)
+    seconds = time.perf_counter() - started
+    if tracker.cancelled:
+        raise Cancelled("Training was cancelled; no model was kept.")
+
+    report = evaluate(model, data.x_test, data.y_test)
+    report.seconds = seconds
+    report.images_per_second = tracker.images_seen / seconds if seconds else 0.0
+    report.history = tracker.history
+    report.train_images = len(train_idx)
+    return model, report
+
+
+def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
+    """Accuracy, confusion matrix and misclassified indices of `model` on a test set."""
+    classifier = model if isinstance(model, Classifier) else Classifier(model=model, path=None)
+    pixels = np.asarray(x_test, dtype=np.float32)
+    pixels = pixels / 255.0 if pixels.max() > 1.0 else pixels
+    predicted = classifier.predict_proba(pixels).argmax(axis=1)
+    truth = np.asarray(y_test).astype(np.int64)
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    return TrainReport(
+        test_accuracy=float((predicted == truth).mean()),
+        confusion=confusion,
+        misclassified=np.flatnonzero(predicted != truth),
+        predictions=predicted,
+        seconds=0.0,
+        images_per_second=0.0,
+        history=[],
+        train_images=0,
+    )
+
+
+def distribution_strategy() -> Any:
+    """Mirror across GPUs when there are several; otherwise the default one-device strategy."""
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([gpu.name for gpu in gpus])
+    return tf.distribute.get_strategy()
+
+
+def _training_arrays(data: Mnist, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Float images (n, 28, 28, 1) and int labels: MNIST, plus redrawn copies if asked for."""
+    images = data.x_train.astype(np.float32) / 255.0
+    labels = data.y_train.astype(np.int64)
+    if config.augment.redraw:
+        chosen, redrawn = redraw_digits(data.x_train, config.augment.redraw, seed=config.seed)
+        images = np.concatenate([images, redrawn])
+        labels = np.concatenate([labels, labels[chosen]])
+    return images[..., None], labels
+
+
+class _Progress(keras.callbacks.Callback):
+    """Forwards progress to a plain function and polls for cancellation between batches."""
+
+    def __init__(self, config: TrainConfig, steps: int, report: ProgressFn | None, stop: Any) -> None:
+        super().__init__()
+        self.config, self.steps, self.report, self.stop = config, steps, report, stop
+        self.history: list[dict[str, float]] = []
+        self.images_seen = 0
+        self.cancelled = False
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.images_seen += self.config.batch_size
+        if self.report is not None:
+            self.report(
+                {"phase": "batch", "epoch": self.epoch + 1, "epochs": self.config.epochs,
+                 "batch": batch + 1, "steps": self.steps, **_floats(logs)}
+            )
+        if self.stop is not None and self.stop():
+            self.cancelled = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        record = {"epoch": epoch + 1, **_floats(logs)}
+        self.history.append(record)
+        if self.report is not None:
+            self.report({"phase": "epoch", "epochs": self.config.epochs, **record})
+
+
+def _floats(logs: dict | None) -> dict[str, float]:
+    return {key: float(value) for key, value in (logs or {}).items()}

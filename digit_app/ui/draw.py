@@ -1,0 +1,66 @@
+"""Draw page: a canvas, and after every stroke the digit the model reads and how sure it is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from digit_app.model import Classifier
+from digit_app.prediction import Reading, read_digit
+from digit_app.ui.common import get_classifier
+
+CANVAS_SIZE = 280
+ZOOM = 5  # the 28x28 model input is shown 5x enlarged, pixel for pixel
+
+
+def _clear() -> None:
+    st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
+    st.session_state.pop("drawing", None)
+
+
+st.title("Draw a digit")
+st.caption("Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+
+canvas_column, answer_column = st.columns([3, 2], gap="medium")
+with canvas_column:
+    result = st_canvas(
+        stroke_width=st.session_state.get("brush", 18),
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        width=CANVAS_SIZE,
+        height=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas-{st.session_state.get('canvas_round', 0)}",
+    )
+    brush_column, clear_column = st.columns([3, 1], vertical_alignment="bottom")
+    brush_column.slider("Brush width", 5, 40, 18, key="brush")
+    clear_column.button("Clear", on_click=_clear, use_container_width=True)
+
+if result.image_data is not None:
+    st.session_state.drawing = result.image_data
+classifier: Classifier = get_classifier()
+reading: Reading | None = read_digit(st.session_state.get("drawing"), classifier)
+
+with answer_column:
+    if reading is None:
+        st.metric("Prediction", "—")
+        st.info("Nothing drawn yet.")
+    else:
+        st.metric("Prediction", str(reading.digit))
+        st.metric("Confidence", f"{reading.confidence:.0%}")
+        if not reading.is_sure:
+            st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+
+if reading is not None:
+    chart_column, input_column = st.columns([3, 2], gap="medium")
+    with chart_column:
+        st.caption("Probability of each digit")
+        chart = pd.DataFrame({"probability": reading.probabilities}, index=[str(d) for d in range(10)])
+        st.bar_chart(chart, height=200, y_label="", x_label="")
+    with input_column:
+        st.caption("What the model saw (28x28)")
+        enlarged = np.kron(reading.model_input, np.ones((ZOOM, ZOOM), np.float32))
+        st.image(enlarged, clamp=True)

@@ -1,0 +1,10 @@
+"""Entry point: `streamlit run streamlit_app.py`. Navigation only; the pages live in digit_app/ui."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Digit reader", page_icon=":material/draw:")
+pages = [
+    st.Page("digit_app/ui/draw.py", title="Draw", icon=":material/draw:", default=True),
+    st.Page("digit_app/ui/retrain.py", title="Retrain", icon=":material/model_training:"),
+]
+st.navigation(pages).run()

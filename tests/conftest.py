@@ -1,0 +1,29 @@
+"""Shared test fixtures: the small MNIST sample shipped with the tests and the shipped model."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MNIST_SAMPLE = FIXTURES / "mnist_sample.npz"
+
+
+@pytest.fixture(scope="session")
+def mnist_sample() -> dict[str, np.ndarray]:
+    """300 MNIST training and 300 MNIST test digits with labels (the keys of Keras' mnist.npz)."""
+    with np.load(MNIST_SAMPLE) as archive:
+        return {key: archive[key] for key in archive.files}
+
+
+@pytest.fixture(scope="session")
+def classifier():
+    """The shipped model, loaded once for the whole run."""
+    from digit_app.model import SHIPPED_MODEL, load_classifier
+
+    return load_classifier(SHIPPED_MODEL)

@@ -1,0 +1,144 @@
+"""The app in a real headless Chromium: draw with the mouse (and a finger), read the answer off the page.
+
+Needs Debian's chromium at /usr/bin/chromium (`.ci/run` installs it). Screenshots go to
+build/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 90_000  # the first answer waits for TensorFlow to load on a cold machine
+# Strokes in a unit box (x, y down), as a person would draw them.
+SEVEN = [[(0.1, 0.1), (0.9, 0.1), (0.4, 0.95)]]
+FOUR = [[(0.6, 0.05), (0.1, 0.65), (0.9, 0.65)], [(0.65, 0.3), (0.65, 0.98)]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """A real Streamlit server for the app, on 127.0.0.1."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the Streamlit server did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def canvas_box(page: Page) -> dict:
+    """The bounding box of the largest visible <canvas>: the drawing surface."""
+    page.locator("canvas").first.wait_for(state="visible", timeout=60_000)
+    boxes = [box for c in page.locator("canvas").all() if c.is_visible() and (box := c.bounding_box())]
+    return max(boxes, key=lambda b: b["width"] * b["height"])
+
+
+def to_page(box: dict, x: float, y: float, margin: float = 0.15) -> tuple[float, float]:
+    """A unit-box point drawn inside the canvas, leaving a margin."""
+    span = 1 - 2 * margin
+    return box["x"] + box["width"] * (margin + x * span), box["y"] + box["height"] * (margin + y * span)
+
+
+def draw_with_mouse(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+    box = canvas_box(page)
+    for stroke in strokes:
+        page.mouse.move(*to_page(box, *stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*to_page(box, *point), steps=12)
+        page.mouse.up()
+
+
+def draw_with_finger(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+    """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
+    box = canvas_box(page)
+    session = page.context.new_cdp_session(page)
+    for stroke in strokes:
+        points = [to_page(box, *p) for p in stroke]
+        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            for step in range(1, 13):
+                t = step / 12
+                point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
+                session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def prediction(page: Page):
+    """The value of the first metric on the page: the Prediction."""
+    return page.get_by_test_id("stMetricValue").first
+
+
+def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(app_url)
+    expect(page.get_by_test_id("stMetricLabel").first).to_contain_text("Prediction", timeout=ANSWER_TIMEOUT_MS)
+    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "draw-seven-desktop.png", full_page=True)
+
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, FOUR)
+    expect(prediction(page)).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
+    page.close()
+
+
+def test_draw_with_a_finger_on_a_phone_in_dark_mode(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  has_touch=True, is_mobile=True, color_scheme="dark")
+    page = context.new_page()
+    page.goto(app_url)
+    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    draw_with_finger(page, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "draw-seven-phone-dark.png", full_page=True)
+    context.close()

@@ -1,0 +1,59 @@
+"""python -m digit_app predict: one line per image, JSON on request, clean errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from tests.strokes import draw_digit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "digit_app", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_predict_reads_each_image(tmp_path):
+    seven, one = tmp_path / "seven.png", tmp_path / "one.jpg"
+    Image.fromarray(draw_digit(7, 40, 40, 180, brush=20)).save(seven)
+    Image.fromarray(255 - draw_digit(1, 80, 30, 200, brush=12)[..., :3]).save(one)  # dark ink on white
+    result = run("predict", str(seven), str(one))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith(f"{seven}: 7 (") and lines[1].startswith(f"{one}: 1 (")
+
+
+def test_predict_json(tmp_path):
+    path = tmp_path / "two.png"
+    Image.fromarray(draw_digit(2, 40, 40, 180, brush=20)).save(path)
+    result = run("predict", "--json", str(path))
+    record = json.loads(result.stdout)
+    assert record["digit"] == 2 and len(record["probabilities"]) == 10
+    assert abs(sum(record["probabilities"]) - 1) < 0.01
+
+
+def test_bad_and_missing_files_give_one_line_errors(tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_text("this is not an image")
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (50, 50), "white").save(blank)
+    result = run("predict", str(bad), str(tmp_path / "missing.png"), str(blank))
+    assert result.returncode != 0
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "bad.png: error" in errors[0] and "missing.png: error" in errors[1] and "Nothing is drawn" in errors[2]
+
+
+def test_missing_model_is_a_one_line_error(tmp_path):
+    path = tmp_path / "seven.png"
+    Image.fromarray(draw_digit(7, 40, 40, 180, brush=20)).save(path)
+    result = run("predict", "--model", str(tmp_path / "none.keras"), str(path))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: No model file at") and "Traceback" not in result.stderr

@@ -1,0 +1,53 @@
+"""The Draw page, driven through Streamlit's AppTest: empty state, a drawing, clearing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.strokes import draw_digit
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+def start() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_empty_canvas_shows_no_digit():
+    at = start().run()
+    assert not at.exception
+    assert at.metric[0].label == "Prediction"
+    assert at.metric[0].value == "—"
+    assert len(at.metric) == 1  # no confidence, no numbers at all
+    assert "Nothing drawn" in at.info[0].value
+
+
+def test_a_drawing_is_read_and_shown_with_its_confidence():
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    assert not at.exception
+    assert at.metric[0].label == "Prediction" and at.metric[0].value == "7"
+    assert at.metric[1].label == "Confidence" and at.metric[1].value.endswith("%")
+    assert int(at.metric[1].value.rstrip("%")) >= 60
+    assert len(at.get("arrow_vega_lite_chart")) == 1  # the ten probabilities
+    assert len(at.get("imgs")) == 1  # what the model saw
+
+
+def test_clear_removes_the_answer():
+    at = start()
+    at.session_state["drawing"] = draw_digit(1, 100, 40, 190, brush=20)
+    at.run()
+    assert at.metric[0].value == "1"
+    next(b for b in at.button if b.label == "Clear").click()
+    at.run()
+    assert at.metric[0].value == "—"
+
+
+def test_retrain_page_opens():
+    at = start().run()
+    at.switch_page("digit_app/ui/retrain.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Retrain"

@@ -1,0 +1,87 @@
+"""The classifier: loading (good, missing, broken files), prediction shapes, saving with metadata."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from digit_app.model import (
+    SHIPPED_MODEL,
+    Classifier,
+    ModelLoadError,
+    build_model,
+    load_classifier,
+    metadata_path,
+    save_model,
+)
+
+
+def test_predict_proba_takes_one_image_or_a_batch(classifier, mnist_sample):
+    images = mnist_sample["x_test"][:5] / 255.0
+    batch = classifier.predict_proba(images)
+    single = classifier.predict_proba(images[0])
+    assert batch.shape == (5, 10) and single.shape == (1, 10)
+    assert np.allclose(batch.sum(axis=1), 1.0, atol=1e-4)
+    assert np.allclose(single[0], batch[0], atol=1e-5)
+
+
+def test_predict_proba_refuses_other_shapes(classifier):
+    with pytest.raises(ValueError, match="28, 28"):
+        classifier.predict_proba(np.zeros((3, 32, 32)))
+
+
+def test_shipped_model_reads_raw_mnist(classifier, mnist_sample):
+    predicted = classifier.predict_proba(mnist_sample["x_test"] / 255.0).argmax(axis=1)
+    assert np.mean(predicted == mnist_sample["y_test"]) >= 0.97
+
+
+def test_shipped_model_metadata_says_how_it_was_made():
+    metadata = json.loads(metadata_path(SHIPPED_MODEL).read_text())
+    for key in ("data", "training", "test_accuracy", "saved_at", "tensorflow_version", "keras_version"):
+        assert key in metadata
+    assert metadata["data"]["train_images"] > 0
+    assert "augment" in metadata["training"]
+
+
+def test_default_path_is_the_active_model():
+    assert load_classifier().path == SHIPPED_MODEL
+
+
+def test_missing_model_names_the_file_and_the_fix(tmp_path):
+    missing = tmp_path / "nowhere.keras"
+    with pytest.raises(ModelLoadError, match="nowhere.keras") as error:
+        load_classifier(missing)
+    assert "train" in str(error.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", SHIPPED_MODEL.read_bytes()[:2000]],
+                         ids=["empty", "garbage", "truncated"])
+def test_broken_model_file_names_the_file(tmp_path, content):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(content)
+    with pytest.raises(ModelLoadError, match="broken.keras"):
+        load_classifier(broken)
+
+
+def test_model_with_wrong_shapes_is_refused(tmp_path):
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    wrong = keras.Model(inputs, keras.layers.Dense(5)(keras.layers.Flatten()(inputs)))
+    path = tmp_path / "wrong.keras"
+    wrong.save(path)
+    with pytest.raises(ModelLoadError, match="takes"):
+        load_classifier(path)
+
+
+def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
+    path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]
+    assert zipfile.is_zipfile(path)
+    metadata = json.loads((tmp_path / "fresh.json").read_text())
+    assert metadata["note"] == "test" and metadata["parameters"] > 0
+    loaded = load_classifier(path)
+    assert isinstance(loaded, Classifier) and loaded.metadata["note"] == "test"

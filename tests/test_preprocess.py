@@ -1,0 +1,136 @@
+"""to_mnist: any drawing in, an MNIST-style 28x28 digit out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from digit_app.preprocess import BOX_SIZE, CENTRE, EmptyDrawingError, to_mnist
+from digit_app.render import blank_canvas, paste_digit
+from tests.strokes import draw_digit
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Correlation of two 28x28 images: 1 for the same picture."""
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def ink_box(image: np.ndarray) -> tuple[int, int]:
+    rows, cols = np.flatnonzero(image.max(axis=1) > 0.05), np.flatnonzero(image.max(axis=0) > 0.05)
+    return rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+
+
+def test_output_is_mnist_shaped_centred_and_boxed():
+    image = to_mnist(draw_digit(7, 60, 50, 150, brush=18))
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert 0.0 <= image.min() and image.max() <= 1.0 and image.max() > 0.9
+    assert np.allclose(ndimage.center_of_mass(image), (CENTRE, CENTRE), atol=0.5)
+    assert max(ink_box(image)) <= BOX_SIZE + 1
+    assert max(ink_box(image)) >= BOX_SIZE - 2
+
+
+@pytest.mark.parametrize(
+    "canvas",
+    [
+        np.asarray(blank_canvas()),  # the Draw page's black canvas
+        np.zeros((280, 280, 4), np.uint8),  # a transparent canvas
+        np.full((100, 80, 3), 255, np.uint8),  # a blank white page
+        np.full((50, 50), 0.3, np.float32),  # a flat grey image
+    ],
+    ids=["black", "transparent", "white-rgb", "grey"],
+)
+def test_empty_images_raise_empty_drawing_error(canvas):
+    with pytest.raises(EmptyDrawingError, match="Nothing is drawn"):
+        to_mnist(canvas)
+
+
+def test_empty_drawing_error_is_a_value_error():
+    assert issubclass(EmptyDrawingError, ValueError)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((0, 0)), np.zeros((5, 5, 2)), np.zeros(10), np.array([["a"]])])
+def test_non_images_are_refused_with_a_message(bad):
+    with pytest.raises(ValueError, match="expected"):
+        to_mnist(bad)
+
+
+def test_polarity_and_format_do_not_matter():
+    canvas = draw_digit(2, 50, 40, 180, brush=20)
+    reference = to_mnist(canvas)
+    grey = canvas[..., 0]
+    transparent = np.zeros_like(canvas)
+    transparent[..., 3] = grey  # strokes on a transparent background
+    variants = {
+        "grey": grey,
+        "rgb": canvas[..., :3],
+        "dark on light": 255 - canvas[..., :3],
+        "float grey": grey.astype(np.float32) / 255.0,
+        "transparent": transparent,
+    }
+    for name, variant in variants.items():
+        assert similarity(to_mnist(variant), reference) > 0.98, name
+
+
+@pytest.mark.parametrize("digit", [0, 1, 2, 4, 7])
+def test_place_size_and_brush_barely_change_the_input(digit):
+    reference = to_mnist(draw_digit(digit, 70, 60, 140, brush=15))
+    variants = [
+        draw_digit(digit, 5, 5, 60, brush=5),  # small, thin, top-left corner
+        draw_digit(digit, 200, 190, 70, brush=8),  # small, bottom-right corner
+        draw_digit(digit, 10, 10, 255, brush=40),  # huge and very thick
+        draw_digit(digit, 40, 30, 200, brush=5),  # big and very thin
+        draw_digit(digit, 100, 20, 120, brush=30),  # thick
+    ]
+    for canvas in variants:
+        assert similarity(to_mnist(canvas), reference) > 0.85
+
+
+def test_any_canvas_size_is_accepted():
+    small = to_mnist(draw_digit(7, 10, 10, 40, brush=4, canvas=64))
+    large = to_mnist(draw_digit(7, 100, 100, 800, brush=60, canvas=1000))
+    assert similarity(small, large) > 0.9
+
+
+def test_digit_cut_by_the_edge_is_still_centred():
+    canvas = draw_digit(7, 150, -10, 160, brush=18)  # the top bar runs off the canvas
+    image = to_mnist(canvas)
+    assert np.allclose(ndimage.center_of_mass(image), (CENTRE, CENTRE), atol=0.5)
+    assert similarity(image, to_mnist(draw_digit(7, 60, 40, 160, brush=18))) > 0.7
+
+
+def test_specks_are_ignored():
+    clean = draw_digit(4, 60, 50, 160, brush=16)
+    speckled = clean.copy()
+    rng = np.random.default_rng(0)
+    for y, x in rng.integers(0, 275, size=(25, 2)):
+        speckled[y : y + 4, x : x + 4, :3] = 255  # 4x4 px dust
+    speckled[5:15, 5:15, :3] = 255  # one blob about the brush's size, far away
+    assert similarity(to_mnist(speckled), to_mnist(clean)) > 0.97
+
+
+def test_separate_strokes_of_one_digit_are_kept():
+    four = to_mnist(draw_digit(4, 60, 50, 160, brush=16))  # a 4 drawn in two strokes
+    only_first_stroke = to_mnist(draw_digit(4, 60, 50, 160, brush=16)[:, :175])
+    assert similarity(four, only_first_stroke) < 0.9
+
+
+def test_mnist_digits_on_a_canvas_are_read_right(mnist_sample, classifier):
+    rng = np.random.default_rng(1)
+    inputs = []
+    for digit in mnist_sample["x_test"]:
+        side = int(rng.integers(60, 260))
+        left, top = (int(v) for v in rng.integers(0, 280 - side, size=2))
+        inputs.append(to_mnist(paste_digit(digit, (left, top, side))))
+    predicted = classifier.predict_proba(np.stack(inputs)).argmax(axis=1)
+    accuracy = float(np.mean(predicted == mnist_sample["y_test"]))
+    assert accuracy >= 0.97, accuracy
+
+
+def test_drawn_strokes_are_read_right(classifier):
+    rng = np.random.default_rng(2)
+    cases = [(digit, rng.uniform(0, 120), rng.uniform(0, 120), rng.uniform(90, 160), rng.uniform(5, 35))
+             for digit in (0, 1, 2, 4, 7) for _ in range(6)]
+    inputs = np.stack([to_mnist(draw_digit(d, x, y, s, brush=b)) for d, x, y, s, b in cases])
+    predicted = classifier.predict_proba(inputs).argmax(axis=1)
+    assert np.mean(predicted == [case[0] for case in cases]) >= 0.9
