@@ -14,9 +14,7 @@ from dataclasses import fields
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter off the terminal
-
-from digit_app.augment import AugmentConfig  # noqa: E402
+from digit_app.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
 
@@ -25,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
+    _import_tensorflow_quietly()
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -33,6 +32,23 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its C++ start-up lines (CUDA probing on machines without a GPU) hidden.
+
+    They are written to file descriptor 2 before Python's logging can filter them, so stderr is
+    pointed at /dev/null for the import only; Python errors still reach the terminal afterwards.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _predict(args: argparse.Namespace) -> int:

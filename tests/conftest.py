@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MNIST_SAMPLE = FIXTURES / "mnist_sample.npz"

@@ -114,6 +114,15 @@ def prediction(page: Page):
     return page.get_by_test_id("stMetricValue").first
 
 
+def screenshot(page: Page, name: str) -> None:
+    """Save the whole page once the chart and the model's-eye image have rendered."""
+    expect(page.get_by_test_id("stImage").locator("img")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg").first).to_be_visible(
+        timeout=ANSWER_TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / name, full_page=True)
+
+
 def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(app_url)
@@ -121,8 +130,7 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_mouse(page, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "draw-seven-desktop.png", full_page=True)
+    screenshot(page, "draw-seven-desktop.png")
 
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
@@ -139,6 +147,5 @@ def test_draw_with_a_finger_on_a_phone_in_dark_mode(browser, app_url):
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_finger(page, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "draw-seven-phone-dark.png", full_page=True)
+    screenshot(page, "draw-seven-phone-dark.png")
     context.close()

@@ -32,8 +32,8 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "7"
     assert at.metric[1].label == "Confidence" and at.metric[1].value.endswith("%")
     assert int(at.metric[1].value.rstrip("%")) >= 60
-    assert len(at.get("arrow_vega_lite_chart")) == 1  # the ten probabilities
-    assert len(at.get("imgs")) == 1  # what the model saw
+    assert len(at.get("vega_lite_chart")) == 1  # the ten probabilities
+    assert len(at.get("image")) == 1  # what the model saw
 
 
 def test_clear_removes_the_answer():

@@ -22,6 +22,7 @@ def _clear() -> None:
 
 st.title("Draw a digit")
 st.caption("Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+st.write("")  # room for the canvas toolbar, which floats above the canvas
 
 canvas_column, answer_column = st.columns([3, 2], gap="medium")
 with canvas_column:
@@ -35,9 +36,6 @@ with canvas_column:
         return_image_data=True,
         key=f"canvas-{st.session_state.get('canvas_round', 0)}",
     )
-    brush_column, clear_column = st.columns([3, 1], vertical_alignment="bottom")
-    brush_column.slider("Brush width", 5, 40, 18, key="brush")
-    clear_column.button("Clear", on_click=_clear, use_container_width=True)
 
 if result.image_data is not None:
     st.session_state.drawing = result.image_data
@@ -53,6 +51,10 @@ with answer_column:
         st.metric("Confidence", f"{reading.confidence:.0%}")
         if not reading.is_sure:
             st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+
+brush_column, clear_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
+brush_column.slider("Brush width", 5, 40, 18, key="brush")
+clear_column.button("Clear", on_click=_clear, use_container_width=True)
 
 if reading is not None:
     chart_column, input_column = st.columns([3, 2], gap="medium")

@@ -1,0 +1,69 @@
+"""Latency of one drawing to probabilities, in process, beside `model.predict` on the same model.
+
+    python benchmarks/latency.py [--model PATH] [--repeats N]
+
+Prints the median and 95th percentile of: to_mnist alone, Classifier.predict_proba alone, the
+whole path (canvas -> to_mnist -> predict_proba, what the Draw page does per stroke), and
+Keras' model.predict on the same 28x28 input, then how many times faster our path is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from digit_app.model import load_classifier  # noqa: E402
+from digit_app.preprocess import to_mnist  # noqa: E402
+from digit_app.render import draw_strokes  # noqa: E402
+
+# A 4 in two strokes with an 18 px brush on the 280x280 canvas, as the Draw page sends it.
+STROKES = [[(160, 40), (60, 190), (230, 190)], [(170, 110), (170, 260)]]
+
+
+def timings_ms(action: Callable[[], object], repeats: int) -> np.ndarray:
+    for _ in range(5):  # warm up caches and traced functions
+        action()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return np.array(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="a .keras file (default: the active model)")
+    parser.add_argument("--repeats", type=int, default=300)
+    args = parser.parse_args()
+
+    classifier = load_classifier(args.model)
+    canvas = draw_strokes(STROKES, brush=18)
+    model_input = to_mnist(canvas)
+    batch = model_input.reshape(1, 28, 28, 1)
+
+    rows = {
+        "to_mnist (preprocessing)": timings_ms(lambda: to_mnist(canvas), args.repeats),
+        "predict_proba (model)": timings_ms(lambda: classifier.predict_proba(model_input), args.repeats),
+        "canvas -> probabilities": timings_ms(lambda: classifier.predict_proba(to_mnist(canvas)), args.repeats),
+        "model.predict (Keras)": timings_ms(lambda: classifier.model.predict(batch, verbose=0), max(20, args.repeats // 5)),
+    }
+    print(f"model: {classifier.path}   cores: {os.cpu_count()}")
+    for name, times in rows.items():
+        print(f"{name:<26} median {np.median(times):7.2f} ms   p95 {np.percentile(times, 95):7.2f} ms")
+    ours = np.median(rows["canvas -> probabilities"])
+    keras_predict = np.median(rows["model.predict (Keras)"])
+    print(f"whole path vs model.predict alone: {keras_predict / ours:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
