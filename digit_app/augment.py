@@ -36,6 +36,7 @@ class AugmentConfig:
     thickness: float = 0.5  # thinner or thicker strokes, 0..1 (1 = about 2 px either way)
     noise: float = 0.0  # standard deviation of added pixel noise
     redraw: float = 0.5  # share of digits also redrawn with the app's own pen, 0..1
+    styles: float = 1.0  # share of 1s, 5s and 7s also given a flag, crossbar or pen join, 0..1
 
     def __post_init__(self) -> None:
         limits = {
@@ -48,6 +49,7 @@ class AugmentConfig:
             "thickness": 1.0,
             "noise": 1.0,
             "redraw": 1.0,
+            "styles": 1.0,
         }
         for name, limit in limits.items():
             value = getattr(self, name)

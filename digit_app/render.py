@@ -23,15 +23,21 @@ def blank_canvas(size: int = CANVAS_SIZE) -> Image.Image:
 def draw_strokes(strokes: Sequence[Stroke], brush: float, size: int = CANVAS_SIZE) -> np.ndarray:
     """Draw polylines of (x, y) canvas points with a round white brush; return RGBA uint8."""
     canvas = blank_canvas(size)
-    pen = ImageDraw.Draw(canvas)
+    draw_lines(canvas, strokes, brush)
+    return np.asarray(canvas)
+
+
+def draw_lines(image: Image.Image, strokes: Sequence[Stroke], brush: float) -> None:
+    """Draw white polylines of (x, y) points onto `image` in place, with round caps and joints."""
+    pen = ImageDraw.Draw(image)
+    white = 255 if image.mode == "L" else "white"
     radius = brush / 2
     for stroke in strokes:
         points = [(float(x), float(y)) for x, y in stroke]
         if len(points) > 1:
-            pen.line(points, fill="white", width=max(1, round(brush)), joint="curve")
-        for x, y in points:  # round caps and joints, as a canvas brush has
-            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill="white")
-    return np.asarray(canvas)
+            pen.line(points, fill=white, width=max(1, round(brush)), joint="curve")
+        for x, y in points:
+            pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=white)
 
 
 def paste_digit(digit: np.ndarray, box: tuple[int, int, int], size: int = CANVAS_SIZE) -> np.ndarray:

@@ -19,6 +19,7 @@ import tensorflow as tf
 from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
 from digit_app.data import Mnist
 from digit_app.model import NUM_CLASSES, Classifier, build_model
+from digit_app.styles import add_styles
 
 ProgressFn = Callable[[dict[str, Any]], None]
 
@@ -159,11 +160,14 @@ def distribution_strategy() -> Any:
 
 
 def _training_arrays(data: Mnist, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Float images (n, 28, 28, 1) and int labels: MNIST, plus redrawn copies if asked for."""
-    images = data.x_train.astype(np.float32) / 255.0
-    labels = data.y_train.astype(np.int64)
+    """Float images (n, 28, 28, 1) and int labels: MNIST plus styled and redrawn copies if asked for."""
+    originals, labels = data.x_train, data.y_train.astype(np.int64)
+    if config.augment.styles:
+        styled, styled_labels = add_styles(originals, labels, config.augment.styles, seed=config.seed)
+        originals, labels = np.concatenate([originals, styled]), np.concatenate([labels, styled_labels])
+    images = originals.astype(np.float32) / 255.0
     if config.augment.redraw:
-        chosen, redrawn = redraw_digits(data.x_train, config.augment.redraw, seed=config.seed)
+        chosen, redrawn = redraw_digits(originals, config.augment.redraw, seed=config.seed)
         images = np.concatenate([images, redrawn])
         labels = np.concatenate([labels, labels[chosen]])
     return images[..., None], labels

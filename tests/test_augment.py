@@ -1,0 +1,71 @@
+"""Augmentation: identity at zero, each setting changes digits, styles and redraws are sane."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
+from digit_app.styles import add_styles
+
+
+@pytest.fixture(scope="module")
+def batch(mnist_sample) -> np.ndarray:
+    return (mnist_sample["x_train"][:32].astype(np.float32) / 255.0)[..., None]
+
+
+def test_all_zero_is_the_identity(batch):
+    none = AugmentConfig.none()
+    assert none.is_identity()
+    out = np.asarray(build_augmenter(none, seed=1)(batch))
+    assert np.allclose(out, batch, atol=1e-6)
+
+
+@pytest.mark.parametrize("setting", ["rotation", "shift", "zoom", "stretch", "shear", "elastic", "thickness", "noise"])
+def test_each_setting_changes_the_digits_and_keeps_them_digits(batch, setting):
+    limits = {"rotation": 20.0, "shift": 0.1, "zoom": 0.2, "stretch": 0.2, "shear": 0.3, "elastic": 1.0,
+              "thickness": 1.0, "noise": 0.1}
+    config = dataclasses.replace(AugmentConfig.none(), **{setting: limits[setting]})
+    out = np.asarray(build_augmenter(config, seed=3)(batch))
+    assert out.shape == batch.shape and out.min() >= 0.0 and out.max() <= 1.0
+    changed = np.abs(out - batch).mean(axis=(1, 2, 3)) > 1e-3
+    assert changed.mean() > 0.8  # nearly every digit changed ...
+    ink_kept = out.sum(axis=(1, 2, 3)) / batch.sum(axis=(1, 2, 3))
+    assert np.median(ink_kept) > 0.5  # ... but is still there, not pushed out or mirrored
+
+
+def test_images_in_a_batch_stay_themselves(batch):
+    """No digit is copied over another (Keras' elastic layer does that inside tf.data)."""
+    import tensorflow as tf
+
+    augment = build_augmenter(dataclasses.replace(AugmentConfig.none(), elastic=0.5), seed=5)
+    out = next(iter(tf.data.Dataset.from_tensor_slices(batch).batch(32).map(augment))).numpy()[..., 0]
+    flat_in, flat_out = batch[..., 0].reshape(32, -1), out.reshape(32, -1)
+    closeness = np.corrcoef(flat_out, flat_in)[:32, 32:]
+    assert np.mean(closeness.argmax(axis=1) == np.arange(32)) > 0.8
+    distances = np.abs(flat_out[:, None] - flat_out[None]).sum(axis=2) + np.eye(32) * 1e9
+    assert distances.min() > 1.0
+
+
+@pytest.mark.parametrize("bad", [{"rotation": -1.0}, {"rotation": 720.0}, {"zoom": 2.0}, {"redraw": 1.5}])
+def test_out_of_range_settings_are_refused(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        AugmentConfig(**bad)
+
+
+def test_styles_add_strokes_to_ones_fives_and_sevens(mnist_sample):
+    images, labels = mnist_sample["x_train"], mnist_sample["y_train"]
+    styled, styled_labels = add_styles(images, labels, share=1.0, seed=0)
+    assert set(np.unique(styled_labels)) <= {1, 5, 7}
+    assert len(styled) >= 0.8 * np.isin(labels, [1, 5, 7]).sum()
+    assert styled.dtype == np.uint8 and styled.shape[1:] == (28, 28)
+    originals = images[np.isin(labels, [1, 5, 7])]
+    assert styled.astype(float).sum() / len(styled) > originals.astype(float).sum() / len(originals)  # more ink
+
+
+def test_redraw_gives_mnist_inputs_for_the_chosen_share(mnist_sample):
+    chosen, redrawn = redraw_digits(mnist_sample["x_train"][:40], share=0.5, seed=0)
+    assert len(chosen) == len(redrawn) == 20
+    assert redrawn.shape[1:] == (28, 28) and 0.0 <= redrawn.min() and redrawn.max() <= 1.0

@@ -1,0 +1,69 @@
+"""Loading MNIST from a local .npz: a good file, and each kind of bad one with its message."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digit_app.data import DataError, load_mnist
+from tests.conftest import MNIST_SAMPLE
+
+
+def write(path, **arrays):
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.fixture()
+def good(mnist_sample):
+    return dict(mnist_sample)
+
+
+def test_good_file_loads_as_uint8(good):
+    data = load_mnist(MNIST_SAMPLE)
+    assert data.x_train.shape == (300, 28, 28) and data.x_train.dtype == np.uint8
+    assert data.y_test.shape == (300,) and data.describe()["train_images"] == 300
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(DataError, match="no data file"):
+        load_mnist(tmp_path / "absent.npz")
+    with pytest.raises(DataError, match="is a folder"):
+        load_mnist(tmp_path)
+
+
+def test_truncated_file(tmp_path):
+    broken = tmp_path / "cut.npz"
+    broken.write_bytes(MNIST_SAMPLE.read_bytes()[:5000])
+    with pytest.raises(DataError, match="not a readable .npz"):
+        load_mnist(broken)
+
+
+def test_wrong_keys(tmp_path, good):
+    good["images"] = good.pop("x_train")
+    with pytest.raises(DataError, match="lacks x_train"):
+        load_mnist(write(tmp_path / "keys.npz", **good))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"x_train": np.zeros((10, 32, 32), np.uint8)}, "expected \\(n, 28, 28\\)"),
+        ({"y_train": np.zeros(7, np.uint8)}, "one label per image"),
+        ({"y_test": np.full(300, 12)}, "outside the digits"),
+        ({"x_test": np.full((300, 28, 28), np.nan)}, "NaN"),
+        ({"x_train": np.zeros((0, 28, 28), np.uint8), "y_train": np.zeros(0, np.uint8)}, "empty"),
+        ({"x_train": np.full((300, 28, 28), 300.0)}, "0 to 255"),
+    ],
+    ids=["shape", "label-count", "label-range", "nan", "empty", "pixel-range"],
+)
+def test_bad_arrays_are_named(tmp_path, good, change, message):
+    good.update(change)
+    with pytest.raises(DataError, match=message):
+        load_mnist(write(tmp_path / "bad.npz", **good))
+
+
+def test_float_images_in_zero_one_are_accepted(tmp_path, good):
+    good["x_train"] = good["x_train"].astype(np.float32) / 255.0
+    data = load_mnist(write(tmp_path / "float.npz", **good))
+    assert data.x_train.dtype == np.uint8 and data.x_train.max() > 200

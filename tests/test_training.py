@@ -1,0 +1,53 @@
+"""Training end to end on the small fixture: a loadable model with metadata, progress, cancel."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digit_app.augment import AugmentConfig
+from digit_app.data import load_mnist
+from digit_app.model import load_classifier, save_model
+from digit_app.training import Cancelled, TrainConfig, train
+from tests.conftest import MNIST_SAMPLE
+
+QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5))
+
+
+def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
+    data = load_mnist(MNIST_SAMPLE)
+    events = []
+    model, report = train(data, QUICK, progress=events.append)
+    assert report.confusion.shape == (10, 10) and report.confusion.sum() == len(data.y_test)
+    assert report.test_accuracy == pytest.approx(np.trace(report.confusion) / len(data.y_test))
+    assert report.test_accuracy > 0.3  # far above chance after three short epochs
+    assert len(report.misclassified) == len(data.y_test) - np.trace(report.confusion)
+    assert report.images_per_second > 0 and len(report.history) == 3
+    assert {e["phase"] for e in events} == {"batch", "epoch"}
+    assert events[-1]["phase"] == "epoch" and "val_accuracy" in events[-1]
+
+    path = save_model(model, tmp_path / "quick.keras", {"training": QUICK.to_dict(), **report.summary()})
+    classifier = load_classifier(path)
+    assert classifier.metadata["test_accuracy"] == round(report.test_accuracy, 4)
+    assert classifier.metadata["training"]["augment"]["styles"] == 0.5
+    predicted = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
+    assert np.mean(predicted == data.y_test) == pytest.approx(report.test_accuracy, abs=0.01)
+    json.dumps(classifier.metadata)  # the metadata is plain JSON
+
+
+def test_cancel_stops_between_batches_and_keeps_nothing():
+    data = load_mnist(MNIST_SAMPLE)
+    batches = []
+    with pytest.raises(Cancelled):
+        train(data, TrainConfig(epochs=5, batch_size=16, augment=AugmentConfig.none()),
+              progress=lambda e: batches.append(e) if e["phase"] == "batch" else None,
+              should_stop=lambda: len(batches) >= 3)
+    assert len(batches) == 3
+
+
+@pytest.mark.parametrize("bad", [{"epochs": 0}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_split": 0.7}])
+def test_absurd_settings_are_refused(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
