@@ -78,6 +78,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from digit_app import versions
     from digit_app.data import load_mnist
     from digit_app.model import save_model
     from digit_app.training import TrainConfig, train
@@ -90,9 +91,17 @@ def _train(args: argparse.Namespace) -> int:
     model, report = train(data, config, progress=_terminal_progress)
     print(file=sys.stderr)
     metadata = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
-    path = save_model(model, args.output, metadata)
+    if args.save_as:
+        saved = f"saved {save_model(model, args.save_as, metadata)}"
+    else:
+        if args.output:
+            os.environ[versions.ENV_MODELS_DIR] = args.output
+        version = versions.save_version(model, metadata)
+        if args.activate:
+            versions.activate(version.id)
+        saved = f"saved version {version.id} ({version.path}){', now active' if args.activate else ''}"
     print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images; "
-          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; saved {path}")
+          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {saved}")
     return 0
 
 
@@ -140,7 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     defaults = AugmentConfig()
     for f in fields(AugmentConfig):
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
-    train.add_argument("--output", default="model/digit_cnn.keras", help="where to save the model")
+    train.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
+    train.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
+    train.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")
     train.set_defaults(run=_train)
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a model")

@@ -183,3 +183,21 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
             continue
         kept.append(index)
     return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)
+
+
+def preview_grid(digits: np.ndarray, config: AugmentConfig, columns: int = 8, seed: int = 0) -> np.ndarray:
+    """Augmented copies of `digits` (n, 28, 28) tiled in a grid (float32, white on black, 2 px gaps).
+
+    Shows what the online augmentation does to a batch; styled and redrawn copies are not shown.
+    """
+    batch = np.asarray(digits, dtype=np.float32)
+    batch = (batch / 255.0 if batch.max() > 1.0 else batch)[..., None]
+    if not config.is_identity():
+        batch = np.asarray(build_augmenter(config, seed)(batch))
+    rows = int(np.ceil(len(batch) / columns))
+    cell = IMAGE_SIZE + 2
+    grid = np.zeros((rows * cell, columns * cell), np.float32)
+    for index, image in enumerate(batch[..., 0]):
+        top, left = (index // columns) * cell + 1, (index % columns) * cell + 1
+        grid[top : top + IMAGE_SIZE, left : left + IMAGE_SIZE] = image
+    return grid

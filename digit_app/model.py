@@ -125,8 +125,10 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
 
 
 def active_model_path() -> Path:
-    """The model the app uses unless told otherwise."""
-    return SHIPPED_MODEL
+    """The model the app uses unless told otherwise (see `digit_app.versions`)."""
+    from digit_app.versions import active_model_path as active
+
+    return active()
 
 
 def read_metadata(model_path: Path) -> dict[str, Any]:
@@ -155,12 +157,13 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
         "keras_version": keras.__version__,
         "parameters": int(model.count_params()),
     }
-    _atomic_write(model_path, lambda tmp: model.save(tmp))
-    _atomic_write(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
+    # Metadata first: a crash between the two leaves no model file, so no half-made version.
+    atomic_write(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
+    atomic_write(model_path, lambda tmp: model.save(tmp))
     return model_path
 
 
-def _atomic_write(target: Path, write: Any) -> None:
+def atomic_write(target: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename it over the target."""
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
     os.close(handle)

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.conftest import MNIST_SAMPLE
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -36,14 +38,16 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """A real Streamlit server for the app, on 127.0.0.1."""
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
     port = free_port()
+    models = tmp_path_factory.mktemp("models")
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models),
+             "DIGIT_APP_DATA": str(MNIST_SAMPLE)},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -149,3 +153,28 @@ def test_draw_with_a_finger_on_a_phone_in_dark_mode(browser, app_url):
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
     screenshot(page, "draw-seven-phone-dark.png")
     context.close()
+
+
+def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url):
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    page.goto(f"{app_url}/retrain")
+    expect(page.get_by_role("heading", name="Retrain")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("1")
+    epochs.press("Enter")
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_test_id("stProgress").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)  # live progress
+    done = page.get_by_text("Test accuracy", exact=False).first
+    expect(done).to_be_visible(timeout=300_000)
+    message = page.get_by_test_id("stAlertContentSuccess").inner_text()
+    new_version = message.rsplit("saved as ", 1)[1].rstrip(". \n")
+    page.get_by_role("button", name="Use this model").click()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "retrain-done.png", full_page=True)
+
+    page.goto(app_url)
+    expect(page.get_by_text(f"Model: {new_version}")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, SEVEN)
+    expect(prediction(page)).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    assert prediction(page).inner_text().strip() in "0123456789"
+    page.close()

@@ -57,3 +57,26 @@ def test_missing_model_is_a_one_line_error(tmp_path):
     result = run("predict", "--model", str(tmp_path / "none.keras"), str(path))
     assert result.returncode == 1
     assert result.stderr.startswith("error: No model file at") and "Traceback" not in result.stderr
+
+
+def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
+    from tests.conftest import MNIST_SAMPLE
+
+    result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--batch-size", "32", "--redraw", "0.1",
+                 "--output", str(tmp_path), "--activate")
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("test accuracy ") and "now active" in summary
+    assert "epoch 1/1" in result.stderr  # the terminal progress bar
+    (model,) = (tmp_path / "versions").glob("*.keras")
+    assert (tmp_path / "active.json").read_text().count(model.stem) == 1
+    evaluated = run("evaluate", "--data", str(MNIST_SAMPLE), "--model", str(model))
+    assert evaluated.returncode == 0 and "test accuracy" in evaluated.stdout
+
+
+def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
+    from tests.conftest import MNIST_SAMPLE
+
+    for flags, message in ((["--rotation", "720"], "rotation"), (["--epochs", "0"], "epochs")):
+        result = run("train", "--data", str(MNIST_SAMPLE), "--output", str(tmp_path), *flags)
+        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr

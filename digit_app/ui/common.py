@@ -1,21 +1,32 @@
-"""What the pages share: the model, loaded once per server and kept while its file is unchanged."""
+"""What the pages share: the active model, loaded once per server per version, with a fallback."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import streamlit as st
 
-from digit_app.model import SHIPPED_MODEL, Classifier, ModelLoadError, active_model_path, load_classifier
+from digit_app.model import Classifier, ModelLoadError, load_classifier
+from digit_app.versions import active_model_path, shipped_model_path
+
+_SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
 
 
-@st.cache_resource(show_spinner="Loading the model…")
+def default_local_data() -> str:
+    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA, or the development machines' copy."""
+    return os.environ.get("DIGIT_APP_DATA") or (str(_SHARED_SUBSET) if _SHARED_SUBSET.is_file() else "")
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def _load(path: str, modified: float) -> tuple[Classifier, str | None]:
     """The classifier at `path`, or the shipped one and the reason when `path` cannot be used."""
     try:
         return load_classifier(path), None
     except ModelLoadError as problem:
-        if path == str(SHIPPED_MODEL):
+        if path == str(shipped_model_path()):
             raise
-        return load_classifier(SHIPPED_MODEL), str(problem)
+        return load_classifier(shipped_model_path()), str(problem)
 
 
 def get_classifier() -> Classifier:

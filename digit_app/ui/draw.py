@@ -10,6 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 from digit_app.model import Classifier
 from digit_app.prediction import Reading, read_digit
 from digit_app.ui.common import get_classifier
+from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
 ZOOM = 5  # the 28x28 model input is shown 5x enlarged, pixel for pixel
@@ -54,7 +55,7 @@ with answer_column:
 
 brush_column, clear_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
 brush_column.slider("Brush width", 5, 40, 18, key="brush")
-clear_column.button("Clear", on_click=_clear, use_container_width=True)
+clear_column.button("Clear", on_click=_clear, width="stretch")
 
 if reading is not None:
     chart_column, input_column = st.columns([3, 2], gap="medium")
@@ -66,3 +67,7 @@ if reading is not None:
         st.caption("What the model saw (28x28)")
         enlarged = np.kron(reading.model_input, np.ones((ZOOM, ZOOM), np.float32))
         st.image(enlarged, clamp=True)
+
+accuracy = classifier.metadata.get("test_accuracy")
+st.caption(f"Model: {version_id_of(classifier.path)}"
+           + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))

@@ -1,13 +1,168 @@
-"""Retrain page (placeholder until the Retrain issue lands): how to train a model today."""
+"""Retrain page: choose data and augmentation, train in the background, judge the result, use it."""
 
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-from digit_app.ui.common import get_classifier
+from digit_app import versions
+from digit_app.augment import AugmentConfig, preview_grid
+from digit_app.data import KERAS_SOURCE, DataError, load_mnist
+from digit_app.jobs import JobRunningError, JobStatus, Trainer
+from digit_app.training import TrainConfig
+from digit_app.ui.common import default_local_data, get_classifier
+
+PREVIEW_DIGITS = 16
+DEFAULTS = AugmentConfig()
+# (field, label, maximum, step, help) for each augmentation slider
+SLIDERS = [
+    ("rotation", "Rotation (degrees)", 45.0, 1.0, "Turn each digit by up to this much either way."),
+    ("shift", "Shift (share of size)", 0.3, 0.01, "Move each digit by up to this share of the image."),
+    ("zoom", "Zoom", 0.5, 0.01, "Make each digit up to this much bigger or smaller."),
+    ("stretch", "Stretch", 0.5, 0.01, "Make each digit up to this much wider or narrower."),
+    ("shear", "Shear (slant)", 0.6, 0.01, "Slant each digit by up to this much."),
+    ("elastic", "Elastic distortion", 1.0, 0.05, "A smooth random wobble, like an unsteady hand."),
+    ("thickness", "Stroke thickness", 1.0, 0.05, "Make strokes up to this much thinner or thicker."),
+    ("noise", "Noise", 0.3, 0.01, "Random speckle added to every pixel."),
+    ("redraw", "Redrawn copies", 1.0, 0.05, "Share of digits also redrawn the way the Draw page reads a canvas."),
+    ("styles", "Continental styles", 1.0, 0.05, "Share of 1s, 5s and 7s also given a flag, crossbar or pen join."),
+]
+
+
+@st.cache_resource
+def trainer() -> Trainer:
+    """One training slot for the whole server, shared by every session."""
+    return Trainer()
+
+
+@st.cache_data(show_spinner="Loading the data…", max_entries=4)
+def preview_digits(source: str) -> np.ndarray:
+    return load_mnist(source).x_train[:PREVIEW_DIGITS]
+
+
+def data_source() -> str:
+    local = default_local_data()
+    choice = st.radio("Training data", ["MNIST through Keras (downloads once)", "A local .npz file"],
+                      index=1 if local else 0, horizontal=True)
+    if choice.startswith("MNIST"):
+        return KERAS_SOURCE
+    return st.text_input("Path of the .npz (keys x_train, y_train, x_test, y_test)", value=local)
+
+
+def augmentation() -> AugmentConfig:
+    columns = st.columns(2)
+    values = {}
+    for index, (name, label, maximum, step, help_text) in enumerate(SLIDERS):
+        values[name] = columns[index % 2].slider(label, 0.0, maximum, float(getattr(DEFAULTS, name)), step,
+                                                 help=help_text, key=f"augment-{name}")
+    return AugmentConfig(**values)
+
+
+def show_progress(status: JobStatus) -> None:
+    label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {status.config.epochs}",
+             "saving": "Saving the model…"}.get(status.state, status.state)
+    st.progress(status.fraction, text=label)
+    if status.history:
+        curve = pd.DataFrame(status.history).set_index("epoch")
+        shown = [c for c in ("accuracy", "val_accuracy", "loss", "val_loss") if c in curve]
+        st.line_chart(curve[shown], height=220)
+
+
+def show_result(status: JobStatus) -> None:
+    accuracy = status.summary.get("test_accuracy", 0.0)
+    active = versions.get_version(versions.active_version_id())
+    left, right = st.columns(2)
+    left.metric("Test accuracy, new model", f"{accuracy:.4f}",
+                delta=f"{accuracy - active.test_accuracy:+.4f}" if active.test_accuracy is not None else None)
+    right.metric("Test accuracy, model in use", f"{active.test_accuracy:.4f}" if active.test_accuracy else "—")
+    st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
+               f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
+    if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
+        versions.activate(status.version_id)
+        st.rerun()
+    matrix = np.array(status.summary["confusion_matrix"])
+    cells = pd.DataFrame([(t, p, int(matrix[t, p])) for t in range(10) for p in range(10)],
+                         columns=["true", "predicted", "count"])
+    heatmap = alt.Chart(cells).mark_rect().encode(
+        x="predicted:O", y="true:O", color=alt.Color("count:Q", scale=alt.Scale(type="symlog")),
+        tooltip=["true", "predicted", "count"])
+    st.caption("Confusion matrix on the test set")
+    st.altair_chart(heatmap, width="stretch")
+    if status.gallery:
+        st.caption("Some test digits it got wrong (true → read)")
+        columns = st.columns(8)
+        for index, (image, truth, predicted) in enumerate(status.gallery[:16]):
+            columns[index % 8].image(np.kron(image, np.ones((3, 3), np.uint8)), caption=f"{truth} → {predicted}")
+
+
+@st.fragment(run_every=1.0)
+def job_panel() -> None:
+    """Progress of the server's training job, refreshed every second while it runs."""
+    job = trainer().job
+    if job is None:
+        return
+    status = job.status
+    if status.running:
+        show_progress(status)
+        if st.button("Cancel training"):
+            job.cancel()
+    elif status.state == "done":
+        st.success(status.message)
+        show_progress(status)
+        show_result(status)
+    elif status.state == "cancelled":
+        st.info(status.message)
+    else:
+        st.error(f"Training failed: {status.message}")
+
+
+def versions_table() -> None:
+    active = versions.active_version_id()
+    rows = [{"version": v.id, "active": v.id == active, "test accuracy": v.test_accuracy,
+             "trained on": v.metadata.get("data", {}).get("train_images"),
+             "epochs": v.metadata.get("training", {}).get("epochs"), "saved": v.metadata.get("saved_at", "")}
+            for v in versions.list_versions()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    chosen = st.selectbox("Version", [row["version"] for row in rows], index=0, key="chosen-version")
+    use, remove = st.columns(2)
+    if use.button("Activate", disabled=chosen == active, width="stretch"):
+        versions.activate(chosen)
+        st.rerun()
+    if remove.button("Delete", disabled=chosen == versions.SHIPPED, width="stretch"):
+        versions.delete(chosen)
+        st.rerun()
+
 
 st.title("Retrain")
-st.info("Training from this page is on its way. Until then, train from a terminal:")
-st.code("python -m digit_app train --data mnist --epochs 20 --output model/my_model.keras", language="bash")
-metadata = get_classifier().metadata
-if metadata:
-    st.subheader("The model in use")
-    st.json(metadata, expanded=False)
+get_classifier()  # says so here too if the active model is broken
+
+st.subheader("Data")
+source = data_source()
+
+st.subheader("Augmentation")
+try:
+    config = augmentation()
+    digits = preview_digits(source)
+    st.image(np.kron(preview_grid(digits, config), np.ones((3, 3), np.float32)), clamp=True,
+             caption="The first training digits as one batch of augmentation varies them")
+except (DataError, ValueError) as problem:
+    st.error(str(problem))
+    st.stop()
+
+st.subheader("Training")
+left, right = st.columns(2)
+epochs = left.number_input("Epochs", 1, 200, 20)
+batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
+
+running = trainer().job is not None and trainer().job.status.running
+if st.button("Start training", type="primary", disabled=running):
+    try:
+        trainer().start(source, TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config))
+    except (JobRunningError, ValueError) as problem:
+        st.error(str(problem))
+job_panel()
+
+st.subheader("Model versions")
+versions_table()

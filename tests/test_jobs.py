@@ -1,0 +1,62 @@
+"""Background training jobs: one at a time, cancel, a complete version or none."""
+
+from __future__ import annotations
+
+import pytest
+
+from digit_app import versions
+from digit_app.augment import AugmentConfig
+from digit_app.jobs import JobRunningError, Trainer
+from digit_app.model import load_classifier
+from digit_app.training import TrainConfig
+from tests.conftest import MNIST_SAMPLE
+
+TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
+
+
+@pytest.fixture()
+def models(tmp_path, monkeypatch):
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    return tmp_path
+
+
+def test_a_job_trains_and_keeps_a_new_version(models):
+    trainer = Trainer()
+    job = trainer.start(str(MNIST_SAMPLE), TINY)
+    job.join(timeout=300)
+    status = job.status
+    assert status.state == "done", status.message
+    assert status.fraction == 1.0 and len(status.history) == 2
+    version = versions.get_version(status.version_id)
+    assert load_classifier(version.path).metadata["test_accuracy"] == status.summary["test_accuracy"]
+    assert len(status.gallery) > 0 and all(truth != read for _, truth, read in status.gallery)
+    assert versions.active_version_id() == versions.SHIPPED
+
+
+def test_only_one_job_at_a_time(models):
+    trainer = Trainer()
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    try:
+        with pytest.raises(JobRunningError, match="already being trained"):
+            trainer.start(str(MNIST_SAMPLE), TINY)
+        assert trainer.job is job
+    finally:
+        job.cancel()
+        job.join(timeout=120)
+
+
+def test_cancel_keeps_nothing(models):
+    trainer = Trainer()
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    job.cancel()
+    job.join(timeout=120)
+    assert job.status.state == "cancelled"
+    assert not (models / "versions").exists() or not list((models / "versions").glob("*.keras"))
+    trainer.start(str(MNIST_SAMPLE), TINY).join(timeout=300)  # the slot is free again
+    assert trainer.job.status.state == "done"
+
+
+def test_bad_data_fails_with_a_message(models, tmp_path):
+    job = Trainer().start(str(tmp_path / "missing.npz"), TINY)
+    job.join(timeout=60)
+    assert job.status.state == "failed" and "no data file" in job.status.message

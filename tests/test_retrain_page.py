@@ -1,0 +1,53 @@
+"""The Retrain page in AppTest: controls and preview, a short training run, using the result."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from digit_app import versions
+from tests.conftest import MNIST_SAMPLE
+
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+RETRAIN = "digit_app/ui/retrain.py"
+
+
+@pytest.fixture()
+def page(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    return at.switch_page(RETRAIN).run()
+
+
+def test_controls_and_preview(page):
+    assert not page.exception
+    labels = [s.label for s in page.slider]
+    for name in ("Rotation (degrees)", "Elastic distortion", "Stroke thickness", "Continental styles"):
+        assert name in labels
+    assert page.text_input[0].value == str(MNIST_SAMPLE)
+    assert len(page.get("image")) == 1  # the augmentation preview
+    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]
+
+
+def test_bad_data_path_is_reported(page):
+    page.text_input[0].set_value("/nowhere/data.npz").run()
+    assert any("no data file" in e.value for e in page.error)
+
+
+def test_a_short_training_run_then_use_it(page):
+    page.number_input[0].set_value(1).run()
+    next(b for b in page.button if b.label == "Start training").click().run()
+    deadline = time.monotonic() + 240
+    while not page.success and time.monotonic() < deadline:
+        time.sleep(1)
+        page.run()
+    assert page.success and "Test accuracy" in page.success[0].value
+    assert page.metric[0].label == "Test accuracy, new model"
+    next(b for b in page.button if b.label == "Use this model").click().run()
+    assert versions.active_version_id() != versions.SHIPPED
+    table = page.dataframe[0].value
+    assert table[table["active"]]["version"].item() == versions.active_version_id()
