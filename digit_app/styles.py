@@ -63,14 +63,14 @@ def _flag_one(points, top, bottom, height, rng) -> list:
 
 def _cross_seven(points, top, bottom, height, rng) -> list:
     """A bar across the stem of a 7, sometimes joined to the stem's foot as a tablet records it."""
-    row = top[0] + rng.uniform(0.45, 0.65) * height
+    row = top[0] + rng.uniform(0.4, 0.7) * height
     stem = points[np.abs(points[:, 0] - row) <= 2]
     if len(stem) == 0:
         return []
     column = float(stem[:, 1].mean())
     left, right = column - rng.uniform(0.15, 0.3) * height, column + rng.uniform(0.15, 0.3) * height
     strokes = [[(row, left), (row, right)]]
-    if rng.random() < 0.6:
+    if rng.random() < 0.75:
         strokes.append([tuple(bottom), (row, left)])
     return strokes
 

@@ -88,7 +88,13 @@ def to_page(box: dict, x: float, y: float, margin: float = 0.15) -> tuple[float,
     return box["x"] + box["width"] * (margin + x * span), box["y"] + box["height"] * (margin + y * span)
 
 
+def wait_until_drawn(page: Page) -> None:
+    """Wait for the Draw page's whole first run: its last line names the model in use."""
+    expect(page.get_by_text("Model:", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+
+
 def draw_with_mouse(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+    wait_until_drawn(page)
     box = canvas_box(page)
     for stroke in strokes:
         page.mouse.move(*to_page(box, *stroke[0]))
@@ -100,6 +106,7 @@ def draw_with_mouse(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]
 
 def draw_with_finger(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
     """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
+    wait_until_drawn(page)
     box = canvas_box(page)
     session = page.context.new_cdp_session(page)
     for stroke in strokes:
