@@ -27,3 +27,12 @@ def classifier():
     from digit_app.model import SHIPPED_MODEL, load_classifier
 
     return load_classifier(SHIPPED_MODEL)
+
+
+@pytest.fixture()
+def models(tmp_path, monkeypatch):
+    """An empty models folder for the test: versions and the active pointer go there."""
+    from digit_app import versions
+
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    return tmp_path

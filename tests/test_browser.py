@@ -176,6 +176,8 @@ def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url):
     message = page.get_by_test_id("stAlertContentSuccess").inner_text()
     new_version = message.rsplit("saved as ", 1)[1].rstrip(". \n")
     page.get_by_role("button", name="Use this model").click()
+    expect(page.get_by_role("button", name="Use this model")).to_be_disabled(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_role("combobox", name="Version")).to_have_value(new_version, timeout=ANSWER_TIMEOUT_MS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "retrain-done.png", full_page=True)
 

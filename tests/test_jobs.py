@@ -14,12 +14,6 @@ from tests.conftest import MNIST_SAMPLE
 TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
 
 
-@pytest.fixture()
-def models(tmp_path, monkeypatch):
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    return tmp_path
-
-
 def test_a_job_trains_and_keeps_a_new_version(models):
     trainer = Trainer()
     job = trainer.start(str(MNIST_SAMPLE), TINY)

@@ -8,12 +8,6 @@ from digit_app import versions
 from digit_app.model import SHIPPED_MODEL, build_model, load_classifier
 
 
-@pytest.fixture()
-def models(tmp_path, monkeypatch):
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    return tmp_path
-
-
 def test_without_versions_the_shipped_model_is_active(models):
     assert versions.active_version_id() == versions.SHIPPED
     assert versions.active_model_path() == SHIPPED_MODEL

@@ -62,7 +62,7 @@ def augmentation() -> AugmentConfig:
 
 def show_progress(status: JobStatus) -> None:
     label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {status.config.epochs}",
-             "saving": "Saving the model…"}.get(status.state, status.state)
+             "saving": "Saving the model…"}.get(status.state, f"Finished: {status.config.epochs} epochs")
     st.progress(status.fraction, text=label)
     if status.history:
         curve = pd.DataFrame(status.history).set_index("epoch")
@@ -97,13 +97,17 @@ def show_result(status: JobStatus) -> None:
             columns[index % 8].image(np.kron(image, np.ones((3, 3), np.uint8)), caption=f"{truth} → {predicted}")
 
 
-@st.fragment(run_every=1.0)
 def job_panel() -> None:
     """Progress of the server's training job, refreshed every second while it runs."""
     job = trainer().job
     if job is None:
         return
     status = job.status
+    if not status.running and st.session_state.get("job-seen-finished") is not job:
+        # The job ended while only this panel was refreshing: rerun the page once so the
+        # version table and the Start button catch up.
+        st.session_state["job-seen-finished"] = job
+        st.rerun(scope="app")
     if status.running:
         show_progress(status)
         if st.button("Cancel training"):
@@ -125,7 +129,8 @@ def versions_table() -> None:
              "epochs": v.metadata.get("training", {}).get("epochs"), "saved": v.metadata.get("saved_at", "")}
             for v in versions.list_versions()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    chosen = st.selectbox("Version", [row["version"] for row in rows], index=0, key="chosen-version")
+    ids = [row["version"] for row in rows]
+    chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0)
     use, remove = st.columns(2)
     if use.button("Activate", disabled=chosen == active, width="stretch"):
         versions.activate(chosen)
@@ -162,7 +167,8 @@ if st.button("Start training", type="primary", disabled=running):
         trainer().start(source, TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config))
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))
-job_panel()
+job = trainer().job
+st.fragment(job_panel, run_every=1.0 if job is not None and job.status.running else None)()
 
 st.subheader("Model versions")
 versions_table()
