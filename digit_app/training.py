@@ -85,10 +85,12 @@ def train(
     config: TrainConfig,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
+    strategy: Any | None = None,
 ) -> tuple[Any, TrainReport]:
     """Train a fresh CNN on `data` with `config`; return (model, report on the test set).
 
     Raises `Cancelled` when `should_stop()` turns true; the half-trained model is discarded.
+    `strategy` is a `tf.distribute` strategy; by default, `distribution_strategy()`.
     """
     keras.utils.set_random_seed(config.seed)
     images, labels = _training_arrays(data, config)
@@ -97,18 +99,28 @@ def train(
     val_idx, train_idx = order[:validation_count], order[validation_count:]
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 
+    strategy = strategy or distribution_strategy()
+    # Several replicas need equal shares of every batch: whole multiples, no ragged last batch.
+    replicas = strategy.num_replicas_in_sync
+    uneven = replicas > 1
+
+    def share_evenly(size: int) -> int:
+        return max(replicas, size // replicas * replicas)
+
     augment = None if config.augment.is_identity() else build_augmenter(config.augment, config.seed)
     one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
     train_ds = tf.data.Dataset.from_tensor_slices((images[train_idx], one_hot[train_idx]))
-    train_ds = train_ds.shuffle(len(train_idx), seed=config.seed).batch(config.batch_size)
+    train_ds = train_ds.shuffle(len(train_idx), seed=config.seed)
+    train_ds = train_ds.batch(share_evenly(config.batch_size), drop_remainder=uneven)
     if augment is not None:
         train_ds = train_ds.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     train_ds = train_ds.prefetch(tf.data.AUTOTUNE)
     val_ds = None
-    if validation_count:
-        val_ds = tf.data.Dataset.from_tensor_slices((images[val_idx], one_hot[val_idx])).batch(512)
+    if validation_count >= replicas:
+        val_ds = tf.data.Dataset.from_tensor_slices((images[val_idx], one_hot[val_idx]))
+        val_ds = val_ds.batch(share_evenly(min(512, validation_count)), drop_remainder=uneven)
 
-    with distribution_strategy().scope():
+    with strategy.scope():
         model = build_model()
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)
         model.compile(

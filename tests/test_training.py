@@ -51,3 +51,30 @@ def test_cancel_stops_between_batches_and_keeps_nothing():
 def test_absurd_settings_are_refused(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad)
+
+
+MIRRORED = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from digit_app.augment import AugmentConfig
+from digit_app.data import load_mnist
+from digit_app.training import TrainConfig, train
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+config = TrainConfig(epochs=4, batch_size=32, augment=AugmentConfig(redraw=0.0, styles=0.0))
+model, report = train(load_mnist(r"{data}"), config, strategy=strategy)
+print(strategy.num_replicas_in_sync, report.test_accuracy)
+"""
+
+
+def test_training_runs_mirrored_on_two_devices():
+    """The several-GPU path (MirroredStrategy), on two logical CPUs in a fresh process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    result = subprocess.run([sys.executable, "-c", MIRRORED.format(data=MNIST_SAMPLE)], capture_output=True, text=True,
+                            timeout=600, cwd=Path(__file__).resolve().parents[1])
+    assert result.returncode == 0, result.stderr[-2000:]
+    replicas, accuracy = result.stdout.split()[-2:]
+    assert replicas == "2" and float(accuracy) > 0.3
