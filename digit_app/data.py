@@ -15,7 +15,6 @@ import numpy as np
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 
 
 class DataError(ValueError):
@@ -44,6 +43,12 @@ def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE) -> Mnist:
     return _from_npz(Path(source))
 
 
+def keras_cache() -> Path:
+    """Where Keras keeps (and looks for) its downloaded mnist.npz."""
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    return home / "datasets" / "mnist.npz"
+
+
 def _from_keras() -> Mnist:
     import keras
 
@@ -52,7 +57,7 @@ def _from_keras() -> Mnist:
     except Exception as error:  # urllib, socket and HTTP errors all mean the download failed
         raise DataError(
             f"Could not download MNIST ({type(error).__name__}: {error}). Without a network, "
-            f"put a copy of mnist.npz at {KERAS_CACHE} or pass the path of a local .npz "
+            f"put a copy of mnist.npz at {keras_cache()} or pass the path of a local .npz "
             "with x_train, y_train, x_test and y_test."
         ) from error
     return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)

@@ -67,3 +67,19 @@ def test_float_images_in_zero_one_are_accepted(tmp_path, good):
     good["x_train"] = good["x_train"].astype(np.float32) / 255.0
     data = load_mnist(write(tmp_path / "float.npz", **good))
     assert data.x_train.dtype == np.uint8 and data.x_train.max() > 200
+
+
+def test_download_without_network_names_the_offline_options(tmp_path):
+    """A real failed download: no cached copy (a fresh HOME) and every request sent to a closed port."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HOME": str(tmp_path), "KERAS_HOME": str(tmp_path / ".keras"),
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
+    code = "from digit_app.data import load_mnist\ntry:\n    load_mnist('mnist')\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    message = result.stdout.strip().splitlines()[-1]
+    assert message.startswith("DataError Could not download MNIST"), result.stdout + result.stderr[-1000:]
+    assert str(tmp_path / ".keras" / "datasets" / "mnist.npz") in message and "local .npz" in message
