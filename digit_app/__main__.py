@@ -40,15 +40,11 @@ def _import_tensorflow_quietly() -> None:
     They are written to file descriptor 2 before Python's logging can filter them, so stderr is
     pointed at /dev/null for the import only; Python errors still reach the terminal afterwards.
     """
+    from digit_app.model import quiet_output
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
+    with quiet_output():
         import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _predict(args: argparse.Namespace) -> int:
