@@ -89,8 +89,9 @@ def to_page(box: dict, x: float, y: float, margin: float = 0.15) -> tuple[float,
 
 
 def wait_until_drawn(page: Page) -> None:
-    """Wait for the Draw page's whole first run: its last line names the model in use."""
-    expect(page.get_by_text("Model:", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    """Wait until the model is loaded and the page drawn: a line names the model in use."""
+    expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
 def draw_with_mouse(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:

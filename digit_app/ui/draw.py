@@ -23,6 +23,7 @@ def _clear() -> None:
 
 st.title("Draw a digit")
 st.caption("Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+model_line = st.empty()  # names the model in use, once it is loaded
 st.write("")  # room for the canvas toolbar, which floats above the canvas
 
 canvas_column, answer_column = st.columns([3, 2], gap="medium")
@@ -41,6 +42,9 @@ with canvas_column:
 if result.image_data is not None:
     st.session_state.drawing = result.image_data
 classifier: Classifier = get_classifier()
+accuracy = classifier.metadata.get("test_accuracy")
+model_line.caption(f"Model: {version_id_of(classifier.path)}"
+                   + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))
 reading: Reading | None = read_digit(st.session_state.get("drawing"), classifier)
 
 with answer_column:
@@ -67,7 +71,3 @@ if reading is not None:
         st.caption("What the model saw (28x28)")
         enlarged = np.kron(reading.model_input, np.ones((ZOOM, ZOOM), np.float32))
         st.image(enlarged, clamp=True)
-
-accuracy = classifier.metadata.get("test_accuracy")
-st.caption(f"Model: {version_id_of(classifier.path)}"
-           + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))
