@@ -51,3 +51,23 @@ def test_retrain_page_opens():
     at.switch_page("digit_app/ui/retrain.py").run()
     assert not at.exception
     assert at.title[0].value == "Retrain"
+
+
+def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
+    """Blends of two digits, drawn over each other: the page must flag the first one the model doubts."""
+    import numpy as np
+
+    from digit_app.prediction import read_digit
+
+    candidates = []
+    for first, second in ((1, 7), (0, 2), (2, 4), (7, 4), (0, 4), (1, 4)):
+        canvas = np.maximum(draw_digit(first, 60, 40, 180, brush=16), draw_digit(second, 60, 40, 180, brush=16))
+        candidates.append(canvas)
+    unsure = [(c, r) for c in candidates if (r := read_digit(c, classifier)) is not None and not r.is_sure]
+    assert unsure, "none of the blends left the model unsure"
+    canvas, reading = unsure[0]
+    at = start()
+    at.session_state["drawing"] = canvas
+    at.run()
+    assert at.metric[0].value == str(reading.digit)
+    assert at.warning[0].value == f"Not sure: it could be {reading.digit} or {reading.runner_up}."
