@@ -71,6 +71,7 @@ class Classifier:
     model: Any
     path: Path | None
     metadata: dict[str, Any] = field(default_factory=dict)
+    fast_single: bool = True  # build the LiteRT copy for one-drawing calls (~1.8 s at load)
 
     def __post_init__(self) -> None:
         import tensorflow as tf
@@ -80,7 +81,7 @@ class Classifier:
             input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
             reduce_retracing=True,
         )
-        self._single = _lite_interpreter(self.model)
+        self._single = _lite_interpreter(self.model) if self.fast_single else None
         self._single_lock = threading.Lock()  # an interpreter serves one call at a time
         self.predict_proba(np.zeros((1, 28, 28), np.float32))  # trace once, now, not on first use
 

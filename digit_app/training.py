@@ -146,7 +146,8 @@ def train(
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
     """Accuracy, confusion matrix and misclassified indices of `model` on a test set."""
-    classifier = model if isinstance(model, Classifier) else Classifier(model=model, path=None)
+    # Scoring a whole test set only needs the batched path: skip the one-drawing LiteRT copy.
+    classifier = model if isinstance(model, Classifier) else Classifier(model=model, path=None, fast_single=False)
     pixels = np.asarray(x_test, dtype=np.float32)
     pixels = pixels / 255.0 if pixels.max() > 1.0 else pixels
     predicted = classifier.predict_proba(pixels).argmax(axis=1)
