@@ -38,8 +38,10 @@ def trainer() -> Trainer:
 
 
 @st.cache_data(show_spinner="Loading the data…", max_entries=4)
-def preview_digits(source: str) -> np.ndarray:
-    return load_mnist(source).x_train[:PREVIEW_DIGITS]
+def preview(source: str, config: AugmentConfig) -> np.ndarray:
+    """The preview grid, enlarged 3x; cached so reruns while a job trains do no TensorFlow work."""
+    grid = preview_grid(load_mnist(source).x_train[:PREVIEW_DIGITS], config)
+    return np.kron(grid, np.ones((3, 3), np.float32))
 
 
 def data_source() -> str:
@@ -149,8 +151,7 @@ source = data_source()
 st.subheader("Augmentation")
 try:
     config = augmentation()
-    digits = preview_digits(source)
-    st.image(np.kron(preview_grid(digits, config), np.ones((3, 3), np.float32)), clamp=True,
+    st.image(preview(source, config), clamp=True,
              caption="The first training digits as one batch of augmentation varies them")
 except (DataError, ValueError) as problem:
     st.error(str(problem))
