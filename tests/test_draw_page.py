@@ -36,6 +36,18 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
     assert len(at.get("image")) == 1  # what the model saw
 
 
+def test_two_digits_get_a_reason_and_no_guess():
+    import numpy as np
+
+    at = start()
+    at.session_state["drawing"] = np.maximum(draw_digit(1, 20, 70, 110, 12), draw_digit(2, 150, 70, 110, 12))
+    at.run()
+    assert not at.exception
+    assert at.metric[0].value == "—" and len(at.metric) == 1
+    assert "2 digits" in at.warning[0].value
+    assert not at.get("vega_lite_chart")
+
+
 def test_clear_removes_the_answer():
     at = start()
     at.session_state["drawing"] = draw_digit(1, 100, 40, 190, brush=20)

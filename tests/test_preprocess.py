@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from digit_app.preprocess import BOX_SIZE, CENTRE, EmptyDrawingError, to_mnist
-from digit_app.render import blank_canvas, paste_digit
+from digit_app.preprocess import BOX_SIZE, CENTRE, EmptyDrawingError, UnreadableDrawingError, to_mnist
+from digit_app.render import blank_canvas, draw_strokes, paste_digit
 from tests.strokes import draw_digit
 
 
@@ -134,3 +134,36 @@ def test_drawn_strokes_are_read_right(classifier):
     inputs = np.stack([to_mnist(draw_digit(d, x, y, s, brush=b)) for d, x, y, s, b in cases])
     predicted = classifier.predict_proba(inputs).argmax(axis=1)
     assert np.mean(predicted == [case[0] for case in cases]) >= 0.9
+
+
+def _zigzag(rows: int, brush: float) -> np.ndarray:
+    """Strokes back and forth across the whole canvas, `rows` of them."""
+    step = 260 / (rows - 1)
+    return draw_strokes([[(10 + (i % 2) * 260, 10 + i * step) for i in range(rows)]], brush=brush)
+
+
+@pytest.mark.parametrize(
+    ("drawing", "message"),
+    [
+        (lambda: draw_strokes([[(140, 140), (141, 141)]], brush=18), "dot"),
+        (lambda: draw_strokes([[(140, 140), (146, 143)]], brush=40), "dot"),
+        (lambda: draw_strokes([[(40, 40), (41, 41)], [(200, 60), (201, 60)], [(100, 230), (100, 231)]], brush=6), "dot"),
+        (lambda: _zigzag(45, brush=18), "blob"),  # the canvas filled in
+        (lambda: _zigzag(21, brush=18), "scribble"),
+        (lambda: draw_strokes([[tuple(p) for p in np.random.default_rng(1).uniform(10, 270, (40, 2))]], 12), "scribble"),
+        (lambda: np.maximum(draw_digit(1, 20, 70, 110, 12), draw_digit(2, 150, 70, 110, 12)), "2 digits"),
+        (lambda: np.maximum(draw_digit(7, 5, 90, 80, 8), np.maximum(draw_digit(0, 100, 90, 80, 8),
+                                                                 draw_digit(4, 195, 90, 80, 8))), "3 digits"),
+    ],
+    ids=["dot", "big dot", "specks only", "filled canvas", "zigzag", "random scribble", "two digits", "three digits"],
+)
+def test_what_is_not_one_digit_is_refused_with_a_reason(drawing, message):
+    with pytest.raises(UnreadableDrawingError, match=message):
+        to_mnist(drawing())
+
+
+@pytest.mark.parametrize("brush", [5, 18, 40])
+@pytest.mark.parametrize("digit", [0, 1, 2, 4, 7])
+def test_real_digits_are_not_refused(digit, brush):
+    size = 120 if brush < 40 else 200
+    assert to_mnist(draw_digit(digit, 40, 40, size, brush=brush)).max() > 0.9

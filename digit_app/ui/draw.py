@@ -9,6 +9,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from digit_app.model import Classifier
 from digit_app.prediction import Reading, read_digit
+from digit_app.preprocess import UnreadableDrawingError
 from digit_app.ui.common import get_classifier
 from digit_app.versions import version_id_of
 
@@ -45,12 +46,19 @@ classifier: Classifier = get_classifier()
 accuracy = classifier.metadata.get("test_accuracy")
 model_line.caption(f"Model: {version_id_of(classifier.path)}"
                    + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))
-reading: Reading | None = read_digit(st.session_state.get("drawing"), classifier)
+try:
+    reading: Reading | None = read_digit(st.session_state.get("drawing"), classifier)
+    problem = None
+except UnreadableDrawingError as error:
+    reading, problem = None, str(error)
 
 with answer_column:
     if reading is None:
         st.metric("Prediction", "—")
-        st.info("Nothing drawn yet.")
+        if problem:
+            st.warning(problem)
+        else:
+            st.info("Nothing drawn yet.")
     else:
         st.metric("Prediction", str(reading.digit))
         st.metric("Confidence", f"{reading.confidence:.0%}")
