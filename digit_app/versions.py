@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,6 +27,22 @@ from digit_app.model import SHIPPED_MODEL, atomic_write, read_metadata, save_mod
 
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
+
+
+class ModelStoreError(RuntimeError):
+    """The models folder cannot be written (read-only, missing, full); nothing was changed."""
+
+
+@contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn a failed write in the models folder into one clear `ModelStoreError`."""
+    try:
+        yield
+    except OSError as error:
+        raise ModelStoreError(
+            f"Could not {what} in the models folder {models_dir()}: {error.strerror or error}. "
+            f"Make it writable or point ${ENV_MODELS_DIR} at a folder that is; nothing was changed."
+        ) from error
 
 
 @dataclass(frozen=True)
@@ -96,8 +114,9 @@ def activate(version_id: str) -> ModelVersion:
     """Make a version the one the app uses; the pointer is replaced atomically."""
     version = get_version(version_id)
     folder = models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / "active.json", lambda tmp: tmp.write_text(json.dumps({"version": version.id}) + "\n"))
+    with _writing("switch the active model"):
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(folder / "active.json", lambda tmp: tmp.write_text(json.dumps({"version": version.id}) + "\n"))
     return version
 
 
@@ -108,15 +127,17 @@ def delete(version_id: str) -> None:
     version = get_version(version_id)
     if active_version_id() == version_id:
         activate(SHIPPED)
-    version.path.with_suffix(".json").unlink(missing_ok=True)
-    version.path.unlink(missing_ok=True)
+    with _writing(f"delete {version_id}"):
+        version.path.unlink(missing_ok=True)  # the model first: no version is left without metadata
+        version.path.with_suffix(".json").unlink(missing_ok=True)
 
 
 def save_version(model: Any, metadata: dict[str, Any]) -> ModelVersion:
     """Keep a newly trained model as a new version (not active until `activate`)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     version_id = f"v{stamp}-{secrets.token_hex(2)}"
-    path = save_model(model, models_dir() / "versions" / f"{version_id}.keras", metadata)
+    with _writing("save the new model"):
+        path = save_model(model, models_dir() / "versions" / f"{version_id}.keras", metadata)
     return ModelVersion(version_id, path, read_metadata(path))
 
 

@@ -83,3 +83,20 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
     at.run()
     assert at.metric[0].value == str(reading.digit)
     assert at.warning[0].value == f"Not sure: it could be {reading.digit} or {reading.runner_up}."
+
+
+def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(tmp_path, monkeypatch):
+    from digit_app import versions
+    from digit_app.model import SHIPPED_MODEL
+
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "v1.keras").write_bytes(SHIPPED_MODEL.read_bytes()[:5000])  # cut off mid-write
+    (tmp_path / "active.json").write_text('{"version": "v1"}')
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    assert not at.exception and not at.error
+    assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
+    assert at.metric[0].value == "7"
+    assert "Model: shipped" in at.caption[1].value

@@ -77,6 +77,30 @@ def test_model_with_wrong_shapes_is_refused(tmp_path):
         load_classifier(path)
 
 
+def test_a_model_with_python_code_in_it_is_refused(tmp_path):
+    """A Lambda layer carries arbitrary Python; safe loading must refuse it, shapes notwithstanding."""
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Lambda(lambda t: t * 2.0)(inputs)
+    outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(x))
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, outputs).save(path)
+    with pytest.raises(ModelLoadError, match="lambda.keras.*(?i:lambda|unsafe|safe_mode)"):
+        load_classifier(path)
+
+
+@pytest.mark.parametrize("metadata", [None, "", "{not json", "[1, 2]"], ids=["missing", "empty", "invalid", "not an object"])
+def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
+    path = tmp_path / "model.keras"
+    path.write_bytes(SHIPPED_MODEL.read_bytes())
+    if metadata is not None:
+        path.with_suffix(".json").write_text(metadata)
+    loaded = load_classifier(path)
+    assert loaded.metadata == {}
+    assert loaded.predict_proba(np.zeros((28, 28), np.float32)).shape == (1, 10)
+
+
 def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
     path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from digit_app import versions
 from digit_app.model import SHIPPED_MODEL, build_model, load_classifier
+
 
 
 def test_without_versions_the_shipped_model_is_active(models):
@@ -44,3 +51,66 @@ def test_a_broken_or_dangling_pointer_falls_back_to_shipped(models, pointer):
     (models / "active.json").write_text(pointer)
     assert versions.active_version_id() == versions.SHIPPED
     assert load_classifier().path == SHIPPED_MODEL
+
+
+def test_a_missing_models_folder_is_made_when_needed(tmp_path, monkeypatch):
+    folder = tmp_path / "not" / "yet"
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(folder))
+    assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
+    assert load_classifier().path == SHIPPED_MODEL
+    version = versions.save_version(build_model(), {"test_accuracy": 0.5})
+    assert version.path.parent == folder / "versions" and version.path.is_file()
+
+
+def test_a_models_folder_that_is_a_file_is_a_clear_error(tmp_path, monkeypatch):
+    folder = tmp_path / "models"
+    folder.write_text("not a folder")
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(folder))
+    with pytest.raises(versions.ModelStoreError, match="Could not save the new model in the models folder"):
+        versions.save_version(build_model(), {})
+    with pytest.raises(versions.ModelStoreError, match="DIGIT_APP_MODELS"):
+        versions.activate(versions.SHIPPED)
+    assert folder.read_text() == "not a folder"
+    assert load_classifier().path == SHIPPED_MODEL  # the app still serves the shipped model
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make `folder` really read-only: by permissions for a normal user; root ignores those, so
+    for root by a read-only bind mount over it."""
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path in modes:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"running as root without the right to mount, so no folder is read-only: {mounted.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
+    first = versions.save_version(build_model(), {"test_accuracy": 0.5})
+    second = versions.save_version(build_model(), {"test_accuracy": 0.6})
+    versions.activate(first.id)
+    with read_only(models):
+        with pytest.raises(OSError):
+            (models / "probe").write_text("")  # the folder really is read-only
+        with pytest.raises(versions.ModelStoreError, match="Could not switch the active model"):
+            versions.activate(second.id)
+        with pytest.raises(versions.ModelStoreError, match="Could not delete"):
+            versions.delete(second.id)
+        with pytest.raises(versions.ModelStoreError, match="Could not save the new model"):
+            versions.save_version(build_model(), {})
+        assert load_classifier().path == first.path  # and the active model still serves
+    assert versions.active_version_id() == first.id
+    assert sorted(p.name for p in models.rglob("*")) == sorted(
+        ["versions", "active.json", f"{first.id}.keras", f"{first.id}.json", f"{second.id}.keras", f"{second.id}.json"])

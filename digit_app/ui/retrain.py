@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -82,8 +84,7 @@ def show_result(status: JobStatus) -> None:
     st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
                f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
     if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
-        versions.activate(status.version_id)
-        st.rerun()
+        change_versions(versions.activate, status.version_id)
     matrix = np.array(status.summary["confusion_matrix"])
     cells = pd.DataFrame([(t, p, int(matrix[t, p])) for t in range(10) for p in range(10)],
                          columns=["true", "predicted", "count"])
@@ -135,11 +136,19 @@ def versions_table() -> None:
     chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0)
     use, remove = st.columns(2)
     if use.button("Activate", disabled=chosen == active, width="stretch"):
-        versions.activate(chosen)
-        st.rerun()
+        change_versions(versions.activate, chosen)
     if remove.button("Delete", disabled=chosen == versions.SHIPPED, width="stretch"):
-        versions.delete(chosen)
-        st.rerun()
+        change_versions(versions.delete, chosen)
+
+
+def change_versions(action: Callable[[str], object], version_id: str) -> None:
+    """Activate or delete a version, then redraw the page; a folder that cannot be written is reported."""
+    try:
+        action(version_id)
+    except versions.ModelStoreError as problem:
+        st.error(str(problem))
+        return
+    st.rerun()
 
 
 st.title("Retrain")
