@@ -104,10 +104,15 @@ def validate(
     return Mnist(**checked, source=source)
 
 
+def _is_real_number(array: np.ndarray) -> bool:
+    """Integers or floats: not text, objects, booleans or complex numbers."""
+    return np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+
+
 def _as_uint8_images(images: np.ndarray, name: str, source: str) -> np.ndarray:
     if images.dtype == np.uint8:
         return images
-    if not np.issubdtype(images.dtype, np.number):
+    if not _is_real_number(images):
         raise DataError(f"{name} in {source} has dtype {images.dtype}; expected uint8 pixels.")
     if not np.isfinite(images).all():
         raise DataError(f"{name} in {source} contains NaN or infinite values.")
@@ -119,7 +124,7 @@ def _as_uint8_images(images: np.ndarray, name: str, source: str) -> np.ndarray:
 
 
 def _as_labels(labels: np.ndarray, name: str, source: str) -> np.ndarray:
-    if not np.issubdtype(labels.dtype, np.number):
+    if not _is_real_number(labels):
         raise DataError(f"{name} in {source} has dtype {labels.dtype}; expected digit labels 0 to 9.")
     if not np.isfinite(labels).all():
         raise DataError(f"{name} in {source} contains NaN or infinite labels.")

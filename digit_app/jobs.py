@@ -112,6 +112,8 @@ class TrainingJob:
                          message=f"Test accuracy {report.test_accuracy:.4f}; saved as {version.id}.")
         except Cancelled:
             self._update(state="cancelled", message="Training was cancelled; no model was kept.")
+        except ValueError as error:  # bad data or settings: the message says what to change
+            self._update(state="failed", message=str(error))
         except Exception as error:  # the thread must end with a status a person can read
             self._update(state="failed", message=f"{type(error).__name__}: {error}")
 

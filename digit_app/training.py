@@ -97,6 +97,9 @@ def train(
     validation_count = int(len(images) * config.validation_split)
     order = np.random.default_rng(config.seed).permutation(len(images))
     val_idx, train_idx = order[:validation_count], order[validation_count:]
+    if config.batch_size > len(train_idx):
+        raise ValueError(f"The batch size {config.batch_size} is larger than the {len(train_idx)} training images; "
+                         f"choose {len(train_idx)} or fewer.")
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 
     strategy = strategy or distribution_strategy()

@@ -77,6 +77,7 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
     from tests.conftest import MNIST_SAMPLE
 
-    for flags, message in ((["--rotation", "720"], "rotation"), (["--epochs", "0"], "epochs")):
+    for flags, message in ((["--rotation", "720"], "rotation"), (["--epochs", "0"], "epochs"),
+                           (["--batch-size", "1000"], "is larger than the")):
         result = run("train", "--data", str(MNIST_SAMPLE), "--output", str(tmp_path), *flags)
         assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr

@@ -54,8 +54,11 @@ def test_wrong_keys(tmp_path, good):
         ({"x_test": np.full((300, 28, 28), np.nan)}, "NaN"),
         ({"x_train": np.zeros((0, 28, 28), np.uint8), "y_train": np.zeros(0, np.uint8)}, "empty"),
         ({"x_train": np.full((300, 28, 28), 300.0)}, "0 to 255"),
+        ({"x_train": np.full((300, 28, 28), "a")}, "dtype <U1"),
+        ({"x_test": np.zeros((300, 28, 28), complex)}, "dtype complex128"),
+        ({"y_train": np.full(300, "7")}, "dtype <U1"),
     ],
-    ids=["shape", "label-count", "label-range", "nan", "empty", "pixel-range"],
+    ids=["shape", "label-count", "label-range", "nan", "empty", "pixel-range", "text", "complex", "text-labels"],
 )
 def test_bad_arrays_are_named(tmp_path, good, change, message):
     good.update(change)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digit_app import versions
@@ -54,3 +56,10 @@ def test_bad_data_fails_with_a_message(models, tmp_path):
     job = Trainer().start(str(tmp_path / "missing.npz"), TINY)
     job.join(timeout=60)
     assert job.status.state == "failed" and "no data file" in job.status.message
+
+
+def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
+    job = Trainer().start(str(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=1024))
+    job.join(timeout=120)
+    assert job.status.state == "failed"
+    assert re.match(r"The batch size 1024 is larger than the \d+ training images; choose \d+ or fewer", job.status.message)

@@ -53,6 +53,14 @@ def test_absurd_settings_are_refused(bad):
         TrainConfig(**bad)
 
 
+def test_a_batch_larger_than_the_data_is_refused_before_training():
+    calls = []
+    with pytest.raises(ValueError, match="batch size 512 is larger than the 285 training images"):
+        train(load_mnist(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=512, augment=AugmentConfig.none()),
+              progress=calls.append)
+    assert calls == []
+
+
 MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
