@@ -28,6 +28,7 @@ SHIPPED_MODEL = PACKAGE_DIR.parent / "model" / "digit_cnn.keras"
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
 FIRST_FILTERS = 24  # not 32: oneDNN trains a 32-channel first layer 1.6x slower on CPU
 DENSE_UNITS = 128
+FILE_MODE = 0o644  # saved models are readable by every user, like the shipped one
 BN_MOMENTUM = 0.9  # batch-norm statistics settle within a few dozen steps, even in a short run
 
 
@@ -232,6 +233,7 @@ def atomic_write(target: Path, write: Any) -> None:
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
     os.close(handle)
     tmp = Path(name)
+    tmp.chmod(FILE_MODE)  # mkstemp makes files only their owner can read
     try:
         write(tmp)
         with open(tmp, "rb") as done:

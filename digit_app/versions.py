@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from digit_app.model import SHIPPED_MODEL, atomic_write, read_metadata, save_mod
 
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
+LEFTOVER_AGE = 3600.0  # seconds after which an unfinished write is surely abandoned
 
 
 class ModelStoreError(RuntimeError):
@@ -78,7 +80,8 @@ def list_versions() -> list[ModelVersion]:
     """The shipped model first, then retrained versions, newest first."""
     shipped = ModelVersion(SHIPPED, shipped_model_path(), read_metadata(shipped_model_path()))
     folder = models_dir() / "versions"
-    trained = [ModelVersion(p.stem, p, read_metadata(p)) for p in folder.glob("*.keras")] if folder.is_dir() else []
+    files = [p for p in folder.glob("*.keras") if not p.name.startswith(".")] if folder.is_dir() else []
+    trained = [ModelVersion(p.stem, p, read_metadata(p)) for p in files]  # ".name" files are unfinished writes
     return [shipped, *sorted(trained, key=lambda v: v.id, reverse=True)]
 
 
@@ -136,9 +139,25 @@ def save_version(model: Any, metadata: dict[str, Any]) -> ModelVersion:
     """Keep a newly trained model as a new version (not active until `activate`)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     version_id = f"v{stamp}-{secrets.token_hex(2)}"
+    folder = models_dir() / "versions"
     with _writing("save the new model"):
-        path = save_model(model, models_dir() / "versions" / f"{version_id}.keras", metadata)
+        _remove_leftovers(folder)
+        path = save_model(model, folder / f"{version_id}.keras", metadata)
     return ModelVersion(version_id, path, read_metadata(path))
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Delete what a killed save left behind: temporary files, and metadata whose model never came.
+
+    Only files older than LEFTOVER_AGE, so a save running in another process is not disturbed.
+    """
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - LEFTOVER_AGE
+    for path in folder.iterdir():
+        unfinished = path.name.startswith(".") or (path.suffix == ".json" and not path.with_suffix(".keras").exists())
+        if unfinished and path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def version_id_of(path: Path) -> str:

@@ -104,6 +104,7 @@ def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
 def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
     path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in tmp_path.iterdir())  # others may read them
     assert zipfile.is_zipfile(path)
     metadata = json.loads((tmp_path / "fresh.json").read_text())
     assert metadata["note"] == "test" and metadata["parameters"] > 0

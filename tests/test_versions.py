@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +15,8 @@ import pytest
 
 from digit_app import versions
 from digit_app.model import SHIPPED_MODEL, build_model, load_classifier
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 
@@ -114,3 +119,50 @@ def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
     assert versions.active_version_id() == first.id
     assert sorted(p.name for p in models.rglob("*")) == sorted(
         ["versions", "active.json", f"{first.id}.keras", f"{first.id}.json", f"{second.id}.keras", f"{second.id}.json"])
+
+
+SAVE_FOREVER = """
+from digit_app import versions
+from digit_app.model import build_model
+model = build_model()
+print("saving", flush=True)
+while True:
+    versions.activate(versions.save_version(model, {"test_accuracy": 0.1}).id)
+"""
+
+
+@pytest.mark.parametrize("seconds", [0.4, 1.7])
+def test_killed_while_saving_leaves_a_readable_active_model(models, seconds):
+    """SIGKILL a process that saves and activates versions back to back: whatever moment the kill
+    lands on, the active model loads, every listed version is complete, and leftovers are hidden."""
+    first = versions.save_version(build_model(), {"test_accuracy": 0.5})
+    versions.activate(first.id)
+    env = {**os.environ, versions.ENV_MODELS_DIR: str(models), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    saver = subprocess.Popen([sys.executable, "-c", SAVE_FOREVER], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert saver.stdout.readline().strip() == "saving"
+        time.sleep(seconds)
+    finally:
+        saver.send_signal(signal.SIGKILL)
+        saver.wait(timeout=30)
+    assert saver.returncode == -signal.SIGKILL
+    active = load_classifier()
+    assert active.path.parent == models / "versions" and active.metadata["test_accuracy"] in (0.1, 0.5)
+    for version in versions.list_versions():
+        assert not version.id.startswith(".")
+        assert load_classifier(version.path).metadata  # complete: model and metadata
+    assert len(versions.list_versions()) >= 2
+
+
+def test_leftovers_of_a_killed_save_are_hidden_then_cleared(models):
+    folder = models / "versions"
+    folder.mkdir()
+    old_temp, orphan, fresh_temp = folder / ".v1-abc.keras", folder / "v2.json", folder / ".v3-def.keras"
+    for path in (old_temp, orphan, fresh_temp):
+        path.write_bytes(b"half")
+    hour_ago = time.time() - versions.LEFTOVER_AGE - 60
+    for path in (old_temp, orphan):
+        os.utime(path, (hour_ago, hour_ago))
+    assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
+    saved = versions.save_version(build_model(), {})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".v3-def.keras", f"{saved.id}.json", f"{saved.id}.keras"])
