@@ -6,65 +6,26 @@ build/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, ROOT, Strokes, largest, serve, stroke_path
 from tests.conftest import MNIST_SAMPLE
+from tests.strokes import DIGITS
 
-ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-ANSWER_TIMEOUT_MS = 90_000  # the first answer waits for TensorFlow to load on a cold machine
-# Strokes in a unit box (x, y down), as a person would draw them.
-SEVEN = [[(0.1, 0.1), (0.9, 0.1), (0.4, 0.95)]]
-FOUR = [[(0.6, 0.05), (0.1, 0.65), (0.9, 0.65)], [(0.65, 0.3), (0.65, 0.98)]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+SEVEN, FOUR = DIGITS[7], DIGITS[4]
+ZIGZAG = [[(i % 2, i / 10) for i in range(11)]]  # a scribble over the whole canvas
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
-    port = free_port()
-    models = tmp_path_factory.mktemp("models")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models),
-             "DIGIT_APP_DATA": str(MNIST_SAMPLE)},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the Streamlit server did not start") from None
-                time.sleep(0.5)
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -76,16 +37,8 @@ def browser():
 
 
 def canvas_box(page: Page) -> dict:
-    """The bounding box of the largest visible <canvas>: the drawing surface."""
     page.locator("canvas").first.wait_for(state="visible", timeout=60_000)
-    boxes = [box for c in page.locator("canvas").all() if c.is_visible() and (box := c.bounding_box())]
-    return max(boxes, key=lambda b: b["width"] * b["height"])
-
-
-def to_page(box: dict, x: float, y: float, margin: float = 0.15) -> tuple[float, float]:
-    """A unit-box point drawn inside the canvas, leaving a margin."""
-    span = 1 - 2 * margin
-    return box["x"] + box["width"] * (margin + x * span), box["y"] + box["height"] * (margin + y * span)
+    return largest([c.bounding_box() for c in page.locator("canvas").all() if c.is_visible()])
 
 
 def wait_until_drawn(page: Page) -> None:
@@ -94,30 +47,28 @@ def wait_until_drawn(page: Page) -> None:
     expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
-def draw_with_mouse(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+def draw_with_mouse(page: Page, strokes: Strokes) -> None:
     wait_until_drawn(page)
     box = canvas_box(page)
     for stroke in strokes:
-        page.mouse.move(*to_page(box, *stroke[0]))
+        path = stroke_path(box, stroke)
+        page.mouse.move(*path[0])
         page.mouse.down()
-        for point in stroke[1:]:
-            page.mouse.move(*to_page(box, *point), steps=12)
+        for point in path[1:]:
+            page.mouse.move(*point)
         page.mouse.up()
 
 
-def draw_with_finger(page: Page, strokes: Sequence[Sequence[tuple[float, float]]]) -> None:
+def draw_with_finger(page: Page, strokes: Strokes) -> None:
     """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
     wait_until_drawn(page)
     box = canvas_box(page)
     session = page.context.new_cdp_session(page)
     for stroke in strokes:
-        points = [to_page(box, *p) for p in stroke]
-        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
-            for step in range(1, 13):
-                t = step / 12
-                point = {"x": x0 + (x1 - x0) * t, "y": y0 + (y1 - y0) * t}
-                session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+        path = stroke_path(box, stroke)
+        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
+        for x, y in path[1:]:
+            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
         session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
@@ -148,6 +99,13 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_mouse(page, FOUR)
     expect(prediction(page)).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
+
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, ZIGZAG)
+    expect(page.get_by_text("scribble", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(prediction(page)).to_have_text("—")
+    page.screenshot(path=SCREENSHOTS / "draw-scribble.png", full_page=True)
     page.close()
 
 
@@ -188,3 +146,27 @@ def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url):
     expect(prediction(page)).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     assert prediction(page).inner_text().strip() in "0123456789"
     page.close()
+
+
+def test_training_outlives_its_tab_and_another_session_can_cancel_it(browser, app_url):
+    """Start a run and close the tab: another session sees the run going on, cannot start a
+    second one, and cancels it; nothing is kept and the server is free to train again."""
+    starter = browser.new_context(viewport={"width": 1100, "height": 1000})
+    page = starter.new_page()
+    page.goto(f"{app_url}/retrain")
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("200")
+    epochs.press("Enter")
+    page.get_by_role("button", name="Start training").click()
+    expect(page.get_by_role("button", name="Cancel training")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    starter.close()
+
+    other = browser.new_page(viewport={"width": 1100, "height": 1000})
+    other.goto(f"{app_url}/retrain")
+    expect(other.get_by_text(re.compile(r"Epoch \d+ of 200"))).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(other.get_by_role("button", name="Start training")).to_be_disabled()
+    other.get_by_role("button", name="Cancel training").click()
+    expect(other.get_by_text("no model was kept", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(other.get_by_role("button", name="Start training")).to_be_enabled()
+    other.screenshot(path=SCREENSHOTS / "retrain-cancelled-from-another-session.png")
+    other.close()

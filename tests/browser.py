@@ -1,0 +1,134 @@
+"""The app in a real browser: a Streamlit server on 127.0.0.1, Debian's Chromium, drawing by hand.
+
+Shared by the browser tests and `benchmarks/load.py`. Strokes are lists of (x, y) points in a
+unit box (y down), placed inside the canvas with a margin, as a person would draw them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+ANSWER_TIMEOUT_MS = 90_000  # the first answer waits for TensorFlow to load on a cold machine
+MOVE_STEPS = 12  # mouse positions between two points of a stroke
+Strokes = Sequence[Sequence[tuple[float, float]]]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(models: Path, data: Path) -> Iterator[str]:
+    """Run the app with `streamlit run` on a free port; yield its URL; stop it afterwards."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data)},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the Streamlit server did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def stroke_path(box: dict, stroke: Sequence[tuple[float, float]], margin: float = 0.15) -> list[tuple[float, float]]:
+    """Page coordinates of a unit-box stroke inside the canvas `box`, with the in-between moves."""
+    span = 1 - 2 * margin
+
+    def place(x: float, y: float) -> tuple[float, float]:
+        return box["x"] + box["width"] * (margin + x * span), box["y"] + box["height"] * (margin + y * span)
+
+    points = [place(*p) for p in stroke]
+    path = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        path += [(x0 + (x1 - x0) * t / MOVE_STEPS, y0 + (y1 - y0) * t / MOVE_STEPS) for t in range(1, MOVE_STEPS + 1)]
+    return path
+
+
+def largest(boxes: Sequence[dict | None]) -> dict:
+    """The drawing surface: the largest of the page's visible canvases."""
+    return max((b for b in boxes if b), key=lambda b: b["width"] * b["height"])
+
+
+@dataclass
+class Timing:
+    """When one browser session finished drawing and when its answer appeared (monotonic seconds)."""
+
+    expected: str
+    drawn: float
+    answered: float
+    answer: str
+
+    @property
+    def seconds(self) -> float:
+        return self.answered - self.drawn
+
+
+async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
+    """Draw `strokes` with the mouse in an async Playwright page; time until the Prediction reads `expected`."""
+    from playwright.async_api import expect
+
+    metric = page.get_by_test_id("stMetricValue").first
+    await expect(metric).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+    box = largest([await c.bounding_box() for c in await page.locator("canvas").all()])
+    for stroke in strokes:
+        path = stroke_path(box, stroke)
+        await page.mouse.move(*path[0])
+        await page.mouse.down()
+        for point in path[1:]:
+            await page.mouse.move(*point)
+        await page.mouse.up()
+    drawn = time.monotonic()
+    with contextlib.suppress(AssertionError):
+        await expect(metric).to_have_text(expected, timeout=ANSWER_TIMEOUT_MS)
+    return Timing(expected, drawn, time.monotonic(), (await metric.inner_text()).strip())
+
+
+async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]]) -> list[Timing]:
+    """One browser, one context per drawing, all drawing at once; each answer timed."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            pages = []
+            for _ in drawings:  # open the sessions one by one: a fair start for each
+                context = await browser.new_context(viewport={"width": 1000, "height": 900})
+                page = await context.new_page()
+                await page.goto(url)
+                pages.append(page)
+            return list(await asyncio.gather(*(draw_and_time(page, strokes, expected)
+                                               for page, (strokes, expected) in zip(pages, drawings))))
+        finally:
+            await browser.close()
