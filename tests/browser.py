@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -115,9 +116,26 @@ async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
     return Timing(expected, drawn, time.monotonic(), (await metric.inner_text()).strip())
 
 
-async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]]) -> list[Timing]:
-    """One browser, one context per drawing, all drawing at once; each answer timed."""
-    from playwright.async_api import async_playwright
+async def start_training(browser, url: str, epochs: int = 200) -> Any:
+    """A session that starts a long retrain from the Retrain page; returns its page (to cancel it)."""
+    from playwright.async_api import expect
+
+    page = await (await browser.new_context(viewport={"width": 1000, "height": 900})).new_page()
+    await page.goto(f"{url}/retrain")
+    field = page.get_by_label("Epochs")
+    await field.fill(str(epochs))
+    await field.press("Enter")
+    await page.get_by_role("button", name="Start training").click()
+    await expect(page.get_by_role("button", name="Cancel training")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    return page
+
+
+async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]], while_training: bool = False) -> list[Timing]:
+    """One browser, one context per drawing, all drawing at once; each answer timed.
+
+    With `while_training`, one more session first starts a retrain, and cancels it at the end.
+    """
+    from playwright.async_api import async_playwright, expect
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -127,8 +145,16 @@ async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]]) ->
                 context = await browser.new_context(viewport={"width": 1000, "height": 900})
                 page = await context.new_page()
                 await page.goto(url)
+                await expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
                 pages.append(page)
-            return list(await asyncio.gather(*(draw_and_time(page, strokes, expected)
-                                               for page, (strokes, expected) in zip(pages, drawings))))
+            trainer = await start_training(browser, url) if while_training else None
+            timings = await asyncio.gather(*(draw_and_time(page, strokes, expected)
+                                             for page, (strokes, expected) in zip(pages, drawings)))
+            if trainer is not None:
+                await expect(trainer.get_by_role("button", name="Cancel training")).to_be_visible()  # still training
+                await trainer.get_by_role("button", name="Cancel training").click()
+                await expect(trainer.get_by_text("no model was kept", exact=False)).to_be_visible(
+                    timeout=ANSWER_TIMEOUT_MS)
+            return list(timings)
         finally:
             await browser.close()
