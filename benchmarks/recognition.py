@@ -25,8 +25,9 @@ from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_m
 
 
 def accuracy(classifier: Classifier, canvases: Iterable[np.ndarray], labels: np.ndarray,
-             pipeline: Callable[[np.ndarray], np.ndarray]) -> tuple[float, np.ndarray]:
-    """Share read right through `pipeline`, and the accuracy for each digit 0-9; a refused drawing is wrong."""
+             pipeline: Callable[[np.ndarray], np.ndarray]) -> tuple[float, np.ndarray, int]:
+    """Share read right through `pipeline`, accuracy for each digit 0-9, and how many drawings it refused
+    (empty or not one digit), which count as wrong."""
     inputs, refused = [], []
     for canvas in canvases:
         try:
@@ -38,14 +39,15 @@ def accuracy(classifier: Classifier, canvases: Iterable[np.ndarray], labels: np.
     predicted = classifier.predict_proba(np.stack(inputs)).argmax(axis=1)
     right = (predicted == labels) & ~np.array(refused)
     per_digit = np.array([right[labels == d].mean() if (labels == d).any() else np.nan for d in range(10)])
-    return float(right.mean()), per_digit
+    return float(right.mean()), per_digit, int(np.sum(refused))
 
 
 def report(name: str, classifier: Classifier, canvases: np.ndarray, labels: np.ndarray) -> None:
-    ours, per_digit = accuracy(classifier, canvases, labels, to_mnist)
-    plain, _ = accuracy(classifier, canvases, labels, drawn_digits.plain_resize)
+    ours, per_digit, refused = accuracy(classifier, canvases, labels, to_mnist)
+    plain, _, _ = accuracy(classifier, canvases, labels, drawn_digits.plain_resize)
     digits = " ".join(f"{d}:{a:.2f}" for d, a in enumerate(per_digit))
-    print(f"{name:<22} n={len(labels):>5}  to_mnist {ours:.4f}  plain resize {plain:.4f}   per digit {digits}")
+    print(f"{name:<22} n={len(labels):>5}  to_mnist {ours:.4f} (refused {refused})  plain resize {plain:.4f}"
+          f"   per digit {digits}")
 
 
 def main() -> None:

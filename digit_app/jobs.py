@@ -1,23 +1,30 @@
 """Training in the background: one job at a time per server, watched and cancelled from any page.
 
-A `Trainer` owns at most one running `TrainingJob`. The job trains in its own thread, so it
-outlives the page run that started it (a Streamlit rerun, a page switch or a closed tab do not stop
-it); its progress is a snapshot any session can read. A finished job has saved a new model
-version, complete, or nothing at all.
+A `Trainer` owns at most one running `TrainingJob`. The job trains in a separate, low-priority
+process (`digit_app.worker`) watched by a thread, so it outlives the page run that started it (a
+Streamlit rerun, a page switch or a closed tab do not stop it) and does not slow anyone's drawing;
+its progress is a snapshot any session can read. A finished job has saved a new model version,
+complete, or nothing at all.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from digit_app.training import TrainConfig
 
-MAX_GALLERY = 24  # misclassified test digits kept for the report
+CANCELLED = "Training was cancelled; no model was kept."
 
 
 class JobRunningError(RuntimeError):
@@ -53,11 +60,12 @@ class JobStatus:
 
 
 class TrainingJob:
-    """One training run in a background thread."""
+    """One training run in a worker process, followed by a thread of this one."""
 
     def __init__(self, source: str, config: TrainConfig) -> None:
         self._lock = threading.Lock()
         self._cancel = threading.Event()
+        self._process: subprocess.Popen | None = None
         self._status = JobStatus(state="loading", source=source, config=config, started=time.time())
         self._thread = threading.Thread(target=self._run, name="digit-training", daemon=True)
 
@@ -66,7 +74,10 @@ class TrainingJob:
 
     def cancel(self) -> None:
         """Ask the job to stop after the current batch; nothing is saved."""
-        self._cancel.set()
+        with self._lock:
+            self._cancel.set()
+            if self._process is not None and self._process.poll() is None:
+                self._process.terminate()
 
     def join(self, timeout: float | None = None) -> None:
         self._thread.join(timeout)
@@ -80,42 +91,63 @@ class TrainingJob:
         with self._lock:
             self._status = replace(self._status, **changes)
 
-    def _on_progress(self, event: dict[str, Any]) -> None:
-        if event["phase"] == "batch":
+    def _run(self) -> None:
+        request = {"source": self.status.source, "config": self.status.config.to_dict()}
+        with tempfile.TemporaryFile("w+") as errors:
+            try:
+                process = _start_worker(errors)
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.close()
+            except OSError as error:
+                self._update(state="failed", message=f"Could not start the training process: {error}")
+                return
+            with self._lock:
+                self._process = process
+                if self._cancel.is_set():  # cancelled while the process was starting
+                    process.terminate()
+            for line in process.stdout:
+                self._follow(line)
+            process.wait()
+            if self.status.running:  # the worker ended without saying how
+                errors.seek(0)
+                last = errors.read().strip().splitlines()[-1:] or [""]
+                if self._cancel.is_set():
+                    self._update(state="cancelled", message=CANCELLED)
+                else:
+                    self._update(state="failed", message=f"The training process stopped unexpectedly "
+                                                         f"(exit code {process.returncode}). {last[0]}".strip())
+
+    def _follow(self, line: str) -> None:
+        """Take in one line from the worker: progress, or how the run ended."""
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return  # something else printed to stdout; not ours
+        phase = event.get("phase") if isinstance(event, dict) else None
+        if phase == "batch":
             self._update(state="training", epoch=event["epoch"], batch=event["batch"], steps=event["steps"])
-        else:
+        elif phase == "epoch":
             record = {k: v for k, v in event.items() if k not in ("phase", "epochs")}
             self._update(history=(*self.status.history, record))
-
-    def _run(self) -> None:
-        from digit_app.data import load_mnist
-        from digit_app.training import Cancelled, train
-        from digit_app.versions import save_version
-
-        status = self.status
-        try:
-            data = load_mnist(status.source)
-            if self._cancel.is_set():
-                raise Cancelled("cancelled before training started")
-            self._update(state="training")
-            model, report = train(data, status.config, progress=self._on_progress, should_stop=self._cancel.is_set)
-            if self._cancel.is_set():
-                raise Cancelled("cancelled after training")
+        elif phase == "saving":
             self._update(state="saving")
-            summary = {"data": data.describe(), "training": status.config.to_dict(), **report.summary()}
-            version = save_version(model, summary)
-            gallery = tuple(
-                (data.x_test[i], int(data.y_test[i]), int(report.predictions[i]))
-                for i in report.misclassified[:MAX_GALLERY]
-            )
-            self._update(state="done", version_id=version.id, summary=summary, gallery=gallery,
-                         message=f"Test accuracy {report.test_accuracy:.4f}; saved as {version.id}.")
-        except Cancelled:
-            self._update(state="cancelled", message="Training was cancelled; no model was kept.")
-        except ValueError as error:  # bad data or settings: the message says what to change
-            self._update(state="failed", message=str(error))
-        except Exception as error:  # the thread must end with a status a person can read
-            self._update(state="failed", message=f"{type(error).__name__}: {error}")
+        elif phase == "done":
+            gallery = tuple((np.asarray(image, np.uint8), truth, read) for image, truth, read in event["gallery"])
+            accuracy = event["summary"]["test_accuracy"]
+            self._update(state="done", version_id=event["version_id"], summary=event["summary"], gallery=gallery,
+                         message=f"Test accuracy {accuracy:.4f}; saved as {event['version_id']}.")
+        elif phase == "cancelled":
+            self._update(state="cancelled", message=CANCELLED)
+        elif phase == "failed":
+            self._update(state="failed", message=event["message"])
+
+
+def _start_worker(errors: Any) -> subprocess.Popen:
+    """`python -m digit_app.worker`, able to import this package whatever the current folder."""
+    package_root = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-m", "digit_app.worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
 
 
 class Trainer:

@@ -49,6 +49,11 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """The inverse of `to_dict` (settings sent to a worker process or read from metadata)."""
+        return cls(**{**values, "augment": AugmentConfig(**values.get("augment", {}))})
+
 
 @dataclass
 class TrainReport:
