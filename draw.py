@@ -1,0 +1,3 @@
+import time, streamlit as st
+t = time.perf_counter()
+import runpy
