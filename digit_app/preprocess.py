@@ -139,6 +139,7 @@ def _remove_specks(ink: np.ndarray) -> np.ndarray:
 def _check_one_digit(strokes: np.ndarray) -> None:
     """Refuse a dot or a blob (too short for its thickness) and several digits side by side."""
     rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    strokes = np.pad(strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 1)  # less to scan
     height, extent = rows[-1] - rows[0] + 1, max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
