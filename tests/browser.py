@@ -34,9 +34,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class RunningApp:
+    """A Streamlit server started by `serve`."""
+
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server process has used so far (user + system), from /proc."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def serve(models: Path, data: Path) -> Iterator[str]:
-    """Run the app with `streamlit run` on a free port; yield its URL; stop it afterwards."""
+def serve(models: Path, data: Path) -> Iterator[RunningApp]:
+    """Run the app with `streamlit run` on a free port; yield it; stop it afterwards."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
@@ -56,7 +69,7 @@ def serve(models: Path, data: Path) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the Streamlit server did not start") from None
                 time.sleep(0.5)
-        yield url
+        yield RunningApp(url, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=20)

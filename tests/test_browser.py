@@ -24,8 +24,8 @@ ZIGZAG = [[(i % 2, i / 10) for i in range(11)]]  # a scribble over the whole can
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory) -> Iterator[str]:
     """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as url:
-        yield url
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,6 @@ SESSIONS = 6
 @pytest.mark.parametrize("while_training", [False, True], ids=["idle", "while-training"])
 def test_sessions_drawing_at_once_each_read_their_own_digit(tmp_path, while_training):
     digits = [list(DIGITS)[i % len(DIGITS)] for i in range(SESSIONS)]
-    with serve(tmp_path, MNIST_SAMPLE) as url:
-        timings = asyncio.run(sessions_drawing(url, [(DIGITS[d], str(d)) for d in digits], while_training))
+    with serve(tmp_path, MNIST_SAMPLE) as app:
+        timings = asyncio.run(sessions_drawing(app.url, [(DIGITS[d], str(d)) for d in digits], while_training))
     assert [t.answer for t in timings] == [str(d) for d in digits]
