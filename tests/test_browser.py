@@ -18,7 +18,7 @@ from tests.strokes import DIGITS
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 SEVEN, FOUR = DIGITS[7], DIGITS[4]
-ZIGZAG = [[(i % 2, i / 10) for i in range(11)]]  # a scribble over the whole canvas
+ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), (0.7, 1.0)]]  # two digits
 
 
 @pytest.fixture(scope="module")
@@ -102,10 +102,10 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
 
     page.get_by_role("button", name="Clear").click()
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
-    draw_with_mouse(page, ZIGZAG)
-    expect(page.get_by_text("scribble", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, ONE_SEVEN)
+    expect(page.get_by_text("2 digits side by side", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(prediction(page)).to_have_text("—")
-    page.screenshot(path=SCREENSHOTS / "draw-scribble.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "draw-two-digits.png", full_page=True)
     page.close()
 
 

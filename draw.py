@@ -1,3 +1,0 @@
-import time, streamlit as st
-t = time.perf_counter()
-import runpy
