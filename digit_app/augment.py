@@ -37,6 +37,7 @@ class AugmentConfig:
     noise: float = 0.0  # standard deviation of added pixel noise
     redraw: float = 0.5  # share of digits also redrawn with the app's own pen, 0..1
     styles: float = 1.0  # share of 1s, 5s and 7s also given a flag, crossbar or pen join, 0..1
+    pen: float = 0.4  # share of digits also retraced as a coarse pen polygon (digit_app.pen), 0..1
 
     def __post_init__(self) -> None:
         limits = {
@@ -50,6 +51,7 @@ class AugmentConfig:
             "noise": 1.0,
             "redraw": 1.0,
             "styles": 1.0,
+            "pen": 1.0,
         }
         for name, limit in limits.items():
             value = getattr(self, name)
@@ -188,7 +190,7 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
 def preview_grid(digits: np.ndarray, config: AugmentConfig, columns: int = 8, seed: int = 0) -> np.ndarray:
     """Augmented copies of `digits` (n, 28, 28) tiled in a grid (float32, white on black, 2 px gaps).
 
-    Shows what the online augmentation does to a batch; styled and redrawn copies are not shown.
+    Shows what the online augmentation does to a batch; styled, redrawn and retraced copies are not shown.
     """
     batch = np.asarray(digits, dtype=np.float32)
     batch = (batch / 255.0 if batch.max() > 1.0 else batch)[..., None]

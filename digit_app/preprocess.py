@@ -58,7 +58,7 @@ def to_mnist(image: np.ndarray) -> np.ndarray:
         raise UnreadableDrawingError("That looks like a scribble, not a digit: clear the canvas and draw one digit.")
     if not skeleton.any():  # a blob too small to thin: keep it whole
         skeleton = work
-    return _redraw(np.argwhere(skeleton).astype(np.float32))
+    return draw_centre_line(np.argwhere(skeleton).astype(np.float32))
 
 
 def ink_map(image: np.ndarray) -> np.ndarray:
@@ -169,8 +169,11 @@ def _crop_to_work_size(ink: np.ndarray) -> np.ndarray:
     return np.pad(work > INK_THRESHOLD * work.max(), 1)
 
 
-def _redraw(points: np.ndarray) -> np.ndarray:
-    """Draw centre-line points with an MNIST pen into the 20x20 box, centred by mass in 28x28."""
+def draw_centre_line(points: np.ndarray) -> np.ndarray:
+    """Draw centre-line points (k, 2) (row, column) with an MNIST pen into the 20x20 box, centred by mass.
+
+    The last step of `to_mnist`; also how training copies are drawn so they look like canvas input.
+    """
     grid = MNIST_SIZE * SUPERSAMPLE
     pen_radius = PEN_WIDTH * SUPERSAMPLE / 2
     low, high = points.min(axis=0), points.max(axis=0)

@@ -19,6 +19,7 @@ import tensorflow as tf
 from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
 from digit_app.data import Mnist
 from digit_app.model import NUM_CLASSES, Classifier, build_model
+from digit_app.pen import retrace_digits
 from digit_app.styles import add_styles
 
 LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
@@ -183,16 +184,16 @@ def distribution_strategy() -> Any:
 
 
 def _training_arrays(data: Mnist, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Float images (n, 28, 28, 1) and int labels: MNIST plus styled and redrawn copies if asked for."""
+    """Float images (n, 28, 28, 1) and int labels: MNIST plus styled, redrawn and retraced copies if asked for."""
     originals, labels = data.x_train, data.y_train.astype(np.int64)
     if config.augment.styles:
         styled, styled_labels = add_styles(originals, labels, config.augment.styles, seed=config.seed)
         originals, labels = np.concatenate([originals, styled]), np.concatenate([labels, styled_labels])
-    images = originals.astype(np.float32) / 255.0
-    if config.augment.redraw:
-        chosen, redrawn = redraw_digits(originals, config.augment.redraw, seed=config.seed)
-        images = np.concatenate([images, redrawn])
-        labels = np.concatenate([labels, labels[chosen]])
+    images, copied_from = originals.astype(np.float32) / 255.0, labels
+    for share, make_copies in ((config.augment.redraw, redraw_digits), (config.augment.pen, retrace_digits)):
+        if share:
+            chosen, copies = make_copies(originals, share, seed=config.seed)
+            images, labels = np.concatenate([images, copies]), np.concatenate([labels, copied_from[chosen]])
     return images[..., None], labels
 
 

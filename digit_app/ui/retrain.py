@@ -30,6 +30,7 @@ SLIDERS = [
     ("noise", "Noise", 0.3, 0.01, "Random speckle added to every pixel."),
     ("redraw", "Redrawn copies", 1.0, 0.05, "Share of digits also redrawn the way the Draw page reads a canvas."),
     ("styles", "Continental styles", 1.0, 0.05, "Share of 1s, 5s and 7s also given a flag, crossbar or pen join."),
+    ("pen", "Pen polygons", 1.0, 0.05, "Share of digits also retraced as a few straight strokes, as a tablet or a quick mouse records them."),
 ]
 
 
