@@ -20,7 +20,7 @@ CENTRE = 14.0  # ... and puts its centre of mass here (pixel-centre coordinates,
 PEN_WIDTH = 2.4  # pen width in output pixels; MNIST's median stroke above 0.5 is ~2.2 px
 SUPERSAMPLE = 4  # the digit is redrawn at 4x and averaged down, which anti-aliases it
 WORK_SIZE = 96  # longer side of a drawing while its strokes are thinned to centre lines
-MAX_INPUT_SIDE = 320  # bigger images (a 2x-DPI canvas, a photo) are first averaged down
+MAX_INPUT_SIDE = 320  # bigger images (a 2x-DPI canvas, a photo) are averaged down to about 320x320 pixels
 INK_THRESHOLD = 0.5  # ink above this counts as stroke
 MIN_CONTRAST = 0.15  # a difference smaller than this from the background is not ink
 SPECK_LENGTH = 2.5  # a blob shorter than this many stroke widths is a speck ...
@@ -29,6 +29,9 @@ SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's are
 MIN_LENGTH = 2.5  # a digit is at least ~3 stroke widths long; a dot or a filled blob is ~2
 MAX_SKELETON = 5.0  # a digit's centre lines add up to at most ~4.2 times its size; scribbles more
 DIGIT_HEIGHT = 0.5  # side-by-side groups of strokes this share of the drawing's height are digits
+# In a whole number, strokes wider than 1.2 times their height, or than 1.8 digits, are digits
+# touching, where a digit is as wide as the others, or 0.6 of its height (MNIST's usual shape).
+MAX_DIGIT_ASPECT, MAX_DIGIT_WIDTHS, TYPICAL_WIDTH = 1.2, 1.8, 0.6
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
@@ -106,7 +109,7 @@ def _as_picture(image: np.ndarray) -> Image.Image:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     picture = Image.fromarray(np.ascontiguousarray(array))
-    factor = int(np.ceil(max(picture.size) / MAX_INPUT_SIDE))
+    factor = int(np.ceil(np.sqrt(picture.size[0] * picture.size[1]) / MAX_INPUT_SIDE))
     return picture.reduce(factor) if factor > 1 else picture
 
 
@@ -136,6 +139,78 @@ def _remove_specks(ink: np.ndarray) -> np.ndarray:
     return np.concatenate([[False], keep])[labels]
 
 
+def split_digits(image: np.ndarray) -> list[np.ndarray]:
+    """Crops of each digit in a drawing of a whole number, left to right, each ready for `to_mnist`.
+
+    Strokes that overlap left to right are one digit (a 4 drawn in two strokes, a 5's separate
+    bar); short marks beside a digit join the nearest one; a group much wider than a digit is tall
+    (digits written touching) is cut where its ink is thinnest. Each crop is float32 ink in [0, 1],
+    white on black, with a margin. Raises `EmptyDrawingError` when nothing is drawn.
+    """
+    ink = ink_map(image)
+    strokes = _remove_specks(ink)
+    digit_ink = ink * strokes
+    width = stroke_width(strokes)
+    groups = _stroke_groups(strokes, gap=0.0)
+    rows = np.flatnonzero(strokes.any(axis=1))
+    height = rows[-1] - rows[0] + 1
+    is_tall = [bottom - top >= DIGIT_HEIGHT * height for _, _, top, bottom in groups]
+    if not any(is_tall):
+        is_tall = [True] * len(groups)
+    spans = [list(group) for group, tall in zip(groups, is_tall) if tall]
+    for (left, right, top, bottom), tall in zip(groups, is_tall):
+        if not tall:  # a short mark (a bar, a dot) belongs to the nearest digit
+            nearest = min(spans, key=lambda span: abs((span[0] + span[1]) - (left + right)))
+            nearest[:] = min(nearest[0], left), max(nearest[1], right), min(nearest[2], top), max(nearest[3], bottom)
+    # How wide one digit is in this number: the median of groups shaped like one digit (not a 1,
+    # not several), else a usual share of the height.
+    single = [right - left for left, right, top, bottom in spans if 0.4 <= (right - left) / (bottom - top) <= 1.0]
+    digit_width = float(np.median(single)) if single else TYPICAL_WIDTH * height
+    margin = max(2, int(round(width)))
+    crops = []
+    for left, right, top, bottom in spans:
+        bounds = _cut_touching(digit_ink[:, left:right], digit_width, bottom - top)
+        for start, stop in zip(bounds[:-1], bounds[1:]):
+            crops.append(np.pad(_crop_to_ink(digit_ink[:, left + start : left + stop]), margin))
+    return crops
+
+
+def _stroke_groups(strokes: np.ndarray, gap: float) -> list[tuple[int, int, int, int]]:
+    """Connected strokes grouped where they overlap left to right, or nearly (closer than `gap` pixels).
+
+    Returns (left, right, top, bottom) of each group, left to right.
+    """
+    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
+    boxes = sorted((box[1].start, box[1].stop, box[0].start, box[0].stop) for box in ndimage.find_objects(labels))
+    groups: list[list[int]] = []
+    for left, right, top, bottom in boxes:
+        if groups and left <= groups[-1][1] + gap:
+            last = groups[-1]
+            last[1], last[2], last[3] = max(last[1], right), min(last[2], top), max(last[3], bottom)
+        else:
+            groups.append([left, right, top, bottom])
+    return [tuple(group) for group in groups]
+
+
+def _cut_touching(ink: np.ndarray, digit_width: float, height: int) -> list[int]:
+    """Where to cut one group of strokes into digits `digit_width` wide: column bounds [0, cut, ..., width]."""
+    span = ink.shape[1]
+    if span <= MAX_DIGIT_ASPECT * height and span <= MAX_DIGIT_WIDTHS * digit_width:
+        return [0, span]
+    count = max(2, int(round(span / digit_width)))
+    column_ink = ink.sum(axis=0)
+    cuts, window = [0], span / count / 3
+    for index in range(1, count):
+        low, high = int(index * span / count - window), int(index * span / count + window) + 1
+        cuts.append(low + int(np.argmin(column_ink[low:high])))
+    return [*cuts, span]
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
 def _check_one_digit(strokes: np.ndarray) -> None:
     """Refuse a dot or a blob (too short for its thickness) and several digits side by side."""
     rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
@@ -144,23 +219,14 @@ def _check_one_digit(strokes: np.ndarray) -> None:
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
         raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")
-    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
-    spans = sorted((box[1].start, box[1].stop, box[0].stop - box[0].start) for box in ndimage.find_objects(labels))
-    groups: list[list[int]] = []  # [left, right, height] of strokes that overlap left to right
-    for left, right, tall in spans:
-        if groups and left <= groups[-1][1] + width:
-            groups[-1][1], groups[-1][2] = max(groups[-1][1], right), max(groups[-1][2], tall)
-        else:
-            groups.append([left, right, tall])
-    digits = sum(tall >= DIGIT_HEIGHT * height for _, _, tall in groups)
+    digits = sum(bottom - top >= DIGIT_HEIGHT * height for _, _, top, bottom in _stroke_groups(strokes, gap=width))
     if digits > 1:
         raise UnreadableDrawingError(f"That looks like {digits} digits side by side: draw one digit at a time.")
 
 
 def _crop_to_work_size(ink: np.ndarray) -> np.ndarray:
     """Crop to the ink and rescale so the longer side is WORK_SIZE; return it binarised."""
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    crop = _crop_to_ink(ink)
     scale = WORK_SIZE / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR

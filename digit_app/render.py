@@ -13,15 +13,16 @@ from PIL import Image, ImageDraw
 
 CANVAS_SIZE = 280
 Stroke = Sequence[tuple[float, float]]
+Size = int | tuple[int, int]  # a square side, or (width, height)
 
 
-def blank_canvas(size: int = CANVAS_SIZE) -> Image.Image:
+def blank_canvas(size: Size = CANVAS_SIZE) -> Image.Image:
     """An opaque black RGBA canvas, the Draw page's background."""
-    return Image.new("RGBA", (size, size), (0, 0, 0, 255))
+    return Image.new("RGBA", (size, size) if isinstance(size, int) else size, (0, 0, 0, 255))
 
 
-def draw_strokes(strokes: Sequence[Stroke], brush: float, size: int = CANVAS_SIZE) -> np.ndarray:
-    """Draw polylines of (x, y) canvas points with a round white brush; return RGBA uint8."""
+def draw_strokes(strokes: Sequence[Stroke], brush: float, size: Size = CANVAS_SIZE) -> np.ndarray:
+    """Draw polylines of (x, y) canvas points with a round white brush on a `size` canvas; return RGBA uint8."""
     canvas = blank_canvas(size)
     draw_lines(canvas, strokes, brush)
     return np.asarray(canvas)

@@ -100,3 +100,19 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(t
     assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
     assert at.metric[0].value == "7"
     assert "Model: shipped" in at.caption[1].value
+
+
+def test_whole_number_mode_reads_every_digit_and_shows_each_one():
+    from tests.test_preprocess import number_canvas
+
+    at = start().run()
+    at.toggle(key="whole_number").set_value(True).run()
+    assert at.metric[0].label == "Prediction" and at.metric[0].value == "—"
+    at.session_state["drawing"] = number_canvas([2, 0, 4, 7], gap=30)
+    at.run()
+    assert not at.exception
+    assert at.metric[0].value == "2047"
+    assert at.metric[1].label == "Confidence"
+    images = at.get("image")
+    assert len(images) == 4  # each digit as the model saw it, with what it read there
+    assert [image.proto.imgs[0].caption.split(" · ")[0] for image in images] == ["2", "0", "4", "7"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digit_app.prediction import Reading, read_digit
+from digit_app.prediction import Reading, read_digit, read_number
 from digit_app.render import blank_canvas
 from tests.strokes import draw_digit
 
@@ -36,3 +36,23 @@ def test_read_digit_on_a_drawing(classifier):
 def test_nothing_drawn_reads_as_none(classifier):
     assert read_digit(np.asarray(blank_canvas()), classifier) is None
     assert read_digit(None, classifier) is None
+
+
+def test_read_number_reads_each_digit_left_to_right(classifier):
+    from tests.test_preprocess import number_canvas
+
+    number = read_number(number_canvas([2, 0, 4, 7], gap=30), classifier)
+    assert number is not None and number.text == "2047"
+    assert len(number.digits) == 4 and all(r.model_input.shape == (28, 28) for r in number.digits)
+    assert 0.0 < number.confidence <= min(r.confidence for r in number.digits)
+
+
+def test_a_stray_dot_in_a_number_is_no_digit_and_nothing_drawn_reads_as_none(classifier):
+    from digit_app.render import draw_strokes
+    from tests.test_preprocess import number_canvas
+
+    canvas = np.maximum(number_canvas([7, 1], gap=60),
+                        draw_strokes([[(200, 150), (201, 150)]], brush=12, size=(720, 200)))  # a decimal point
+    assert read_number(canvas, classifier).text == "71"
+    assert read_number(np.asarray(blank_canvas((600, 200))), classifier) is None
+    assert read_number(None, classifier) is None

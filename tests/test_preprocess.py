@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from digit_app.preprocess import BOX_SIZE, CENTRE, EmptyDrawingError, UnreadableDrawingError, to_mnist
+from digit_app.preprocess import BOX_SIZE, CENTRE, EmptyDrawingError, UnreadableDrawingError, split_digits, to_mnist
 from digit_app.render import blank_canvas, draw_strokes, paste_digit
-from tests.strokes import draw_digit
+from tests.strokes import DIGITS, draw_digit
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -167,3 +167,40 @@ def test_what_is_not_one_digit_is_refused_with_a_reason(drawing, message):
 def test_real_digits_are_not_refused(digit, brush):
     size = 120 if brush < 40 else 200
     assert to_mnist(draw_digit(digit, 40, 40, size, brush=brush)).max() > 0.9
+
+
+def number_canvas(digits: list[int], gap: float, size: float = 90, brush: float = 12) -> np.ndarray:
+    """Digits written left to right on a wide canvas, `gap` pixels apart (negative: overlapping)."""
+    strokes, left = [], 20.0
+    for digit in digits:
+        strokes += [[(left + x * size * 0.7, 50 + y * size) for x, y in stroke] for stroke in DIGITS[digit]]
+        left += size * 0.7 + gap
+    return draw_strokes(strokes, brush=brush, size=(720, 200))
+
+
+@pytest.mark.parametrize("digits", [[2, 0, 2, 4], [1, 1, 7], [4, 7], [7, 0, 4, 1, 2, 0]])
+def test_split_digits_finds_each_digit_left_to_right(digits):
+    crops = split_digits(number_canvas(digits, gap=25))
+    assert len(crops) == len(digits)
+    reference = [to_mnist(number_canvas([d], gap=0)) for d in digits]  # each digit written alone
+    for crop, expected in zip(crops, reference):
+        assert crop.dtype == np.float32 and crop.ndim == 2
+        assert crop[0].max() == 0 and crop[-1].max() == 0  # a margin all round
+        assert similarity(to_mnist(crop), expected) > 0.9
+
+
+def test_a_digit_in_two_strokes_and_a_stray_mark_stay_with_their_digit():
+    canvas = number_canvas([4, 1], gap=40)  # the 4 is drawn in two overlapping strokes
+    canvas = np.maximum(canvas, draw_strokes([[(300, 60), (318, 60)]], brush=10, size=(720, 200)))  # a short flick
+    crops = split_digits(canvas)
+    assert len(crops) == 2
+
+
+def test_touching_digits_are_cut_apart():
+    crops = split_digits(number_canvas([4, 7, 4, 7], gap=-6))
+    assert len(crops) == 4
+
+
+def test_split_digits_on_an_empty_canvas_raises():
+    with pytest.raises(EmptyDrawingError):
+        split_digits(np.asarray(blank_canvas((600, 200))))

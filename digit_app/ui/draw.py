@@ -7,12 +7,13 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digit_app.model import Classifier
-from digit_app.prediction import Reading, read_digit
+from digit_app.prediction import NumberReading, Reading, read_digit, read_number
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.ui.common import get_classifier
 from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
+NUMBER_CANVAS = (560, 200)  # width, height of the canvas for a whole number
 ZOOM = 5  # the 28x28 model input is shown 5x enlarged, pixel for pixel
 
 
@@ -37,27 +38,79 @@ def probability_chart(reading: Reading) -> dict:
     }
 
 
+def show_digit(reading: Reading | None, problem: str | None) -> None:
+    """The answer for one digit: the prediction first, then how sure, or why there is none."""
+    if reading is None:
+        st.metric("Prediction", "—")
+        if problem:
+            st.warning(problem)
+        else:
+            st.info("Nothing drawn yet.")
+        return
+    st.metric("Prediction", str(reading.digit))
+    st.metric("Confidence", f"{reading.confidence:.0%}")
+    if not reading.is_sure:
+        st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+
+
+def show_details(reading: Reading) -> None:
+    """The ten probabilities and the 28x28 image the model saw."""
+    chart_column, input_column = st.columns([3, 2], gap="medium")
+    with chart_column:
+        st.caption("Probability of each digit")
+        st.vega_lite_chart(probability_chart(reading), height=200, width="stretch")
+    with input_column:
+        st.caption("What the model saw (28x28)")
+        st.image(enlarge(reading.model_input), clamp=True)
+
+
+def show_number(number: NumberReading | None) -> None:
+    """The whole number, then each digit as the model saw it, with its confidence."""
+    if number is None:
+        st.metric("Prediction", "—")
+        st.info("Nothing written yet.")
+        return
+    st.metric("Prediction", number.text)
+    st.metric("Confidence", f"{number.confidence:.0%}")
+    unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
+    if unsure:
+        st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
+    for column, reading in zip(st.columns(max(len(number.digits), 6)), number.digits):
+        column.image(enlarge(reading.model_input), clamp=True, caption=f"{reading.digit} · {reading.confidence:.0%}")
+
+
+def enlarge(model_input: np.ndarray) -> np.ndarray:
+    return np.kron(model_input, np.ones((ZOOM, ZOOM), np.float32))
+
+
 def _clear() -> None:
     st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
     st.session_state.pop("drawing", None)
 
 
 st.title("Draw a digit")
-st.caption("Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+whole_number = st.toggle("Whole number", key="whole_number", on_change=_clear,
+                         help="Write several digits side by side, like 2024, and read them all.")
+st.caption("Write a number, digit by digit, left to right." if whole_number else
+           "Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
 model_line = st.empty()  # names the model in use, once it is loaded
 st.write("")  # room for the canvas toolbar, which floats above the canvas
 
-canvas_column, answer_column = st.columns([3, 2], gap="medium")
+if whole_number:  # the wide canvas takes the whole width; the answer goes under it
+    canvas_column = answer_column = st.container()
+else:
+    canvas_column, answer_column = st.columns([3, 2], gap="medium")
 with canvas_column:
+    width, height = NUMBER_CANVAS if whole_number else (CANVAS_SIZE, CANVAS_SIZE)
     result = st_canvas(
         stroke_width=st.session_state.get("brush", 18),
         stroke_color="#FFFFFF",
         background_color="#000000",
-        width=CANVAS_SIZE,
-        height=CANVAS_SIZE,
+        width=width,
+        height=height,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"canvas-{st.session_state.get('canvas_round', 0)}",
+        key=f"canvas-{'number' if whole_number else 'digit'}-{st.session_state.get('canvas_round', 0)}",
     )
 
 if result.image_data is not None:
@@ -66,35 +119,22 @@ classifier: Classifier = get_classifier()
 accuracy = classifier.metadata.get("test_accuracy")
 model_line.caption(f"Model: {version_id_of(classifier.path)}"
                    + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))
-try:
-    reading: Reading | None = read_digit(st.session_state.get("drawing"), classifier)
-    problem = None
-except UnreadableDrawingError as error:
-    reading, problem = None, str(error)
 
-with answer_column:
-    if reading is None:
-        st.metric("Prediction", "—")
-        if problem:
-            st.warning(problem)
-        else:
-            st.info("Nothing drawn yet.")
-    else:
-        st.metric("Prediction", str(reading.digit))
-        st.metric("Confidence", f"{reading.confidence:.0%}")
-        if not reading.is_sure:
-            st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+reading: Reading | None = None
+if whole_number:
+    with answer_column:
+        show_number(read_number(st.session_state.get("drawing"), classifier))
+else:
+    try:
+        reading, problem = read_digit(st.session_state.get("drawing"), classifier), None
+    except UnreadableDrawingError as error:
+        problem = str(error)
+    with answer_column:
+        show_digit(reading, problem)
 
 brush_column, clear_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
 brush_column.slider("Brush width", 5, 40, 18, key="brush")
 clear_column.button("Clear", on_click=_clear, width="stretch")
 
 if reading is not None:
-    chart_column, input_column = st.columns([3, 2], gap="medium")
-    with chart_column:
-        st.caption("Probability of each digit")
-        st.vega_lite_chart(probability_chart(reading), height=200, width="stretch")
-    with input_column:
-        st.caption("What the model saw (28x28)")
-        enlarged = np.kron(reading.model_input, np.ones((ZOOM, ZOOM), np.float32))
-        st.image(enlarged, clamp=True)
+    show_details(reading)
