@@ -32,20 +32,24 @@ BRUSH = (6, 30)  # brush widths a person picks on a 280 px canvas
 SLANT = 0.25  # font digits are slanted by up to this shear either way
 
 
+def pendigit_points(path: Path = PENDIGITS, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """UCI pen digits as (n, 8, 2) (x, y) points in a unit box, y pointing down, and their labels."""
+    rows = np.loadtxt(path, delimiter=",", dtype=str)[:limit]
+    points = np.array([[int(v) for v in row[:16]] for row in rows], dtype=np.float32).reshape(-1, 8, 2) / 100.0
+    points[:, :, 1] = 1.0 - points[:, :, 1]  # pendigits' y points up; the canvas' points down
+    return points, np.array([row[16].index("1") for row in rows])
+
+
 def pendigits(path: Path = PENDIGITS, limit: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """UCI pen digits drawn as one brush stroke through their 8 points, random size/place/brush."""
     rng = np.random.default_rng(seed)
-    rows = np.loadtxt(path, delimiter=",", dtype=str)[:limit]
-    canvases, labels = [], []
-    for row in rows:
-        points = np.array([int(v) for v in row[:16]], dtype=np.float32).reshape(8, 2)
-        points[:, 1] = 100.0 - points[:, 1]  # pendigits' y points up; the canvas' points down
+    points, labels = pendigit_points(path, limit)
+    canvases = []
+    for digit in points:
         side = rng.uniform(*DIGIT_SIZE)
         left, top = rng.uniform(0, CANVAS_SIZE - side, size=2)
-        stroke = points / 100.0 * side + (left, top)
-        canvases.append(draw_strokes([stroke], brush=rng.uniform(*BRUSH)))
-        labels.append(row[16].index("1"))
-    return np.stack(canvases), np.array(labels)
+        canvases.append(draw_strokes([digit * side + (left, top)], brush=rng.uniform(*BRUSH)))
+    return np.stack(canvases), labels
 
 
 def font_files() -> list[str]:

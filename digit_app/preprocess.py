@@ -171,7 +171,9 @@ def split_digits(image: np.ndarray) -> list[np.ndarray]:
     for left, right, top, bottom in spans:
         bounds = _cut_touching(digit_ink[:, left:right], digit_width, bottom - top)
         for start, stop in zip(bounds[:-1], bounds[1:]):
-            crops.append(np.pad(_crop_to_ink(digit_ink[:, left + start : left + stop]), margin))
+            piece = digit_ink[:, left + start : left + stop]
+            if piece.any():
+                crops.append(np.pad(_crop_to_ink(piece), margin))
     return crops
 
 

@@ -1,15 +1,18 @@
-"""What the pages share: the active model, loaded once per server per version, with a fallback."""
+"""What the pages share: the active model (loaded once per server and version, with a fallback) and a number's display."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
+from digit_app.prediction import NumberReading
 from digit_app.versions import active_model_path, shipped_model_path
 
+ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
 
 
@@ -41,3 +44,23 @@ def get_classifier() -> Classifier:
     if problem:
         st.warning(f"{problem} Using the shipped model instead.")
     return classifier
+
+
+def show_number(number: NumberReading | None) -> None:
+    """The whole number, then each digit as the model saw it, with its confidence."""
+    if number is None:
+        st.metric("Prediction", "—")
+        st.info("Nothing written yet.")
+        return
+    st.metric("Prediction", number.text)
+    st.metric("Confidence", f"{number.confidence:.0%}")
+    unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
+    if unsure:
+        st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
+    for column, reading in zip(st.columns(max(len(number.digits), 6)), number.digits):
+        column.image(enlarge(reading.model_input), clamp=True, caption=f"{reading.digit} · {reading.confidence:.0%}")
+
+
+def enlarge(model_input: np.ndarray) -> np.ndarray:
+    """A 28x28 model input enlarged pixel for pixel, so a person sees exactly what the model saw."""
+    return np.kron(model_input, np.ones((ZOOM, ZOOM), np.float32))

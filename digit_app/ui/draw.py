@@ -7,14 +7,13 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digit_app.model import Classifier
-from digit_app.prediction import NumberReading, Reading, read_digit, read_number
+from digit_app.prediction import Reading, read_digit, read_number
 from digit_app.preprocess import UnreadableDrawingError
-from digit_app.ui.common import get_classifier
+from digit_app.ui.common import enlarge, get_classifier, show_number
 from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
 NUMBER_CANVAS = (560, 200)  # width, height of the canvas for a whole number
-ZOOM = 5  # the 28x28 model input is shown 5x enlarged, pixel for pixel
 
 
 def probability_chart(reading: Reading) -> dict:
@@ -62,25 +61,6 @@ def show_details(reading: Reading) -> None:
     with input_column:
         st.caption("What the model saw (28x28)")
         st.image(enlarge(reading.model_input), clamp=True)
-
-
-def show_number(number: NumberReading | None) -> None:
-    """The whole number, then each digit as the model saw it, with its confidence."""
-    if number is None:
-        st.metric("Prediction", "—")
-        st.info("Nothing written yet.")
-        return
-    st.metric("Prediction", number.text)
-    st.metric("Confidence", f"{number.confidence:.0%}")
-    unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
-    if unsure:
-        st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
-    for column, reading in zip(st.columns(max(len(number.digits), 6)), number.digits):
-        column.image(enlarge(reading.model_input), clamp=True, caption=f"{reading.digit} · {reading.confidence:.0%}")
-
-
-def enlarge(model_input: np.ndarray) -> np.ndarray:
-    return np.kron(model_input, np.ones((ZOOM, ZOOM), np.float32))
 
 
 def _clear() -> None:

@@ -1,0 +1,79 @@
+"""Photos of digits on paper: uneven light, grain, either polarity; and uploads that are not images."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_app.photo import PhotoError, load_image, photo_ink
+from digit_app.prediction import read_number
+from tests.test_preprocess import number_canvas
+
+
+def paper_photo(digits: list[int], seed: int = 0, dark: float = 0.45) -> np.ndarray:
+    """Dark ink on paper lit from one side (brightness from `dark` to 0.95), with grain and a few specks."""
+    rng = np.random.default_rng(seed)
+    ink = number_canvas(digits, gap=30)[..., 0].astype(np.float32) / 255.0
+    height, width = ink.shape
+    light = np.linspace(dark, 0.95, width)[None, :] * np.linspace(0.9, 1.0, height)[:, None]
+    photo = light * (1.0 - 0.75 * ink) + rng.normal(0.0, 0.03, ink.shape)
+    for y, x in rng.integers(0, (height - 3, width - 3), size=(30, 2)):
+        photo[y : y + 2, x : x + 2] *= 0.7  # dust
+    rgb = np.clip(np.stack([photo, photo * 0.97, photo * 0.92], axis=-1), 0.0, 1.0)  # warm paper
+    return (rgb * 255).astype(np.uint8)
+
+
+def as_file(array: np.ndarray, kind: str = "JPEG") -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, kind)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("digits", [[2, 0, 4, 7], [7, 1, 0]])
+def test_a_photo_in_uneven_light_is_read(classifier, digits):
+    photo = load_image(as_file(paper_photo(digits, seed=len(digits))))
+    ink = photo_ink(photo)
+    assert ink.dtype == np.float32 and ink.min() >= 0.0 and ink.max() == pytest.approx(1.0)
+    assert ink[:, : ink.shape[1] // 50].max() == 0.0  # the dark, grainy edge of the page is not ink
+    assert read_number(ink, classifier).text == "".join(map(str, digits))
+
+
+def test_without_evening_out_the_light_the_dark_side_reads_as_ink():
+    """What photo_ink is for: a plain threshold on the same photo marks the shadowed paper as ink."""
+    grey = paper_photo([2, 0, 4, 7], dark=0.3)[..., 0] / 255.0
+    edge = grey.shape[1] // 50  # left of the first digit: only paper, in shadow
+    assert ((1.0 - grey[:, :edge]) > 0.5).mean() > 0.5
+    ink = photo_ink(paper_photo([2, 0, 4, 7], dark=0.3))
+    assert ink[:, : ink.shape[1] // 50].max() == 0.0
+
+
+def test_light_writing_on_a_dark_board_is_read_too(classifier):
+    board = 255 - paper_photo([4, 1], seed=3)
+    assert read_number(photo_ink(board), classifier).text == "41"
+
+
+def test_a_blank_page_has_no_ink():
+    rng = np.random.default_rng(0)
+    page = np.clip(np.linspace(0.5, 0.95, 500)[None, :] + rng.normal(0, 0.02, (300, 500)), 0, 1)
+    assert not photo_ink((page * 255).astype(np.uint8)).any()
+
+
+def test_files_that_are_not_images_are_refused_with_a_reason():
+    with pytest.raises(PhotoError, match="not an image"):
+        load_image(b"%PDF-1.4 this is a document")
+    truncated = as_file(paper_photo([1, 2]), "PNG")[:400]
+    with pytest.raises(PhotoError, match="damaged"):
+        load_image(truncated)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    bomb = as_file(np.zeros((1, 1), np.uint8), "PNG")
+    header = Image.new("1", (12_000, 12_000))  # 144 megapixels that compress to a few kilobytes
+    buffer = io.BytesIO()
+    header.save(buffer, "PNG")
+    with pytest.raises(PhotoError, match="megapixels|not an image"):
+        load_image(buffer.getvalue())
+    assert load_image(bomb).shape == (1, 1, 3)
