@@ -6,6 +6,7 @@ st.set_page_config(page_title="Digit reader", page_icon=":material/draw:")
 pages = [
     st.Page("digit_app/ui/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("digit_app/ui/photo.py", title="Photo", icon=":material/photo_camera:"),
+    st.Page("digit_app/ui/corrections.py", title="Corrections", icon=":material/rule:"),
     st.Page("digit_app/ui/retrain.py", title="Retrain", icon=":material/model_training:"),
 ]
 st.navigation(pages).run()

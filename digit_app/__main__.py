@@ -83,6 +83,14 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                          seed=args.seed, augment=augment)
     data = load_mnist(args.data)
+    if args.corrections_repeat:
+        from digit_app.corrections import CorrectionStore
+
+        store = CorrectionStore()
+        images, labels = store.arrays()
+        if not len(images):
+            raise ValueError(f"There are no saved corrections in {store.path} to add.")
+        data = data.with_corrections(images, labels, args.corrections_repeat)
     print(f"training on {len(data.x_train)} images from {data.source} for {config.epochs} epochs", file=sys.stderr)
     model, report = train(data, config, progress=_terminal_progress)
     print(file=sys.stderr)
@@ -145,6 +153,8 @@ def _parser() -> argparse.ArgumentParser:
     defaults = AugmentConfig()
     for f in fields(AugmentConfig):
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
+    train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
+                       help="add the corrections saved on the Draw page, each K times (default: none)")
     train.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
     train.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
     train.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")

@@ -62,7 +62,8 @@ class JobStatus:
 class TrainingJob:
     """One training run in a worker process, followed by a thread of this one."""
 
-    def __init__(self, source: str, config: TrainConfig) -> None:
+    def __init__(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None) -> None:
+        self._corrections = corrections  # {"path": ..., "repeat": k}: a person's corrections join the data
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._process: subprocess.Popen | None = None
@@ -92,7 +93,8 @@ class TrainingJob:
             self._status = replace(self._status, **changes)
 
     def _run(self) -> None:
-        request = {"source": self.status.source, "config": self.status.config.to_dict()}
+        request = {"source": self.status.source, "config": self.status.config.to_dict(),
+                   "corrections": self._corrections}
         with tempfile.TemporaryFile("w+") as errors:
             try:
                 process = _start_worker(errors)
@@ -162,11 +164,14 @@ class Trainer:
         """The running job, or the last one to finish."""
         return self._job
 
-    def start(self, source: str, config: TrainConfig) -> TrainingJob:
-        """Start training, or raise `JobRunningError` while another job runs."""
+    def start(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None) -> TrainingJob:
+        """Start training, or raise `JobRunningError` while another job runs.
+
+        `corrections` ({"path": ..., "repeat": k}) adds a person's saved corrections to the data.
+        """
         with self._lock:
             if self._job is not None and self._job.status.running:
                 raise JobRunningError("A model is already being trained on this server; wait for it or cancel it.")
-            self._job = TrainingJob(source, config)
+            self._job = TrainingJob(source, config, corrections)
             self._job.start()
             return self._job

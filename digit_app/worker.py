@@ -1,6 +1,6 @@
 """A training run in its own low-priority process, driven by `digit_app.jobs` over pipes.
 
-    python -m digit_app.worker   < {"source": ..., "config": {...TrainConfig...}}
+    python -m digit_app.worker   < {"source": ..., "config": {...TrainConfig...}, "corrections": {...}}
 
 Training keeps both cores busy for minutes. In the server's own process it starved every
 session's drawing (answers took tens of seconds), so it runs here instead, niced, and the
@@ -30,9 +30,16 @@ def emit(event: dict[str, Any]) -> None:
 
 
 def run(request: dict[str, Any]) -> None:
-    """Load the data, train, save a new version, and report each step with `emit`."""
+    """Load the data, train, save a new version, and report each step with `emit`.
+
+    With "corrections": {"path": ..., "repeat": k}, a person's saved corrections join the
+    training data k times each, and the report says how well the new model and the one in use
+    read them.
+    """
+    from digit_app.corrections import CorrectionStore
     from digit_app.data import load_mnist
-    from digit_app.training import Cancelled, TrainConfig, train
+    from digit_app.model import ModelLoadError, load_classifier
+    from digit_app.training import Cancelled, TrainConfig, evaluate, train
     from digit_app.versions import save_version
 
     stop = threading.Event()
@@ -40,6 +47,10 @@ def run(request: dict[str, Any]) -> None:
     try:
         config = TrainConfig.from_dict(request["config"])
         data = load_mnist(request["source"])
+        corrections = request.get("corrections")
+        if corrections:
+            images, labels = CorrectionStore(corrections["path"]).arrays()
+            data = data.with_corrections(images, labels, int(corrections["repeat"]))
         if stop.is_set():
             raise Cancelled("cancelled before training started")
         model, report = train(data, config, progress=emit, should_stop=stop.is_set)
@@ -47,6 +58,13 @@ def run(request: dict[str, Any]) -> None:
             raise Cancelled("cancelled after training")
         emit({"phase": "saving"})
         summary = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
+        if corrections:
+            try:
+                in_use = evaluate(load_classifier(), images, labels).test_accuracy
+            except ModelLoadError:  # the page already says the active model is broken
+                in_use = None
+            summary["corrections_accuracy"] = {"new model": evaluate(model, images, labels).test_accuracy,
+                                               "model in use": in_use}
         version = save_version(model, summary)
         wrong = report.misclassified[:MAX_GALLERY]
         emit({"phase": "done", "version_id": version.id, "summary": summary,

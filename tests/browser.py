@@ -49,13 +49,17 @@ class RunningApp:
 
 @contextlib.contextmanager
 def serve(models: Path, data: Path) -> Iterator[RunningApp]:
-    """Run the app with `streamlit run` on a free port; yield it; stop it afterwards."""
+    """Run the app with `streamlit run` on a free port; yield it; stop it afterwards.
+
+    New models and saved corrections go to the folder `models`.
+    """
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data)},
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
+             "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite")},
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -36,3 +36,13 @@ def models(tmp_path, monkeypatch):
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def corrections_file(tmp_path, monkeypatch):
+    """Every test keeps corrections in its own file, never in the repository's data/ folder."""
+    from digit_app.corrections import ENV_CORRECTIONS
+
+    path = tmp_path / "corrections.sqlite"
+    monkeypatch.setenv(ENV_CORRECTIONS, str(path))
+    return path

@@ -81,3 +81,12 @@ def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
                            (["--batch-size", "1000"], "is larger than the")):
         result = run("train", "--data", str(MNIST_SAMPLE), "--output", str(tmp_path), *flags)
         assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, corrections_file):
+    from tests.conftest import MNIST_SAMPLE
+
+    result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--corrections-repeat", "5",
+                 "--output", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: There are no saved corrections in {corrections_file} to add."

@@ -86,3 +86,18 @@ def test_download_without_network_names_the_offline_options(tmp_path):
     message = result.stdout.strip().splitlines()[-1]
     assert message.startswith("DataError Could not download MNIST"), result.stdout + result.stderr[-1000:]
     assert str(tmp_path / ".keras" / "datasets" / "mnist.npz") in message and "local .npz" in message
+
+
+def test_corrections_join_the_training_images_repeated():
+    data = load_mnist(MNIST_SAMPLE)
+    images = np.full((3, 28, 28), 0.5, np.float32)  # model inputs, floats in [0, 1]
+    more = data.with_corrections(images, np.array([1, 2, 3]), repeat=4)
+    assert len(more.x_train) == len(data.x_train) + 12 and more.x_train.dtype == np.uint8
+    assert more.y_train[-12:].tolist() == [1] * 4 + [2] * 4 + [3] * 4
+    assert np.all(more.x_train[-1] == 128)
+    assert np.array_equal(more.x_test, data.x_test)  # the test set is never touched
+    assert more.describe()["corrections"] == 3 and data.describe()["corrections"] == 0
+    with pytest.raises(DataError, match="repeated"):
+        data.with_corrections(images, np.array([1, 2, 3]), repeat=0)
+    with pytest.raises(DataError, match="labels outside"):
+        data.with_corrections(images, np.array([1, 2, 12]), repeat=1)

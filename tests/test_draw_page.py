@@ -116,3 +116,20 @@ def test_whole_number_mode_reads_every_digit_and_shows_each_one():
     images = at.get("image")
     assert len(images) == 4  # each digit as the model saw it, with what it read there
     assert [image.proto.imgs[0].caption.split(" · ")[0] for image in images] == ["2", "0", "4", "7"]
+
+
+def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
+    from digit_app.corrections import CorrectionStore
+
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    save = next(b for b in at.button if b.label == "Save the correction")
+    assert save.disabled  # nothing chosen yet
+    at.get("button_group")[0].set_value(1).run()  # "Wrong? It is a" 1
+    next(b for b in at.button if b.label == "Save the correction").click().run()
+    assert not at.exception
+    assert "Saved as a 1" in at.success[0].value
+    saved = CorrectionStore(corrections_file).list()
+    assert [(c.label, c.predicted) for c in saved] == [(1, 7)]
+    assert saved[0].image.shape == (28, 28) and saved[0].image.max() > 200

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digit_app import versions
+from digit_app.corrections import CorrectionStore
 from tests.conftest import MNIST_SAMPLE
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -38,7 +39,14 @@ def test_bad_data_path_is_reported(page):
     assert any("no data file" in e.value for e in page.error)
 
 
-def test_a_short_training_run_then_use_it(page):
+def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch, corrections_file, mnist_sample):
+    store = CorrectionStore(corrections_file)
+    for image, label in zip(mnist_sample["x_test"][:12], mnist_sample["y_test"][:12]):
+        store.add(image, int(label))
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    page = AppTest.from_file(APP, default_timeout=120).run().switch_page(RETRAIN).run()
+    assert page.checkbox(key="include-corrections").value is True  # there are corrections: offered
     page.number_input[0].set_value(1).run()
     next(b for b in page.button if b.label == "Start training").click().run()
     deadline = time.monotonic() + 240
@@ -48,6 +56,8 @@ def test_a_short_training_run_then_use_it(page):
     ended = [e.value for e in (*page.success, *page.error, *page.info)]
     assert page.success and "Test accuracy" in page.success[0].value, ended or "still running after 240 s"
     assert page.metric[0].label == "Test accuracy, new model"
+    labels = [metric.label for metric in page.metric]
+    assert "Your corrections, new model" in labels and "Your corrections, model in use" in labels
     next(b for b in page.button if b.label == "Use this model").click().run()
     assert versions.active_version_id() != versions.SHIPPED
     table = page.dataframe[0].value

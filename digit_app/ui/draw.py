@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.model import Classifier
 from digit_app.prediction import Reading, read_digit, read_number
 from digit_app.preprocess import UnreadableDrawingError
@@ -63,6 +64,19 @@ def show_details(reading: Reading) -> None:
         st.image(enlarge(reading.model_input), clamp=True)
 
 
+def correction_box(reading: Reading) -> None:
+    """"Wrong? It is a ...": keep the drawing with the right digit, to retrain on later."""
+    right = st.pills("Wrong? It is a", [d for d in range(10) if d != reading.digit],
+                     key=f"right-digit-{st.session_state.get('canvas_round', 0)}")
+    if st.button("Save the correction", disabled=right is None):
+        try:
+            store = CorrectionStore()
+            store.add(reading.model_input, int(right), predicted=reading.digit)
+            st.success(f"Saved as a {right}: {store.count()} corrections kept for the Retrain page.")
+        except CorrectionsError as problem:
+            st.error(str(problem))
+
+
 def _clear() -> None:
     st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
     st.session_state.pop("drawing", None)
@@ -118,3 +132,4 @@ clear_column.button("Clear", on_click=_clear, width="stretch")
 
 if reading is not None:
     show_details(reading)
+    correction_box(reading)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from digit_app import versions
 from digit_app.augment import AugmentConfig, preview_grid
+from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.data import KERAS_SOURCE, DataError, load_mnist
 from digit_app.jobs import JobRunningError, JobStatus, Trainer
 from digit_app.training import TrainConfig
@@ -56,6 +57,21 @@ def data_source() -> str:
     return st.text_input("Path of the .npz (keys x_train, y_train, x_test, y_test)", value=local)
 
 
+def corrections_choice() -> dict | None:
+    """Whether to add the corrections people saved on the Draw page, and how much they weigh."""
+    store = CorrectionStore()
+    try:
+        count = store.count()
+    except CorrectionsError as problem:
+        st.warning(str(problem))
+        return None
+    include = st.checkbox(f"Add the {count} saved corrections (Draw page, \"Wrong?\")", value=count > 0,
+                          disabled=count == 0, key="include-corrections")
+    repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
+                       help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
+    return {"path": str(store.path), "repeat": repeat} if include and count else None
+
+
 def augmentation() -> AugmentConfig:
     columns = st.columns(2)
     values = {}
@@ -82,6 +98,12 @@ def show_result(status: JobStatus) -> None:
     left.metric("Test accuracy, new model", f"{accuracy:.4f}",
                 delta=f"{accuracy - active.test_accuracy:+.4f}" if active.test_accuracy is not None else None)
     right.metric("Test accuracy, model in use", f"{active.test_accuracy:.4f}" if active.test_accuracy else "—")
+    on_corrections = status.summary.get("corrections_accuracy")
+    if on_corrections:
+        before = on_corrections.get("model in use")
+        left.metric("Your corrections, new model", f"{on_corrections['new model']:.0%}",
+                    delta=f"{on_corrections['new model'] - before:+.0%}" if before is not None else None)
+        right.metric("Your corrections, model in use", f"{before:.0%}" if before is not None else "—")
     st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
                f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
     if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
@@ -157,6 +179,7 @@ get_classifier()  # says so here too if the active model is broken
 
 st.subheader("Data")
 source = data_source()
+corrections = corrections_choice()
 
 st.subheader("Augmentation")
 try:
@@ -175,7 +198,7 @@ batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
 running = trainer().job is not None and trainer().job.status.running
 if st.button("Start training", type="primary", disabled=running):
     try:
-        trainer().start(source, TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config))
+        trainer().start(source, TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config), corrections)
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))
 job = trainer().job

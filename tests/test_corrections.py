@@ -1,0 +1,85 @@
+"""The corrections store: add, list, delete, export and import, and two processes writing at once."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import numpy as np
+import pytest
+
+from digit_app.corrections import CorrectionsError, CorrectionStore
+
+
+@pytest.fixture()
+def store(tmp_path) -> CorrectionStore:
+    return CorrectionStore(tmp_path / "sub" / "corrections.sqlite")
+
+
+def digit(value: float = 0.5) -> np.ndarray:
+    image = np.zeros((28, 28), np.float32)
+    image[5:23, 12:16] = value
+    return image
+
+
+def test_added_corrections_are_listed_with_their_labels_and_images(store):
+    first = store.add(digit(1.0), 7, predicted=1)
+    second = store.add(digit(0.5), 4)
+    listed = store.list()
+    assert [c.id for c in listed] == [first, second]
+    assert [(c.label, c.predicted) for c in listed] == [(7, 1), (4, None)]
+    assert listed[0].image.dtype == np.uint8 and listed[0].image.max() == 255 and listed[1].image.max() == 128
+    images, labels = store.arrays()
+    assert images.shape == (2, 28, 28) and labels.tolist() == [7, 4]
+
+
+def test_deleting_removes_exactly_one(store):
+    ids = [store.add(digit(), d) for d in (1, 2, 3)]
+    assert store.delete(ids[1]) is True
+    assert store.delete(ids[1]) is False
+    assert [c.label for c in store.list()] == [1, 3]
+
+
+def test_export_then_import_round_trips(store, tmp_path):
+    for d in range(10):
+        store.add(digit(d / 10), d)
+    other = CorrectionStore(tmp_path / "other.sqlite")
+    assert other.import_npz(store.export_npz()) == 10
+    assert np.array_equal(other.arrays()[0], store.arrays()[0])
+    assert np.array_equal(other.arrays()[1], store.arrays()[1])
+
+
+@pytest.mark.parametrize(("image", "label", "message"), [
+    (np.zeros((28, 27)), 3, "shape"), (digit(), 10, "0 to 9"), (digit() * 5, 3, "floats from 0 to 1"),
+    (np.full((28, 28), np.nan), 3, "floats"),
+])
+def test_bad_corrections_are_refused(store, image, label, message):
+    with pytest.raises(CorrectionsError, match=message):
+        store.add(image, label)
+    assert store.count() == 0
+
+
+def test_bad_files_are_refused_with_a_reason(store, tmp_path):
+    with pytest.raises(CorrectionsError, match="not a corrections file"):
+        store.import_npz(b"not an npz")
+    broken = tmp_path / "broken.sqlite"
+    broken.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CorrectionsError, match="cannot be used"):
+        CorrectionStore(broken).count()
+
+
+def _add_many(path: str, label: int, count: int) -> None:
+    store = CorrectionStore(path)
+    for _ in range(count):
+        store.add(digit(), label)
+
+
+def test_two_processes_adding_at_once_lose_nothing(store):
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_add_many, args=(str(store.path), label, 40)) for label in (3, 8)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(120)
+        assert writer.exitcode == 0
+    labels = store.arrays()[1]
+    assert len(labels) == 80 and (labels == 3).sum() == 40 and (labels == 8).sum() == 40
