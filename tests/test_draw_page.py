@@ -133,3 +133,13 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     saved = CorrectionStore(corrections_file).list()
     assert [(c.label, c.predicted) for c in saved] == [(1, 7)]
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() > 200
+
+
+def test_why_this_answer_colours_the_strokes_that_decided_it():
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    at.toggle(key="explain").set_value(True).run()
+    assert not at.exception
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert any(caption.startswith("Red: what made it a 7. Blue: what looked like a") for caption in captions)

@@ -63,4 +63,5 @@ def show_number(number: NumberReading | None) -> None:
 
 def enlarge(model_input: np.ndarray) -> np.ndarray:
     """A 28x28 model input enlarged pixel for pixel, so a person sees exactly what the model saw."""
-    return np.kron(model_input, np.ones((ZOOM, ZOOM), np.float32))
+    block = np.ones((ZOOM, ZOOM) + (1,) * (model_input.ndim - 2), np.float32)  # grey (28, 28) or colour (28, 28, 3)
+    return np.kron(model_input, block)

@@ -10,6 +10,7 @@ from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.model import Classifier
 from digit_app.prediction import Reading, read_digit, read_number
 from digit_app.preprocess import UnreadableDrawingError
+from digit_app.saliency import occlusion_maps, overlay
 from digit_app.ui.common import enlarge, get_classifier, show_number
 from digit_app.versions import version_id_of
 
@@ -53,15 +54,20 @@ def show_digit(reading: Reading | None, problem: str | None) -> None:
         st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
 
 
-def show_details(reading: Reading) -> None:
-    """The ten probabilities and the 28x28 image the model saw."""
+def show_details(reading: Reading, classifier: Classifier) -> None:
+    """The ten probabilities and the 28x28 image the model saw; on request, which strokes decided it."""
     chart_column, input_column = st.columns([3, 2], gap="medium")
     with chart_column:
         st.caption("Probability of each digit")
         st.vega_lite_chart(probability_chart(reading), height=200, width="stretch")
     with input_column:
         st.caption("What the model saw (28x28)")
-        st.image(enlarge(reading.model_input), clamp=True)
+        if st.toggle("Why this answer", key="explain"):
+            toward, runner_up = occlusion_maps(classifier, reading.model_input, [reading.digit, reading.runner_up])
+            st.image(enlarge(overlay(reading.model_input, toward, runner_up)), clamp=True,
+                     caption=f"Red: what made it a {reading.digit}. Blue: what looked like a {reading.runner_up}.")
+        else:
+            st.image(enlarge(reading.model_input), clamp=True)
 
 
 def correction_box(reading: Reading) -> None:
@@ -131,5 +137,5 @@ brush_column.slider("Brush width", 5, 40, 18, key="brush")
 clear_column.button("Clear", on_click=_clear, width="stretch")
 
 if reading is not None:
-    show_details(reading)
+    show_details(reading, classifier)
     correction_box(reading)
