@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -22,10 +23,23 @@ ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), 
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
+def models_folder(tmp_path_factory) -> Path:
+    """Where the server keeps new models and saved corrections."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def app_url(models_folder) -> Iterator[str]:
     """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as app:
+    with serve(models_folder, MNIST_SAMPLE) as app:
         yield app.url
+
+
+def number_strokes(digits: list[int]) -> Strokes:
+    """A whole number in a unit box: each digit in its own slot, as narrow as handwriting."""
+    slot = 1 / len(digits)
+    return [[((index + 0.15 + 0.7 * x) * slot, y) for x, y in stroke]
+            for index, digit in enumerate(digits) for stroke in DIGITS[digit]]
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +184,38 @@ def test_training_outlives_its_tab_and_another_session_can_cancel_it(browser, ap
     expect(other.get_by_role("button", name="Start training")).to_be_enabled()
     other.screenshot(path=SCREENSHOTS / "retrain-cancelled-from-another-session.png")
     other.close()
+
+
+def test_write_a_whole_number_with_the_mouse(browser, app_url):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(app_url)
+    wait_until_drawn(page)
+    page.get_by_text("Whole number").click()
+    expect(page.get_by_text("Write a number, digit by digit")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("() => [...document.querySelectorAll('canvas')].some(c => c.clientWidth >= 500)",
+                           timeout=ANSWER_TIMEOUT_MS)
+    draw_with_mouse(page, number_strokes([7, 4, 0]))
+    expect(prediction(page)).to_have_text("740", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_test_id("stImage").locator("img")).to_have_count(3, timeout=ANSWER_TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "draw-whole-number.png", full_page=True)
+    page.close()
+
+
+def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
+    from digit_app.corrections import CorrectionStore
+
+    page = browser.new_page(viewport={"width": 1100, "height": 1100})
+    page.goto(app_url)
+    draw_with_mouse(page, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_test_id("stButtonGroup").get_by_text("1", exact=True).click()
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.get_by_text("Saved as a 1", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.screenshot(path=SCREENSHOTS / "draw-correction-saved.png", full_page=True)
+    saved = CorrectionStore(models_folder / "corrections.sqlite").list()
+    assert [(c.label, c.predicted) for c in saved] == [(1, 7)]
+
+    page.goto(f"{app_url}/corrections")
+    expect(page.get_by_text("1, read as 7")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    page.close()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
+from tests.pages import APP
 from tests.strokes import draw_digit
-
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
 def start() -> AppTest:

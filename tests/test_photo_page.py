@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
-from tests.test_draw_page import APP
+from tests.pages import open_page
 from tests.test_photo import as_file, paper_photo
 
-
-def photo_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    return at.switch_page("digit_app/ui/photo.py").run()
+PHOTO = "digit_app/ui/photo.py"
 
 
 def test_before_an_upload_there_is_no_number():
-    at = photo_page()
+    at = open_page(PHOTO)
     assert not at.exception
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "—"
 
 
 def test_an_uploaded_photo_is_read_and_its_ink_shown():
-    at = photo_page()
+    at = open_page(PHOTO)
     at.file_uploader[0].upload("page.jpg", as_file(paper_photo([7, 4, 1, 0], seed=2)), "image/jpeg").run()
     assert not at.exception and not at.error
     assert at.metric[0].value == "7410"
@@ -29,7 +24,7 @@ def test_an_uploaded_photo_is_read_and_its_ink_shown():
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason():
-    at = photo_page()
+    at = open_page(PHOTO)
     at.file_uploader[0].upload("page.png", b"this is not a picture", "image/png").run()
     assert not at.exception
     assert at.metric[0].value == "—"

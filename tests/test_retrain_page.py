@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from digit_app import versions
 from digit_app.corrections import CorrectionStore
 from tests.conftest import MNIST_SAMPLE
+from tests.pages import APP
 
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 RETRAIN = "digit_app/ui/retrain.py"
 
 
