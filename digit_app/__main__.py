@@ -17,6 +17,7 @@ import numpy as np
 from digit_app.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
+TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int}  # TrainConfig's, as flags
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,8 +81,8 @@ def _train(args: argparse.Namespace) -> int:
     from digit_app.training import TrainConfig, train
 
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
-    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-                         seed=args.seed, augment=augment)
+    chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
+    config = TrainConfig(**chosen, augment=augment)  # what is not chosen keeps the Retrain page's default
     data = load_mnist(args.data)
     if args.corrections_repeat:
         from digit_app.corrections import CorrectionStore
@@ -146,10 +147,8 @@ def _parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model on MNIST")
     train.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
-    train.add_argument("--epochs", type=int, default=20)
-    train.add_argument("--batch-size", type=int, default=128)
-    train.add_argument("--learning-rate", type=float, default=3e-3)
-    train.add_argument("--seed", type=int, default=0)
+    for name, kind in TRAIN_SETTINGS.items():
+        train.add_argument(f"--{name.replace('_', '-')}", type=kind, help="default: the Retrain page's")
     defaults = AugmentConfig()
     for f in fields(AugmentConfig):
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))

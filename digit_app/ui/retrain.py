@@ -192,7 +192,7 @@ except (DataError, ValueError) as problem:
 
 st.subheader("Training")
 left, right = st.columns(2)
-epochs = left.number_input("Epochs", 1, 200, 20)
+epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs)
 batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
 
 running = trainer().job is not None and trainer().job.status.running
