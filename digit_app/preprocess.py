@@ -9,6 +9,8 @@ redraw them with an MNIST-sized pen, fit the result into the box, and centre it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -29,9 +31,11 @@ SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's are
 MIN_LENGTH = 2.5  # a digit is at least ~3 stroke widths long; a dot or a filled blob is ~2
 MAX_SKELETON = 5.0  # a digit's centre lines add up to at most ~4.2 times its size; scribbles more
 DIGIT_HEIGHT = 0.5  # side-by-side groups of strokes this share of the drawing's height are digits
-# In a whole number, strokes wider than 1.2 times their height, or than 1.8 digits, are digits
-# touching, where a digit is as wide as the others, or 0.6 of its height (MNIST's usual shape).
-MAX_DIGIT_ASPECT, MAX_DIGIT_WIDTHS, TYPICAL_WIDTH = 1.2, 1.8, 0.6
+DIGIT_OVERLAP = 0.75  # in a whole number, strokes one digit overlap by this share of the narrower's width
+# In a whole number, strokes wider than 1.5 digits and than 1.1 times their height are digits
+# touching, where a digit is as wide as the number's other digits, or 0.6 of its height (MNIST's
+# usual shape). Chosen on pen digits written close together and numbers in handwriting fonts.
+MAX_DIGIT_WIDTHS, MAX_DIGIT_ASPECT, TYPICAL_WIDTH = 1.5, 1.1, 0.6
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
@@ -142,62 +146,89 @@ def _remove_specks(ink: np.ndarray) -> np.ndarray:
 def split_digits(image: np.ndarray) -> list[np.ndarray]:
     """Crops of each digit in a drawing of a whole number, left to right, each ready for `to_mnist`.
 
-    Strokes that overlap left to right are one digit (a 4 drawn in two strokes, a 5's separate
-    bar); short marks beside a digit join the nearest one; a group much wider than a digit is tall
-    (digits written touching) is cut where its ink is thinnest. Each crop is float32 ink in [0, 1],
-    white on black, with a margin. Raises `EmptyDrawingError` when nothing is drawn.
+    Strokes that overlap left to right by 3/4 of the narrower one's width are one digit (a 4 drawn
+    in two strokes, a 5's separate bar), so slanted neighbours stay apart; short marks beside a
+    digit join the nearest one; a group much wider than a digit is tall (digits written touching)
+    is cut where its ink is thinnest. Each crop is float32 ink in [0, 1], white on black, with a
+    margin. Raises `EmptyDrawingError` when nothing is drawn.
     """
     ink = ink_map(image)
     strokes = _remove_specks(ink)
-    digit_ink = ink * strokes
-    width = stroke_width(strokes)
-    groups = _stroke_groups(strokes, gap=0.0)
+    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
+    groups = _stroke_groups(labels, gap=0.0, min_overlap=DIGIT_OVERLAP)
     rows = np.flatnonzero(strokes.any(axis=1))
     height = rows[-1] - rows[0] + 1
-    is_tall = [bottom - top >= DIGIT_HEIGHT * height for _, _, top, bottom in groups]
-    if not any(is_tall):
-        is_tall = [True] * len(groups)
-    spans = [list(group) for group, tall in zip(groups, is_tall) if tall]
-    for (left, right, top, bottom), tall in zip(groups, is_tall):
-        if not tall:  # a short mark (a bar, a dot) belongs to the nearest digit
-            nearest = min(spans, key=lambda span: abs((span[0] + span[1]) - (left + right)))
-            nearest[:] = min(nearest[0], left), max(nearest[1], right), min(nearest[2], top), max(nearest[3], bottom)
+    digits = [group for group in groups if group.height >= DIGIT_HEIGHT * height] or groups
+    for mark in (group for group in groups if group not in digits):  # a bar, a dot: to the nearest digit
+        min(digits, key=lambda digit: abs(digit.centre - mark.centre)).absorb(mark)
     # How wide one digit is in this number: the median of groups shaped like one digit (not a 1,
     # not several), else a usual share of the height.
-    single = [right - left for left, right, top, bottom in spans if 0.4 <= (right - left) / (bottom - top) <= 1.0]
+    single = [digit.width for digit in digits if 0.4 <= digit.width / digit.height <= 1.0]
     digit_width = float(np.median(single)) if single else TYPICAL_WIDTH * height
-    margin = max(2, int(round(width)))
+    margin = max(2, int(round(stroke_width(strokes))))
     crops = []
-    for left, right, top, bottom in spans:
-        bounds = _cut_touching(digit_ink[:, left:right], digit_width, bottom - top)
+    for digit in digits:
+        own_ink = (ink * np.isin(labels, digit.members))[:, digit.left : digit.right]
+        bounds = _cut_touching(own_ink, digit_width, digit.height)
         for start, stop in zip(bounds[:-1], bounds[1:]):
-            piece = digit_ink[:, left + start : left + stop]
-            if piece.any():
-                crops.append(np.pad(_crop_to_ink(piece), margin))
+            if own_ink[:, start:stop].any():
+                crops.append(np.pad(_crop_to_ink(own_ink[:, start:stop]), margin))
     return crops
 
 
-def _stroke_groups(strokes: np.ndarray, gap: float) -> list[tuple[int, int, int, int]]:
-    """Connected strokes grouped where they overlap left to right, or nearly (closer than `gap` pixels).
+@dataclass
+class _Group:
+    """Connected strokes taken as one digit: their box and their labels in the labelled image."""
 
-    Returns (left, right, top, bottom) of each group, left to right.
+    left: int
+    right: int
+    top: int
+    bottom: int
+    members: list[int]
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+    def absorb(self, other: _Group) -> None:
+        self.left, self.right = min(self.left, other.left), max(self.right, other.right)
+        self.top, self.bottom = min(self.top, other.top), max(self.bottom, other.bottom)
+        self.members += other.members
+
+
+def _stroke_groups(labels: np.ndarray, gap: float, min_overlap: float = 0.0) -> list[_Group]:
+    """Connected strokes grouped left to right where they overlap, or nearly.
+
+    A stroke joins the group before it when it starts less than `gap` pixels after that group
+    ends and their columns overlap by at least `min_overlap` of the narrower one's width.
     """
-    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
-    boxes = sorted((box[1].start, box[1].stop, box[0].start, box[0].stop) for box in ndimage.find_objects(labels))
-    groups: list[list[int]] = []
-    for left, right, top, bottom in boxes:
-        if groups and left <= groups[-1][1] + gap:
+    boxes = sorted((box[1].start, box[1].stop, box[0].start, box[0].stop, label)
+                   for label, box in enumerate(ndimage.find_objects(labels), start=1))
+    groups: list[_Group] = []
+    for left, right, top, bottom, label in boxes:
+        stroke = _Group(left, right, top, bottom, [label])
+        if groups:
             last = groups[-1]
-            last[1], last[2], last[3] = max(last[1], right), min(last[2], top), max(last[3], bottom)
-        else:
-            groups.append([left, right, top, bottom])
-    return [tuple(group) for group in groups]
+            overlap = min(last.right, right) - left
+            if left <= last.right + gap and overlap >= min_overlap * min(last.width, right - left):
+                last.absorb(stroke)
+                continue
+        groups.append(stroke)
+    return groups
 
 
 def _cut_touching(ink: np.ndarray, digit_width: float, height: int) -> list[int]:
     """Where to cut one group of strokes into digits `digit_width` wide: column bounds [0, cut, ..., width]."""
     span = ink.shape[1]
-    if span <= MAX_DIGIT_ASPECT * height and span <= MAX_DIGIT_WIDTHS * digit_width:
+    if span <= MAX_DIGIT_WIDTHS * digit_width or span <= MAX_DIGIT_ASPECT * height:
         return [0, span]
     count = max(2, int(round(span / digit_width)))
     column_ink = ink.sum(axis=0)
@@ -221,7 +252,8 @@ def _check_one_digit(strokes: np.ndarray) -> None:
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
         raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")
-    digits = sum(bottom - top >= DIGIT_HEIGHT * height for _, _, top, bottom in _stroke_groups(strokes, gap=width))
+    labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
+    digits = sum(group.height >= DIGIT_HEIGHT * height for group in _stroke_groups(labels, gap=width))
     if digits > 1:
         raise UnreadableDrawingError(f"That looks like {digits} digits side by side: draw one digit at a time.")
 
