@@ -64,17 +64,18 @@ def font_digits(samples_per_digit: int = 4, seed: int = 0) -> tuple[np.ndarray, 
     for font_path in font_files():
         for digit in range(10):
             for _ in range(samples_per_digit):
-                canvases.append(_font_canvas(font_path, str(digit), rng))
+                canvases.append(font_canvas(font_path, str(digit), rng))
                 labels.append(digit)
     return np.stack(canvases), np.array(labels)
 
 
-def _font_canvas(font_path: str, text: str, rng: np.random.Generator) -> np.ndarray:
+def font_canvas(font_path: str, text: str, rng: np.random.Generator, slant: float | None = None) -> np.ndarray:
+    """`text` in a font on a canvas at random size and place, slanted by `slant` (default: at random)."""
     size = int(rng.uniform(*DIGIT_SIZE))
     font = ImageFont.truetype(font_path, size)
     glyph = Image.new("L", (size * 2, size * 2), 0)
     ImageDraw.Draw(glyph).text((size // 2, size // 4), text, fill=255, font=font)
-    slant = rng.uniform(-SLANT, SLANT)
+    slant = rng.uniform(-SLANT, SLANT) if slant is None else slant
     glyph = glyph.transform(glyph.size, Image.Transform.AFFINE, (1, slant, -slant * size, 0, 1, 0),
                             Image.Resampling.BILINEAR)
     glyph = glyph.crop(glyph.getbbox())

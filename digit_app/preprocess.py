@@ -158,7 +158,7 @@ def split_digits(image: np.ndarray) -> list[np.ndarray]:
     groups = _stroke_groups(labels, gap=0.0, min_overlap=DIGIT_OVERLAP)
     rows = np.flatnonzero(strokes.any(axis=1))
     height = rows[-1] - rows[0] + 1
-    digits = [group for group in groups if group.height >= DIGIT_HEIGHT * height] or groups
+    digits = [group for group in groups if group.tallest >= DIGIT_HEIGHT * height] or groups
     for mark in (group for group in groups if group not in digits):  # a bar, a dot: to the nearest digit
         min(digits, key=lambda digit: abs(digit.centre - mark.centre)).absorb(mark)
     # How wide one digit is in this number: the median of groups shaped like one digit (not a 1,
@@ -185,6 +185,7 @@ class _Group:
     top: int
     bottom: int
     members: list[int]
+    tallest: int  # the height of its tallest stroke: stacked marks (an "=") do not make a digit
 
     @property
     def width(self) -> int:
@@ -202,6 +203,7 @@ class _Group:
         self.left, self.right = min(self.left, other.left), max(self.right, other.right)
         self.top, self.bottom = min(self.top, other.top), max(self.bottom, other.bottom)
         self.members += other.members
+        self.tallest = max(self.tallest, other.tallest)
 
 
 def _stroke_groups(labels: np.ndarray, gap: float, min_overlap: float = 0.0) -> list[_Group]:
@@ -214,11 +216,11 @@ def _stroke_groups(labels: np.ndarray, gap: float, min_overlap: float = 0.0) -> 
                    for label, box in enumerate(ndimage.find_objects(labels), start=1))
     groups: list[_Group] = []
     for left, right, top, bottom, label in boxes:
-        stroke = _Group(left, right, top, bottom, [label])
+        stroke = _Group(left, right, top, bottom, [label], bottom - top)
         if groups:
             last = groups[-1]
-            overlap = min(last.right, right) - left
-            if left <= last.right + gap and overlap >= min_overlap * min(last.width, right - left):
+            overlap = min(last.right, right) - left  # negative for a gap
+            if left <= last.right + gap and (not min_overlap or overlap >= min_overlap * min(last.width, right - left)):
                 last.absorb(stroke)
                 continue
         groups.append(stroke)
@@ -253,7 +255,7 @@ def _check_one_digit(strokes: np.ndarray) -> None:
     if extent < MIN_LENGTH * width:
         raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")
     labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
-    digits = sum(group.height >= DIGIT_HEIGHT * height for group in _stroke_groups(labels, gap=width))
+    digits = sum(group.tallest >= DIGIT_HEIGHT * height for group in _stroke_groups(labels, gap=width))
     if digits > 1:
         raise UnreadableDrawingError(f"That looks like {digits} digits side by side: draw one digit at a time.")
 

@@ -23,7 +23,6 @@ from digit_app.pen import retrace_digits
 from digit_app.styles import add_styles
 
 LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
-EMA_MOMENTUM = 0.99  # the saved weights are an average over the last ~100 steps, steadier than the last step's
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
@@ -134,7 +133,7 @@ def train(
         model = build_model()
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=schedule, use_ema=True, ema_momentum=EMA_MOMENTUM),
+            optimizer=keras.optimizers.Adam(learning_rate=schedule),
             loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
             metrics=["accuracy"],
         )

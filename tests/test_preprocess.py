@@ -204,3 +204,12 @@ def test_touching_digits_are_cut_apart():
 def test_split_digits_on_an_empty_canvas_raises():
     with pytest.raises(EmptyDrawingError):
         split_digits(np.asarray(blank_canvas((600, 200))))
+
+
+def test_a_stroke_lifted_just_apart_is_still_one_digit():
+    """A 4 whose stem starts a little right of its bar's end (closer than the brush is wide) is one digit."""
+    left, top, size, brush = 60, 60, 160, 16
+    bar = [(left + 0.6 * size, top), (left, top + 0.7 * size), (left + 0.7 * size, top + 0.7 * size)]
+    stem_x = left + 0.7 * size + brush + 6  # 6 px of black between the bar's end and the stem
+    canvas = draw_strokes([bar, [(stem_x, top + 0.3 * size), (stem_x, top + size)]], brush=brush)
+    assert to_mnist(canvas).max() > 0.9
