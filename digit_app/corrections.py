@@ -70,7 +70,8 @@ class CorrectionStore:
         except sqlite3.DatabaseError as error:
             raise CorrectionsError(f"The corrections file {self.path} cannot be used: {error}.") from error
         except OSError as error:
-            raise CorrectionsError(f"Could not open the corrections file {self.path}: {error.strerror or error}.") from error
+            reason = error.strerror or error
+            raise CorrectionsError(f"Could not open the corrections file {self.path}: {reason}.") from error
 
     def add(self, image: np.ndarray, label: int, predicted: int | None = None) -> int:
         """Keep a (28, 28) model input (floats in [0, 1] or uint8) with its right label; returns its id."""
@@ -133,6 +134,7 @@ def _as_pixels(image: np.ndarray) -> np.ndarray:
         raise CorrectionsError(f"A correction is a (28, 28) model input, got shape {array.shape}.")
     if array.dtype == np.uint8:
         return array
-    if not np.issubdtype(array.dtype, np.floating) or not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+    in_range = np.isfinite(array).all() and array.min() >= 0 and array.max() <= 1
+    if not np.issubdtype(array.dtype, np.floating) or not in_range:
         raise CorrectionsError("A correction's pixels must be uint8, or floats from 0 to 1.")
     return np.rint(array * 255).astype(np.uint8)

@@ -1,4 +1,4 @@
-"""One drawing in, one answer out: the digit (or the whole number), how sure the model is, what it looked at."""
+"""One drawing in, one answer out: the digit (or the number), how sure the model is, and what it looked at."""
 
 from __future__ import annotations
 
@@ -92,4 +92,5 @@ def read_number(image: np.ndarray | None, classifier: Classifier) -> NumberReadi
     if not inputs:
         return None
     probabilities = classifier.predict_proba(np.stack(inputs))
-    return NumberReading(tuple(Reading(int(p.argmax()), p, model_input) for p, model_input in zip(probabilities, inputs)))
+    readings = (Reading(int(p.argmax()), p, model_input) for p, model_input in zip(probabilities, inputs))
+    return NumberReading(tuple(readings))

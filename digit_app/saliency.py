@@ -40,7 +40,7 @@ def occlusion_maps(classifier: Classifier, image: np.ndarray, digits: list[int])
 
 
 def overlay(image: np.ndarray, toward: np.ndarray, runner_up: np.ndarray) -> np.ndarray:
-    """An RGB picture of the input: strokes red where they made the answer, blue where they looked like the runner-up."""
+    """An RGB picture of the input: strokes red where they made the answer, blue where they made the runner-up."""
     scale = max(float(toward.max()), float(runner_up.max()), 1e-6)  # one scale: the weaker evidence looks weaker
     red, blue = (np.sqrt(np.clip(evidence / scale, 0, 1))[..., None] for evidence in (toward, runner_up))
     grey = 0.35 * np.asarray(image, dtype=np.float32)[..., None] * np.ones(3)

@@ -22,7 +22,8 @@ def test_corrections_are_listed_and_one_can_be_deleted(corrections_file):
     ids = [store.add(np.full((28, 28), 0.5, np.float32), label, predicted=label + 1) for label in (2, 5, 8)]
     at = open_page(CORRECTIONS, timeout=60)
     assert at.metric[0].value == "3"
-    assert [image.proto.imgs[0].caption for image in at.get("image")] == ["2, read as 3", "5, read as 6", "8, read as 9"]
+    captions = [image.proto.imgs[0].caption for image in at.get("image")]
+    assert captions == ["2, read as 3", "5, read as 6", "8, read as 9"]
     at.button(key=f"delete-{ids[1]}").click().run()
     assert not at.exception
     assert [c.label for c in store.list()] == [2, 8]

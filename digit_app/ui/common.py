@@ -1,4 +1,4 @@
-"""What the pages share: the active model (loaded once per server and version, with a fallback) and a number's display."""
+"""What the pages share: the active model (loaded once per server and version, with a fallback), and numbers shown."""
 
 from __future__ import annotations
 

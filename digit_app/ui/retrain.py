@@ -31,7 +31,7 @@ SLIDERS = [
     ("noise", "Noise", 0.3, 0.01, "Random speckle added to every pixel."),
     ("redraw", "Redrawn copies", 1.0, 0.05, "Share of digits also redrawn the way the Draw page reads a canvas."),
     ("styles", "Continental styles", 1.0, 0.05, "Share of 1s, 5s and 7s also given a flag, crossbar or pen join."),
-    ("pen", "Pen polygons", 1.0, 0.05, "Share of digits also retraced as a few straight strokes, as a tablet or a quick mouse records them."),
+    ("pen", "Pen polygons", 1.0, 0.05, "Share of digits also retraced as a few straight strokes, like a tablet."),
 ]
 
 
@@ -198,7 +198,8 @@ batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
 running = trainer().job is not None and trainer().job.status.running
 if st.button("Start training", type="primary", disabled=running):
     try:
-        trainer().start(source, TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config), corrections)
+        settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config)
+        trainer().start(source, settings, corrections)
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))
 job = trainer().job
