@@ -35,9 +35,9 @@ class AugmentConfig:
     elastic: float = 0.5  # strength of a wobbly, hand-like distortion, 0..1
     thickness: float = 0.5  # thinner or thicker strokes, 0..1 (1 = about 2 px either way)
     noise: float = 0.0  # standard deviation of added pixel noise
-    redraw: float = 0.2  # share of digits also redrawn with the app's own pen, 0..1
+    redraw: float = 0.1  # share of digits also redrawn with the app's own pen, 0..1
     styles: float = 0.5  # share of 1s, 5s and 7s also given a flag, crossbar or pen join, 0..1
-    pen: float = 0.15  # share of digits also retraced as a coarse pen polygon (digit_app.pen), 0..1
+    pen: float = 0.1  # share of digits also retraced as a coarse pen polygon (digit_app.pen), 0..1
 
     def __post_init__(self) -> None:
         limits = {

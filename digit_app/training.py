@@ -30,7 +30,7 @@ ProgressFn = Callable[[dict[str, Any]], None]
 class TrainConfig:
     """Everything that decides how a model is trained; saved in the model's metadata."""
 
-    epochs: int = 17
+    epochs: int = 20
     batch_size: int = 128
     learning_rate: float = 3e-3
     validation_split: float = 0.05
