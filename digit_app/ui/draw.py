@@ -78,7 +78,8 @@ def correction_box(reading: Reading) -> None:
         try:
             store = CorrectionStore()
             store.add(reading.model_input, int(right), predicted=reading.digit)
-            st.success(f"Saved as a {right}: {store.count()} corrections kept for the Retrain page.")
+            count = store.count()
+            st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
         except CorrectionsError as problem:
             st.error(str(problem))
 
