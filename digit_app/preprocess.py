@@ -38,6 +38,7 @@ DIGIT_OVERLAP = 0.75  # in a whole number, strokes one digit overlap by this sha
 MAX_DIGIT_WIDTHS, MAX_DIGIT_ASPECT, TYPICAL_WIDTH = 1.5, 1.1, 0.6
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
+NOTHING_DRAWN = "Nothing is drawn: the image has no ink to read."
 
 
 class EmptyDrawingError(ValueError):
@@ -56,7 +57,7 @@ def to_mnist(image: np.ndarray) -> np.ndarray:
     nothing is drawn, `UnreadableDrawingError` when what is drawn cannot be one digit, and
     `ValueError` for arrays that are not images.
     """
-    ink = ink_map(image)
+    ink = _crop_to_strokes(ink_map(image))  # most of a canvas is empty: work on the part with ink
     strokes = _remove_specks(ink)
     _check_one_digit(strokes)
     work = _crop_to_work_size(ink * strokes)
@@ -74,12 +75,15 @@ def ink_map(image: np.ndarray) -> np.ndarray:
     if picture.mode == "RGBA":
         alpha = np.asarray(picture.getchannel("A"))
         if alpha.min() < 250:  # transparent background: what is opaque is what was drawn
-            return _stretch(alpha.astype(np.float32) / 255.0)
-    grey = np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+            return _stretch(alpha.astype(np.float32))
+    grey = np.asarray(picture.convert("L"), dtype=np.float32)
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     background = float(np.median(border))
-    ink = grey - background if background < 0.5 else background - grey
-    return _stretch(ink)
+    if background < 127.5:  # light ink on a dark ground
+        grey -= background
+    else:
+        np.subtract(background, grey, out=grey)
+    return _stretch(grey)
 
 
 def stroke_width(mask: np.ndarray) -> float:
@@ -119,11 +123,13 @@ def _as_picture(image: np.ndarray) -> Image.Image:
 
 
 def _stretch(ink: np.ndarray) -> np.ndarray:
-    ink = np.clip(ink, 0.0, None)
+    """Ink on a 0-255 scale (a float32 array, changed in place) scaled so its darkest stroke is 1."""
     top = float(ink.max())
-    if top < MIN_CONTRAST:
-        raise EmptyDrawingError("Nothing is drawn: the image has no ink to read.")
-    return ink / top
+    if top < MIN_CONTRAST * 255:
+        raise EmptyDrawingError(NOTHING_DRAWN)
+    np.maximum(ink, 0.0, out=ink)
+    ink *= 1.0 / top
+    return ink
 
 
 def _remove_specks(ink: np.ndarray) -> np.ndarray:
@@ -131,7 +137,7 @@ def _remove_specks(ink: np.ndarray) -> np.ndarray:
     mask = ink > INK_THRESHOLD
     labels, count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
     if count == 0:
-        raise EmptyDrawingError("Nothing is drawn: the image has no ink to read.")
+        raise EmptyDrawingError(NOTHING_DRAWN)
     if count == 1:
         return mask
     areas = np.bincount(labels.ravel())[1:]
@@ -240,6 +246,15 @@ def _cut_touching(ink: np.ndarray, digit_width: float, height: int) -> list[int]
         low, high = int(index * span / count - window), int(index * span / count + window) + 1
         cuts.append(low + int(np.argmin(column_ink[low:high])))
     return [*cuts, span]
+
+
+def _crop_to_strokes(ink: np.ndarray) -> np.ndarray:
+    """The box around the ink above INK_THRESHOLD, with a 1-pixel margin; all that `to_mnist` reads."""
+    mask = ink > INK_THRESHOLD
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        raise EmptyDrawingError(NOTHING_DRAWN)
+    return np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 1)
 
 
 def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
