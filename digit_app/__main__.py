@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|evaluate`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings).
@@ -75,9 +75,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from digit_app import versions
     from digit_app.data import load_mnist
-    from digit_app.model import save_model
     from digit_app.training import TrainConfig, train
 
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
@@ -96,18 +94,47 @@ def _train(args: argparse.Namespace) -> int:
     model, report = train(data, config, progress=_terminal_progress)
     print(file=sys.stderr)
     metadata = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
-    if args.save_as:
-        saved = f"saved {save_model(model, args.save_as, metadata)}"
-    else:
-        if args.output:
-            os.environ[versions.ENV_MODELS_DIR] = args.output
-        version = versions.save_version(model, metadata)
-        if args.activate:
-            versions.activate(version.id)
-        saved = f"saved version {version.id} ({version.path}){', now active' if args.activate else ''}"
     print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images; "
-          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {saved}")
+          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {_keep(model, metadata, args)}")
     return 0
+
+
+def _combine(args: argparse.Namespace) -> int:
+    from digit_app.data import load_mnist
+    from digit_app.model import average_models, load_classifier
+    from digit_app.training import evaluate
+
+    members = [load_classifier(path) for path in args.models]
+    model = average_models([member.model for member in members])
+    data = load_mnist(args.data)
+    report = evaluate(model, data.x_test, data.y_test)
+    metadata = {"data": members[0].metadata.get("data", data.describe()),
+                "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
+                "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist()}
+    each = ", ".join(f"{evaluate(member.model, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
+    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each}); "
+          f"{_keep(model, metadata, args)}")
+    return 0
+
+
+def _brief(metadata: dict) -> dict:
+    """A model's metadata without its per-epoch history and confusion matrix."""
+    return {key: value for key, value in metadata.items() if key not in ("history", "confusion_matrix")}
+
+
+def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
+    """Save a new model as `--save-as` asks, or as a new version (activated on `--activate`); say where."""
+    from digit_app import versions
+    from digit_app.model import save_model
+
+    if args.save_as:
+        return f"saved {save_model(model, args.save_as, metadata)}"
+    if args.output:
+        os.environ[versions.ENV_MODELS_DIR] = args.output
+    version = versions.save_version(model, metadata)
+    if args.activate:
+        versions.activate(version.id)
+    return f"saved version {version.id} ({version.path}){', now active' if args.activate else ''}"
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -154,16 +181,27 @@ def _parser() -> argparse.ArgumentParser:
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
     train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
                        help="add the corrections saved on the Draw page, each K times (default: none)")
-    train.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
-    train.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
-    train.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")
+    _keep_options(train)
     train.set_defaults(run=_train)
+
+    combine = commands.add_parser("combine", help="average two or more models into one (an ensemble)")
+    combine.add_argument("models", nargs="+", metavar="MODEL", help=".keras model files")
+    combine.add_argument("--data", default="mnist", help="test data: 'mnist' (Keras download) or a local .npz")
+    _keep_options(combine)
+    combine.set_defaults(run=_combine)
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a model")
     evaluate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     evaluate.add_argument("--model", help="a .keras model file (default: the active model)")
     evaluate.set_defaults(run=_evaluate)
     return parser
+
+
+def _keep_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
+    command.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
+    command.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -90,3 +90,18 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
                  "--output", str(tmp_path))
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: There are no saved corrections in {corrections_file} to add."
+
+
+def test_combine_averages_models_into_one_that_loads(tmp_path):
+    from digit_app.model import build_model, load_classifier, save_model
+    from tests.conftest import MNIST_SAMPLE
+
+    members = [save_model(build_model(), tmp_path / f"member{i}.keras", {"test_accuracy": 0.1 * i}) for i in (1, 2)]
+    result = run("combine", *map(str, members), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "both.keras"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("test accuracy ") and "members alone: " in result.stdout
+    combined = load_classifier(tmp_path / "both.keras")
+    assert [m["file"] for m in combined.metadata["training"]["average_of"]] == ["member1.keras", "member2.keras"]
+
+    lonely = run("combine", str(members[0]), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "one.keras"))
+    assert lonely.returncode == 1 and lonely.stderr.strip() == "error: Averaging needs at least two models, got 1."

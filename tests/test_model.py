@@ -12,6 +12,7 @@ from digit_app.model import (
     SHIPPED_MODEL,
     Classifier,
     ModelLoadError,
+    average_models,
     build_model,
     load_classifier,
     metadata_path,
@@ -43,7 +44,8 @@ def test_shipped_model_metadata_says_how_it_was_made():
     for key in ("data", "training", "test_accuracy", "saved_at", "tensorflow_version", "keras_version"):
         assert key in metadata
     assert metadata["data"]["train_images"] > 0
-    assert "augment" in metadata["training"]
+    members = metadata["training"].get("average_of", [metadata])  # an average says how each member was made
+    assert all("augment" in member["training"] for member in members)
 
 
 def test_default_path_is_the_active_model():
@@ -110,3 +112,18 @@ def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
     assert metadata["note"] == "test" and metadata["parameters"] > 0
     loaded = load_classifier(path)
     assert isinstance(loaded, Classifier) and loaded.metadata["note"] == "test"
+
+
+def test_an_average_of_models_answers_with_their_mean_and_survives_a_save(tmp_path, mnist_sample):
+    import keras
+
+    first, second = build_model(), build_model()
+    second.set_weights([w + 0.05 for w in second.get_weights()])  # two different random networks
+    images = mnist_sample["x_test"][:16, ..., None] / 255.0
+    expected = (first.predict(images, verbose=0) + second.predict(images, verbose=0)) / 2
+    path = save_model(average_models([first, second]), tmp_path / "average.keras", {})
+    loaded = load_classifier(path)  # safe mode: nothing but standard layers inside
+    assert np.allclose(loaded.predict_proba(images[..., 0]), expected, atol=1e-5)
+    assert np.allclose(loaded.predict_proba(images[0, ..., 0]), expected[:1], atol=1e-5)  # the LiteRT path
+    with pytest.raises(ValueError, match="at least two"):
+        average_models([keras.Model(first.inputs, first.outputs)])
