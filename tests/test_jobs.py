@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -50,6 +51,26 @@ def test_cancel_keeps_nothing(models):
     assert not (models / "versions").exists() or not list((models / "versions").glob("*.keras"))
     trainer.start(str(MNIST_SAMPLE), TINY).join(timeout=300)  # the slot is free again
     assert trainer.job.status.state == "done"
+
+
+@pytest.mark.parametrize("phase, outcome", [("loading", "cancelled"), ("training", "cancelled"), ("saving", "done")])
+def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, outcome):
+    """Cancel as soon as the job reaches `phase`: before the save nothing is kept; during the save
+    it is too late, and the version is kept whole."""
+    job = Trainer().start(str(MNIST_SAMPLE), TINY)
+    deadline = time.monotonic() + 300
+    while job.status.state != phase:
+        assert job.status.running and time.monotonic() < deadline, f"never saw {phase}: {job.status.state}"
+        time.sleep(0.002)
+    job.cancel()
+    job.join(timeout=300)
+    assert job.status.state == outcome, job.status.message
+    kept = [v.id for v in versions.list_versions() if v.id != versions.SHIPPED]
+    if outcome == "done":
+        assert kept == [job.status.version_id]
+        assert load_classifier(versions.get_version(kept[0]).path).metadata["test_accuracy"] > 0
+    else:
+        assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
 
 
 def test_bad_data_fails_with_a_message(models, tmp_path):
