@@ -119,7 +119,9 @@ def train(
     augment = None if config.augment.is_identity() else build_augmenter(config.augment, config.seed)
     one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
     train_ds = tf.data.Dataset.from_tensor_slices((images[train_idx], one_hot[train_idx]))
-    train_ds = train_ds.shuffle(len(train_idx), seed=config.seed)
+    # One endless stream, reshuffled every pass, cut into epochs by `steps_per_epoch`: a fresh
+    # iterator for each epoch stalled 1 to 8 s with the CPU idle before its first batch.
+    train_ds = train_ds.shuffle(len(train_idx), seed=config.seed).repeat()
     train_ds = train_ds.batch(share_evenly(config.batch_size), drop_remainder=uneven)
     if augment is not None:
         train_ds = train_ds.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -140,7 +142,8 @@ def train(
 
     tracker = _Progress(config, steps_per_epoch, progress, should_stop)
     started = time.perf_counter()
-    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, callbacks=[tracker], verbose=0, shuffle=False)
+    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+              callbacks=[tracker], verbose=0, shuffle=False)
     seconds = time.perf_counter() - started
     if tracker.cancelled:
         raise Cancelled("Training was cancelled; no model was kept.")
