@@ -75,6 +75,17 @@ def draw_with_mouse(page: Page, strokes: Strokes) -> None:
         page.mouse.up()
 
 
+def clear(page: Page) -> None:
+    """Press Clear and wait for the fresh canvas that replaces the drawn one (strokes drawn on the
+    old one while it is being replaced are lost)."""
+    old = page.locator("canvas").first.element_handle()
+    page.get_by_role("button", name="Clear").click()
+    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function("canvas => !canvas.isConnected", arg=old, timeout=ANSWER_TIMEOUT_MS)
+    page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(500)  # the new canvas binds its mouse handlers
+
+
 def draw_with_finger(page: Page, strokes: Strokes) -> None:
     """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
     wait_until_drawn(page)
@@ -124,13 +135,11 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
     screenshot(page, "draw-seven-desktop.png")
 
-    page.get_by_role("button", name="Clear").click()
-    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    clear(page)
     draw_with_mouse(page, FOUR)
     expect(prediction(page)).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
 
-    page.get_by_role("button", name="Clear").click()
-    expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    clear(page)
     draw_with_mouse(page, ONE_SEVEN)
     expect(page.get_by_text("2 digits side by side", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(prediction(page)).to_have_text("—")
