@@ -111,7 +111,7 @@ def _combine(args: argparse.Namespace) -> int:
     metadata = {"data": members[0].metadata.get("data", data.describe()),
                 "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
                 "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist()}
-    each = ", ".join(f"{evaluate(member.model, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
+    each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
     print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each}); "
           f"{_keep(model, metadata, args)}")
     return 0

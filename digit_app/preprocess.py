@@ -163,8 +163,8 @@ def split_digits(image: np.ndarray) -> list[np.ndarray]:
     strokes = _remove_specks(ink)
     labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
     groups = _stroke_groups(labels, gap=0.0, min_overlap=DIGIT_OVERLAP)
-    rows = np.flatnonzero(strokes.any(axis=1))
-    height = rows[-1] - rows[0] + 1
+    rows, _ = _ink_box(strokes)
+    height = rows.stop - rows.start
     digits = [group for group in groups if group.tallest >= DIGIT_HEIGHT * height] or groups
     for mark in (group for group in groups if group not in digits):  # a bar, a dot: to the nearest digit
         min(digits, key=lambda digit: abs(digit.centre - mark.centre)).absorb(mark)
@@ -251,22 +251,27 @@ def _cut_touching(ink: np.ndarray, digit_width: float, height: int) -> list[int]
 def _crop_to_strokes(ink: np.ndarray) -> np.ndarray:
     """The box around the ink above INK_THRESHOLD, with a 1-pixel margin; all that `to_mnist` reads."""
     mask = ink > INK_THRESHOLD
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
+    if not mask.any():
         raise EmptyDrawingError(NOTHING_DRAWN)
-    return np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 1)
+    return np.pad(ink[_ink_box(mask)], 1)
 
 
 def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    return ink[_ink_box(ink)]
+
+
+def _ink_box(ink: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns of the smallest box holding every non-zero pixel (there must be one)."""
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
 def _check_one_digit(strokes: np.ndarray) -> None:
     """Refuse a dot or a blob (too short for its thickness) and several digits side by side."""
-    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
-    strokes = np.pad(strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 1)  # less to scan
-    height, extent = rows[-1] - rows[0] + 1, max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    rows, cols = _ink_box(strokes)
+    strokes = np.pad(strokes[rows, cols], 1)  # less to scan
+    height = rows.stop - rows.start
+    extent = max(height, cols.stop - cols.start)
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
         raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")
