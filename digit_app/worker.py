@@ -40,12 +40,13 @@ def run(request: dict[str, Any]) -> None:
     from digit_app.data import load_mnist
     from digit_app.model import ModelLoadError, load_classifier
     from digit_app.training import Cancelled, TrainConfig, evaluate, train
-    from digit_app.versions import save_version
+    from digit_app.versions import active_version_id, save_version
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         config = TrainConfig.from_dict(request["config"])
+        in_use_at_start = active_version_id()  # what the report compares with, even after a switch
         data = load_mnist(request["source"])
         corrections = request.get("corrections")
         if corrections:
@@ -57,7 +58,8 @@ def run(request: dict[str, Any]) -> None:
         if stop.is_set():
             raise Cancelled("cancelled after training")
         emit({"phase": "saving"})
-        summary = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
+        summary = {"data": data.describe(), "training": config.to_dict(), **report.summary(),
+                   "compared_with": in_use_at_start}
         if corrections:
             try:
                 in_use = evaluate(load_classifier(), images, labels).test_accuracy

@@ -61,3 +61,9 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     assert versions.active_version_id() != versions.SHIPPED
     table = page.dataframe[0].value
     assert table[table["active"]]["version"].item() == versions.active_version_id()
+    # The report still compares with the model that was in use when the run started.
+    shipped = versions.get_version(versions.SHIPPED).test_accuracy
+    baseline = next(m for m in page.metric if m.label.startswith("Test accuracy, previous model"))
+    assert baseline.label == f"Test accuracy, previous model ({versions.SHIPPED})"
+    assert baseline.value == f"{shipped:.4f}"
+    assert page.metric[0].delta != "+0.0000" or page.metric[0].value == baseline.value

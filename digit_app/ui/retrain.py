@@ -82,8 +82,9 @@ def augmentation() -> AugmentConfig:
 
 
 def show_progress(status: JobStatus) -> None:
-    label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {status.config.epochs}",
-             "saving": "Saving the model…"}.get(status.state, f"Finished: {status.config.epochs} epochs")
+    epochs = status.config.epochs
+    label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {epochs}",
+             "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
     st.progress(status.fraction, text=label)
     if status.history:
         curve = pd.DataFrame(status.history).set_index("epoch")
@@ -91,19 +92,29 @@ def show_progress(status: JobStatus) -> None:
         st.line_chart(curve[shown], height=220)
 
 
+def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
+    """The version that was in use when the run started (still, after "Use this model"), and its label."""
+    try:
+        baseline = versions.get_version(status.summary.get("compared_with", versions.active_version_id()))
+    except KeyError:  # deleted since: compare with what is in use now
+        baseline = versions.get_version(versions.active_version_id())
+    in_use = baseline.id == versions.active_version_id()
+    return baseline, "model in use" if in_use else f"previous model ({baseline.id})"
+
+
 def show_result(status: JobStatus) -> None:
     accuracy = status.summary.get("test_accuracy", 0.0)
-    active = versions.get_version(versions.active_version_id())
+    baseline, name = compared_with(status)
     left, right = st.columns(2)
     left.metric("Test accuracy, new model", f"{accuracy:.4f}",
-                delta=f"{accuracy - active.test_accuracy:+.4f}" if active.test_accuracy is not None else None)
-    right.metric("Test accuracy, model in use", f"{active.test_accuracy:.4f}" if active.test_accuracy else "—")
+                delta=f"{accuracy - baseline.test_accuracy:+.4f}" if baseline.test_accuracy is not None else None)
+    right.metric(f"Test accuracy, {name}", f"{baseline.test_accuracy:.4f}" if baseline.test_accuracy else "—")
     on_corrections = status.summary.get("corrections_accuracy")
     if on_corrections:
         before = on_corrections.get("model in use")
         left.metric("Your corrections, new model", f"{on_corrections['new model']:.0%}",
                     delta=f"{on_corrections['new model'] - before:+.0%}" if before is not None else None)
-        right.metric("Your corrections, model in use", f"{before:.0%}" if before is not None else "—")
+        right.metric(f"Your corrections, {name}", f"{before:.0%}" if before is not None else "—")
     st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
                f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
     if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
