@@ -40,7 +40,7 @@ def run(request: dict[str, Any]) -> None:
     from digit_app.data import load_mnist
     from digit_app.model import ModelLoadError, load_classifier
     from digit_app.training import Cancelled, TrainConfig, evaluate, train
-    from digit_app.versions import active_version_id, save_version
+    from digit_app.versions import active_version_id, get_version, save_version
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -62,8 +62,8 @@ def run(request: dict[str, Any]) -> None:
                    "compared_with": in_use_at_start}
         if corrections:
             try:
-                in_use = evaluate(load_classifier(), images, labels).test_accuracy
-            except ModelLoadError:  # the page already says the active model is broken
+                in_use = evaluate(load_classifier(get_version(in_use_at_start).path), images, labels).test_accuracy
+            except (ModelLoadError, KeyError):  # broken (the page says so) or deleted meanwhile
                 in_use = None
             summary["corrections_accuracy"] = {"new model": evaluate(model, images, labels).test_accuracy,
                                                "model in use": in_use}

@@ -86,7 +86,7 @@ def show_progress(status: JobStatus) -> None:
     label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {epochs}",
              "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
     st.progress(status.fraction, text=label)
-    if status.history:
+    if len(status.history) > 1:  # one epoch is a single point: no curve to draw
         curve = pd.DataFrame(status.history).set_index("epoch")
         shown = [c for c in ("accuracy", "val_accuracy", "loss", "val_loss") if c in curve]
         st.line_chart(curve[shown], height=220)
