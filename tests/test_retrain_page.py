@@ -66,4 +66,5 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     baseline = next(m for m in page.metric if m.label.startswith("Test accuracy, previous model"))
     assert baseline.label == f"Test accuracy, previous model ({versions.SHIPPED})"
     assert baseline.value == f"{shipped:.4f}"
-    assert page.metric[0].delta != "+0.0000" or page.metric[0].value == baseline.value
+    new = page.metric[0]  # its delta is against the shipped model, not itself (+0.0000)
+    assert abs(float(new.delta) - (float(new.value) - shipped)) <= 1.5e-4

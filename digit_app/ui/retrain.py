@@ -94,12 +94,12 @@ def show_progress(status: JobStatus) -> None:
 
 def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
     """The version that was in use when the run started (still, after "Use this model"), and its label."""
+    active = versions.active_version_id()
     try:
-        baseline = versions.get_version(status.summary.get("compared_with", versions.active_version_id()))
+        baseline = versions.get_version(status.summary.get("compared_with", active))
     except KeyError:  # deleted since: compare with what is in use now
-        baseline = versions.get_version(versions.active_version_id())
-    in_use = baseline.id == versions.active_version_id()
-    return baseline, "model in use" if in_use else f"previous model ({baseline.id})"
+        baseline = versions.get_version(active)
+    return baseline, "model in use" if baseline.id == active else f"previous model ({baseline.id})"
 
 
 def show_result(status: JobStatus) -> None:
