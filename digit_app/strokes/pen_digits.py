@@ -1,0 +1,157 @@
+"""The 30 writers' pen-drawn digits the app learns from, shipped with it in one compact file.
+
+`pen_digits.npz` holds UCI's `pendigits-orig.tra` (Alpaydin & Alimoglu, CC BY 4.0): 7,494 digits
+as a tablet recorded them, every stroke kept. Whole writers are held out of training
+(`HELD_OUT_WRITERS`), so what a model reads of them says how it reads people it never saw.
+`draw_like_canvas` puts a digit on a canvas the way a person draws it there: any size and place,
+any brush, the uneven points of a mouse or a finger.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digit_app.preprocess import UnreadableDrawingError, to_mnist
+from digit_app.render import CANVAS_SIZE, draw_strokes
+from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
+from digit_app.strokes.unipen import PenDigit
+
+PEN_DIGITS_FILE = Path(__file__).with_name("pen_digits.npz")
+WRITERS = range(1, 31)
+HELD_OUT_WRITERS = frozenset(range(25, 31))  # 6 of the 30: never trained on, only measured
+DIGIT_SIZE = (90, 250)  # the digit's longer side on a 280 px canvas
+BRUSH = (6, 30)  # brush widths a person picks
+POINT_SPACING = (2.0, 12.0)  # px between the points a mouse or finger reports (slow to fast strokes)
+WOBBLE = 1.2  # px: at most this much hand tremor and touch noise on each point
+
+
+class PenDataError(ValueError):
+    """The pen digits file is missing or damaged; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class PenDigits:
+    """Digits as strokes of (x, y) points (y down, tablet units), with their labels and writers."""
+
+    strokes: tuple[tuple[np.ndarray, ...], ...]
+    labels: np.ndarray  # (n,) int64
+    writers: np.ndarray  # (n,) int64, 1 to 30
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def of_writers(self, writers: Iterable[int]) -> PenDigits:
+        """Only the digits by these writers."""
+        keep = np.flatnonzero(np.isin(self.writers, list(writers)))
+        return PenDigits(tuple(self.strokes[i] for i in keep), self.labels[keep], self.writers[keep])
+
+    def for_training(self) -> PenDigits:
+        return self.of_writers(w for w in WRITERS if w not in HELD_OUT_WRITERS)
+
+    def held_out(self) -> PenDigits:
+        return self.of_writers(HELD_OUT_WRITERS)
+
+
+def from_unipen(digits: Sequence[PenDigit]) -> PenDigits:
+    """The digits read by `digit_app.strokes.unipen.read_unipen`."""
+    return PenDigits(tuple(d.strokes for d in digits), np.array([d.label for d in digits], np.int64),
+                     np.array([d.writer for d in digits], np.int64))
+
+
+def save_pen_digits(digits: PenDigits, path: str | os.PathLike[str] = PEN_DIGITS_FILE) -> None:
+    """Pack the digits into one compressed file: the steps between points, and how many per stroke and digit.
+
+    Steps of a few tablet units compress to about half the size of the points themselves.
+    """
+    strokes = [stroke for digit in digits.strokes for stroke in digit]
+    points = np.rint(np.concatenate(strokes)).astype(np.int32)
+    np.savez_compressed(
+        path,
+        steps=np.diff(points, axis=0, prepend=np.zeros((1, 2), np.int32)).astype(np.int16),
+        stroke_points=np.array([len(s) for s in strokes], np.int32),
+        digit_strokes=np.array([len(d) for d in digits.strokes], np.int32),
+        labels=digits.labels.astype(np.uint8),
+        writers=digits.writers.astype(np.uint8),
+    )
+
+
+def load_pen_digits(path: str | os.PathLike[str] = PEN_DIGITS_FILE) -> PenDigits:
+    """The shipped pen digits (or another file written by `save_pen_digits`), checked."""
+    try:
+        with np.load(path, allow_pickle=False) as packed:
+            steps, stroke_points, digit_strokes, labels, writers = (
+                packed[key] for key in ("steps", "stroke_points", "digit_strokes", "labels", "writers"))
+    except (OSError, ValueError, KeyError) as error:
+        raise PenDataError(f"Could not read the pen digits in {path} ({error}): restore the file from the "
+                           "repository, or train without drawn digits.") from None
+    points = np.cumsum(steps, axis=0, dtype=np.int32) if steps.ndim == 2 else steps
+    if (points.ndim != 2 or points.shape[1:] != (2,) or stroke_points.sum() != len(points)
+            or digit_strokes.sum() != len(stroke_points) or not len(labels) == len(digit_strokes) == len(writers)
+            or (stroke_points < 1).any() or (digit_strokes < 1).any() or labels.max(initial=0) > 9):
+        raise PenDataError(f"The pen digits in {path} are inconsistent: restore the file from the repository.")
+    strokes = np.split(points.astype(np.float32), np.cumsum(stroke_points)[:-1])
+    bounds = np.cumsum(digit_strokes)
+    digits = tuple(tuple(strokes[end - count:end]) for end, count in zip(bounds, digit_strokes))
+    return PenDigits(digits, labels.astype(np.int64), writers.astype(np.int64))
+
+
+def draw_like_canvas(strokes: Sequence[np.ndarray], rng: np.random.Generator,
+                     size: int = CANVAS_SIZE) -> tuple[np.ndarray, list[np.ndarray], float]:
+    """A pen digit drawn on a `size` canvas as a person would: (RGBA canvas, its strokes there, brush).
+
+    Random size, place and brush; each stroke's points re-taken at the uneven spacing of a mouse or
+    a finger and moved by a little tremor, as the canvas would record them.
+    """
+    left, top, right, bottom = box(strokes)
+    extent = max(right - left, bottom - top) or 1.0
+    side = rng.uniform(*DIGIT_SIZE)
+    scale = side / extent
+    width, height = (right - left) * scale, (bottom - top) * scale
+    brush = rng.uniform(*BRUSH)
+    margin = brush / 2 + 1
+    x0 = rng.uniform(margin, max(margin, size - width - margin))
+    y0 = rng.uniform(margin, max(margin, size - height - margin))
+    wobble = rng.uniform(0, WOBBLE)
+    placed = [as_pointer_moves((stroke - (left, top)) * scale + (x0, y0), rng, wobble) for stroke in strokes]
+    return draw_strokes(placed, brush=brush, size=size), placed, brush
+
+
+def as_pointer_moves(stroke: np.ndarray, rng: np.random.Generator, wobble: float) -> np.ndarray:
+    """A stroke's path as a pointer reports it: points every few pixels, each a little off."""
+    steps = np.hypot(*np.diff(stroke, axis=0).T)
+    along = np.concatenate([[0.0], np.cumsum(steps)])
+    if along[-1] <= 0:
+        return stroke[:1] + rng.normal(0, wobble, (1, 2)).astype(np.float32)
+    spacing = rng.uniform(*POINT_SPACING)
+    count = max(2, int(along[-1] / spacing) + 1)
+    at = np.sort(rng.uniform(0, along[-1], count))
+    at[0], at[-1] = 0.0, along[-1]
+    moved = np.column_stack([np.interp(at, along, stroke[:, 0]), np.interp(at, along, stroke[:, 1])])
+    return (moved + rng.normal(0, wobble, moved.shape)).astype(np.float32)
+
+
+def drawn_inputs(digits: PenDigits, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each digit drawn on a canvas and read as the app reads a drawing: (pixels, strokes, labels).
+
+    pixels (n, 28, 28) float32 come from the app's own `to_mnist`, strokes (n, STROKE_POINTS,
+    STROKE_FEATURES) from its `stroke_features`. Drawings `to_mnist` refuses are left out.
+    """
+    rng = np.random.default_rng(seed)
+    pixels, features, labels = [], [], []
+    for strokes, label in zip(digits.strokes, digits.labels):
+        canvas, placed, _ = draw_like_canvas(strokes, rng)
+        try:
+            pixels.append(to_mnist(canvas))
+        except UnreadableDrawingError:
+            continue
+        features.append(stroke_features(placed))
+        labels.append(label)
+    if not labels:
+        return (np.zeros((0, 28, 28), np.float32), np.zeros((0, STROKE_POINTS, STROKE_FEATURES), np.float32),
+                np.zeros(0, np.int64))
+    return np.stack(pixels), np.stack(features), np.array(labels, np.int64)
