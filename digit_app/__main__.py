@@ -17,7 +17,8 @@ import numpy as np
 from digit_app.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
-TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int}  # TrainConfig's, as flags
+TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags
+                  "stroke_epochs": int, "width": int}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +81,7 @@ def _train(args: argparse.Namespace) -> int:
 
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
-    config = TrainConfig(**chosen, augment=augment)  # what is not chosen keeps the Retrain page's default
+    config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)  # what is not chosen keeps the page's default
     data = load_mnist(args.data)
     if args.corrections_repeat:
         from digit_app.corrections import CorrectionStore
@@ -94,7 +95,9 @@ def _train(args: argparse.Namespace) -> int:
     model, report = train(data, config, progress=_terminal_progress)
     print(file=sys.stderr)
     metadata = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
-    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images; "
+    held_out = ", ".join(f"{name} {value:.4f}" for name, value in report.held_out.items())
+    held_out = f"; held-out writers' drawings: {held_out}" if held_out else ""
+    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images{held_out}; "
           f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {_keep(model, metadata, args)}")
     return 0
 
@@ -150,6 +153,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _terminal_progress(event: dict) -> None:
+    if event["phase"] == "preparing":
+        print(f"drawing the {event['what']} on a canvas…", file=sys.stderr, flush=True)
+    elif event["phase"] == "strokes":
+        print(f"\rstroke model: epoch {event['epoch']}/{event['epochs']} accuracy {event.get('accuracy', 0):.4f}",
+              end="", file=sys.stderr, flush=True)
     if event["phase"] != "batch" or event["batch"] % 10 and event["batch"] != event["steps"]:
         return
     done = event["batch"] / event["steps"]
@@ -179,6 +187,8 @@ def _parser() -> argparse.ArgumentParser:
     defaults = AugmentConfig()
     for f in fields(AugmentConfig):
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
+    train.add_argument("--no-drawn", dest="drawn", action="store_false",
+                       help="learn from MNIST only: no pen digits, no stroke model (default: both, as the Draw page reads)")
     train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
                        help="add the corrections saved on the Draw page, each K times (default: none)")
     _keep_options(train)

@@ -1,5 +1,10 @@
 """The digit CNN: build it, save it with its metadata, load it back as a fast Classifier.
 
+A reader for drawings joins the pixel CNN with the stroke model (`digit_app.strokes.network`) in
+one Keras model, `digit_reader`, whose answer is the mean of the two; it is saved, versioned and
+loaded like a plain pixel CNN, and `Classifier` takes it apart again to read pixels alone (photos,
+uploads) or a drawing with its strokes.
+
 A saved model is a `.keras` file with a JSON file of the same name beside it that says how it was
 made (data, epochs, augmentation, test accuracy, versions). Loading is always `safe_mode=True`,
 so a file with arbitrary Python code in a `Lambda` layer is refused.
@@ -21,8 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
+
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
+STROKE_SHAPE = (STROKE_POINTS, STROKE_FEATURES)
+PIXEL_PART, STROKE_PART = "digit_cnn", "stroke_cnn"  # the layer names of a reader's two models
 PACKAGE_DIR = Path(__file__).resolve().parent
 SHIPPED_MODEL = PACKAGE_DIR.parent / "model" / "digit_cnn.keras"
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
@@ -36,11 +45,12 @@ class ModelLoadError(RuntimeError):
     """A model file is missing, unreadable or not a digit classifier; the message says which."""
 
 
-def build_model() -> Any:
+def build_model(width: int = 1) -> Any:
     """The CNN: three 3x3 conv layers with batch norm, two poolings, a small dense head.
 
-    Lean on purpose (~5.5M multiply-adds per digit): it answers in well under a millisecond on a
-    CPU and trains at about a thousand digits a second on two cores.
+    Lean on purpose (~5.5M multiply-adds per digit at width 1): it answers in well under a
+    millisecond on a CPU and trains at about a thousand digits a second on two cores. `width`
+    multiplies every layer's filters and units.
     """
     import keras
     from keras import layers
@@ -51,19 +61,40 @@ def build_model() -> Any:
         return layers.Activation("relu")(x)
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="digit")
-    x = conv(inputs, FIRST_FILTERS)  # 26x26
+    x = conv(inputs, FIRST_FILTERS * width)  # 26x26
     x = layers.MaxPooling2D()(x)  # 13x13
-    x = conv(x, 64)  # 11x11
-    x = conv(x, 64)  # 9x9
+    x = conv(x, 64 * width)  # 11x11
+    x = conv(x, 64 * width)  # 9x9
     x = layers.MaxPooling2D()(x)  # 4x4
     x = layers.Flatten()(x)
     x = layers.Dropout(0.3)(x)
-    x = layers.Dense(DENSE_UNITS, use_bias=False)(x)
+    x = layers.Dense(DENSE_UNITS * width, use_bias=False)(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     x = layers.Activation("relu")(x)
     x = layers.Dropout(0.3)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name="digit_cnn")
+    return keras.Model(inputs, outputs, name=PIXEL_PART)
+
+
+def build_reader(pixel_model: Any, stroke_model: Any) -> Any:
+    """One model for drawings: pixels and strokes in, the mean of both models' probabilities out."""
+    import keras
+    from keras import layers
+
+    digit = keras.Input(shape=INPUT_SHAPE, name="digit")
+    strokes = keras.Input(shape=STROKE_SHAPE, name="strokes")
+    pixels_part = keras.Model(pixel_model.inputs[0], pixel_model.outputs[0], name=PIXEL_PART)
+    strokes_part = keras.Model(stroke_model.inputs[0], stroke_model.outputs[0], name=STROKE_PART)
+    outputs = layers.Average(name="probabilities")([pixels_part(digit), strokes_part(strokes)])
+    return keras.Model([digit, strokes], outputs, name="digit_reader")
+
+
+def reader_parts(model: Any) -> tuple[Any, Any | None]:
+    """(pixel CNN, stroke model or None) of a saved model: a reader has both, a plain CNN only pixels."""
+    names = {layer.name for layer in model.layers}
+    if len(model.inputs) == 2 and {PIXEL_PART, STROKE_PART} <= names:
+        return model.get_layer(PIXEL_PART), model.get_layer(STROKE_PART)
+    return model, None
 
 
 def average_models(models: list[Any]) -> Any:
@@ -87,38 +118,79 @@ def average_models(models: list[Any]) -> Any:
 
 @dataclass
 class Classifier:
-    """A loaded model with a compiled forward pass: cheap enough to call on every stroke."""
+    """A loaded model with compiled forward passes: cheap enough to call on every stroke.
+
+    `model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's strokes.
+    """
 
     model: Any
     path: Path | None
     metadata: dict[str, Any] = field(default_factory=dict)
-    fast_single: bool = True  # build the LiteRT copy for one-drawing calls (~1.8 s at load)
+    fast_single: bool = True  # build LiteRT copies for one-drawing calls (~1.8 s at load)
+    stroke_model: Any = None
 
     def __post_init__(self) -> None:
-        import tensorflow as tf
+        self._pixels = _Runner(self.model, INPUT_SHAPE, self.fast_single)
+        self._strokes = None if self.stroke_model is None else _Runner(self.stroke_model, STROKE_SHAPE, self.fast_single)
 
-        self._forward = tf.function(
-            lambda x: self.model(x, training=False),
-            input_signature=[tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)],
-            reduce_retracing=True,
-        )
-        self._single = _lite_interpreter(self.model) if self.fast_single else None
-        self._single_lock = threading.Lock()  # an interpreter serves one call at a time
-        self.predict_proba(np.zeros((1, 28, 28), np.float32))  # trace once, now, not on first use
+    @property
+    def reads_strokes(self) -> bool:
+        """True when this model also reads strokes (a drawing's `stroke_features`)."""
+        return self._strokes is not None
 
     def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1].
-
-        One image (a drawing) goes through a single-threaded LiteRT copy of the model, which
-        answers in well under a millisecond; batches go through the compiled Keras model.
-        """
+        """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1]: pixels alone."""
         batch = np.asarray(images, dtype=np.float32)
         if batch.shape[-2:] != (28, 28) or batch.ndim not in (2, 3):
             raise ValueError(f"expected images of shape (n, 28, 28) or (28, 28), got {batch.shape}")
-        batch = batch.reshape(-1, 28, 28, 1)
+        return self._pixels(batch.reshape(-1, *INPUT_SHAPE))
+
+    def predict_strokes(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities (n, 10) from the stroke model alone, for features (n, *STROKE_SHAPE) or one."""
+        if self._strokes is None:
+            raise ValueError("This model reads pixels only: it has no stroke model.")
+        batch = np.asarray(features, dtype=np.float32)
+        if batch.shape[-2:] != STROKE_SHAPE or batch.ndim not in (2, 3):
+            raise ValueError(f"expected stroke features of shape (n, {STROKE_POINTS}, {STROKE_FEATURES}), got {batch.shape}")
+        return self._strokes(batch.reshape(-1, *STROKE_SHAPE))
+
+    def predict_drawing(self, images: np.ndarray, features: np.ndarray | None) -> np.ndarray:
+        """Probabilities (n, 10) for drawings: the mean of the pixel and stroke models, as the saved reader computes.
+
+        Without features (or without a stroke model) the pixel CNN answers alone.
+        """
+        pixels = self.predict_proba(images)
+        if features is None or self._strokes is None:
+            return pixels
+        strokes = self.predict_strokes(features)
+        if len(strokes) != len(pixels):
+            raise ValueError(f"{len(pixels)} images but {len(strokes)} stroke sequences")
+        return (pixels + strokes) / 2
+
+
+class _Runner:
+    """One model's forward pass: a single-threaded LiteRT copy for one input, compiled Keras for batches.
+
+    TensorFlow's thread pools cost more than the arithmetic for one drawing; LiteRT answers it on
+    the calling thread in well under a millisecond.
+    """
+
+    def __init__(self, model: Any, shape: tuple[int, ...], fast_single: bool) -> None:
+        import tensorflow as tf
+
+        self._forward = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec((None, *shape), tf.float32)],
+            reduce_retracing=True,
+        )
+        self._single = _lite_interpreter(model) if fast_single else None
+        self._lock = threading.Lock()  # an interpreter serves one call at a time
+        self(np.zeros((1, *shape), np.float32))  # trace once, now, not on first use
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 1 and self._single is not None:
             interpreter, source, target = self._single
-            with self._single_lock:
+            with self._lock:
                 interpreter.set_tensor(source, batch)
                 interpreter.invoke()
                 return interpreter.get_tensor(target).copy()
@@ -132,9 +204,8 @@ class Classifier:
 def _lite_interpreter(model: Any) -> tuple[Any, int, int] | None:
     """A single-threaded LiteRT interpreter of `model` (interpreter, input, output), or None.
 
-    TensorFlow's thread pools cost more than the arithmetic for one 28x28 digit; LiteRT runs it
-    on the calling thread. Without the ai-edge-litert package, or if conversion fails, the
-    compiled Keras model answers instead.
+    Without the ai-edge-litert package, or if conversion fails, the compiled Keras model answers
+    instead.
     """
     try:
         import tensorflow as tf
@@ -200,12 +271,17 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
             "The file is damaged or not a Keras model: delete it and train again, "
             "or use the shipped model."
         ) from error
-    if tuple(model.input_shape[1:]) != INPUT_SHAPE or tuple(model.output_shape[1:]) != (NUM_CLASSES,):
+    pixels, strokes = reader_parts(model)
+    if tuple(pixels.input_shape[1:]) != INPUT_SHAPE or tuple(pixels.output_shape[1:]) != (NUM_CLASSES,):
         raise ModelLoadError(
             f"The model {model_path} takes {model.input_shape} and gives {model.output_shape}; "
             f"a digit classifier takes (None, 28, 28, 1) and gives (None, 10)."
         )
-    return Classifier(model=model, path=model_path, metadata=read_metadata(model_path))
+    if strokes is not None and (tuple(strokes.input_shape[1:]) != STROKE_SHAPE
+                                or tuple(strokes.output_shape[1:]) != (NUM_CLASSES,)):
+        raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
+                             f"{STROKE_POINTS}, {STROKE_FEATURES}): train the model again with this version of the app.")
+    return Classifier(model=pixels, path=model_path, metadata=read_metadata(model_path), stroke_model=strokes)
 
 
 def active_model_path() -> Path:

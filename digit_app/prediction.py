@@ -1,16 +1,28 @@
-"""One drawing in, one answer out: the digit (or the number), how sure the model is, and what it looked at."""
+"""One drawing in, one answer out: the digit (or the number), how sure the model is, and what it looked at.
+
+A drawing from the canvas comes with its strokes, and the model reads both (`Classifier.predict_drawing`);
+a photo or an upload has only pixels, and the pixel CNN reads those alone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from digit_app.model import Classifier
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, split_digits, to_mnist
+from digit_app.render import blank_canvas, draw_lines
+from digit_app.strokes.canvas import CanvasStroke
+from digit_app.strokes.features import box, stroke_features
+from digit_app.strokes.grouping import group_strokes
 
 SURE_PROBABILITY = 0.6  # below this top probability the answer is "not sure" ...
 SURE_MARGIN = 0.25  # ... and so it is when the runner-up is closer than this
+SPECK_SIZE = 0.08  # a stroke smaller than this share of the drawing is a speck the stroke model ignores
+Box = tuple[float, float, float, float]  # left, top, right, bottom on the canvas
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,7 @@ class Reading:
     digit: int
     probabilities: np.ndarray  # (10,)
     model_input: np.ndarray  # the (28, 28) image the model saw
+    box: Box | None = None  # where its strokes are on the canvas, when it was read from strokes
 
     @property
     def confidence(self) -> float:
@@ -36,11 +49,13 @@ class Reading:
         return self.confidence >= SURE_PROBABILITY and margin >= SURE_MARGIN
 
 
-def read_digit(image: np.ndarray | None, classifier: Classifier) -> Reading | None:
+def read_digit(image: np.ndarray | None, classifier: Classifier,
+               strokes: Sequence[CanvasStroke] | None = None) -> Reading | None:
     """Read the digit in a canvas or image; None when nothing is drawn.
 
-    Raises `UnreadableDrawingError` (with a message for the person drawing) when the ink cannot be
-    one digit, rather than guessing confidently at a dot or a scribble.
+    With the drawing's `strokes` (from `canvas_strokes`) and a model that reads them, pixels and
+    strokes are read together. Raises `UnreadableDrawingError` (with a message for the person
+    drawing) when the ink cannot be one digit, rather than guessing confidently at a dot or a scribble.
     """
     if image is None:
         return None
@@ -48,8 +63,20 @@ def read_digit(image: np.ndarray | None, classifier: Classifier) -> Reading | No
         model_input = to_mnist(image)
     except EmptyDrawingError:
         return None
-    probabilities = classifier.predict_proba(model_input)[0]
+    features = digit_features(strokes) if strokes and classifier.reads_strokes else None
+    probabilities = classifier.predict_drawing(model_input[None], None if features is None else features[None])[0]
     return Reading(digit=int(probabilities.argmax()), probabilities=probabilities, model_input=model_input)
+
+
+def digit_features(strokes: Sequence[CanvasStroke]) -> np.ndarray | None:
+    """The stroke model's input for one digit's strokes, specks left out; None without strokes."""
+    paths = [stroke.points for stroke in strokes if len(stroke.points)]
+    if not paths:
+        return None
+    left, top, right, bottom = box(paths)
+    extent = max(right - left, bottom - top)
+    kept = [p for p in paths if max(np.ptp(p[:, 0]), np.ptp(p[:, 1])) >= SPECK_SIZE * extent] or paths
+    return stroke_features(kept)
 
 
 @dataclass(frozen=True)
@@ -94,3 +121,58 @@ def read_number(image: np.ndarray | None, classifier: Classifier) -> NumberReadi
     probabilities = classifier.predict_proba(np.stack(inputs))
     readings = (Reading(int(p.argmax()), p, model_input) for p, model_input in zip(probabilities, inputs))
     return NumberReading(tuple(readings))
+
+
+def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
+                        size: tuple[int, int]) -> NumberReading | None:
+    """Read a whole number from its strokes on a canvas of `size` (width, height); None when nothing is drawn.
+
+    The strokes are grouped into digits without cutting one (`group_strokes`, with this model
+    judging the unclear cases); each digit is drawn alone, as the person drew it, and read from
+    its pixels and strokes. Dots and specks (a decimal point) are left out.
+    """
+    strokes = [stroke for stroke in strokes if len(stroke.points)]
+    if not strokes:
+        return None
+    cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray | None] | None] = {}
+
+    def inputs(members: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None] | None:
+        key = tuple(members)
+        if key not in cache:
+            chosen = [strokes[i] for i in members]
+            try:
+                cache[key] = to_mnist(_draw(chosen, size)), digit_features(chosen) if classifier.reads_strokes else None
+            except (EmptyDrawingError, UnreadableDrawingError):
+                cache[key] = None
+        return cache[key]
+
+    def read(groups: Sequence[Sequence[int]]) -> list[np.ndarray | None]:
+        found = [inputs(members) for members in groups]
+        readable = [item for item in found if item is not None]
+        if not readable:
+            return [None] * len(groups)
+        features = None if readable[0][1] is None else np.stack([item[1] for item in readable])
+        answers = iter(classifier.predict_drawing(np.stack([item[0] for item in readable]), features))
+        return [None if item is None else next(answers) for item in found]
+
+    def judge(candidates: list[list[int]]) -> list[float]:
+        return [0.0 if p is None else float(p.max()) for p in read(candidates)]
+
+    groups = group_strokes([stroke.points for stroke in strokes], judge)
+    readings = []
+    for members, probabilities in zip(groups, read(groups)):
+        if probabilities is None:  # a dot, a speck: not a digit
+            continue
+        left, top, right, bottom = box([strokes[i].points for i in members])
+        pad = max(strokes[i].width for i in members) / 2
+        readings.append(Reading(int(probabilities.argmax()), probabilities, cache[tuple(members)][0],
+                                box=(left - pad, top - pad, right + pad, bottom + pad)))
+    return NumberReading(tuple(readings)) if readings else None
+
+
+def _draw(strokes: Sequence[CanvasStroke], size: tuple[int, int]) -> np.ndarray:
+    """These strokes alone on a blank canvas, each with its own brush."""
+    canvas: Image.Image = blank_canvas(size)
+    for stroke in strokes:
+        draw_lines(canvas, [stroke.points], stroke.width)
+    return np.asarray(canvas)

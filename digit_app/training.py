@@ -18,11 +18,14 @@ import tensorflow as tf
 
 from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
 from digit_app.data import Mnist
-from digit_app.model import NUM_CLASSES, Classifier, build_model
+from digit_app.model import NUM_CLASSES, Classifier, build_model, build_reader, reader_parts
 from digit_app.pen import retrace_digits
+from digit_app.strokes.network import train_stroke_model
+from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
 from digit_app.styles import add_styles
 
 LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
+HELD_OUT_SEED = 12345  # the held-out writers are drawn the same way for every model, so figures compare
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
@@ -36,6 +39,9 @@ class TrainConfig:
     validation_split: float = 0.05
     seed: int = 0
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    drawn: bool = True  # learn from the shipped pen digits too: in the pixel CNN, and a stroke model beside it
+    stroke_epochs: int = 30  # epochs of the stroke model (seconds each)
+    width: int = 1  # the pixel CNN's filters and units are multiplied by this
 
     def __post_init__(self) -> None:
         if not 1 <= self.epochs <= 500:
@@ -46,6 +52,10 @@ class TrainConfig:
             raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
         if not 0.0 <= self.validation_split < 0.5:
             raise ValueError(f"validation split must be from 0 to below 0.5, got {self.validation_split}")
+        if not 1 <= self.stroke_epochs <= 500:
+            raise ValueError(f"stroke epochs must be between 1 and 500, got {self.stroke_epochs}")
+        if not 1 <= self.width <= 8:
+            raise ValueError(f"width must be between 1 and 8, got {self.width}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +79,8 @@ class TrainReport:
     history: list[dict[str, float]]
     train_images: int
     cancelled: bool = False
+    held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
+
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready figures (no arrays but the confusion matrix)."""
@@ -79,6 +91,7 @@ class TrainReport:
             "images_per_second": round(self.images_per_second, 1),
             "train_images": self.train_images,
             "history": self.history,
+            **({"held_out_writers": self.held_out} if self.held_out else {}),
         }
 
 
@@ -95,11 +108,21 @@ def train(
 ) -> tuple[Any, TrainReport]:
     """Train a fresh CNN on `data` with `config`; return (model, report on the test set).
 
+    With `config.drawn`, the training writers' pen digits join the pixel CNN's data (drawn on a
+    canvas, read by `to_mnist`), a stroke model learns them too, and the model returned is the
+    reader of both (`build_reader`); the report adds accuracy on the held-out writers.
     Raises `Cancelled` when `should_stop()` turns true; the half-trained model is discarded.
     `strategy` is a `tf.distribute` strategy; by default, `distribution_strategy()`.
     """
     keras.utils.set_random_seed(config.seed)
     images, labels = _training_arrays(data, config)
+    if config.drawn:
+        if progress is not None:
+            progress({"phase": "preparing", "what": "pen digits"})
+        pen = load_pen_digits()
+        drawn_pixels, drawn_strokes, drawn_labels = drawn_inputs(pen.for_training(), seed=config.seed)
+        images = np.concatenate([images, drawn_pixels[..., None]])
+        labels = np.concatenate([labels, drawn_labels])
     validation_count = int(len(images) * config.validation_split)
     order = np.random.default_rng(config.seed).permutation(len(images))
     val_idx, train_idx = order[:validation_count], order[validation_count:]
@@ -132,7 +155,7 @@ def train(
         val_ds = val_ds.batch(share_evenly(min(512, validation_count)), drop_remainder=uneven)
 
     with strategy.scope():
-        model = build_model()
+        model = build_model(config.width)
         schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)
         model.compile(
             optimizer=keras.optimizers.Adam(learning_rate=schedule),
@@ -144,22 +167,38 @@ def train(
     started = time.perf_counter()
     model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
               callbacks=[tracker], verbose=0, shuffle=False)
-    seconds = time.perf_counter() - started
+    pixel_seconds = time.perf_counter() - started
     if tracker.cancelled:
         raise Cancelled("Training was cancelled; no model was kept.")
+    if config.drawn:
+        def stroke_epoch(epoch: int, logs: dict[str, float]) -> None:
+            if progress is not None:
+                progress({"phase": "strokes", "epoch": epoch, "epochs": config.stroke_epochs, **logs})
+
+        stroke_model = train_stroke_model(drawn_strokes, drawn_labels, config.stroke_epochs, seed=config.seed,
+                                          on_epoch=stroke_epoch, should_stop=should_stop)
+        if should_stop is not None and should_stop():
+            raise Cancelled("Training was cancelled; no model was kept.")
+        model = build_reader(model, stroke_model)
+    seconds = time.perf_counter() - started
 
     report = evaluate(model, data.x_test, data.y_test)
+    if config.drawn:
+        pixel_part, stroke_part = reader_parts(model)
+        reader = Classifier(model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
+        report.held_out = held_out_accuracy(reader, pen)
     report.seconds = seconds
-    report.images_per_second = tracker.images_seen / seconds if seconds else 0.0
+    report.images_per_second = tracker.images_seen / pixel_seconds if pixel_seconds else 0.0
     report.history = tracker.history
     report.train_images = len(train_idx)
     return model, report
 
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
-    """Accuracy, confusion matrix and misclassified indices of `model` on a test set."""
+    """Accuracy, confusion matrix and misclassified indices of `model` (its pixel CNN) on a test set."""
     # Scoring a whole test set only needs the batched path: skip the one-drawing LiteRT copy.
-    classifier = model if isinstance(model, Classifier) else Classifier(model=model, path=None, fast_single=False)
+    classifier = model if isinstance(model, Classifier) else Classifier(model=reader_parts(model)[0], path=None,
+                                                                        fast_single=False)
     pixels = np.asarray(x_test, dtype=np.float32)
     pixels = pixels / 255.0 if pixels.max() > 1.0 else pixels
     predicted = classifier.predict_proba(pixels).argmax(axis=1)
@@ -176,6 +215,17 @@ def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
         history=[],
         train_images=0,
     )
+
+
+def held_out_accuracy(classifier: Classifier, pen: Any = None) -> dict[str, float]:
+    """Accuracy on the held-out writers' pen digits drawn on a canvas: pixels, strokes, and both as the Draw page reads them."""
+    pen = pen if pen is not None else load_pen_digits()
+    pixels, strokes, labels = drawn_inputs(pen.held_out(), seed=HELD_OUT_SEED)
+    scores = {"pixels": classifier.predict_proba(pixels)}
+    if classifier.reads_strokes:
+        scores["strokes"] = classifier.predict_strokes(strokes)
+        scores["drawing"] = classifier.predict_drawing(pixels, strokes)
+    return {name: round(float((p.argmax(axis=1) == labels).mean()), 4) for name, p in scores.items()}
 
 
 def distribution_strategy() -> Any:

@@ -12,6 +12,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MNIST_SAMPLE = FIXTURES / "mnist_sample.npz"
+PEN_SAMPLE = FIXTURES / "pen_digits_small.npz"  # 4 of each digit by writers 1 and 2, and by held-out writer 25
+UNIPEN_SAMPLE = FIXTURES / "pendigits_small.tra"  # six digits of pendigits-orig.tra, two of them in two strokes
+# Training in the tests (and in the app servers they start) learns from the small pen sample: seconds, not minutes.
+os.environ["DIGIT_APP_PEN_DIGITS"] = str(PEN_SAMPLE)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stro
 from digit_app.strokes.unipen import PenDigit
 
 PEN_DIGITS_FILE = Path(__file__).with_name("pen_digits.npz")
+ENV_PEN_DIGITS = "DIGIT_APP_PEN_DIGITS"  # another file of pen digits to learn from (the tests use a small one)
 WRITERS = range(1, 31)
 HELD_OUT_WRITERS = frozenset(range(25, 31))  # 6 of the 30: never trained on, only measured
 DIGIT_SIZE = (90, 250)  # the digit's longer side on a 280 px canvas
@@ -80,8 +81,9 @@ def save_pen_digits(digits: PenDigits, path: str | os.PathLike[str] = PEN_DIGITS
     )
 
 
-def load_pen_digits(path: str | os.PathLike[str] = PEN_DIGITS_FILE) -> PenDigits:
-    """The shipped pen digits (or another file written by `save_pen_digits`), checked."""
+def load_pen_digits(path: str | os.PathLike[str] | None = None) -> PenDigits:
+    """The shipped pen digits ($DIGIT_APP_PEN_DIGITS, or another file written by `save_pen_digits`), checked."""
+    path = path or os.environ.get(ENV_PEN_DIGITS) or PEN_DIGITS_FILE
     try:
         with np.load(path, allow_pickle=False) as packed:
             steps, stroke_points, digit_strokes, labels, writers = (
@@ -155,3 +157,39 @@ def drawn_inputs(digits: PenDigits, seed: int = 0) -> tuple[np.ndarray, np.ndarr
         return (np.zeros((0, 28, 28), np.float32), np.zeros((0, STROKE_POINTS, STROKE_FEATURES), np.float32),
                 np.zeros(0, np.int64))
     return np.stack(pixels), np.stack(features), np.array(labels, np.int64)
+
+
+NUMBER_CANVAS = (560, 200)  # the Draw page's canvas for a whole number (width, height)
+NUMBER_HEIGHT = (0.45, 0.75)  # a number's digits are this share of the canvas height
+SPACED, CLOSE = (0.15, 0.45), (-0.06, 0.02)  # gaps between digits, as a share of the digit height
+
+
+def write_number(digits: Sequence[Sequence[np.ndarray]], rng: np.random.Generator, close: bool = False,
+                 size: tuple[int, int] = NUMBER_CANVAS) -> list[list[np.ndarray]]:
+    """One writer's digits written left to right as a number on a canvas: each digit's strokes, in canvas pixels.
+
+    The digits keep their sizes relative to each other (one writer, one tablet scale); each sits
+    beside the last with a gap, or `close` enough to touch or overlap a little, at a slightly
+    varying height, and comes out with the uneven points of a pointer, like `draw_like_canvas`.
+    """
+    width, height = size
+    boxes = [box(strokes) for strokes in digits]
+    tallest = max(bottom - top for _, top, _, bottom in boxes) or 1.0
+    scale = rng.uniform(*NUMBER_HEIGHT) * height / tallest
+    gaps = rng.uniform(*(CLOSE if close else SPACED), len(digits)) * tallest * scale
+    total = sum((right - left) * scale for left, _, right, _ in boxes) + gaps[1:].sum()
+    if total > width * 0.94:  # too wide for the canvas: write it smaller
+        scale, gaps = scale * width * 0.94 / total, gaps * width * 0.94 / total
+        total = width * 0.94
+    x = rng.uniform(0.03 * width, width - total - 0.03 * width)
+    wobble = rng.uniform(0, WOBBLE)
+    written = []
+    for index, (strokes, (left, top, right, bottom)) in enumerate(zip(digits, boxes)):
+        if index:
+            x += gaps[index]
+        digit_height = (bottom - top) * scale
+        middle = height / 2 + rng.uniform(-0.05, 0.05) * height
+        y = min(max(middle - digit_height / 2, 2.0), height - digit_height - 2.0)
+        written.append([as_pointer_moves((stroke - (left, top)) * scale + (x, y), rng, wobble) for stroke in strokes])
+        x += (right - left) * scale
+    return written
