@@ -35,7 +35,7 @@ class JobRunningError(RuntimeError):
 class JobStatus:
     """A copy of a job's state, safe to read from any thread."""
 
-    state: str  # "loading", "training", "saving", "done", "cancelled", "failed"
+    state: str  # "loading", "preparing", "training", "strokes", "saving", "done", "cancelled", "failed"
     source: str
     config: TrainConfig
     started: float
@@ -50,11 +50,13 @@ class JobStatus:
 
     @property
     def running(self) -> bool:
-        return self.state in ("loading", "training", "saving")
+        return self.state in ("loading", "preparing", "training", "strokes", "saving")
 
     @property
     def fraction(self) -> float:
-        """Share of all training batches done, 0..1."""
+        """Share of all training batches done, 0..1 (of the stroke model's epochs while it trains)."""
+        if self.state == "strokes":
+            return min(1.0, self.epoch / self.config.stroke_epochs)
         total = self.config.epochs * max(self.steps, 1)
         return min(1.0, ((max(self.epoch, 1) - 1) * self.steps + self.batch) / total) if self.steps else 0.0
 
@@ -126,8 +128,12 @@ class TrainingJob:
         except ValueError:
             return  # something else printed to stdout; not ours
         phase = event.get("phase") if isinstance(event, dict) else None
-        if phase == "batch":
+        if phase == "preparing":
+            self._update(state="preparing")
+        elif phase == "batch":
             self._update(state="training", epoch=event["epoch"], batch=event["batch"], steps=event["steps"])
+        elif phase == "strokes":
+            self._update(state="strokes", epoch=event["epoch"])
         elif phase == "epoch":
             record = {k: v for k, v in event.items() if k not in ("phase", "epochs")}
             self._update(history=(*self.status.history, record))

@@ -13,7 +13,7 @@ from digit_app.model import load_classifier, save_model
 from digit_app.training import Cancelled, TrainConfig, train
 from tests.conftest import MNIST_SAMPLE
 
-QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5))
+QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5), stroke_epochs=4)
 
 
 def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
@@ -25,11 +25,19 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     assert report.test_accuracy > 0.3  # far above chance after three short epochs
     assert len(report.misclassified) == len(data.y_test) - np.trace(report.confusion)
     assert report.images_per_second > 0 and len(report.history) == 3
-    assert {e["phase"] for e in events} == {"batch", "epoch"}
-    assert events[-1]["phase"] == "epoch" and "val_accuracy" in events[-1]
+    assert [e["phase"] for e in events][0] == "preparing"  # the pen digits are drawn first
+    assert {e["phase"] for e in events} == {"preparing", "batch", "epoch", "strokes"}
+    pixel_epochs = [e for e in events if e["phase"] == "epoch"]
+    assert pixel_epochs[-1]["epoch"] == 3 and "val_accuracy" in pixel_epochs[-1]
+    assert [e["epoch"] for e in events if e["phase"] == "strokes"] == [1, 2, 3, 4]
+    # 40 digits of held-out writer 25 in the small pen sample, read three ways
+    assert set(report.held_out) == {"pixels", "strokes", "drawing"}
+    assert all(0.0 <= value <= 1.0 for value in report.held_out.values())
 
     path = save_model(model, tmp_path / "quick.keras", {"training": QUICK.to_dict(), **report.summary()})
     classifier = load_classifier(path)
+    assert classifier.reads_strokes  # pixels and strokes, saved and loaded as one model
+    assert classifier.metadata["held_out_writers"] == report.held_out
     assert classifier.metadata["test_accuracy"] == round(report.test_accuracy, 4)
     assert classifier.metadata["training"]["augment"]["styles"] == 0.5
     predicted = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
@@ -47,7 +55,8 @@ def test_cancel_stops_between_batches_and_keeps_nothing():
     assert len(batches) == 3
 
 
-@pytest.mark.parametrize("bad", [{"epochs": 0}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_split": 0.7}])
+@pytest.mark.parametrize("bad", [{"epochs": 0}, {"batch_size": 0}, {"learning_rate": 0.0}, {"validation_split": 0.7},
+                                 {"stroke_epochs": 0}, {"width": 9}])
 def test_absurd_settings_are_refused(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad)
@@ -56,8 +65,8 @@ def test_absurd_settings_are_refused(bad):
 def test_a_batch_larger_than_the_data_is_refused_before_training():
     calls = []
     with pytest.raises(ValueError, match="batch size 512 is larger than the 285 training images"):
-        train(load_mnist(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=512, augment=AugmentConfig.none()),
-              progress=calls.append)
+        train(load_mnist(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=512, augment=AugmentConfig.none(),
+                                                    drawn=False), progress=calls.append)
     assert calls == []
 
 
@@ -86,3 +95,22 @@ def test_training_runs_mirrored_on_two_devices():
     assert result.returncode == 0, result.stderr[-2000:]
     replicas, accuracy = result.stdout.split()[-2:]
     assert replicas == "2" and float(accuracy) > 0.3
+
+
+def test_without_drawn_digits_the_model_reads_pixels_only():
+    data = load_mnist(MNIST_SAMPLE)
+    events = []
+    model, report = train(data, TrainConfig(epochs=1, batch_size=32, augment=AugmentConfig.none(), drawn=False),
+                          progress=events.append)
+    assert {e["phase"] for e in events} == {"batch", "epoch"}
+    assert report.held_out == {} and "held_out_writers" not in report.summary()
+    assert len(model.inputs) == 1
+
+
+def test_cancel_while_the_stroke_model_learns_keeps_nothing():
+    data = load_mnist(MNIST_SAMPLE)
+    events = []
+    with pytest.raises(Cancelled):
+        train(data, TrainConfig(epochs=1, batch_size=32, augment=AugmentConfig.none(), stroke_epochs=50),
+              progress=events.append, should_stop=lambda: any(e["phase"] == "strokes" for e in events))
+    assert [e["epoch"] for e in events if e["phase"] == "strokes"] == [1]

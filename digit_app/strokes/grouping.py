@@ -19,6 +19,7 @@ import numpy as np
 MAX_STROKES = 3  # strokes of one digit at most (30 writers' 7,494 digits have 1 to 3)
 CLEAR_GAP = 0.12  # share of the number's height: a gap this wide between columns is surely two digits
 MARK_SIZE = 0.4  # a stroke shorter than this share of the height is a mark (a bar, a flag, a dot)
+LATE_MARK_SIZE = 0.75  # a stroke smaller than this, added over an earlier digit after the next one, belongs to it
 DOT_SIZE = 0.15  # a mark this small standing apart from every digit is a dot, not a digit
 DIGIT_COST = 0.05  # each digit a cut makes costs this much log-confidence: two parts must read clearly better
 CUT_COST = 2.0  # cutting between two strokes that share all their columns costs this much log-confidence ...
@@ -39,8 +40,11 @@ def group_strokes(strokes: Sequence[np.ndarray], judge: Judge | None = None) -> 
         return []
     points = np.concatenate(strokes)
     height = max(float(np.ptp(points[:, 1])), 1.0)
+    # Each stroke's columns, a vertical one widened to MIN_WIDTH so that overlaps with it can be measured.
     lefts = np.array([s[:, 0].min() for s in strokes])
     rights = np.array([s[:, 0].max() for s in strokes])
+    widen = np.maximum(MIN_WIDTH * height - (rights - lefts), 0.0) / 2
+    lefts, rights = lefts - widen, rights + widen
     sizes = np.array([max(np.ptp(s[:, 0]), np.ptp(s[:, 1])) for s in strokes])
     marks = sizes < MARK_SIZE * height
 
@@ -49,16 +53,16 @@ def group_strokes(strokes: Sequence[np.ndarray], judge: Judge | None = None) -> 
         return max(lefts[b].min() - rights[a].max(), lefts[a].min() - rights[b].max())
 
     def shared(a: Sequence[int], b: Sequence[int]) -> float:
-        """Share of b's columns inside a's."""
-        width = max(rights[b].max() - lefts[b].min(), MIN_WIDTH * height)
+        """Share of b's columns inside a's (negative: how far apart, in b's widths)."""
+        width = rights[b].max() - lefts[b].min()
         return (min(rights[a].max(), rights[b].max()) - max(lefts[a].min(), lefts[b].min())) / width
 
     everything = list(range(len(strokes)))
     dots = [i for i in everything if sizes[i] < DOT_SIZE * height
             and all(gap([i], [j]) >= CLEAR_GAP * height for j in everything if j != i)]
-    late_marks = [i for i in everything if marks[i] and i not in dots and i > 0
+    late_marks = [i for i in everything if sizes[i] < LATE_MARK_SIZE * height and i not in dots and i > 1
                   and not any(shared([j], [i]) > 0 for j in everything if abs(j - i) == 1)
-                  and any(shared([j], [i]) > 0 for j in everything if abs(j - i) > 1)]
+                  and any(shared([j], [i]) >= 0.5 for j in everything if j < i - 1)]
     order = [i for i in everything if i not in dots and i not in late_marks]
     def nested(a: Sequence[int], b: Sequence[int]) -> float:
         """How far one set of strokes' columns lie inside the other's, 0 to 1 (1: one inside the other)."""

@@ -8,9 +8,10 @@ from streamlit_drawable_canvas import st_canvas
 
 from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.model import Classifier
-from digit_app.prediction import Reading, read_digit, read_number
+from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
+from digit_app.strokes.canvas import canvas_strokes
 from digit_app.ui.common import enlarge, get_classifier, show_number
 from digit_app.versions import version_id_of
 
@@ -87,6 +88,7 @@ def correction_box(reading: Reading) -> None:
 def _clear() -> None:
     st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
     st.session_state.pop("drawing", None)
+    st.session_state.pop("strokes", None)
 
 
 st.title("Draw a digit")
@@ -116,6 +118,7 @@ with canvas_column:
 
 if result.image_data is not None:
     st.session_state.drawing = result.image_data
+    st.session_state.strokes = canvas_strokes(result.json_data)  # the same drawing, stroke by stroke
 classifier: Classifier = get_classifier()
 accuracy = classifier.metadata.get("test_accuracy")
 model_line.caption(f"Model: {version_id_of(classifier.path)}"
@@ -123,11 +126,13 @@ model_line.caption(f"Model: {version_id_of(classifier.path)}"
 
 reading: Reading | None = None
 if whole_number:
+    strokes = st.session_state.get("strokes")
     with answer_column:
-        show_number(read_number(st.session_state.get("drawing"), classifier))
+        show_number(read_number_strokes(strokes, classifier, (width, height)) if strokes
+                    else read_number(st.session_state.get("drawing"), classifier))
 else:
     try:
-        reading, problem = read_digit(st.session_state.get("drawing"), classifier), None
+        reading, problem = read_digit(st.session_state.get("drawing"), classifier, st.session_state.get("strokes")), None
     except UnreadableDrawingError as error:
         problem = str(error)
     with answer_column:

@@ -57,6 +57,15 @@ def data_source() -> str:
     return st.text_input("Path of the .npz (keys x_train, y_train, x_test, y_test)", value=local)
 
 
+def drawn_choice() -> bool:
+    """Whether to learn from the real pen-drawn digits shipped with the app (and read strokes, as the Draw page does)."""
+    return st.checkbox(
+        "Learn from real pen-drawn digits (24 writers, about 6,000 digits)", value=True, key="learn-drawn",
+        help="Each digit is drawn on a canvas and read the way the Draw page reads yours, and joins the "
+             "training images; a stroke model learns the same digits from their pen movements. The new "
+             "model reads drawings from both, as the shipped one does. Off: MNIST only, pixels only.")
+
+
 def corrections_choice() -> dict | None:
     """Whether to add the corrections people saved on the Draw page, and how much they weigh."""
     store = CorrectionStore()
@@ -83,7 +92,9 @@ def augmentation() -> AugmentConfig:
 
 def show_progress(status: JobStatus) -> None:
     epochs = status.config.epochs
-    label = {"loading": "Loading data…", "training": f"Epoch {status.epoch} of {epochs}",
+    label = {"loading": "Loading data…", "preparing": "Drawing the pen digits on a canvas…",
+             "training": f"Epoch {status.epoch} of {epochs}",
+             "strokes": f"Stroke model: epoch {status.epoch} of {status.config.stroke_epochs}",
              "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
     st.progress(status.fraction, text=label)
     if len(status.history) > 1:  # one epoch is a single point: no curve to draw
@@ -115,6 +126,11 @@ def show_result(status: JobStatus) -> None:
         left.metric("Your corrections, new model", f"{on_corrections['new model']:.0%}",
                     delta=f"{on_corrections['new model'] - before:+.0%}" if before is not None else None)
         right.metric(f"Your corrections, {name}", f"{before:.0%}" if before is not None else "—")
+    held_out = status.summary.get("held_out_writers")
+    if held_out:
+        before = baseline.metadata.get("held_out_writers", {}).get("drawing")
+        left.metric("Drawings by 6 writers it never saw, new model", f"{held_out.get('drawing', held_out['pixels']):.2%}")
+        right.metric(f"The same drawings, {name}", f"{before:.2%}" if isinstance(before, (int, float)) else "—")
     st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
                f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
     if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
@@ -190,6 +206,7 @@ get_classifier()  # says so here too if the active model is broken
 
 st.subheader("Data")
 source = data_source()
+learn_drawn = drawn_choice()
 corrections = corrections_choice()
 
 st.subheader("Augmentation")
@@ -209,7 +226,7 @@ batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
 running = trainer().job is not None and trainer().job.status.running
 if st.button("Start training", type="primary", disabled=running):
     try:
-        settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config)
+        settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn)
         trainer().start(source, settings, corrections)
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))

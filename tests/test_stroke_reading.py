@@ -1,0 +1,125 @@
+"""Reading drawings by their strokes: the canvas' json_data, grouping a number into digits, the combined reader."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from digit_app.prediction import read_digit, read_number_strokes
+from digit_app.render import draw_strokes
+from digit_app.strokes.canvas import CanvasStroke, canvas_strokes
+from digit_app.strokes.grouping import group_strokes
+from digit_app.strokes.pen_digits import load_pen_digits, write_number
+from tests.strokes import digit_strokes
+
+NUMBER_SIZE = (560, 200)
+
+
+def fabric_path(points, width=12.0, **placement) -> dict:
+    """A freehand stroke as canvas 0.13 reports it: M, then Q curves through the pointer's positions."""
+    path = [["M", *points[0]]] + [["Q", *a, *(np.add(a, b) / 2)] for a, b in zip(points, points[1:])]
+    path.append(["L", *points[-1]])
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return {"type": "path", "originX": "center", "originY": "center", "strokeWidth": width,
+            "left": (min(xs) + max(xs)) / 2, "top": (min(ys) + max(ys)) / 2, "path": path, **placement}
+
+
+def test_canvas_strokes_come_in_drawing_order_with_their_width():
+    first, second = [(60, 60), (200, 60), (120, 250)], [(90, 150), (170, 150)]
+    data = json.loads(json.dumps({"version": "7.4.0", "objects": [fabric_path(first, 14), fabric_path(second, 9)]}))
+    strokes = canvas_strokes(data)
+    assert [s.width for s in strokes] == [14, 9]
+    np.testing.assert_allclose(strokes[0].points[0], (60, 60))
+    np.testing.assert_allclose(strokes[0].points[-1], (120, 250))
+    np.testing.assert_allclose(strokes[1].points[[0, -1]], [(90, 150), (170, 150)])
+
+
+def test_a_stroke_moved_after_drawing_is_read_where_it_now_is():
+    stroke = fabric_path([(90, 150), (170, 150)])
+    stroke["left"] += 50  # dragged 50 px right in the toolbar's edit mode
+    np.testing.assert_allclose(canvas_strokes({"objects": [stroke]})[0].points[[0, -1]], [(140, 150), (220, 150)])
+
+
+@pytest.mark.parametrize("data", [None, {}, {"objects": "x"}, {"objects": [None, 3, {"type": "rect"}]},
+                                  {"objects": [{"type": "path", "path": [["M", float("nan"), 1]]}]},
+                                  {"objects": [{"type": "path", "path": "M 1 2"}]}])
+def test_unreadable_json_gives_no_strokes(data):
+    assert canvas_strokes(data) == []
+
+
+def number(*digits: tuple[int, float], top: float = 50, size: float = 100) -> list[np.ndarray]:
+    """Hand-made digits at these left edges, written in order."""
+    return [stroke for digit, left in digits for stroke in digit_strokes(digit, left, top, size)]
+
+
+def test_a_four_with_a_separate_stem_and_a_five_with_its_flag_stay_whole():
+    strokes = number((4, 20), (5, 160), (1, 300))
+    assert group_strokes(strokes) == [[0, 1], [2, 3], [4]]
+
+
+def test_digits_written_touching_come_apart_by_their_strokes(classifier):
+    # the 2's base runs under the 3, and the 3 touches the 2: pixels alone cannot tell them apart
+    strokes = number((2, 20), (3, 95), (7, 180))
+    canvas = draw_strokes(strokes, brush=14, size=NUMBER_SIZE)
+    assert group_strokes(strokes) == [[0], [1], [2]]
+    assert canvas[..., 0].any()
+    reading = read_number_strokes([CanvasStroke(s, 14) for s in strokes], classifier, NUMBER_SIZE)
+    assert reading.text == "237"
+
+
+def test_a_wide_two_keeps_its_base_and_a_decimal_point_is_left_out(classifier):
+    wide_two = [np.array([(20, 80), (60, 45), (110, 50), (120, 90), (30, 150), (250, 150)], np.float32)]
+    dot = [np.array([(265, 148), (266, 149)], np.float32)]
+    strokes = wide_two + dot + number((7, 290), size=100)
+    groups = group_strokes(strokes)
+    assert [0] in groups and [1] in groups and [2] in groups
+    reading = read_number_strokes([CanvasStroke(s, 12) for s in strokes], classifier, NUMBER_SIZE)
+    assert reading.text == "27"  # the dot is no digit
+    assert reading.digits[0].box[2] >= 250  # the 2's box reaches the end of its base
+
+
+def test_a_cross_added_to_a_seven_after_the_next_digit_joins_the_seven():
+    seven, one = digit_strokes(7, 20, 50, 100), digit_strokes(1, 160, 50, 100)
+    cross = [np.array([(45, 100), (100, 100)], np.float32)]
+    assert group_strokes(seven + one + cross) == [[0, 2], [1]]
+
+
+def test_every_stroke_belongs_to_exactly_one_digit(classifier):
+    pen = load_pen_digits().held_out()
+    rng = np.random.default_rng(0)
+    for close in (False, True):
+        for _ in range(10):
+            chosen = rng.choice(len(pen), 4, replace=False)
+            written = write_number([pen.strokes[i] for i in chosen], rng, close=close)
+            strokes = [s for digit in written for s in digit]
+            groups = group_strokes(strokes)
+            assert sorted(i for g in groups for i in g) == list(range(len(strokes)))
+
+
+def test_numbers_by_writers_never_trained_on_are_mostly_read_right(classifier):
+    """Twenty numbers of 2-4 pen digits by the held-out writers, written close, read as the Draw page reads them."""
+    pen = load_pen_digits().held_out()
+    rng = np.random.default_rng(1)
+    right = 0
+    for _ in range(20):
+        writer = rng.choice(np.unique(pen.writers))
+        chosen = rng.choice(np.flatnonzero(pen.writers == writer), rng.integers(2, 5), replace=False)
+        written = write_number([pen.strokes[i] for i in chosen], rng, close=True)
+        strokes = [CanvasStroke(s, 10) for digit in written for s in digit]
+        reading = read_number_strokes(strokes, classifier, NUMBER_SIZE)
+        right += reading is not None and reading.text == "".join(str(pen.labels[i]) for i in chosen)
+    assert right >= 16
+
+
+def test_a_drawing_with_its_strokes_reads_both_and_without_them_pixels(classifier):
+    strokes = digit_strokes(4, 60, 40, 180)
+    canvas = draw_strokes(strokes, brush=16)
+    with_strokes = read_digit(canvas, classifier, [CanvasStroke(s, 16) for s in strokes])
+    pixels_only = read_digit(canvas, classifier)
+    assert with_strokes.digit == pixels_only.digit == 4
+    expected = classifier.predict_proba(pixels_only.model_input)[0]
+    np.testing.assert_allclose(pixels_only.probabilities, expected, atol=1e-6)
+    if classifier.reads_strokes:
+        assert not np.allclose(with_strokes.probabilities, pixels_only.probabilities)
