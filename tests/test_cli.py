@@ -67,11 +67,24 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("test accuracy ") and "now active" in summary
+    assert "held-out writers' drawings: pixels" in summary  # learnt from the pen digits, by default
     assert "epoch 1/1" in result.stderr  # the terminal progress bar
     (model,) = (tmp_path / "versions").glob("*.keras")
     assert (tmp_path / "active.json").read_text().count(model.stem) == 1
     evaluated = run("evaluate", "--data", str(MNIST_SAMPLE), "--model", str(model))
     assert evaluated.returncode == 0 and "test accuracy" in evaluated.stdout
+
+
+def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
+    from digit_app.model import load_classifier
+    from tests.conftest import MNIST_SAMPLE
+
+    result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--no-drawn", "--save-as",
+                 str(tmp_path / "pixels.keras"))
+    assert result.returncode == 0, result.stderr
+    assert "held-out writers" not in result.stdout and "stroke model" not in result.stderr
+    classifier = load_classifier(tmp_path / "pixels.keras")
+    assert not classifier.reads_strokes and classifier.metadata["training"]["drawn"] is False
 
 
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):

@@ -115,6 +115,23 @@ def test_whole_number_mode_reads_every_digit_and_shows_each_one():
     assert [image.proto.imgs[0].caption.split(" · ")[0] for image in images] == ["2", "0", "4", "7"]
 
 
+def test_whole_number_mode_reads_touching_digits_by_their_strokes():
+    from digit_app.render import draw_strokes
+    from digit_app.strokes.canvas import CanvasStroke
+    from tests.strokes import digit_strokes
+
+    at = start().run()
+    at.toggle(key="whole_number").set_value(True).run()
+    # a 2 whose base runs under the 3 that touches it, then a 7: the canvas' strokes tell them apart
+    strokes = [s for digit, left in ((2, 20), (3, 95), (7, 180)) for s in digit_strokes(digit, left, 50, 100)]
+    at.session_state["drawing"] = draw_strokes(strokes, brush=14, size=(560, 200))
+    at.session_state["strokes"] = [CanvasStroke(s, 14) for s in strokes]
+    at.run()
+    assert not at.exception
+    assert at.metric[0].value == "237"
+    assert len(at.get("image")) == 3
+
+
 def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     from digit_app.corrections import CorrectionStore
 

@@ -46,6 +46,7 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
     page = AppTest.from_file(APP, default_timeout=120).run().switch_page(RETRAIN).run()
     assert page.checkbox(key="include-corrections").value is True  # there are corrections: offered
+    assert page.checkbox(key="learn-drawn").value is True  # real pen digits and a stroke model: on by default
     page.number_input[0].set_value(1).run()
     next(b for b in page.button if b.label == "Start training").click().run()
     deadline = time.monotonic() + 240
@@ -57,6 +58,7 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     assert page.metric[0].label == "Test accuracy, new model"
     labels = [metric.label for metric in page.metric]
     assert "Your corrections, new model" in labels and "Your corrections, model in use" in labels
+    assert "Drawings by 6 writers it never saw, new model" in labels
     next(b for b in page.button if b.label == "Use this model").click().run()
     assert versions.active_version_id() != versions.SHIPPED
     table = page.dataframe[0].value
@@ -68,3 +70,19 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     assert baseline.value == f"{shipped:.4f}"
     new = page.metric[0]  # its delta is against the shipped model, not itself (+0.0000)
     assert abs(float(new.delta) - (float(new.value) - shipped)) <= 1.5e-4
+
+
+def test_without_the_pen_digits_the_run_learns_pixels_only(page):
+    page.checkbox(key="learn-drawn").set_value(False).run()
+    page.number_input[0].set_value(1).run()
+    next(b for b in page.button if b.label == "Start training").click().run()
+    deadline = time.monotonic() + 240
+    while not (page.success or page.error or page.info) and time.monotonic() < deadline:
+        time.sleep(1)
+        page.run()
+    assert page.success, [e.value for e in (*page.error, *page.info)] or "still running after 240 s"
+    labels = [metric.label for metric in page.metric]
+    assert "Test accuracy, new model" in labels
+    assert not any(label.startswith("Drawings by") for label in labels)  # no stroke model, no drawings measured
+    version = versions.list_versions()[1]
+    assert version.metadata["training"]["drawn"] is False
