@@ -42,14 +42,23 @@ def pendigit_points(path: Path = PENDIGITS, limit: int | None = None) -> tuple[n
 
 def pendigits(path: Path = PENDIGITS, limit: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """UCI pen digits drawn as one brush stroke through their 8 points, random size/place/brush."""
+    canvases, _, labels = pendigit_drawings(path, limit, seed)
+    return canvases, labels
+
+
+def pendigit_drawings(path: Path = PENDIGITS, limit: int | None = None,
+                      seed: int = 0) -> tuple[np.ndarray, list[list[np.ndarray]], np.ndarray]:
+    """UCI pen digits drawn as one brush stroke through their 8 points: canvases, each one's stroke, labels."""
     rng = np.random.default_rng(seed)
     points, labels = pendigit_points(path, limit)
-    canvases = []
+    canvases, strokes = [], []
     for digit in points:
         side = rng.uniform(*DIGIT_SIZE)
         left, top = rng.uniform(0, CANVAS_SIZE - side, size=2)
-        canvases.append(draw_strokes([digit * side + (left, top)], brush=rng.uniform(*BRUSH)))
-    return np.stack(canvases), labels
+        stroke = (digit * side + (left, top)).astype(np.float32)
+        canvases.append(draw_strokes([stroke], brush=rng.uniform(*BRUSH)))
+        strokes.append([stroke])
+    return np.stack(canvases), strokes, labels
 
 
 def font_files() -> list[str]:

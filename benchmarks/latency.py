@@ -2,9 +2,10 @@
 
     python benchmarks/latency.py [--model PATH] [--repeats N]
 
-Prints the median and 95th percentile of: to_mnist alone, Classifier.predict_proba alone, the
-whole path (canvas -> to_mnist -> predict_proba, what the Draw page does per stroke), and
-Keras' model.predict on the same 28x28 input, then how many times faster our path is.
+Prints the median and 95th percentile of: to_mnist alone, the pixel CNN alone, the stroke model
+alone (with its features), the whole path the Draw page takes per stroke (canvas and strokes ->
+to_mnist and stroke_features -> both models, `read_digit`), and Keras' model.predict on the same
+inputs, then how many times faster our path is.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digit_app.model import load_classifier  # noqa: E402
+from digit_app.prediction import digit_features, read_digit  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
+from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
 
 # A 4 in two strokes with an 18 px brush on the 280x280 canvas, as the Draw page sends it.
 STROKES = [[(160, 40), (60, 190), (230, 190)], [(170, 110), (170, 260)]]
@@ -48,15 +51,27 @@ def main() -> None:
 
     classifier = load_classifier(args.model)
     canvas = draw_strokes(STROKES, brush=18)
+    strokes = [CanvasStroke(np.array(stroke, np.float32), 18.0) for stroke in STROKES]
     model_input = to_mnist(canvas)
     batch = model_input.reshape(1, 28, 28, 1)
-
     rows = {
         "to_mnist (preprocessing)": timings_ms(lambda: to_mnist(canvas), args.repeats),
-        "predict_proba (model)": timings_ms(lambda: classifier.predict_proba(model_input), args.repeats),
-        "canvas -> probabilities": timings_ms(lambda: classifier.predict_proba(to_mnist(canvas)), args.repeats),
-        "model.predict (Keras)": timings_ms(lambda: classifier.model.predict(batch, verbose=0), max(20, args.repeats // 5)),
+        "pixel CNN": timings_ms(lambda: classifier.predict_proba(model_input), args.repeats),
     }
+    slow = max(20, args.repeats // 5)
+    if classifier.reads_strokes:
+        features = digit_features(strokes)
+        rows["stroke_features"] = timings_ms(lambda: digit_features(strokes), args.repeats)
+        rows["stroke model"] = timings_ms(lambda: classifier.predict_strokes(features), args.repeats)
+        rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier, strokes), args.repeats)
+        keras_inputs = [batch, features[None]]
+        reader = classifier.stroke_model  # model.predict on both models, as Keras users would call them
+        rows["model.predict (Keras)"] = timings_ms(
+            lambda: (classifier.model.predict(keras_inputs[0], verbose=0), reader.predict(keras_inputs[1], verbose=0)),
+            slow)
+    else:
+        rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier), args.repeats)
+        rows["model.predict (Keras)"] = timings_ms(lambda: classifier.model.predict(batch, verbose=0), slow)
     print(f"model: {classifier.path}   cores: {os.cpu_count()}")
     for name, times in rows.items():
         print(f"{name:<26} median {np.median(times):7.2f} ms   p95 {np.percentile(times, 95):7.2f} ms")

@@ -1,17 +1,24 @@
-"""How well the app reads drawn digits: ours (to_mnist) beside a plain 28x28 resize, same model.
+"""How well the app reads drawn digits: ours (to_mnist, and strokes) beside a plain 28x28 resize, same model.
 
     python benchmarks/recognition.py [--model PATH] [--limit N]
 
-Prints accuracy on pen strokes (UCI pendigits, drawn as brush strokes), handwriting fonts, the
-MNIST test set as it is, and MNIST digits placed on a canvas at random size and position.
-Needs ../shared/data (see its README) and, for the fonts, the Debian font packages.
+Prints accuracy on:
+- pen digits by the 6 writers held out of training (`digit_app.strokes.pen_digits.HELD_OUT_WRITERS`),
+  their full trajectories drawn on a canvas at random size, place and brush, with a pointer's
+  uneven points: read from pixels, from strokes, and from both as the Draw page reads them;
+- UCI pendigits' 8-point digits drawn as one brush stroke, by the held-out writers (the file
+  lists the same digits in the same order as the trajectories) and by all 30: pixels, and both;
+- handwriting fonts (pixels: a font has no strokes), the MNIST test set as it is, and MNIST
+  digits placed on a canvas at random size and position.
+The held-out writers come with the app; the rest needs ../shared/data (see its README) and, for the
+fonts, the Debian font packages.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +29,15 @@ from benchmarks import drawn_digits  # noqa: E402
 from digit_app.data import load_mnist  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
+from digit_app.strokes.features import stroke_features  # noqa: E402
+from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, draw_like_canvas, load_pen_digits  # noqa: E402
+
+HELD_OUT_SEED = 7  # how the held-out writers' digits are drawn (size, place, brush, pointer)
 
 
-def accuracy(classifier: Classifier, canvases: Iterable[np.ndarray], labels: np.ndarray,
-             pipeline: Callable[[np.ndarray], np.ndarray]) -> tuple[float, np.ndarray, int]:
-    """Share read right through `pipeline`, accuracy for each digit 0-9, and how many drawings it refused
-    (empty or not one digit), which count as wrong."""
+def pixel_inputs(canvases: Iterable[np.ndarray],
+                 pipeline: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each canvas through `pipeline`, and which ones it refused (empty or not one digit), which count as wrong."""
     inputs, refused = [], []
     for canvas in canvases:
         try:
@@ -36,18 +46,49 @@ def accuracy(classifier: Classifier, canvases: Iterable[np.ndarray], labels: np.
         except (EmptyDrawingError, UnreadableDrawingError):
             inputs.append(np.zeros((28, 28), np.float32))
             refused.append(True)
-    predicted = classifier.predict_proba(np.stack(inputs)).argmax(axis=1)
-    right = (predicted == labels) & ~np.array(refused)
-    per_digit = np.array([right[labels == d].mean() if (labels == d).any() else np.nan for d in range(10)])
-    return float(right.mean()), per_digit, int(np.sum(refused))
+    return np.stack(inputs), np.array(refused)
+
+
+def scores(probabilities: np.ndarray, labels: np.ndarray, refused: np.ndarray) -> tuple[float, str]:
+    """Accuracy, and accuracy per digit 0-9 as text."""
+    right = (probabilities.argmax(axis=1) == labels) & ~refused
+    per_digit = " ".join(f"{d}:{right[labels == d].mean():.2f}" for d in range(10) if (labels == d).any())
+    return float(right.mean()), per_digit
 
 
 def report(name: str, classifier: Classifier, canvases: np.ndarray, labels: np.ndarray) -> None:
-    ours, per_digit, refused = accuracy(classifier, canvases, labels, to_mnist)
-    plain, _, _ = accuracy(classifier, canvases, labels, drawn_digits.plain_resize)
-    digits = " ".join(f"{d}:{a:.2f}" for d, a in enumerate(per_digit))
-    print(f"{name:<22} n={len(labels):>5}  to_mnist {ours:.4f} (refused {refused})  plain resize {plain:.4f}"
-          f"   per digit {digits}")
+    inputs, refused = pixel_inputs(canvases, to_mnist)
+    ours, per_digit = scores(classifier.predict_proba(inputs), labels, refused)
+    plain_inputs, _ = pixel_inputs(canvases, drawn_digits.plain_resize)
+    plain, _ = scores(classifier.predict_proba(plain_inputs), labels, np.zeros(len(labels), bool))
+    print(f"{name:<28} n={len(labels):>5}  to_mnist {ours:.4f} (refused {refused.sum()})  plain resize {plain:.4f}"
+          f"   per digit {per_digit}")
+
+
+def report_drawings(name: str, classifier: Classifier, canvases: Sequence[np.ndarray],
+                    strokes: Sequence[Sequence[np.ndarray]], labels: np.ndarray) -> None:
+    """Drawings with their strokes: pixels alone, strokes alone, and both (what the Draw page reads)."""
+    inputs, refused = pixel_inputs(canvases, to_mnist)
+    pixels, _ = scores(classifier.predict_proba(inputs), labels, refused)
+    line = f"{name:<28} n={len(labels):>5}  pixels {pixels:.4f} (refused {refused.sum()})"
+    if classifier.reads_strokes:
+        features = np.stack([stroke_features(s) for s in strokes])
+        alone, _ = scores(classifier.predict_strokes(features), labels, np.zeros(len(labels), bool))
+        both, per_digit = scores(classifier.predict_drawing(inputs, features), labels, refused)
+        line += f"  strokes {alone:.4f}  both {both:.4f}   per digit {per_digit}"
+    print(line)
+
+
+def held_out_writers(seed: int = HELD_OUT_SEED) -> tuple[list[np.ndarray], list[list[np.ndarray]], np.ndarray, np.ndarray]:
+    """The held-out writers' digits drawn like a person on the canvas: canvases, strokes, labels, writers."""
+    pen = load_pen_digits().held_out()
+    rng = np.random.default_rng(seed)
+    canvases, strokes = [], []
+    for digit in pen.strokes:
+        canvas, placed, _ = draw_like_canvas(digit, rng)
+        canvases.append(canvas)
+        strokes.append(placed)
+    return canvases, strokes, pen.labels, pen.writers
 
 
 def main() -> None:
@@ -57,18 +98,33 @@ def main() -> None:
     args = parser.parse_args()
 
     classifier = load_classifier(args.model)
-    print(f"model: {classifier.path}")
+    print(f"model: {classifier.path} ({'pixels and strokes' if classifier.reads_strokes else 'pixels only'})")
+
+    canvases, strokes, labels, writers = held_out_writers()
+    report_drawings("held-out writers, drawn", classifier, canvases, strokes, labels)
+    for writer in np.unique(writers):
+        mine = np.flatnonzero(writers == writer)
+        report_drawings(f"  writer {writer}", classifier, [canvases[i] for i in mine], [strokes[i] for i in mine],
+                        labels[mine])
+
+    if not drawn_digits.SHARED_DATA.is_dir():
+        print(f"{drawn_digits.SHARED_DATA} is missing: MNIST, the 8-point pen digits and the fonts are skipped")
+        return
+    canvases, strokes, labels = drawn_digits.pendigit_drawings(limit=args.limit)
+    # pendigits.tra lists the same digits in the same order as the shipped trajectories: the same writers
+    writers = load_pen_digits().writers[:len(labels)]
+    held_out = np.flatnonzero(np.isin(writers, list(HELD_OUT_WRITERS)))
+    report_drawings("8-point, held-out writers", classifier, canvases[held_out], [strokes[i] for i in held_out],
+                    labels[held_out])
+    report_drawings("8-point, all 30 writers", classifier, canvases, strokes, labels)
+    report("8-point, pixels, all 30", classifier, canvases, labels)
 
     data = load_mnist(drawn_digits.MNIST_SUBSET)
     raw = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
-    print(f"{'MNIST test, as is':<22} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")
-
+    print(f"{'MNIST test, as is':<28} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")
     count = args.limit or 2000
     canvases = np.stack(list(drawn_digits.mnist_on_canvas(data.x_test[:count])))
     report("MNIST test on canvas", classifier, canvases, data.y_test[:count])
-
-    canvases, labels = drawn_digits.pendigits(limit=args.limit)
-    report("pendigits strokes", classifier, canvases, labels)
 
     if drawn_digits.font_files():
         canvases, labels = drawn_digits.font_digits()

@@ -1,11 +1,15 @@
-"""Whole numbers: sequences of 2-6 digits written side by side, read by the app's split and model.
+"""Whole numbers: sequences of digits written side by side, read by the app as the Draw page reads them.
 
     python benchmarks/whole_numbers.py [--model PATH] [--count N]
 
 Prints the share of whole numbers read exactly right (and of single digits within them) for:
-pen digits from UCI pendigits drawn as brush strokes side by side, once spaced apart and once
-nearly touching, and numbers typed in each handwriting font. Needs ../shared/data and, for the
-fonts, the Debian font packages (see benchmarks/recognition.py).
+- numbers of 2-5 digits by one of the 6 held-out writers, their real trajectories written left to
+  right in their own relative sizes, spaced and close (touching or overlapping a little), read
+  from their strokes by `read_number_strokes` (the Draw page's Whole number mode);
+- UCI pendigits' 8-point digits drawn as brush strokes side by side, spaced and nearly touching,
+  and numbers typed in each handwriting font, read from pixels by `read_number` (photos, uploads).
+The held-out writers come with the app; the rest needs ../shared/data and, for the fonts, the
+Debian font packages (see benchmarks/recognition.py).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
-from digit_app.prediction import read_number  # noqa: E402
+from digit_app.prediction import read_number, read_number_strokes  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
+from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
+from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
 
 LENGTHS = (2, 6)  # digits in a number
 HEIGHT = 200  # canvas height; a whole-number canvas on the Draw page is 560x200
@@ -51,6 +57,21 @@ def pen_numbers(count: int, gaps: tuple[float, float], seed: int = 0) -> tuple[l
     return canvases, texts
 
 
+def writer_numbers(count: int, close: bool, seed: int = 0) -> tuple[list[list[CanvasStroke]], list[str]]:
+    """Numbers of 2-5 digits, each by one held-out writer, as strokes on the Draw page's number canvas."""
+    pen = load_pen_digits().held_out()
+    rng = np.random.default_rng(seed)
+    numbers, texts = [], []
+    for _ in range(count):
+        writer = rng.choice(np.unique(pen.writers))
+        chosen = rng.choice(np.flatnonzero(pen.writers == writer), rng.integers(2, 6), replace=False)
+        written = write_number([pen.strokes[i] for i in chosen], rng, close=close)
+        brush = rng.uniform(6, 20)
+        numbers.append([CanvasStroke(stroke, brush) for digit in written for stroke in digit])
+        texts.append("".join(str(pen.labels[i]) for i in chosen))
+    return numbers, texts
+
+
 def font_numbers(per_font: int, seed: int = 0) -> tuple[list[np.ndarray], list[str]]:
     """Random numbers typed in each handwriting font, at a random size."""
     rng = np.random.default_rng(seed)
@@ -67,12 +88,15 @@ def font_numbers(per_font: int, seed: int = 0) -> tuple[list[np.ndarray], list[s
     return canvases, texts
 
 
-def report(name: str, classifier: Classifier, canvases: list[np.ndarray], texts: list[str]) -> None:
-    read = [(number.text if (number := read_number(canvas, classifier)) else "") for canvas in canvases]
+def report(name: str, classifier: Classifier, canvases: list[np.ndarray], texts: list[str],
+           strokes: bool = False) -> None:
+    reader = (lambda drawn: read_number_strokes(drawn, classifier, NUMBER_CANVAS)) if strokes else (
+        lambda canvas: read_number(canvas, classifier))
+    read = [(number.text if (number := reader(drawing)) else "") for drawing in canvases]
     whole = np.mean([r == t for r, t in zip(read, texts)])
     digits = np.mean([a == b for r, t in zip(read, texts) if len(r) == len(t) for a, b in zip(r, t)])
     counted = np.mean([len(r) == len(t) for r, t in zip(read, texts)])
-    print(f"{name:<24} n={len(texts):>4}  whole numbers right {whole:.3f}   digit count right {counted:.3f}   "
+    print(f"{name:<30} n={len(texts):>4}  whole numbers right {whole:.3f}   digit count right {counted:.3f}   "
           f"digits right where counted right {digits:.3f}")
 
 
@@ -82,7 +106,13 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500, help="pen numbers per spacing")
     args = parser.parse_args()
     classifier = load_classifier(args.model)
-    print(f"model: {classifier.path}")
+    print(f"model: {classifier.path} ({'pixels and strokes' if classifier.reads_strokes else 'pixels only'})")
+    for close in (False, True):
+        report(f"held-out writers, {'close' if close else 'spaced'}", classifier,
+               *writer_numbers(args.count, close), strokes=True)
+    if not drawn_digits.SHARED_DATA.is_dir():
+        print(f"{drawn_digits.SHARED_DATA} is missing: the 8-point pen digits and the fonts are skipped")
+        return
     for name, gaps in GAPS.items():
         report(f"pen digits, {name}", classifier, *pen_numbers(args.count, gaps))
     if drawn_digits.font_files():

@@ -242,6 +242,37 @@ def test_write_a_whole_number_with_the_mouse(browser, app_url):
     page.close()
 
 
+def test_a_number_whose_digits_touch_is_read_by_its_strokes(browser, app_url):
+    """A 2 whose base runs under the 3 that touches it, then a 7: as ink they are one blob, as strokes three digits."""
+    from tests.strokes import digit_strokes
+
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    page.goto(app_url)
+    wait_until_drawn(page)
+    page.get_by_text("Whole number").click()
+    expect(page.get_by_text("Nothing written yet.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    for _ in range(120):
+        if canvas_box(page)["width"] >= 500:
+            break
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(1000)
+    box = canvas_box(page)
+    scale = box["width"] / 560  # canvas pixels to page pixels
+    strokes = [s for digit, left in ((2, 120), (3, 195), (7, 280)) for s in digit_strokes(digit, left, 50, 100)]
+    for stroke in strokes:
+        points = [(box["x"] + float(x) * scale, box["y"] + float(y) * scale) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for (x0, y0), (x1, y1) in zip(points, points[1:]):
+            for step in range(1, 9):
+                page.mouse.move(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8)
+        page.mouse.up()
+    expect(prediction(page)).to_have_text("237", timeout=ANSWER_TIMEOUT_MS)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "draw-touching-number.png", full_page=True)
+    page.close()
+
+
 def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
     """Whatever model is active (another test may have put a one-epoch model to work), the answer
     shown and the digit picked are what the store keeps."""
