@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|pen-digits`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings).
@@ -152,6 +152,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pen_digits(args: argparse.Namespace) -> int:
+    from digit_app.strokes.pen_digits import PEN_DIGITS_FILE, from_unipen, save_pen_digits
+    from digit_app.strokes.unipen import read_unipen
+
+    digits = from_unipen(read_unipen(args.unipen))
+    target = args.output or PEN_DIGITS_FILE
+    save_pen_digits(digits, target)
+    print(f"{len(digits)} digits by {len(set(digits.writers.tolist()))} writers written to {target}")
+    return 0
+
+
 def _terminal_progress(event: dict) -> None:
     if event["phase"] == "preparing":
         print(f"drawing the {event['what']} on a canvas…", file=sys.stderr, flush=True)
@@ -204,6 +215,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     evaluate.add_argument("--model", help="a .keras model file (default: the active model)")
     evaluate.set_defaults(run=_evaluate)
+
+    pen = commands.add_parser("pen-digits", help="pack a UNIPEN file of pen digits into the file training learns from")
+    pen.add_argument("unipen", help="a UNIPEN file, such as UCI's pendigits-orig.tra")
+    pen.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/pen_digits.npz)")
+    pen.set_defaults(run=_pen_digits)
     return parser
 
 

@@ -137,3 +137,20 @@ def test_features_keep_the_aspect_and_ignore_size_and_place():
     assert np.ptp(y) == pytest.approx(1.0) and np.ptp(x) < 0.05  # a 1 stays thin
     dot = stroke_features([np.array([[5, 5]], np.float32)])
     assert np.isfinite(dot).all() and np.allclose(dot[:, :2], 0)
+
+
+def test_the_command_line_packs_a_unipen_file(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "pen.npz"
+    result = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(UNIPEN_SAMPLE), "--output", str(target)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "6 digits by 6 writers" in result.stdout
+    assert load_pen_digits(target).labels.tolist() == [8, 2, 4, 0, 1, 4]
+    bad = tmp_path / "bad.tra"
+    bad.write_text(".PEN_DOWN\n")
+    refused = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(bad), "--output", str(target)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "line 1" in refused.stderr and "Traceback" not in refused.stderr
