@@ -12,13 +12,28 @@ def start() -> AppTest:
     return AppTest.from_file(APP, default_timeout=120)
 
 
+def html(at: AppTest, starting: str) -> list[str]:
+    """The bodies of the page's st.html elements that start with `starting` (an <img, a <figure...)."""
+    return [element.proto.body for element in at.get("html") if element.proto.body.startswith(starting)]
+
+
+def alt_texts(at: AppTest) -> list[str]:
+    import re
+
+    return [alt for body in html(at, "") for alt in re.findall(r'<img [^>]*alt="([^"]*)"', body)]
+
+
 def test_empty_canvas_shows_no_digit():
     at = start().run()
     assert not at.exception
     assert at.metric[0].label == "Prediction"
     assert at.metric[0].value == "—"
     assert len(at.metric) == 1  # no confidence, no numbers at all
-    assert "Nothing drawn" in at.info[0].value
+    assert any("Nothing drawn yet" in caption.value for caption in at.caption)
+    # the parts below keep their place: empty bars, a blank input, a correction box that waits
+    assert "Probability of each digit: 0: 0%" in html(at, "<figure")[0]
+    assert alt_texts(at) == ["Nothing drawn yet"]
+    assert next(b for b in at.button if b.label == "Save the correction").disabled
 
 
 def test_a_drawing_is_read_and_shown_with_its_confidence():
@@ -29,8 +44,8 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "7"
     assert at.metric[1].label == "Confidence" and at.metric[1].value.endswith("%")
     assert int(at.metric[1].value.rstrip("%")) >= 60
-    assert len(at.get("vega_lite_chart")) == 1  # the ten probabilities
-    assert len(at.get("image")) == 1  # what the model saw
+    assert len(html(at, "<figure")) == 1  # the ten probabilities, as a figure with a spoken summary
+    assert alt_texts(at) == ["The drawing as the model saw it, read as 7"]
 
 
 def test_two_digits_get_a_reason_and_no_guess():
@@ -41,8 +56,8 @@ def test_two_digits_get_a_reason_and_no_guess():
     at.run()
     assert not at.exception
     assert at.metric[0].value == "—" and len(at.metric) == 1
-    assert "2 digits" in at.warning[0].value
-    assert not at.get("vega_lite_chart")
+    assert any("2 digits" in caption.value for caption in at.caption)
+    assert "0: 0%" in html(at, "<figure")[0]  # no probabilities shown
 
 
 def test_clear_removes_the_answer():
@@ -79,7 +94,7 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
     at.session_state["drawing"] = canvas
     at.run()
     assert at.metric[0].value == str(reading.digit)
-    assert at.warning[0].value == f"Not sure: it could be {reading.digit} or {reading.runner_up}."
+    assert f"Not sure: it could be {reading.digit} or {reading.runner_up}." in [c.value for c in at.caption]
 
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(tmp_path, monkeypatch):
@@ -96,7 +111,7 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(t
     assert not at.exception and not at.error
     assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
     assert at.metric[0].value == "7"
-    assert "Model: shipped" in at.caption[1].value
+    assert any(caption.value.startswith("Model: shipped") for caption in at.caption)
 
 
 def test_whole_number_mode_reads_every_digit_and_shows_each_one():
@@ -110,9 +125,10 @@ def test_whole_number_mode_reads_every_digit_and_shows_each_one():
     assert not at.exception
     assert at.metric[0].value == "2047"
     assert at.metric[1].label == "Confidence"
-    images = at.get("image")
-    assert len(images) == 4  # each digit as the model saw it, with what it read there
-    assert [image.proto.imgs[0].caption.split(" · ")[0] for image in images] == ["2", "0", "4", "7"]
+    assert at.title[0].value == "Write a number"
+    # each digit as the model saw it, every image inline (nothing to fetch later), with alt text
+    assert [alt for alt in alt_texts(at) if "digit, read as" in alt] == [
+        "1st digit, read as 2", "2nd digit, read as 0", "3rd digit, read as 4", "4th digit, read as 7"]
 
 
 def test_whole_number_mode_reads_touching_digits_by_their_strokes():
@@ -129,7 +145,9 @@ def test_whole_number_mode_reads_touching_digits_by_their_strokes():
     at.run()
     assert not at.exception
     assert at.metric[0].value == "237"
-    assert len(at.get("image")) == 3
+    alts = alt_texts(at)
+    assert "The writing split into 3 digits: 2, 3, 7" in alts  # boxes drawn over the writing
+    assert len([alt for alt in alts if "digit, read as" in alt]) == 3
 
 
 def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
@@ -155,5 +173,22 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
     at.run()
     at.toggle(key="explain").set_value(True).run()
     assert not at.exception
-    captions = [image.proto.imgs[0].caption for image in at.get("image")]
-    assert any(caption.startswith("Red: what made it a 7. Blue: what looked like a") for caption in captions)
+    (alt,) = alt_texts(at)
+    assert alt.startswith("The drawing as the model saw it: red strokes made it a 7, blue ones looked like a")
+
+
+def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
+    from digit_app.corrections import CorrectionStore
+    from tests.test_preprocess import number_canvas
+
+    at = start().run()
+    at.toggle(key="whole_number").set_value(True).run()
+    at.session_state["drawing"] = number_canvas([2, 0, 4, 7], gap=30)
+    at.run()
+    assert at.metric[0].value == "2047"
+    at.selectbox[0].set_value(2).run()  # the 3rd digit, read as 4 ...
+    at.get("button_group")[0].set_value(9).run()  # ... is a 9
+    next(b for b in at.button if b.label == "Save the correction").click().run()
+    assert not at.exception and "Saved as a 9" in at.success[0].value
+    saved = CorrectionStore(corrections_file).list()
+    assert [(c.label, c.predicted) for c in saved] == [(9, 4)]

@@ -9,7 +9,7 @@ import pytest
 
 from digit_app.prediction import read_digit, read_number_strokes
 from digit_app.render import draw_strokes
-from digit_app.strokes.canvas import CanvasStroke, canvas_strokes
+from digit_app.strokes.canvas import CanvasMemory, CanvasStroke, canvas_strokes
 from digit_app.strokes.grouping import group_strokes
 from digit_app.strokes.pen_digits import load_pen_digits, write_number
 from tests.strokes import digit_strokes
@@ -123,3 +123,23 @@ def test_a_drawing_with_its_strokes_reads_both_and_without_them_pixels(classifie
     np.testing.assert_allclose(pixels_only.probabilities, expected, atol=1e-6)
     if classifier.reads_strokes:
         assert not np.allclose(with_strokes.probabilities, pixels_only.probabilities)
+
+
+def test_clear_forgets_the_drawing_even_if_the_canvas_sends_it_again():
+    """The canvas empties itself in place when its initial drawing changes, and may send the old drawing once more."""
+    state: dict = {}
+    memory = CanvasMemory(state)
+    seven, seven_json = draw_strokes(digit_strokes(7, 50, 40, 190), 20), {"objects": [fabric_path([(1, 2), (3, 4)])]}
+    memory.take(seven, seven_json)
+    assert memory.drawing is seven and len(memory.strokes) == 1
+    memory.clear()
+    assert memory.drawing is None and memory.strokes == [] and memory.clears == 1
+    memory.take(seven, seven_json)  # the canvas' last value, sent before it emptied itself
+    assert memory.drawing is None
+    one, one_json = draw_strokes(digit_strokes(1, 50, 40, 190), 20), {"objects": [fabric_path([(5, 6), (5, 90)])]}
+    memory.take(one, one_json)  # a stroke drawn right after Clear
+    assert memory.drawing is one
+    memory.take(seven, seven_json)  # the same drawing drawn again later is a drawing like any other
+    assert memory.drawing is seven
+    memory.take(None, None)  # nothing sent: nothing changes
+    assert memory.drawing is seven

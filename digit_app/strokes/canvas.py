@@ -3,11 +3,15 @@
 Each freehand stroke is a fabric.js `path` object, in drawing order: "M x y", then "Q cx cy x y"
 curves (or "L x y") through the pointer's positions, in canvas pixels. An object moved or scaled
 afterwards carries that in `left`, `top`, `scaleX`, `scaleY` and `angle`, which are applied here.
+`CanvasMemory` is what a page keeps of its canvas between reruns.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +84,47 @@ def _placed(points: np.ndarray, item: dict[str, Any]) -> np.ndarray:
 
 def _number(value: Any, default: float) -> float:
     return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else default
+
+
+class CanvasMemory:
+    """What a page remembers of its canvas between reruns, kept in a mapping such as `st.session_state`.
+
+    Clear empties the canvas in place: the page gives the same canvas a new initial drawing (its
+    `clears` count changes), and the canvas redraws itself empty. Until it does, it may send the
+    drawing it showed once more; that one is recognised by its signature and ignored, so the answer
+    does not come back, while a stroke drawn right after Clear is taken as usual.
+    """
+
+    def __init__(self, state: MutableMapping[str, Any]) -> None:
+        self.state = state
+
+    @property
+    def clears(self) -> int:
+        return int(self.state.get("clears", 0))
+
+    @property
+    def drawing(self) -> np.ndarray | None:
+        return self.state.get("drawing")
+
+    @property
+    def strokes(self) -> list[CanvasStroke]:
+        return self.state.get("strokes") or []
+
+    def clear(self) -> None:
+        self.state["clears"] = self.clears + 1
+        self.state["stale"] = self.state.get("signature")
+        for key in ("drawing", "strokes", "signature"):
+            self.state.pop(key, None)
+
+    def take(self, image_data: np.ndarray | None, json_data: dict[str, Any] | None) -> None:
+        """Keep what the canvas sent (pixels and strokes), unless it is the drawing Clear just emptied."""
+        if image_data is None:
+            return
+        objects = json_data.get("objects", []) if isinstance(json_data, dict) else []
+        signature = hashlib.sha1(json.dumps(objects, sort_keys=True, default=str).encode()).hexdigest()
+        if signature == self.state.get("stale"):
+            return
+        self.state["stale"] = None
+        self.state["signature"] = signature
+        self.state["drawing"] = image_data
+        self.state["strokes"] = canvas_strokes(json_data)

@@ -1,6 +1,13 @@
-"""Draw page: a canvas, and after every stroke the digit the model reads and how sure it is."""
+"""Draw page: a canvas, and after every stroke the digit (or the number) the model reads and how sure it is.
+
+The canvas and everything that answers it run as one fragment: a stroke reruns only that part.
+Nothing above the canvas changes while a person draws, and the parts below it keep their size
+whether or not there is an answer, so the canvas never moves under the hand.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -8,140 +15,196 @@ from streamlit_drawable_canvas import st_canvas
 
 from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.model import Classifier
-from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
+from digit_app.prediction import NumberReading, Reading, read_digit, read_number, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
-from digit_app.strokes.canvas import canvas_strokes
-from digit_app.ui.common import enlarge, get_classifier, show_number
+from digit_app.strokes.canvas import CanvasMemory
+from digit_app.ui.common import get_classifier
+from digit_app.ui.html import image_tag, probability_bars, split_picture
 from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
 NUMBER_CANVAS = (560, 200)  # width, height of the canvas for a whole number
+INPUT_WIDTH = 140  # the 28x28 model input, shown 5x
+ANSWER_HEIGHT = 150  # px: the answer keeps this height, with or without an answer, so nothing below it moves
+HELPER = (Path(__file__).with_name("canvas_helper.js")).read_text()
+SPLIT_WIDTH = 360  # px: the picture of how a number was split, at most
+ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, 21)]
 
 
-def probability_chart(reading: Reading) -> dict:
-    """A Vega-Lite bar chart of the ten probabilities, the answer's bar highlighted.
+def clear_drawing() -> None:
+    CanvasMemory(st.session_state).clear()
 
-    A plain spec rather than `st.bar_chart`: that builds and validates an Altair chart on every
-    stroke, half of the page's time.
-    """
-    values = [{"digit": str(d), "probability": float(p), "answer": d == reading.digit}
-              for d, p in enumerate(reading.probabilities)]
-    return {
-        "data": {"values": values},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "x": {"field": "digit", "type": "ordinal", "axis": {"labelAngle": 0, "title": None}},
-            "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]},
-                  "axis": {"format": "%", "title": None}},
-            "color": {"field": "answer", "type": "nominal", "legend": None,
-                      "scale": {"domain": [False, True], "range": ["#9aa0a6", "#ff4b4b"]}},
-        },
-    }
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def explanation(_classifier: Classifier, model_key: str, model_input: bytes, digits: tuple[int, int]) -> np.ndarray:
+    """The "why" picture for one drawing and model, computed once: red for the answer, blue for the runner-up."""
+    image = np.frombuffer(model_input, np.float32).reshape(28, 28)
+    toward, runner_up = occlusion_maps(_classifier, image, list(digits))
+    return overlay(image, toward, runner_up)
 
 
 def show_digit(reading: Reading | None, problem: str | None) -> None:
     """The answer for one digit: the prediction first, then how sure, or why there is none."""
+    with st.container(horizontal=True, gap="large"):
+        st.metric("Prediction", "—" if reading is None else str(reading.digit), width="content")
+        if reading is not None:
+            st.metric("Confidence", f"{reading.confidence:.0%}", width="content")
     if reading is None:
-        st.metric("Prediction", "—")
-        if problem:
-            st.warning(problem)
-        else:
-            st.info("Nothing drawn yet.")
+        st.caption(problem or "Nothing drawn yet: the answer appears here after each stroke.")
+    elif not reading.is_sure:
+        st.caption(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+
+
+def show_number(number: NumberReading | None) -> None:
+    """The whole number and how sure the model is of all of it."""
+    with st.container(horizontal=True, gap="large"):
+        st.metric("Prediction", "—" if number is None else number.text, width="content")
+        if number is not None:
+            st.metric("Confidence", f"{number.confidence:.0%}", width="content")
+    if number is None:
+        st.caption("Nothing written yet: write the digits left to right.")
         return
-    st.metric("Prediction", str(reading.digit))
-    st.metric("Confidence", f"{reading.confidence:.0%}")
-    if not reading.is_sure:
-        st.warning(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+    unsure = [ORDINALS[index] for index, reading in enumerate(number.digits) if not reading.is_sure]
+    if unsure:
+        st.caption(f"Not sure of the {', '.join(unsure)} digit.")
 
 
-def show_details(reading: Reading, classifier: Classifier) -> None:
-    """The ten probabilities and the 28x28 image the model saw; on request, which strokes decided it."""
+def show_details(reading: Reading | None, classifier: Classifier) -> None:
+    """The ten probabilities and the 28x28 image the model saw (on request, which strokes decided it).
+
+    Drawn at the same size with or without an answer, so the page keeps its height.
+    """
     chart_column, input_column = st.columns([3, 2], gap="medium")
     with chart_column:
         st.caption("Probability of each digit")
-        st.vega_lite_chart(probability_chart(reading), height=200, width="stretch")
+        probabilities = np.zeros(10) if reading is None else reading.probabilities
+        st.html(probability_bars(probabilities, -1 if reading is None else reading.digit))
     with input_column:
         st.caption("What the model saw (28x28)")
-        if st.toggle("Why this answer", key="explain"):
-            toward, runner_up = occlusion_maps(classifier, reading.model_input, [reading.digit, reading.runner_up])
-            st.image(enlarge(overlay(reading.model_input, toward, runner_up)), clamp=True,
-                     caption=f"Red: what made it a {reading.digit}. Blue: what looked like a {reading.runner_up}.")
+        why = st.toggle("Why this answer", key="explain", disabled=reading is None,
+                        help="Red: the strokes that made the answer. Blue: those that looked like the runner-up.")
+        if reading is None:
+            st.html(image_tag(np.zeros((28, 28)), "Nothing drawn yet", INPUT_WIDTH))
+        elif why:
+            model_key = f"{classifier.path}:{classifier.metadata.get('saved_at', '')}"
+            picture = explanation(classifier, model_key, reading.model_input.astype(np.float32).tobytes(),
+                                  (reading.digit, reading.runner_up))
+            st.html(image_tag(picture, f"The drawing as the model saw it: red strokes made it a {reading.digit}, "
+                                       f"blue ones looked like a {reading.runner_up}", INPUT_WIDTH))
         else:
-            st.image(enlarge(reading.model_input), clamp=True)
+            st.html(image_tag(reading.model_input, f"The drawing as the model saw it, read as {reading.digit}",
+                              INPUT_WIDTH))
 
 
-def correction_box(reading: Reading) -> None:
-    """"Wrong? It is a ...": keep the drawing with the right digit, to retrain on later."""
-    right = st.pills("Wrong? It is a", [d for d in range(10) if d != reading.digit],
-                     key=f"right-digit-{st.session_state.get('canvas_round', 0)}")
-    if st.button("Save the correction", disabled=right is None):
+def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> None:
+    """How the number was split (boxes over the writing) and each digit as the model saw it."""
+    st.caption("How it was split, and each digit as the model saw it")
+    if number is None or drawing is None:
+        st.html(image_tag(np.zeros((NUMBER_CANVAS[1] // 2, NUMBER_CANVAS[0] // 2)), "Nothing written yet",
+                          NUMBER_CANVAS[0] // 2, pixelated=False))
+        return
+    boxes = [reading.box for reading in number.digits]
+    if all(box is not None for box in boxes):
+        labels = [f"{ORDINALS[index]}: {reading.digit}" for index, reading in enumerate(number.digits)]
+        picture = split_picture(drawing, boxes, labels)
+        st.html(image_tag(picture, f"The writing split into {len(boxes)} digits: "
+                          + ", ".join(str(reading.digit) for reading in number.digits),
+                          min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
+    tiles = "".join(
+        f'<figure style="margin:0">{image_tag(reading.model_input, f"{ORDINALS[i]} digit, read as {reading.digit}", 56)}'
+        f'<figcaption style="font-size:0.8rem">{ORDINALS[i]}: {reading.digit} · {reading.confidence:.0%}</figcaption>'
+        f'</figure>'
+        for i, reading in enumerate(number.digits))
+    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px">{tiles}</div>')
+
+
+def correction_box(readings: tuple[Reading, ...]) -> None:
+    """"Wrong?": keep a drawing (or one digit of a number) with the digit meant, to retrain on later."""
+    chosen = readings[0] if len(readings) == 1 else None
+    if len(readings) > 1:
+        options = list(range(len(readings)))
+        index = st.selectbox("Wrong digit?", options, index=None, placeholder="Which digit is wrong?",
+                             format_func=lambda i: f"the {ORDINALS[i]} (read as {readings[i].digit})",
+                             key=f"wrong-digit-{CanvasMemory(st.session_state).clears}")
+        chosen = readings[index] if index is not None else None
+    right = st.pills("Wrong? It is a", [d for d in range(10) if chosen is None or d != chosen.digit],
+                     key=f"right-digit-{CanvasMemory(st.session_state).clears}", disabled=chosen is None, wrap=True)
+    if st.button("Save the correction", disabled=chosen is None or right is None):
         try:
             store = CorrectionStore()
-            store.add(reading.model_input, int(right), predicted=reading.digit)
+            store.add(chosen.model_input, int(right), predicted=chosen.digit)
             count = store.count()
             st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
         except CorrectionsError as problem:
             st.error(str(problem))
 
 
-def _clear() -> None:
-    st.session_state.canvas_round = st.session_state.get("canvas_round", 0) + 1
-    st.session_state.pop("drawing", None)
-    st.session_state.pop("strokes", None)
+@st.fragment
+def drawing_area(whole_number: bool) -> None:
+    """The canvas, its controls and the answer: a stroke reruns only this.
 
-
-st.title("Draw a digit")
-whole_number = st.toggle("Whole number", key="whole_number", on_change=_clear,
-                         help="Write several digits side by side, like 2024, and read them all.")
-st.caption("Write a number, digit by digit, left to right." if whole_number else
-           "Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
-model_line = st.empty()  # names the model in use, once it is loaded
-st.write("")  # room for the canvas toolbar, which floats above the canvas
-
-if whole_number:  # the wide canvas takes the whole width; the answer goes under it
-    canvas_column = answer_column = st.container()
-else:
-    canvas_column, answer_column = st.columns([3, 2], gap="medium")
-with canvas_column:
+    The controls sit above the canvas and the answer right under it on a phone (beside it on a
+    wider screen), so a person drawing with a finger sees the answer without scrolling.
+    """
     width, height = NUMBER_CANVAS if whole_number else (CANVAS_SIZE, CANVAS_SIZE)
-    result = st_canvas(
-        stroke_width=st.session_state.get("brush", 18),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        width=width,
-        height=height,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"canvas-{'number' if whole_number else 'digit'}-{st.session_state.get('canvas_round', 0)}",
-    )
-
-if result.image_data is not None:
-    st.session_state.drawing = result.image_data
-    st.session_state.strokes = canvas_strokes(result.json_data)  # the same drawing, stroke by stroke
-classifier: Classifier = get_classifier()
-accuracy = classifier.metadata.get("test_accuracy")
-model_line.caption(f"Model: {version_id_of(classifier.path)}"
-                   + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""))
-
-reading: Reading | None = None
-if whole_number:
-    strokes = st.session_state.get("strokes")
+    memory = CanvasMemory(st.session_state)
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+        st.slider("Brush width", 5, 40, 18, key="brush", width="stretch")
+        st.button("Clear", on_click=clear_drawing, key="clear", width=110)
+    if whole_number:
+        canvas_column = answer_column = st.container()
+    else:
+        canvas_column, answer_column = st.columns([3, 2], gap="medium")
+    with canvas_column:
+        st.write("")  # room for the canvas toolbar, which floats above the canvas
+        result = st_canvas(
+            stroke_width=st.session_state.get("brush", 18),
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            width=width,
+            height=height,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            initial_drawing={"objects": [], "clears": memory.clears},
+            key=f"canvas-{'number' if whole_number else 'digit'}",
+        )
+        memory.take(result.image_data, result.json_data)
     with answer_column:
-        show_number(read_number_strokes(strokes, classifier, (width, height)) if strokes
-                    else read_number(st.session_state.get("drawing"), classifier))
-else:
-    try:
-        reading, problem = read_digit(st.session_state.get("drawing"), classifier, st.session_state.get("strokes")), None
-    except UnreadableDrawingError as error:
-        problem = str(error)
-    with answer_column:
-        show_digit(reading, problem)
+        answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")
+    classifier = get_classifier()
+    drawing, strokes = memory.drawing, memory.strokes
 
-brush_column, clear_column = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
-brush_column.slider("Brush width", 5, 40, 18, key="brush")
-clear_column.button("Clear", on_click=_clear, width="stretch")
+    if whole_number:
+        number = (read_number_strokes(strokes, classifier, (width, height)) if strokes
+                  else read_number(drawing, classifier))
+        with answer:
+            show_number(number)
+        show_digits(number, drawing)
+        correction_box(number.digits if number is not None else ())
+    else:
+        try:
+            reading, problem = read_digit(drawing, classifier, strokes), None
+        except UnreadableDrawingError as error:
+            reading, problem = None, str(error)
+        with answer:
+            show_digit(reading, problem)
+        with answer_column:
+            correction_box((reading,) if reading is not None else ())
+        show_details(reading, classifier)
+    accuracy = classifier.metadata.get("test_accuracy")
+    st.caption(f"Model: {version_id_of(classifier.path)}"
+               + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else "")
+               + (" · reads pixels and strokes" if classifier.reads_strokes else ""))
 
-if reading is not None:
-    show_details(reading, classifier)
-    correction_box(reading)
+
+whole_number = st.session_state.get("whole_number", False)
+st.title("Write a number" if whole_number else "Draw a digit")
+st.toggle("Whole number", key="whole_number", on_change=clear_drawing,
+          help="Write several digits side by side, like 2024, and read them all.")
+st.caption("Write a number, digit by digit, left to right, with the mouse or a finger." if whole_number else
+           "Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+drawing_area(whole_number)
+label = ("Drawing area for a whole number: write its digits left to right" if whole_number
+         else "Drawing area: draw one digit with the mouse or a finger")
+st.html(f"<script>{HELPER.replace('__LABEL__', label)}</script>", unsafe_allow_javascript=True)

@@ -1,0 +1,72 @@
+"""Small pieces of HTML the pages show: images inline (with alt text), the probability bars, a number's split.
+
+Inline images (`data:` URLs) never expire: Streamlit's media files for `st.image` are dropped when
+a newer run replaces them, and a page that reruns quickly could ask for one already gone (a broken
+image). Plain functions of arrays and strings, so they are tested without a page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+BOX_COLOURS = ("#ff4b4b", "#1c83e1", "#21c354", "#ffa421", "#803df5", "#00c0f2")
+
+
+def png_data_url(picture: np.ndarray) -> str:
+    """A grey (H, W) or RGB (H, W, 3) image, floats in [0, 1] or uint8, as a PNG `data:` URL."""
+    array = np.asarray(picture)
+    if array.dtype != np.uint8:
+        array = np.rint(np.clip(array, 0.0, 1.0) * 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def image_tag(picture: np.ndarray, alt: str, width: int, pixelated: bool = True) -> str:
+    """An <img> of `picture` at `width` CSS pixels, with alt text; pixelated shows a 28x28 input pixel for pixel."""
+    style = f"width:{width}px;height:auto;display:block;" + ("image-rendering:pixelated;" if pixelated else "")
+    return f'<img src="{png_data_url(picture)}" alt="{html.escape(alt)}" style="{style}">'
+
+
+def probability_bars(probabilities: Sequence[float], answer: int, height: int = 150) -> str:
+    """Ten bars, one per digit, the answer's in red: a figure a screen reader reads as one sentence."""
+    spoken = ", ".join(f"{digit}: {p:.0%}" for digit, p in enumerate(probabilities))
+    bars = "".join(
+        f'<div style="flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;'
+        f'height:100%">'
+        f'<div style="width:70%;height:{max(float(p), 0.0) * 100:.1f}%;min-height:1px;border-radius:2px 2px 0 0;'
+        f'background:{"#ff4b4b" if digit == answer else "#9aa0a6"}"></div>'
+        f'<div style="font-size:0.8rem;line-height:1.4rem">{digit}</div></div>'
+        for digit, p in enumerate(probabilities))
+    return (f'<figure role="img" aria-label="{html.escape("Probability of each digit: " + spoken)}" '
+            f'style="margin:0;height:{height}px;display:flex;gap:2px;align-items:stretch">{bars}</figure>')
+
+
+def split_picture(drawing: np.ndarray, boxes: Sequence[tuple[float, float, float, float]],
+                  labels: Sequence[str], margin: int = 24) -> np.ndarray:
+    """The writing (RGBA or RGB, white on black) with a coloured, labelled box around each digit; RGB uint8.
+
+    Cropped to the boxes and a margin, so the writing fills the picture.
+    """
+    picture = Image.fromarray(np.ascontiguousarray(np.asarray(drawing)[..., :3])).convert("RGB")
+    dimmed = Image.blend(picture, Image.new("RGB", picture.size, (0, 0, 0)), 0.35)
+    pen = ImageDraw.Draw(dimmed)
+    font = ImageFont.load_default(size=16)
+    for index, ((left, top, right, bottom), label) in enumerate(zip(boxes, labels)):
+        colour = BOX_COLOURS[index % len(BOX_COLOURS)]
+        pen.rectangle((left, top, right, bottom), outline=colour, width=3)
+        tag = pen.textbbox((left + 4, top - 20), label, font=font)
+        pen.rectangle((tag[0] - 4, tag[1] - 2, tag[2] + 4, tag[3] + 2), fill=colour)
+        pen.text((left + 4, top - 20), label, fill="white", font=font)
+    if boxes:
+        lefts, tops, rights, bottoms = zip(*boxes)
+        crop = (max(0, int(min(lefts)) - margin), max(0, int(min(tops)) - margin - 20),
+                min(dimmed.width, int(max(rights)) + margin), min(dimmed.height, int(max(bottoms)) + margin))
+        dimmed = dimmed.crop(crop)
+    return np.asarray(dimmed)
