@@ -22,6 +22,7 @@ from digit_app.strokes.grouping import group_strokes
 SURE_PROBABILITY = 0.6  # below this top probability the answer is "not sure" ...
 SURE_MARGIN = 0.25  # ... and so it is when the runner-up is closer than this
 SPECK_SIZE = 0.08  # a stroke smaller than this share of the drawing is a speck the stroke model ignores
+MAX_PATH = 8.0  # strokes longer than this many times the drawing's size are a scribble (pen digits: at most 5.5)
 Box = tuple[float, float, float, float]  # left, top, right, bottom on the canvas
 
 
@@ -63,9 +64,21 @@ def read_digit(image: np.ndarray | None, classifier: Classifier,
         model_input = to_mnist(image)
     except EmptyDrawingError:
         return None
+    if strokes and path_length(strokes) > MAX_PATH:
+        raise UnreadableDrawingError("That looks like a scribble, not a digit: clear the canvas and draw one digit.")
     features = digit_features(strokes) if strokes and classifier.reads_strokes else None
     probabilities = classifier.predict_drawing(model_input[None], None if features is None else features[None])[0]
     return Reading(digit=int(probabilities.argmax()), probabilities=probabilities, model_input=model_input)
+
+
+def path_length(strokes: Sequence[CanvasStroke]) -> float:
+    """How far the pen travelled while down, in multiples of the drawing's size (its box's longer side)."""
+    paths = [stroke.points for stroke in strokes if len(stroke.points)]
+    if not paths:
+        return 0.0
+    left, top, right, bottom = box(paths)
+    travelled = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in paths if len(p) > 1)
+    return travelled / max(right - left, bottom - top, 1.0)
 
 
 def digit_features(strokes: Sequence[CanvasStroke]) -> np.ndarray | None:

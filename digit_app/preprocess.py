@@ -30,6 +30,9 @@ SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's are
 # What one digit is not (measured on 3,000 MNIST digits and 2,000 pen digits drawn on a canvas):
 MIN_LENGTH = 2.5  # a digit is at least ~3 stroke widths long; a dot or a filled blob is ~2
 MAX_SKELETON = 5.0  # a digit's centre lines add up to at most ~4.2 times its size; scribbles more
+# Ink over most of its box, across half the canvas or more, is a filled-in scribble: pen digits drawn
+# 140-200 px tall with the widest brush (40 px) cover at most 0.79 of their box.
+FILLED_EXTENT, FILLED_SHARE = 0.5, 0.85
 DIGIT_HEIGHT = 0.5  # side-by-side groups of strokes this share of the drawing's height are digits
 DIGIT_OVERLAP = 0.75  # in a whole number, strokes one digit overlap by this share of the narrower's width
 # In a whole number, strokes wider than 1.5 digits and than 1.1 times their height are digits
@@ -57,9 +60,10 @@ def to_mnist(image: np.ndarray) -> np.ndarray:
     nothing is drawn, `UnreadableDrawingError` when what is drawn cannot be one digit, and
     `ValueError` for arrays that are not images.
     """
-    ink = _crop_to_strokes(ink_map(image))  # most of a canvas is empty: work on the part with ink
+    full = ink_map(image)
+    ink = _crop_to_strokes(full)  # most of a canvas is empty: work on the part with ink
     strokes = _remove_specks(ink)
-    _check_one_digit(strokes)
+    _check_one_digit(strokes, min(full.shape))
     work = _crop_to_work_size(ink * strokes)
     skeleton = skeletonize(work)
     if skeleton.sum() > MAX_SKELETON * WORK_SIZE:
@@ -266,12 +270,14 @@ def _ink_box(ink: np.ndarray) -> tuple[slice, slice]:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
-def _check_one_digit(strokes: np.ndarray) -> None:
-    """Refuse a dot or a blob (too short for its thickness) and several digits side by side."""
+def _check_one_digit(strokes: np.ndarray, image_side: int) -> None:
+    """Refuse a dot or a blob (too short for its thickness), ink filling the canvas, and several digits side by side."""
     rows, cols = _ink_box(strokes)
     strokes = np.pad(strokes[rows, cols], 1)  # less to scan
     height = rows.stop - rows.start
     extent = max(height, cols.stop - cols.start)
+    if extent >= FILLED_EXTENT * image_side and strokes.sum() > FILLED_SHARE * height * (cols.stop - cols.start):
+        raise UnreadableDrawingError("That fills the canvas with ink: clear it and draw one digit with a few strokes.")
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
         raise UnreadableDrawingError("That is only a dot or a blob: draw the strokes of a digit.")

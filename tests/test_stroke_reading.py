@@ -143,3 +143,22 @@ def test_clear_forgets_the_drawing_even_if_the_canvas_sends_it_again():
     assert memory.drawing is seven
     memory.take(None, None)  # nothing sent: nothing changes
     assert memory.drawing is seven
+
+
+def test_a_scribble_over_the_canvas_is_refused_from_pixels_and_from_strokes(classifier):
+    from digit_app.preprocess import UnreadableDrawingError
+
+    rng = np.random.default_rng(5)
+    # back and forth over the whole canvas with a broad brush: the ink fills it
+    zigzag = np.array([(20 + 240 * (i % 2), 20 + 6 * i) for i in range(41)], np.float32)
+    canvas = draw_strokes([zigzag], brush=30)
+    with pytest.raises(UnreadableDrawingError, match="fills the canvas"):
+        read_digit(canvas, classifier)
+    # a looser scribble: little ink, but the pen went round and round
+    walk = np.cumsum(rng.normal(0, 20, (300, 2)), axis=0)
+    walk = ((walk - walk.min(0)) / np.ptp(walk, 0) * 200 + 40).astype(np.float32)
+    with pytest.raises(UnreadableDrawingError, match="scribble"):
+        read_digit(draw_strokes([walk], brush=8), classifier, [CanvasStroke(walk, 8)])
+    # a real digit drawn with the widest brush, large, is still read
+    four = digit_strokes(4, 40, 40, 200)
+    assert read_digit(draw_strokes(four, brush=40), classifier, [CanvasStroke(s, 40) for s in four]).digit == 4
