@@ -104,8 +104,8 @@ def _train(args: argparse.Namespace) -> int:
 
 def _combine(args: argparse.Namespace) -> int:
     from digit_app.data import load_mnist
-    from digit_app.model import average_models, load_classifier
-    from digit_app.training import evaluate
+    from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
+    from digit_app.training import evaluate, held_out_accuracy
 
     members = [load_classifier(path) for path in args.models]
     model = average_models([member.model for member in members])
@@ -114,9 +114,15 @@ def _combine(args: argparse.Namespace) -> int:
     metadata = {"data": members[0].metadata.get("data", data.describe()),
                 "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
                 "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist()}
+    if all(member.reads_strokes for member in members):  # their stroke models are averaged too, into one reader
+        strokes = average_models([member.stroke_model for member in members], STROKE_SHAPE)
+        reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
+        metadata["held_out_writers"] = held_out_accuracy(reader)
+        model = build_reader(model, strokes)
     each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
-    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each}); "
-          f"{_keep(model, metadata, args)}")
+    held_out = ", ".join(f"{name} {value:.4f}" for name, value in metadata.get("held_out_writers", {}).items())
+    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each})"
+          f"{'; held-out writers: ' + held_out if held_out else ''}; {_keep(model, metadata, args)}")
     return 0
 
 

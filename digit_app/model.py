@@ -97,8 +97,8 @@ def reader_parts(model: Any) -> tuple[Any, Any | None]:
     return model, None
 
 
-def average_models(models: list[Any]) -> Any:
-    """One model whose answer is the mean of the given models' probabilities.
+def average_models(models: list[Any], shape: tuple[int, ...] = INPUT_SHAPE) -> Any:
+    """One model whose answer is the mean of the given models' probabilities (pixel CNNs, or stroke models with STROKE_SHAPE).
 
     Models trained on different mixes of digits make different mistakes, and their average makes
     fewer than either. The members are kept whole inside, so the result saves, loads in safe mode
@@ -109,7 +109,7 @@ def average_models(models: list[Any]) -> Any:
 
     if len(models) < 2:
         raise ValueError(f"Averaging needs at least two models, got {len(models)}.")
-    inputs = keras.Input(shape=INPUT_SHAPE, name="digit")
+    inputs = keras.Input(shape=shape, name="digit" if shape == INPUT_SHAPE else "strokes")
     answers = [keras.Model(model.inputs[0], model.outputs[0], name=f"member_{index}")(inputs)
                for index, model in enumerate(models, start=1)]
     outputs = layers.Average(name="probabilities")(answers)

@@ -87,6 +87,26 @@ def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     assert not classifier.reads_strokes and classifier.metadata["training"]["drawn"] is False
 
 
+def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
+    import numpy as np
+
+    from digit_app.model import build_model, build_reader, load_classifier, save_model
+    from digit_app.strokes.network import build_stroke_model
+    from tests.conftest import MNIST_SAMPLE
+
+    readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()), tmp_path / f"r{i}.keras", {}))
+               for i in (1, 2)]
+    result = run("combine", *(str(r.path) for r in readers), "--data", str(MNIST_SAMPLE),
+                 "--save-as", str(tmp_path / "both.keras"))
+    assert result.returncode == 0, result.stderr
+    assert "held-out writers: pixels" in result.stdout
+    both = load_classifier(tmp_path / "both.keras")
+    assert both.reads_strokes and set(both.metadata["held_out_writers"]) == {"pixels", "strokes", "drawing"}
+    features = np.random.default_rng(0).normal(size=(3, 64, 5)).astype(np.float32)
+    expected = (readers[0].predict_strokes(features) + readers[1].predict_strokes(features)) / 2
+    np.testing.assert_allclose(both.predict_strokes(features), expected, atol=1e-5)
+
+
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
     from tests.conftest import MNIST_SAMPLE
 
@@ -115,6 +135,8 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
     assert result.stdout.startswith("test accuracy ") and "members alone: " in result.stdout
     combined = load_classifier(tmp_path / "both.keras")
     assert [m["file"] for m in combined.metadata["training"]["average_of"]] == ["member1.keras", "member2.keras"]
+
+    assert not combined.reads_strokes
 
     lonely = run("combine", str(members[0]), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "one.keras"))
     assert lonely.returncode == 1 and lonely.stderr.strip() == "error: Averaging needs at least two models, got 1."
