@@ -30,9 +30,10 @@ SPECK_AREA = 0.02  # ... and so is anything under 2% of the largest stroke's are
 # What one digit is not (measured on 3,000 MNIST digits and 2,000 pen digits drawn on a canvas):
 MIN_LENGTH = 2.5  # a digit is at least ~3 stroke widths long; a dot or a filled blob is ~2
 MAX_SKELETON = 5.0  # a digit's centre lines add up to at most ~4.2 times its size; scribbles more
-# Ink over most of its box, across half the canvas or more, is a filled-in scribble: pen digits drawn
-# 140-200 px tall with the widest brush (40 px) cover at most 0.79 of their box.
-FILLED_EXTENT, FILLED_SHARE = 0.5, 0.85
+# Ink over most of the square around it, across half the canvas or more, is a filled-in scribble:
+# pen digits drawn 140 px tall with the widest brush (40 px) and MNIST digits on a canvas cover at
+# most 0.65 of that square (a thick 1 fills its own narrow box, so the square is measured).
+FILLED_EXTENT, FILLED_SHARE = 0.5, 0.8
 DIGIT_HEIGHT = 0.5  # side-by-side groups of strokes this share of the drawing's height are digits
 DIGIT_OVERLAP = 0.75  # in a whole number, strokes one digit overlap by this share of the narrower's width
 # In a whole number, strokes wider than 1.5 digits and than 1.1 times their height are digits
@@ -276,7 +277,7 @@ def _check_one_digit(strokes: np.ndarray, image_side: int) -> None:
     strokes = np.pad(strokes[rows, cols], 1)  # less to scan
     height = rows.stop - rows.start
     extent = max(height, cols.stop - cols.start)
-    if extent >= FILLED_EXTENT * image_side and strokes.sum() > FILLED_SHARE * height * (cols.stop - cols.start):
+    if extent >= FILLED_EXTENT * image_side and strokes.sum() > FILLED_SHARE * extent * extent:
         raise UnreadableDrawingError("That fills the canvas with ink: clear it and draw one digit with a few strokes.")
     width = stroke_width(strokes)
     if extent < MIN_LENGTH * width:
