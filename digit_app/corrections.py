@@ -3,7 +3,9 @@
 Each correction is the 28x28 input the model saw and the right label, in one SQLite file
 (`$DIGIT_APP_CORRECTIONS`, by default `data/corrections.sqlite` in the repository). SQLite keeps
 two sessions (or two server processes) writing at once safe; every call opens its own connection.
-Corrections can be exported to, and imported from, an `.npz` with the keys `images` and `labels`.
+Corrections can be exported to, and imported from, an `.npz` with the keys `images`, `labels` and
+`predicted` (-1 where unknown). An import is checked whole before anything is kept, and adds only
+the corrections not already there: importing the same file twice adds nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ import numpy as np
 ENV_CORRECTIONS = "DIGIT_APP_CORRECTIONS"
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "corrections.sqlite"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
+MAX_IMPORT_ROWS = 10_000  # corrections in one imported file, at most
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # an imported file's size, at most
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS corrections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -107,25 +112,82 @@ class CorrectionStore:
         return images, np.array([c.label for c in corrections], dtype=np.uint8)
 
     def export_npz(self) -> bytes:
-        """The corrections as an `.npz` file's bytes (keys `images`, `labels`)."""
-        images, labels = self.arrays()
+        """The corrections as an `.npz` file's bytes (keys `images`, `labels`, `predicted` with -1 for unknown)."""
+        corrections = self.list()
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, images=images, labels=labels)
+        np.savez_compressed(
+            buffer,
+            images=np.array([c.image for c in corrections], dtype=np.uint8).reshape(-1, 28, 28),
+            labels=np.array([c.label for c in corrections], dtype=np.uint8),
+            predicted=np.array([-1 if c.predicted is None else c.predicted for c in corrections], dtype=np.int8),
+        )
         return buffer.getvalue()
 
     def import_npz(self, data: bytes) -> int:
-        """Add the corrections in an `.npz` made by `export_npz`; returns how many were added."""
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                images, labels = archive["images"], archive["labels"]
-        except (OSError, ValueError, KeyError, EOFError) as error:
-            raise CorrectionsError(f"That is not a corrections file with images and labels ({error}).") from error
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
-            raise CorrectionsError(f"A corrections file holds images (n, 28, 28) and labels (n,); "
-                                   f"this one has {images.shape} and {labels.shape}.")
-        for image, label in zip(images, labels):
-            self.add(image, int(label))
-        return len(images)
+        """Add the corrections in an `.npz` made by `export_npz` that are not kept already; returns how many were added.
+
+        The whole file is checked first (shapes, sizes, labels 0-9 as whole numbers, pixels): one
+        bad entry refuses the file and nothing is added.
+        """
+        images, labels, predicted = _read_import(data)
+        rows = [(_as_pixels(image).tobytes(), int(label), None if guess < 0 else int(guess))
+                for image, label, guess in zip(images, labels, predicted)]
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._connect() as db:
+            kept = set(db.execute("SELECT image, label FROM corrections").fetchall())
+            new = []
+            for image, label, guess in rows:
+                if (image, label) not in kept:
+                    kept.add((image, label))
+                    new.append((label, guess, image, created))
+            db.executemany("INSERT INTO corrections (label, predicted, image, created) VALUES (?, ?, ?, ?)", new)
+        return len(new)
+
+
+def _read_import(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images, labels, predicted) of an imported file, every one checked; `CorrectionsError` names what is wrong."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise CorrectionsError(f"That file is {len(data) / 1e6:.0f} MB; a corrections file is at most "
+                               f"{MAX_IMPORT_BYTES / 1e6:.0f} MB.")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            shapes = {}
+            for key in ("images", "labels", "predicted"):
+                if f"{key}.npy" in archive.namelist():
+                    with archive.open(f"{key}.npy") as member:
+                        major, _ = np.lib.format.read_magic(member)
+                        read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                                       else np.lib.format.read_array_header_2_0)
+                        shapes[key] = read_header(member)[0]
+        rows = shapes.get("images", (0,))[0] if shapes.get("images") else 0
+        if rows > MAX_IMPORT_ROWS:
+            raise CorrectionsError(f"That file holds {rows} corrections; one import takes at most {MAX_IMPORT_ROWS}.")
+        if shapes.get("images", (0, 0))[1:] != (28, 28) or shapes.get("labels") != (rows,):
+            raise CorrectionsError(f"A corrections file holds images (n, 28, 28) and labels (n,); this one has "
+                                   f"{shapes.get('images')} and {shapes.get('labels')}.")
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            images, labels = archive["images"], archive["labels"]
+            predicted = archive["predicted"] if "predicted" in archive.files else np.full(len(labels), -1)
+    except CorrectionsError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        raise CorrectionsError(f"That is not a corrections file with images and labels ({error}).") from None
+    if predicted.shape != labels.shape or not _whole_numbers(predicted):
+        raise CorrectionsError("The file's 'predicted' entries must be whole numbers, one per image.")
+    if not _whole_numbers(labels) or (len(labels) and (labels.min() < 0 or labels.max() > 9)):
+        raise CorrectionsError("Every label in a corrections file must be a whole number from 0 to 9; "
+                               "this file has others, so nothing was imported.")
+    for image in images:
+        _as_pixels(image)  # raises for pixels that are not uint8 or floats from 0 to 1
+    return images, labels.astype(np.int64), predicted.astype(np.int64)
+
+
+def _whole_numbers(values: np.ndarray) -> bool:
+    if np.issubdtype(values.dtype, np.integer):
+        return True
+    if not np.issubdtype(values.dtype, np.floating):
+        return False
+    return bool(np.isfinite(values).all() and (values == np.round(values)).all())
 
 
 def _as_pixels(image: np.ndarray) -> np.ndarray:

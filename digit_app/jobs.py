@@ -143,7 +143,7 @@ class TrainingJob:
             gallery = tuple((np.asarray(image, np.uint8), truth, read) for image, truth, read in event["gallery"])
             accuracy = event["summary"]["test_accuracy"]
             self._update(state="done", version_id=event["version_id"], summary=event["summary"], gallery=gallery,
-                         message=f"Test accuracy {accuracy:.4f}; saved as {event['version_id']}.")
+                         message=f"MNIST test accuracy {accuracy:.2%}; saved as {event['version_id']}.")
         elif phase == "cancelled":
             self._update(state="cancelled", message=CANCELLED)
         elif phase == "failed":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 
 import numpy as np
@@ -83,3 +84,48 @@ def test_two_processes_adding_at_once_lose_nothing(store):
         assert writer.exitcode == 0
     labels = store.arrays()[1]
     assert len(labels) == 80 and (labels == 3).sum() == 40 and (labels == 8).sum() == 40
+
+
+def test_importing_the_same_file_twice_adds_nothing_and_keeps_read_as(store, tmp_path):
+    store.add(digit(0.5), 3, predicted=8)
+    store.add(digit(0.9), 7)
+    exported = store.export_npz()
+    other = CorrectionStore(tmp_path / "other.sqlite")
+    assert other.import_npz(exported) == 2
+    assert other.import_npz(exported) == 0  # merged by content
+    assert store.import_npz(exported) == 0
+    assert [(c.label, c.predicted) for c in other.list()] == [(3, 8), (7, None)]
+
+
+def _npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    (np.array([1, 2, np.nan, 4], np.float32), "whole number from 0 to 9"),
+    (np.array([1, 2, 11, 4]), "whole number from 0 to 9"),
+    (np.array([1, 2, 3.7, 4]), "whole number from 0 to 9"),
+    (np.array([1, -1, 3, 4]), "whole number from 0 to 9"),
+    (np.array(["1", "2", "3", "4"]), "whole number from 0 to 9"),
+])
+def test_an_import_with_one_bad_label_keeps_nothing(store, labels, message):
+    images = np.stack([digit(0.1 * (i + 1)) for i in range(4)])
+    with pytest.raises(CorrectionsError, match=message):
+        store.import_npz(_npz(images=images, labels=labels))
+    assert store.count() == 0
+
+
+def test_an_import_is_bounded_before_it_is_read(store):
+    with pytest.raises(CorrectionsError, match="at most 10000"):
+        store.import_npz(_npz(images=np.zeros((10_001, 28, 28), np.uint8), labels=np.zeros(10_001, np.uint8)))
+    with pytest.raises(CorrectionsError, match="not a corrections file"):
+        store.import_npz(_npz_bytes_of_npy())
+    assert store.count() == 0
+
+
+def _npz_bytes_of_npy() -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))  # a .npy renamed .npz
+    return buffer.getvalue()

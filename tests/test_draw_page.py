@@ -164,6 +164,9 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     assert "Saved as a 1" in at.success[0].value
     saved = CorrectionStore(corrections_file).list()
     assert [(c.label, c.predicted) for c in saved] == [(1, 7)]
+    next(b for b in at.button if b.label == "Save the correction").click().run()  # clicked again
+    assert "Already saved as a 1" in at.info[0].value
+    assert len(CorrectionStore(corrections_file).list()) == 1
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() > 200
 
 
@@ -192,3 +195,19 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     assert not at.exception and "Saved as a 9" in at.success[0].value
     saved = CorrectionStore(corrections_file).list()
     assert [(c.label, c.predicted) for c in saved] == [(9, 4)]
+
+
+def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkeypatch):
+    from digit_app import versions
+    from digit_app.model import SHIPPED_MODEL
+
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    assert not at.toast
+    (tmp_path / "versions").mkdir()
+    (tmp_path / "versions" / "v2-cafe.keras").write_bytes(SHIPPED_MODEL.read_bytes())
+    versions.activate("v2-cafe")  # on the Retrain page, in another session
+    at.run()
+    assert "v2-cafe" in at.toast[0].value

@@ -130,14 +130,22 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
         chosen = readings[index] if index is not None else None
     right = st.pills("Wrong? It is a", [d for d in range(10) if chosen is None or d != chosen.digit],
                      key=f"right-digit-{CanvasMemory(st.session_state).clears}", disabled=chosen is None, wrap=True)
-    if st.button("Save the correction", disabled=chosen is None or right is None):
-        try:
-            store = CorrectionStore()
-            store.add(chosen.model_input, int(right), predicted=chosen.digit)
-            count = store.count()
-            st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
-        except CorrectionsError as problem:
-            st.error(str(problem))
+    if not st.button("Save the correction", disabled=chosen is None or right is None):
+        return
+    # One drawing, one correction: a second click (or a double click) does not save it again.
+    fingerprint = (chosen.model_input.tobytes(), int(right))
+    saved = st.session_state.setdefault("saved-corrections", set())
+    if fingerprint in saved:
+        st.info(f"Already saved as a {right}.")
+        return
+    try:
+        store = CorrectionStore()
+        store.add(chosen.model_input, int(right), predicted=chosen.digit)
+        saved.add(fingerprint)
+        count = store.count()
+        st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
+    except CorrectionsError as problem:
+        st.error(str(problem))
 
 
 @st.fragment
@@ -173,6 +181,10 @@ def drawing_area(whole_number: bool) -> None:
     with answer_column:
         answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")
     classifier = get_classifier()
+    in_use = version_id_of(classifier.path)
+    if st.session_state.get("model-seen", in_use) != in_use:  # switched on the Retrain page, perhaps by someone else
+        st.toast(f"The model in use is now {in_use}: answers come from it.", icon=":material/swap_horiz:")
+    st.session_state["model-seen"] = in_use
     drawing, strokes = memory.drawing, memory.strokes
 
     if whole_number:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -19,19 +17,23 @@ from digit_app.ui.common import default_local_data, get_classifier
 
 PREVIEW_DIGITS = 16
 DEFAULTS = AugmentConfig()
-# (field, label, maximum, step, help) for each augmentation slider
+# (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
-    ("rotation", "Rotation (degrees)", 45.0, 1.0, "Turn each digit by up to this much either way."),
-    ("shift", "Shift (share of size)", 0.3, 0.01, "Move each digit by up to this share of the image."),
-    ("zoom", "Zoom", 0.5, 0.01, "Make each digit up to this much bigger or smaller."),
-    ("stretch", "Stretch", 0.5, 0.01, "Make each digit up to this much wider or narrower."),
-    ("shear", "Shear (slant)", 0.6, 0.01, "Slant each digit by up to this much."),
-    ("elastic", "Elastic distortion", 1.0, 0.05, "A smooth random wobble, like an unsteady hand."),
-    ("thickness", "Stroke thickness", 1.0, 0.05, "Make strokes up to this much thinner or thicker."),
-    ("noise", "Noise", 0.3, 0.01, "Random speckle added to every pixel."),
-    ("redraw", "Redrawn copies", 1.0, 0.05, "Share of digits also redrawn the way the Draw page reads a canvas."),
-    ("styles", "Continental styles", 1.0, 0.05, "Share of 1s, 5s and 7s also given a flag, crossbar or pen join."),
-    ("pen", "Pen polygons", 1.0, 0.05, "Share of digits also retraced as a few straight strokes, like a tablet."),
+    ("rotation", "Turn, degrees either way", 45, 1, 1, "Each digit is turned by up to this many degrees, left or right."),
+    ("shift", "Move, % of the image", 30, 1, 100, "Each digit is moved by up to this share of the image, any way."),
+    ("zoom", "Resize, % bigger or smaller", 50, 1, 100, "Each digit is made up to this much bigger or smaller."),
+    ("stretch", "Widen or narrow, %", 50, 1, 100, "Each digit is made up to this much wider or narrower."),
+    ("shear", "Slant, % of the height", 60, 1, 100, "Each digit leans by up to this share of its height."),
+    ("elastic", "Wobble, %", 100, 5, 100, "A smooth random wobble, like an unsteady hand; 100% is about 1.5 px."),
+    ("thickness", "Stroke thickness, %", 100, 5, 100,
+     "Strokes made thinner or thicker: at 100%, up to 2 px thicker or 1 px thinner (of 28)."),
+    ("noise", "Speckle, % of white", 30, 1, 100, "Random grey speckle added to every pixel."),
+    ("redraw", "Also redrawn as a canvas drawing, % of digits", 100, 5, 100,
+     "This share of digits is added again, redrawn the way the Draw page reads a drawing."),
+    ("styles", "Also written the continental way, % of 1s, 5s, 7s", 100, 5, 100,
+     "This share of 1s, 5s and 7s is added again with a flag, a crossbar or a joined stroke."),
+    ("pen", "Also retraced as pen strokes, % of digits", 100, 5, 100,
+     "This share of digits is added again, retraced as a few straight strokes, as a tablet records them."),
 ]
 
 
@@ -84,9 +86,10 @@ def corrections_choice() -> dict | None:
 def augmentation() -> AugmentConfig:
     columns = st.columns(2)
     values = {}
-    for index, (name, label, maximum, step, help_text) in enumerate(SLIDERS):
-        values[name] = columns[index % 2].slider(label, 0.0, maximum, float(getattr(DEFAULTS, name)), step,
-                                                 help=help_text, key=f"augment-{name}")
+    for index, (name, label, maximum, step, unit, help_text) in enumerate(SLIDERS):
+        shown = columns[index % 2].slider(label, 0, maximum, int(round(getattr(DEFAULTS, name) * unit)), step,
+                                          help=help_text, key=f"augment-{name}")
+        values[name] = shown / unit
     return AugmentConfig(**values)
 
 
@@ -99,8 +102,12 @@ def show_progress(status: JobStatus) -> None:
     st.progress(status.fraction, text=label)
     if len(status.history) > 1:  # one epoch is a single point: no curve to draw
         curve = pd.DataFrame(status.history).set_index("epoch")
-        shown = [c for c in ("accuracy", "val_accuracy", "loss", "val_loss") if c in curve]
-        st.line_chart(curve[shown], height=220)
+        accuracy_column, loss_column = st.columns(2)
+        names = {"accuracy": "training", "val_accuracy": "validation", "loss": "training", "val_loss": "validation"}
+        accuracy = (curve[[c for c in ("accuracy", "val_accuracy") if c in curve]] * 100).rename(columns=names)
+        accuracy_column.line_chart(accuracy, height=200, x_label="epoch", y_label="accuracy, %")
+        loss = curve[[c for c in ("loss", "val_loss") if c in curve]].rename(columns=names)
+        loss_column.line_chart(loss, height=200, x_label="epoch", y_label="loss")
 
 
 def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
@@ -113,28 +120,58 @@ def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
     return baseline, "model in use" if baseline.id == active else f"previous model ({baseline.id})"
 
 
+def change(new: float | None, old: float | None) -> str | None:
+    """A metric's badge: the change in percentage points, or none when there is nothing to compare or no change."""
+    if not isinstance(new, (int, float)) or not isinstance(old, (int, float)) or round((new - old) * 100, 2) == 0:
+        return None
+    return f"{(new - old) * 100:+.2f} points"
+
+
+def percent(value: float | None) -> str:
+    return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
+
+
 def show_result(status: JobStatus) -> None:
     accuracy = status.summary.get("test_accuracy", 0.0)
     baseline, name = compared_with(status)
     left, right = st.columns(2)
-    left.metric("Test accuracy, new model", f"{accuracy:.4f}",
-                delta=f"{accuracy - baseline.test_accuracy:+.4f}" if baseline.test_accuracy is not None else None)
-    right.metric(f"Test accuracy, {name}", f"{baseline.test_accuracy:.4f}" if baseline.test_accuracy else "—")
+    left.metric("MNIST test accuracy, new model", percent(accuracy), delta=change(accuracy, baseline.test_accuracy))
+    right.metric(f"MNIST test accuracy, {name}", percent(baseline.test_accuracy))
     on_corrections = status.summary.get("corrections_accuracy")
     if on_corrections:
         before = on_corrections.get("model in use")
-        left.metric("Your corrections, new model", f"{on_corrections['new model']:.0%}",
-                    delta=f"{on_corrections['new model'] - before:+.0%}" if before is not None else None)
-        right.metric(f"Your corrections, {name}", f"{before:.0%}" if before is not None else "—")
+        left.metric("Your corrections, new model", percent(on_corrections["new model"]),
+                    delta=change(on_corrections["new model"], before))
+        right.metric(f"Your corrections, {name}", percent(before))
     held_out = status.summary.get("held_out_writers")
+    new_drawings = before_drawings = None
     if held_out:
-        before = baseline.metadata.get("held_out_writers", {}).get("drawing")
-        left.metric("Drawings by 6 writers it never saw, new model", f"{held_out.get('drawing', held_out['pixels']):.2%}")
-        right.metric(f"The same drawings, {name}", f"{before:.2%}" if isinstance(before, (int, float)) else "—")
-    st.caption(f"{status.summary.get('train_seconds', 0):.0f} s, "
-               f"{status.summary.get('images_per_second', 0):.0f} images/s. Version {status.version_id}.")
-    if st.button("Use this model", type="primary", disabled=versions.active_version_id() == status.version_id):
-        change_versions(versions.activate, status.version_id)
+        new_drawings = held_out.get("drawing", held_out.get("pixels"))
+        before_drawings = (baseline.metadata.get("held_out_writers") or {}).get("drawing")
+        left.metric("Drawings by 6 writers it never saw, new model", percent(new_drawings),
+                    delta=change(new_drawings, before_drawings))
+        right.metric(f"The same drawings, {name}", percent(before_drawings))
+    st.caption(f"Trained in {status.summary.get('train_seconds', 0):.0f} s at "
+               f"{status.summary.get('images_per_second', 0):.0f} images a second. Version {status.version_id}.")
+    if versions.active_version_id() == status.version_id:
+        st.caption("This model is in use on the Draw page.")
+        return
+    worse = [what for what, new, old in (("MNIST", accuracy, baseline.test_accuracy),
+                                         ("drawings", new_drawings, before_drawings))
+             if isinstance(new, (int, float)) and isinstance(old, (int, float)) and new < old]
+    asked = st.session_state.get("confirm-use") == status.version_id
+    if worse and asked:
+        st.warning(f"The new model reads {' and '.join(worse)} worse than the {name}. Every session's Draw page "
+                   "will switch to it.")
+        yes, no = st.columns(2)
+        yes.button("Use it anyway", type="primary", on_click=act_on_version, args=("activate", status.version_id))
+        no.button("Keep the model in use", on_click=st.session_state.pop, args=("confirm-use", None))
+    elif st.button("Use this model", type="primary", help="Every session's Draw page switches to it."):
+        if worse:
+            st.session_state["confirm-use"] = status.version_id
+            st.rerun()
+        act_on_version("activate", status.version_id)
+        st.rerun()
     matrix = np.array(status.summary["confusion_matrix"])
     cells = pd.DataFrame([(t, p, int(matrix[t, p])) for t in range(10) for p in range(10)],
                          columns=["true", "predicted", "count"])
@@ -150,17 +187,22 @@ def show_result(status: JobStatus) -> None:
             columns[index % 8].image(np.kron(image, np.ones((3, 3), np.uint8)), caption=f"{truth} → {predicted}")
 
 
-def job_panel() -> None:
-    """Progress of the server's training job, refreshed every second while it runs."""
+def job_state() -> tuple[int, bool]:
+    """Which job the server has, and whether it runs: what the page was drawn for."""
+    job = trainer().job
+    return id(job), job is not None and job.status.running
+
+
+def job_panel(drawn_for: tuple[int, bool]) -> None:
+    """Progress of the server's training job, refreshed every second or two in every tab."""
+    if job_state() != drawn_for:
+        # A run started (here or in another session) or ended since the page was drawn: draw
+        # all of it again, so the Start button, the report and the version table catch up.
+        st.rerun(scope="app")
     job = trainer().job
     if job is None:
         return
     status = job.status
-    if not status.running and st.session_state.get("job-seen-finished") is not job:
-        # The job ended while only this panel was refreshing: rerun the page once so the
-        # version table and the Start button catch up.
-        st.session_state["job-seen-finished"] = job
-        st.rerun(scope="app")
     if status.running:
         show_progress(status)
         if st.button("Cancel training"):
@@ -176,29 +218,50 @@ def job_panel() -> None:
 
 
 def versions_table() -> None:
+    """Every kept model; actions name the version they act on, as the person saw it when the page was drawn."""
     active = versions.active_version_id()
-    rows = [{"version": v.id, "active": v.id == active, "test accuracy": v.test_accuracy,
-             "trained on": v.metadata.get("data", {}).get("train_images"),
-             "epochs": v.metadata.get("training", {}).get("epochs"), "saved": v.metadata.get("saved_at", "")}
+    rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
+             "drawings by unseen writers": percent((v.metadata.get("held_out_writers") or {}).get("drawing")),
+             "reads strokes": bool(v.metadata.get("held_out_writers")),
+             "epochs": (v.metadata.get("training") or {}).get("epochs"), "saved": v.metadata.get("saved_at", "")}
             for v in versions.list_versions()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     ids = [row["version"] for row in rows]
-    chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0)
+    # The choice is keyed by the list itself: when another session adds or deletes a version, the
+    # choice starts again at the model in use instead of landing on whatever now sits at its place.
+    chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0,
+                          key="version-" + "|".join(ids))
     use, remove = st.columns(2)
-    if use.button("Activate", disabled=chosen == active, width="stretch"):
-        change_versions(versions.activate, chosen)
-    if remove.button("Delete", disabled=chosen == versions.SHIPPED, width="stretch"):
-        change_versions(versions.delete, chosen)
+    use.button("Activate", disabled=chosen == active, width="stretch", on_click=act_on_version,
+               args=("activate", chosen), help="Every session's Draw page switches to this version.")
+    remove.button("Delete", disabled=chosen in (versions.SHIPPED, active), width="stretch", on_click=act_on_version,
+                  args=("delete", chosen),
+                  help="The shipped model and the model in use cannot be deleted: activate another one first.")
+    outcome = st.session_state.pop("version-outcome", None)
+    if outcome:
+        (st.error if outcome[0] == "error" else st.success)(outcome[1])
 
 
-def change_versions(action: Callable[[str], object], version_id: str) -> None:
-    """Activate or delete a version, then redraw the page; a folder that cannot be written is reported."""
+def act_on_version(action: str, version_id: str) -> None:
+    """Activate or delete the version with this id, checked now: it may be gone, or be in use, since the page was drawn."""
     try:
-        action(version_id)
+        versions.get_version(version_id)
+        if action == "activate":
+            versions.activate(version_id)
+            message = f"{version_id} is now the model in use."
+        elif versions.active_version_id() == version_id:
+            raise versions.ModelStoreError(f"{version_id} is the model in use: activate another version first.")
+        else:
+            versions.delete(version_id)
+            message = f"Deleted {version_id}."
+    except KeyError:
+        outcome = ("error", f"Version {version_id} is gone (deleted in another session); the list is up to date now.")
     except versions.ModelStoreError as problem:
-        st.error(str(problem))
-        return
-    st.rerun()
+        outcome = ("error", str(problem))
+    else:
+        outcome = ("success", message)
+    st.session_state.pop("confirm-use", None)
+    st.session_state["version-outcome"] = outcome
 
 
 st.title("Retrain")
@@ -224,14 +287,17 @@ epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs)
 batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
 
 running = trainer().job is not None and trainer().job.status.running
-if st.button("Start training", type="primary", disabled=running):
+if st.button("Start training", type="primary", disabled=running,
+             help="One training at a time on this server; every session sees it and can cancel it."):
     try:
         settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn)
         trainer().start(source, settings, corrections)
+        st.rerun()  # the whole page again: Start disabled, the last run's report gone
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))
 job = trainer().job
-st.fragment(job_panel, run_every=1.0 if job is not None and job.status.running else None)()
+# Every tab looks every second or two, so a run started in another session shows here too.
+st.fragment(job_panel, run_every=1.0 if job is not None and job.status.running else 2.0)(job_state())
 
 st.subheader("Model versions")
 versions_table()
