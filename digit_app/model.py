@@ -291,13 +291,41 @@ def active_model_path() -> Path:
     return active()
 
 
+METADATA_BYTES = 1_000_000  # a metadata file larger than this is not ours: it is not read
+# What each metadata entry must be; an entry of another kind (hand-edited, damaged) is dropped.
+METADATA_KINDS: dict[str, type | tuple[type, ...]] = {
+    "test_accuracy": (int, float), "held_out_writers": dict, "training": dict, "data": dict, "saved_at": str,
+    "history": list, "confusion_matrix": list, "compared_with": str, "corrections_accuracy": dict,
+    "train_seconds": (int, float), "images_per_second": (int, float), "train_images": int, "parameters": int,
+    "tensorflow_version": str, "keras_version": str,
+}
+
+
 def read_metadata(model_path: Path) -> dict[str, Any]:
-    """The metadata saved beside a model, or {} if there is none or it cannot be read."""
+    """The metadata saved beside a model, checked: {} if there is none or it cannot be read, and any
+    entry of the wrong kind left out, so every page can rely on what it finds."""
+    path = metadata_path(model_path)
     try:
-        data = json.loads(metadata_path(model_path).read_text())
+        if path.stat().st_size > METADATA_BYTES:
+            return {}
+        data = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return clean_metadata(data)
+
+
+def clean_metadata(data: Any) -> dict[str, Any]:
+    """Only the entries of the kind they should be; figures that are accuracies must lie in [0, 1]."""
+    if not isinstance(data, dict):
+        return {}
+    kept = {key: value for key, value in data.items()
+            if key not in METADATA_KINDS or (isinstance(value, METADATA_KINDS[key]) and not isinstance(value, bool))}
+    if "test_accuracy" in kept and not 0.0 <= kept["test_accuracy"] <= 1.0:
+        del kept["test_accuracy"]
+    if "held_out_writers" in kept:
+        kept["held_out_writers"] = {name: value for name, value in kept["held_out_writers"].items()
+                                    if isinstance(value, (int, float)) and 0.0 <= value <= 1.0}
+    return kept
 
 
 def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:

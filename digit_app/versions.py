@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from typing import Any
 from digit_app.model import SHIPPED_MODEL, atomic_write, read_metadata, save_model
 
 SHIPPED = "shipped"  # the version id of the model that comes with the app
+VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # what a version id may be: a plain file name, short
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
 LEFTOVER_AGE = 3600.0  # seconds after which an unfinished write is surely abandoned
 
@@ -80,13 +82,20 @@ def list_versions() -> list[ModelVersion]:
     """The shipped model first, then retrained versions, newest first."""
     shipped = ModelVersion(SHIPPED, shipped_model_path(), read_metadata(shipped_model_path()))
     folder = models_dir() / "versions"
-    files = [p for p in folder.glob("*.keras") if not p.name.startswith(".")] if folder.is_dir() else []
+    files = [p for p in folder.glob("*.keras") if is_version_id(p.stem)] if folder.is_dir() else []
     trained = [ModelVersion(p.stem, p, read_metadata(p)) for p in files]  # ".name" files are unfinished writes
     return [shipped, *sorted(trained, key=lambda v: v.id, reverse=True)]
 
 
+def is_version_id(version_id: object) -> bool:
+    """True for an id that names a file inside the versions folder and nothing else (no path, no '..')."""
+    return isinstance(version_id, str) and (version_id == SHIPPED or VERSION_ID.fullmatch(version_id) is not None)
+
+
 def get_version(version_id: str) -> ModelVersion:
     """The version with this id; `KeyError` with a clear message if there is none."""
+    if not is_version_id(version_id):
+        raise KeyError(f"There is no model version {str(version_id)[:70]!r}.")
     for version in list_versions():
         if version.id == version_id:
             return version
@@ -96,13 +105,15 @@ def get_version(version_id: str) -> ModelVersion:
 def active_version_id() -> str:
     """The id in the active pointer, or the shipped model's when the pointer is absent or bad."""
     try:
-        pointer = json.loads((models_dir() / "active.json").read_text())
+        pointer = json.loads((models_dir() / "active.json").read_text()[:4096])
         version_id = pointer["version"]
     except (OSError, ValueError, KeyError, TypeError):
         return SHIPPED
+    if not is_version_id(version_id):  # a path, a '..', a name too long for a file: never followed
+        return SHIPPED
     if version_id != SHIPPED and not (models_dir() / "versions" / f"{version_id}.keras").is_file():
         return SHIPPED
-    return str(version_id)
+    return version_id
 
 
 def active_model_path() -> Path:
@@ -160,7 +171,12 @@ def _remove_leftovers(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def version_id_of(path: Path) -> str:
-    """The version id of a model file (the shipped model's for anything outside versions/)."""
+def version_id_of(path: Path | None) -> str:
+    """The version id of a model file: its name inside the versions folder, "shipped" for the shipped model,
+    and the file's own name for any other file (it is not a version)."""
+    if path is None:
+        return "unsaved"
     path = Path(path)
-    return path.stem if path.parent.name == "versions" else SHIPPED
+    if path.parent.name == "versions" and is_version_id(path.stem):
+        return path.stem
+    return SHIPPED if path.name == SHIPPED_MODEL.name else path.name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -166,3 +167,30 @@ def test_leftovers_of_a_killed_save_are_hidden_then_cleared(models):
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
     saved = versions.save_version(build_model(), {})
     assert sorted(p.name for p in folder.iterdir()) == sorted([".v3-def.keras", f"{saved.id}.json", f"{saved.id}.keras"])
+
+
+@pytest.mark.parametrize("pointer", ["x" * 300, "../../outside/evil", "/etc/passwd", "v1/../../evil", "", 42, None,
+                                     ["v1"], "v1\x00"])
+def test_a_bad_active_pointer_is_never_followed(models, pointer):
+    outside = models.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "evil.keras").write_bytes(SHIPPED_MODEL.read_bytes())
+    (models / "active.json").write_text(json.dumps({"version": pointer}))
+    assert versions.active_version_id() == versions.SHIPPED
+    assert versions.active_model_path() == versions.shipped_model_path()
+    with pytest.raises(KeyError, match="no model version"):
+        versions.get_version(pointer if isinstance(pointer, str) else str(pointer))
+
+
+def test_metadata_of_the_wrong_kind_is_left_out(models):
+    from digit_app.model import read_metadata
+
+    (models / "versions").mkdir()
+    path = models / "versions" / "v1.keras"
+    path.write_bytes(SHIPPED_MODEL.read_bytes())
+    path.with_suffix(".json").write_text(json.dumps({
+        "data": "a string", "training": [1, 2], "test_accuracy": 7, "held_out_writers": {"drawing": "high", "pixels": 0.9},
+        "saved_at": "2026-11-26", "note": "kept: not ours to judge"}))
+    metadata = read_metadata(path)
+    assert metadata == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26", "note": "kept: not ours to judge"}
+    assert versions.get_version("v1").test_accuracy is None
