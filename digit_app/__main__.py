@@ -17,6 +17,7 @@ import numpy as np
 from digit_app.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
+MAX_IMAGE_BYTES = 15 * 1024 * 1024  # read at most this much of a file given to predict (the loader refuses more)
 TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags
                   "stroke_epochs": int, "width": int}
 
@@ -50,8 +51,8 @@ def _import_tensorflow_quietly() -> None:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from PIL import Image, UnidentifiedImageError
-
+    """One answer per file; a file that cannot be read gets its own line (a JSON record with an error)."""
+    from digit_app.images import ImageLoadError, load_image
     from digit_app.model import load_classifier
     from digit_app.preprocess import to_mnist
 
@@ -59,11 +60,15 @@ def _predict(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.images:
         try:
-            with Image.open(name) as image:
-                pixels = to_mnist(np.asarray(image.convert("RGBA")))
-        except (OSError, UnidentifiedImageError, ValueError) as error:
-            print(f"{name}: error: {_one_line(error)}", file=sys.stderr)
+            with open(name, "rb") as file:
+                data = file.read(MAX_IMAGE_BYTES + 1)
+            pixels = to_mnist(load_image(data))
+        except (OSError, ImageLoadError, ValueError) as error:
             failures += 1
+            reason = _one_line(error) if not isinstance(error, OSError) else (error.strerror or _one_line(error))
+            if args.json:
+                print(json.dumps({"file": name, "error": reason}))
+            print(f"{name}: error: {reason}", file=sys.stderr)
             continue
         probabilities = classifier.predict_proba(pixels)[0]
         digit = int(probabilities.argmax())

@@ -8,12 +8,9 @@ there is no ink) and thresholding what is left with Otsu's method.
 
 from __future__ import annotations
 
-import io
-import warnings
-
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 from scipy import ndimage
+from PIL import Image
 from skimage.filters import threshold_otsu
 
 WORK_SIDE = 640  # photos are averaged down to about this many pixels on their longer side
@@ -21,30 +18,6 @@ PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this sh
 GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
 MIN_INK_CONTRAST = 0.2  # darker than the paper around it by less than this is paper, not ink
 MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are grain
-MAX_PIXELS = 40_000_000  # larger images are refused before they are decoded (a "decompression bomb")
-
-
-class PhotoError(ValueError):
-    """An uploaded file is not an image this app can read; the message says why."""
-
-
-def load_image(data: bytes) -> np.ndarray:
-    """Decode an uploaded PNG or JPEG into an RGB uint8 array, refusing what is not a sane image."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise PhotoError(f"The image is {image.width}x{image.height} pixels; "
-                                     f"the largest accepted is {MAX_PIXELS // 1_000_000} megapixels.")
-                image.draft("RGB", (WORK_SIDE * 2, WORK_SIDE * 2))  # JPEGs decode straight at a smaller size
-                return np.asarray(image.convert("RGB"))
-    except PhotoError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise PhotoError(f"That file is not an image this app can read ({type(error).__name__}).") from error
-    except (OSError, ValueError) as error:
-        raise PhotoError(f"The image is damaged or cut short ({error}).") from error
 
 
 def photo_ink(image: np.ndarray) -> np.ndarray:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digit_app.photo import PhotoError, load_image, photo_ink
+from digit_app.images import ImageLoadError, load_image
+from digit_app.photo import photo_ink
 from digit_app.prediction import read_number
 from digit_app.ui.common import get_classifier, show_number
 
 st.title("Read a photo")
 st.caption("A photo or scan of digits written on paper (dark ink on light paper, or chalk on a board), "
            "left to right on one line.")
-upload = st.file_uploader("Photo or scan", type=["png", "jpg", "jpeg"])
+upload = st.file_uploader("Photo or scan", type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
 if upload is None:
     show_number(None)
     st.stop()
 try:
     image = load_image(upload.getvalue())
-except PhotoError as problem:
+except ImageLoadError as problem:
     st.metric("Prediction", "—")
     st.error(str(problem))
     st.stop()
