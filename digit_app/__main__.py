@@ -84,6 +84,7 @@ def _train(args: argparse.Namespace) -> int:
     from digit_app.data import load_mnist
     from digit_app.training import TrainConfig, train
 
+    _check_save_as(args)  # before any training: a wrong path is found in a second, not after an hour
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)  # what is not chosen keeps the page's default
@@ -112,6 +113,7 @@ def _combine(args: argparse.Namespace) -> int:
     from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
     from digit_app.training import evaluate, held_out_accuracy
 
+    _check_save_as(args)
     members = [load_classifier(path) for path in args.models]
     model = average_models([member.model for member in members])
     data = load_mnist(args.data)
@@ -129,6 +131,20 @@ def _combine(args: argparse.Namespace) -> int:
     print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each})"
           f"{'; held-out writers: ' + held_out if held_out else ''}; {_keep(model, metadata, args)}")
     return 0
+
+
+def _check_save_as(args: argparse.Namespace) -> None:
+    """Refuse a --save-as path that cannot be written, before the work that would be lost."""
+    if not args.save_as:
+        return
+    target = os.path.abspath(args.save_as)
+    folder = os.path.dirname(target)
+    if not target.endswith(".keras"):
+        raise ValueError(f"--save-as {args.save_as}: a model file's name ends in .keras.")
+    if not os.path.isdir(folder):
+        raise ValueError(f"--save-as {args.save_as}: there is no folder {folder}.")
+    if not os.access(folder, os.W_OK) or os.path.isdir(target):
+        raise ValueError(f"--save-as {args.save_as}: cannot write there.")
 
 
 def _brief(metadata: dict) -> dict:

@@ -83,6 +83,7 @@ def _from_npz(path: Path) -> Mnist:
         raise DataError(f"There is no data file at {path}.")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give the path of an .npz file.")
+    _check_npz_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in KEYS if key not in archive.files]
@@ -97,6 +98,29 @@ def _from_npz(path: Path) -> Mnist:
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise DataError(f"{path} is not a readable .npz file ({error}).") from error
     return validate(**arrays, source=str(path))
+
+
+MAX_DATA_BYTES = 2_000_000_000  # all arrays of a data file, as stored uncompressed (full MNIST: 55 MB)
+
+
+def _check_npz_sizes(path: Path) -> None:
+    """Refuse an .npz whose arrays would take far more memory than MNIST, from their headers, before reading them."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = 0
+            for info in archive.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with archive.open(info) as member:
+                    major, _ = np.lib.format.read_magic(member)
+                    read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read_header(member)
+                total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise DataError(f"{path} is not a readable .npz file ({error}).") from None
+    if total > MAX_DATA_BYTES:
+        raise DataError(f"{path} holds arrays of {total / 1e9:.1f} GB; an MNIST-like file is far smaller "
+                        f"(at most {MAX_DATA_BYTES / 1e9:.0f} GB), so it was not read.")
 
 
 def validate(

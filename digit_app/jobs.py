@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,7 @@ class TrainingJob:
             process.wait()
             if self.status.running:  # the worker ended without saying how
                 errors.seek(0)
-                last = errors.read().strip().splitlines()[-1:] or [""]
+                last = [worker_reason(errors.read())]
                 if self._cancel.is_set():
                     self._update(state="cancelled", message=CANCELLED)
                 else:
@@ -148,6 +149,13 @@ class TrainingJob:
             self._update(state="cancelled", message=CANCELLED)
         elif phase == "failed":
             self._update(state="failed", message=event["message"])
+
+
+def worker_reason(stderr: str) -> str:
+    """The reason a worker gave for dying: its last Python exception line, not TensorFlow's log chatter."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    exceptions = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b", line)]
+    return (exceptions or [""])[-1][:300]
 
 
 def _start_worker(errors: Any) -> subprocess.Popen:

@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -261,6 +262,7 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
             f"No model file at {model_path}. Train one with `python -m digit_app train` "
             "or restore the shipped model/ folder from the repository."
         )
+    _check_archive(model_path)
     import keras
 
     try:
@@ -282,6 +284,28 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): train the model again with this version of the app.")
     return Classifier(model=pixels, path=model_path, metadata=read_metadata(model_path), stroke_model=strokes)
+
+
+MAX_CONFIG_BYTES = 5_000_000  # a model's config.json, uncompressed (ours: ~40 KB)
+MAX_ARCHIVE_BYTES = 500_000_000  # everything in a .keras archive, uncompressed (ours: ~10 MB)
+
+
+def _check_archive(model_path: Path) -> None:
+    """Refuse, before Keras reads it, a file that is not a .keras archive or would unpack to far too much."""
+    try:
+        with zipfile.ZipFile(model_path) as archive:
+            members = {info.filename: info.file_size for info in archive.infolist()}
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"The model {model_path} is not a Keras model file ({_first_line(error)}): it is damaged or cut "
+            "short. Delete it and train again, or use the shipped model.") from None
+    if "config.json" not in members:
+        raise ModelLoadError(f"The model {model_path} has no config.json: it is not a Keras model file. "
+                             "Delete it and train again, or use the shipped model.")
+    if members["config.json"] > MAX_CONFIG_BYTES or sum(members.values()) > MAX_ARCHIVE_BYTES:
+        raise ModelLoadError(
+            f"The model {model_path} would unpack to {sum(members.values()) / 1e6:.0f} MB (config "
+            f"{members['config.json'] / 1e6:.1f} MB); a digit model is far smaller, so it was not opened.")
 
 
 def active_model_path() -> Path:
@@ -345,25 +369,48 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
         "keras_version": keras.__version__,
         "parameters": int(model.count_params()),
     }
-    # Metadata first: a crash between the two leaves no model file, so no half-made version.
-    atomic_write(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
-    atomic_write(model_path, lambda tmp: model.save(tmp))
+    # Both files are written to temporary names first: a failure (a full disk, a bad path) changes
+    # nothing. Then metadata is put in place before the model, so no model appears without it.
+    with staged(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")) as meta:
+        with staged(model_path, lambda tmp: model.save(tmp)) as weights:
+            meta.commit()
+            weights.commit()
     return model_path
+
+
+class _Staged:
+    """A file written completely under a temporary name in its target's folder, put in place by `commit`."""
+
+    def __init__(self, target: Path, tmp: Path) -> None:
+        self.target, self.tmp = target, tmp
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.target)
+
+
+@contextlib.contextmanager
+def staged(target: Path, write: Any) -> Iterator[_Staged]:
+    """Write `target`'s new content to a hidden temporary file beside it (synced); yield it to commit.
+
+    Whatever happens before `commit`, the temporary file is removed and the target is untouched.
+    """
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        tmp.chmod(FILE_MODE)  # mkstemp makes files only their owner can read
+        write(tmp)
+        with open(tmp, "rb") as done:
+            os.fsync(done.fileno())
+        yield _Staged(target, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def atomic_write(target: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename it over the target."""
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(handle)
-    tmp = Path(name)
-    tmp.chmod(FILE_MODE)  # mkstemp makes files only their owner can read
-    try:
-        write(tmp)
-        with open(tmp, "rb") as done:
-            os.fsync(done.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with staged(target, write) as new:
+        new.commit()
 
 
 def _first_line(error: BaseException) -> str:

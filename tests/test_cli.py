@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from tests.strokes import draw_digit
@@ -140,3 +141,23 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
 
     lonely = run("combine", str(members[0]), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "one.keras"))
     assert lonely.returncode == 1 and lonely.stderr.strip() == "error: Averaging needs at least two models, got 1."
+
+
+@pytest.mark.parametrize(("target", "message"), [("{tmp}/nowhere/model.keras", "there is no folder"),
+                                                 ("{tmp}/model.h5", "ends in .keras")])
+def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
+    from tests.conftest import MNIST_SAMPLE
+
+    result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--save-as", target.format(tmp=tmp_path))
+    assert result.returncode == 1 and message in result.stderr
+    assert "training on" not in result.stderr  # refused before any work
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
+    from digit_app.jobs import worker_reason
+
+    stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
+              "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")
+    assert worker_reason(stderr) == "MemoryError: could not allocate 12 GB"
+    assert worker_reason("W tensorflow: something\n") == ""

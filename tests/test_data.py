@@ -101,3 +101,18 @@ def test_corrections_join_the_training_images_repeated():
         data.with_corrections(images, np.array([1, 2, 3]), repeat=0)
     with pytest.raises(DataError, match="labels outside"):
         data.with_corrections(images, np.array([1, 2, 12]), repeat=1)
+
+
+def test_an_npz_whose_header_claims_a_billion_images_is_refused_before_reading(tmp_path):
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**9, 28, 28)})
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            archive.writestr(f"{key}.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\x00" * 100)
+    assert path.stat().st_size < 20_000
+    with pytest.raises(DataError, match="GB"):
+        load_mnist(path)

@@ -127,3 +127,41 @@ def test_an_average_of_models_answers_with_their_mean_and_survives_a_save(tmp_pa
     assert np.allclose(loaded.predict_proba(images[0, ..., 0]), expected[:1], atol=1e-5)  # the LiteRT path
     with pytest.raises(ValueError, match="at least two"):
         average_models([keras.Model(first.inputs, first.outputs)])
+
+
+def test_an_archive_that_would_unpack_to_far_too_much_is_not_opened(tmp_path):
+    import zipfile
+
+    from digit_app.model import ModelLoadError, load_classifier
+
+    padded = tmp_path / "padded.keras"
+    with zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("config.json", "{" + " " * 20_000_000 + "}")  # 20 MB of spaces, a few KB compressed
+        archive.writestr("metadata.json", "{}")
+    assert padded.stat().st_size < 200_000
+    with pytest.raises(ModelLoadError, match="would unpack to"):
+        load_classifier(padded)
+    text = tmp_path / "notes.keras"
+    text.write_text("hello")
+    with pytest.raises(ModelLoadError, match="not a Keras model file"):
+        load_classifier(text)
+
+
+def test_a_failed_save_changes_nothing(tmp_path):
+    from digit_app.model import build_model, save_model
+
+    class Unsaveable:
+        def count_params(self):
+            return 1
+
+        def save(self, path):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        save_model(Unsaveable(), tmp_path / "new.keras", {"test_accuracy": 0.5})
+    assert list(tmp_path.iterdir()) == []  # no metadata without its model, no temporary files
+    existing = save_model(build_model(), tmp_path / "kept.keras", {"test_accuracy": 0.5})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(OSError):
+        save_model(Unsaveable(), existing, {"test_accuracy": 0.9})
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old files untouched
