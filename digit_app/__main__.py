@@ -155,7 +155,7 @@ def _brief(metadata: dict) -> dict:
 def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
     """Save a new model as `--save-as` asks, or as a new version (activated on `--activate`); say where."""
     from digit_app import versions
-    from digit_app.model import save_model
+    from digit_app.versions import save_model
 
     if args.save_as:
         return f"saved {save_model(model, args.save_as, metadata)}"

@@ -1,4 +1,7 @@
-"""Model versions: every retrained model kept beside the shipped one, and which one is active.
+"""The model store: saving a model with its metadata, every retrained version kept beside the shipped one, and which one is active.
+
+Nothing here builds or runs a network (that is `digit_app.model`, which reads models through this
+module); saving writes whatever Keras model it is given.
 
 Layout of the models folder (default: the repository's `model/`, or `$DIGIT_APP_MODELS`):
 
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +29,115 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from digit_app.model import SHIPPED_MODEL, atomic_write, read_metadata, save_model
-
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "model" / "digit_cnn.keras"
+FILE_MODE = 0o644  # saved models are readable by every user, like the shipped one
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # what a version id may be: a plain file name, short
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
 LEFTOVER_AGE = 3600.0  # seconds after which an unfinished write is surely abandoned
+
+
+def metadata_path(model_path: Path) -> Path:
+    """Where a model's metadata JSON lives: beside it, same name, `.json`."""
+    return Path(model_path).with_suffix(".json")
+
+
+METADATA_BYTES = 1_000_000  # a metadata file larger than this is not ours: it is not read
+# What each metadata entry must be; an entry of another kind (hand-edited, damaged) is dropped.
+METADATA_KINDS: dict[str, type | tuple[type, ...]] = {
+    "test_accuracy": (int, float), "held_out_writers": dict, "training": dict, "data": dict, "saved_at": str,
+    "history": list, "confusion_matrix": list, "compared_with": str, "corrections_accuracy": dict,
+    "train_seconds": (int, float), "images_per_second": (int, float), "train_images": int, "parameters": int,
+    "tensorflow_version": str, "keras_version": str,
+}
+
+
+def read_metadata(model_path: Path) -> dict[str, Any]:
+    """The metadata saved beside a model, checked: {} if there is none or it cannot be read, and any
+    entry of the wrong kind left out, so every page can rely on what it finds."""
+    path = metadata_path(model_path)
+    try:
+        if path.stat().st_size > METADATA_BYTES:
+            return {}
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return clean_metadata(data)
+
+
+def clean_metadata(data: Any) -> dict[str, Any]:
+    """Only the entries of the kind they should be; figures that are accuracies must lie in [0, 1]."""
+    if not isinstance(data, dict):
+        return {}
+    kept = {key: value for key, value in data.items()
+            if key not in METADATA_KINDS or (isinstance(value, METADATA_KINDS[key]) and not isinstance(value, bool))}
+    if "test_accuracy" in kept and not 0.0 <= kept["test_accuracy"] <= 1.0:
+        del kept["test_accuracy"]
+    if "held_out_writers" in kept:
+        kept["held_out_writers"] = {name: value for name, value in kept["held_out_writers"].items()
+                                    if isinstance(value, (int, float)) and 0.0 <= value <= 1.0}
+    return kept
+
+
+def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
+    """Save `model` and its metadata JSON atomically: each file is complete or not there.
+
+    Versions of TensorFlow and Keras and the date are added to the metadata.
+    """
+    import keras
+    import tensorflow as tf
+
+    model_path = Path(path)
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        **metadata,
+        "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tensorflow_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "parameters": int(model.count_params()),
+    }
+    # Both files are written to temporary names first: a failure (a full disk, a bad path) changes
+    # nothing. Then metadata is put in place before the model, so no model appears without it.
+    with staged(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")) as meta:
+        with staged(model_path, lambda tmp: model.save(tmp)) as weights:
+            meta.commit()
+            weights.commit()
+    return model_path
+
+
+class _Staged:
+    """A file written completely under a temporary name in its target's folder, put in place by `commit`."""
+
+    def __init__(self, target: Path, tmp: Path) -> None:
+        self.target, self.tmp = target, tmp
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.target)
+
+
+@contextmanager
+def staged(target: Path, write: Any) -> Iterator[_Staged]:
+    """Write `target`'s new content to a hidden temporary file beside it (synced); yield it to commit.
+
+    Whatever happens before `commit`, the temporary file is removed and the target is untouched.
+    """
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        tmp.chmod(FILE_MODE)  # mkstemp makes files only their owner can read
+        write(tmp)
+        with open(tmp, "rb") as done:
+            os.fsync(done.fileno())
+        yield _Staged(target, tmp)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write(target: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename it over the target."""
+    with staged(target, write) as new:
+        new.commit()
 
 
 class ModelStoreError(RuntimeError):

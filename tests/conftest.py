@@ -28,7 +28,8 @@ def mnist_sample() -> dict[str, np.ndarray]:
 @pytest.fixture(scope="session")
 def classifier():
     """The shipped model, loaded once for the whole run."""
-    from digit_app.model import SHIPPED_MODEL, load_classifier
+    from digit_app.model import load_classifier
+    from digit_app.versions import SHIPPED_MODEL
 
     return load_classifier(SHIPPED_MODEL)
 

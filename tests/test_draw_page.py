@@ -99,7 +99,7 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(tmp_path, monkeypatch):
     from digit_app import versions
-    from digit_app.model import SHIPPED_MODEL
+    from digit_app.versions import SHIPPED_MODEL
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     (tmp_path / "versions").mkdir()
@@ -199,7 +199,7 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
 
 def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkeypatch):
     from digit_app import versions
-    from digit_app.model import SHIPPED_MODEL
+    from digit_app.versions import SHIPPED_MODEL
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     at = start()

@@ -8,16 +8,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from digit_app.model import (
-    SHIPPED_MODEL,
-    Classifier,
-    ModelLoadError,
-    average_models,
-    build_model,
-    load_classifier,
-    metadata_path,
-    save_model,
-)
+from digit_app.model import Classifier, ModelLoadError, average_models, build_model, load_classifier
+from digit_app.versions import SHIPPED_MODEL, metadata_path, save_model
 
 
 def test_predict_proba_takes_one_image_or_a_batch(classifier, mnist_sample):
@@ -148,7 +140,8 @@ def test_an_archive_that_would_unpack_to_far_too_much_is_not_opened(tmp_path):
 
 
 def test_a_failed_save_changes_nothing(tmp_path):
-    from digit_app.model import build_model, save_model
+    from digit_app.model import build_model
+    from digit_app.versions import save_model
 
     class Unsaveable:
         def count_params(self):

@@ -97,7 +97,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
 
 def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, tmp_path):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
-    from digit_app.model import SHIPPED_MODEL
+    from digit_app.versions import SHIPPED_MODEL
 
     folder = tmp_path / "versions"
     folder.mkdir(exist_ok=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from digit_app import versions
-from digit_app.model import SHIPPED_MODEL, build_model, load_classifier
+from digit_app.model import build_model, load_classifier
+from digit_app.versions import SHIPPED_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -183,7 +184,7 @@ def test_a_bad_active_pointer_is_never_followed(models, pointer):
 
 
 def test_metadata_of_the_wrong_kind_is_left_out(models):
-    from digit_app.model import read_metadata
+    from digit_app.versions import read_metadata
 
     (models / "versions").mkdir()
     path = models / "versions" / "v1.keras"
