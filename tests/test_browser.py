@@ -221,14 +221,8 @@ def test_write_a_whole_number_with_the_mouse(browser, app_url):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(app_url)
     wait_until_drawn(page)
-    page.get_by_text("Whole number").click()
+    whole_number_mode(page)
     expect(page.get_by_text("Write a number, digit by digit")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    expect(page.get_by_text("Nothing written yet.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)  # the run is over
-    for _ in range(120):  # the wide canvas replaces the square one (inside the component's shadow DOM)
-        if canvas_box(page)["width"] >= 500:
-            break
-        page.wait_for_timeout(500)
-    page.wait_for_timeout(1000)  # and is ready to draw on
     draw_with_mouse(page, number_strokes([7, 4, 0]))
     expect(prediction(page)).to_have_text("740", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator("img[alt$='digit, read as 7'], img[alt$='digit, read as 4'], img[alt$='digit, read as 0']")
@@ -245,24 +239,9 @@ def test_a_number_whose_digits_touch_is_read_by_its_strokes(browser, app_url):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(app_url)
     wait_until_drawn(page)
-    page.get_by_text("Whole number").click()
-    expect(page.get_by_text("Nothing written yet.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    for _ in range(120):
-        if canvas_box(page)["width"] >= 500:
-            break
-        page.wait_for_timeout(500)
-    page.wait_for_timeout(1000)
-    box = canvas_box(page)
-    scale = box["width"] / 560  # canvas pixels to page pixels
-    strokes = [s for digit, left in ((2, 120), (3, 195), (7, 280)) for s in digit_strokes(digit, left, 50, 100)]
-    for stroke in strokes:
-        points = [(box["x"] + float(x) * scale, box["y"] + float(y) * scale) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
-            for step in range(1, 9):
-                page.mouse.move(x0 + (x1 - x0) * step / 8, y0 + (y1 - y0) * step / 8)
-        page.mouse.up()
+    whole_number_mode(page)
+    write_in_canvas_pixels(page, [s for digit, left in ((2, 120), (3, 195), (7, 280))
+                                  for s in digit_strokes(digit, left, 50, 100)])
     expect(prediction(page)).to_have_text("237", timeout=ANSWER_TIMEOUT_MS)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "draw-touching-number.png", full_page=True)

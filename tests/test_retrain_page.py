@@ -23,6 +23,16 @@ def page(tmp_path, monkeypatch) -> AppTest:
     return at.switch_page(RETRAIN).run()
 
 
+def train_until_done(page: AppTest) -> list[str]:
+    """Press Start training and rerun the page until the run has ended (at most 240 s); what it said."""
+    next(b for b in page.button if b.label == "Start training").click().run()
+    deadline = time.monotonic() + 240
+    while not (page.success or page.error or page.info) and time.monotonic() < deadline:
+        time.sleep(1)
+        page.run()
+    return [e.value for e in (*page.success, *page.error, *page.info)]
+
+
 def test_controls_and_preview(page):
     assert not page.exception
     labels = [s.label for s in page.slider]
@@ -50,12 +60,7 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
     assert page.checkbox(key="include-corrections").value is True  # there are corrections: offered
     assert page.checkbox(key="learn-drawn").value is True  # real pen digits and a stroke model: on by default
     page.number_input[0].set_value(1).run()
-    next(b for b in page.button if b.label == "Start training").click().run()
-    deadline = time.monotonic() + 240
-    while not (page.success or page.error or page.info) and time.monotonic() < deadline:
-        time.sleep(1)
-        page.run()
-    ended = [e.value for e in (*page.success, *page.error, *page.info)]
+    ended = train_until_done(page)
     assert page.success and "MNIST test accuracy" in page.success[0].value, ended or "still running after 240 s"
     assert page.metric[0].label == "MNIST test accuracy, new model"
     labels = [metric.label for metric in page.metric]
@@ -82,12 +87,8 @@ def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch
 def test_without_the_pen_digits_the_run_learns_pixels_only(page):
     page.checkbox(key="learn-drawn").set_value(False).run()
     page.number_input[0].set_value(1).run()
-    next(b for b in page.button if b.label == "Start training").click().run()
-    deadline = time.monotonic() + 240
-    while not (page.success or page.error or page.info) and time.monotonic() < deadline:
-        time.sleep(1)
-        page.run()
-    assert page.success, [e.value for e in (*page.error, *page.info)] or "still running after 240 s"
+    ended = train_until_done(page)
+    assert page.success, ended or "still running after 240 s"
     labels = [metric.label for metric in page.metric]
     assert "MNIST test accuracy, new model" in labels
     assert not any(label.startswith("Drawings by") for label in labels)  # no stroke model, no drawings measured
