@@ -49,7 +49,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=300)
     args = parser.parse_args()
 
-    classifier = load_classifier(args.model)
+    classifier = load_classifier(args.model)  # as the Draw page loads it: LiteRT alone, when the file has its copies
+    keras_models = load_classifier(args.model, keras=True)
     canvas = draw_strokes(STROKES, brush=18)
     strokes = [CanvasStroke(np.array(stroke, np.float32), 18.0) for stroke in STROKES]
     model_input = to_mnist(canvas)
@@ -65,13 +66,12 @@ def main() -> None:
         rows["stroke model"] = timings_ms(lambda: classifier.predict_strokes(features), args.repeats)
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier, strokes), args.repeats)
         keras_inputs = [batch, features[None]]
-        reader = classifier.stroke_model  # model.predict on both models, as Keras users would call them
+        pixels, strokes = keras_models.model, keras_models.stroke_model  # as Keras users would call them
         rows["model.predict (Keras)"] = timings_ms(
-            lambda: (classifier.model.predict(keras_inputs[0], verbose=0), reader.predict(keras_inputs[1], verbose=0)),
-            slow)
+            lambda: (pixels.predict(keras_inputs[0], verbose=0), strokes.predict(keras_inputs[1], verbose=0)), slow)
     else:
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier), args.repeats)
-        rows["model.predict (Keras)"] = timings_ms(lambda: classifier.model.predict(batch, verbose=0), slow)
+        rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.model.predict(batch, verbose=0), slow)
     print(f"model: {classifier.path}   cores: {os.cpu_count()}")
     for name, times in rows.items():
         print(f"{name:<26} median {np.median(times):7.2f} ms   p95 {np.percentile(times, 95):7.2f} ms")

@@ -114,7 +114,7 @@ def _combine(args: argparse.Namespace) -> int:
     from digit_app.training import evaluate, held_out_accuracy
 
     _check_save_as(args)
-    members = [load_classifier(path) for path in args.models]
+    members = [load_classifier(path, keras=True) for path in args.models]
     model = average_models([member.model for member in members])
     data = load_mnist(args.data)
     report = evaluate(model, data.x_test, data.y_test)
@@ -155,13 +155,15 @@ def _brief(metadata: dict) -> dict:
 def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
     """Save a new model as `--save-as` asks, or as a new version (activated on `--activate`); say where."""
     from digit_app import versions
+    from digit_app.model import lite_parts
     from digit_app.versions import save_model
 
+    lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if args.save_as:
-        return f"saved {save_model(model, args.save_as, metadata)}"
+        return f"saved {save_model(model, args.save_as, metadata, lite)}"
     if args.output:
         os.environ[versions.ENV_MODELS_DIR] = args.output
-    version = versions.save_version(model, metadata)
+    version = versions.save_version(model, metadata, lite)
     if args.activate:
         versions.activate(version.id)
     return f"saved version {version.id} ({version.path}){', now active' if args.activate else ''}"

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
-from digit_app.versions import active_model_path, read_metadata
+from digit_app.versions import active_model_path, read_lite, read_metadata, write_lite
 
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
@@ -118,6 +118,8 @@ class Classifier:
     """A loaded model with compiled forward passes: cheap enough to call on every stroke.
 
     `model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's strokes.
+    Loaded from a file's LiteRT parts (`lite`), it runs on LiteRT alone: no TensorFlow, no Keras
+    model (`model` and `stroke_model` are None).
     """
 
     model: Any
@@ -125,8 +127,14 @@ class Classifier:
     metadata: dict[str, Any] = field(default_factory=dict)
     fast_single: bool = True  # build LiteRT copies for one-drawing calls (~1.8 s at load)
     stroke_model: Any = None
+    lite: dict[str, bytes] | None = None  # LiteRT flatbuffers "pixels" (and "strokes"), instead of Keras models
+    reader: Any = field(default=None, repr=False)  # the whole Keras model as saved, when loaded with Keras
 
     def __post_init__(self) -> None:
+        if self.lite:
+            self._pixels: Any = _LiteRunner(self.lite["pixels"], INPUT_SHAPE)
+            self._strokes: Any = _LiteRunner(self.lite["strokes"], STROKE_SHAPE) if "strokes" in self.lite else None
+            return
         self._pixels = _Runner(self.model, INPUT_SHAPE, self.fast_single)
         self._strokes = None if self.stroke_model is None else _Runner(self.stroke_model, STROKE_SHAPE, self.fast_single)
 
@@ -198,6 +206,53 @@ class _Runner:
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
 
 
+class _LiteRunner:
+    """One model part run by LiteRT alone: one-thread interpreter for a drawing, a fresh one sized to each batch."""
+
+    def __init__(self, flat: bytes, shape: tuple[int, ...]) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self.flat, self.shape = flat, shape
+        self._single = Interpreter(model_content=flat, num_threads=1)
+        self._single.allocate_tensors()
+        given = tuple(self._single.get_input_details()[0]["shape"][1:])
+        answers = tuple(self._single.get_output_details()[0]["shape"][1:])
+        if given != shape or answers != (NUM_CLASSES,):
+            raise ValueError(f"a LiteRT part takes {given} and gives {answers}, not {shape} and ({NUM_CLASSES},)")
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if len(batch) == 1:
+            with self._lock:
+                return _invoke(self._single, batch)
+        from ai_edge_litert.interpreter import Interpreter
+
+        chunks = []
+        for start in range(0, len(batch), PREDICT_BATCH):
+            chunk = np.ascontiguousarray(batch[start : start + PREDICT_BATCH])
+            interpreter = Interpreter(model_content=self.flat, num_threads=2)
+            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], list(chunk.shape))
+            interpreter.allocate_tensors()
+            chunks.append(_invoke(interpreter, chunk))
+        return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
+
+
+def _invoke(interpreter: Any, batch: np.ndarray) -> np.ndarray:
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
+
+
+def lite_parts(model: Any) -> dict[str, bytes]:
+    """LiteRT flatbuffers of a model's parts: "pixels", and "strokes" for a reader; saved beside the model."""
+    import tensorflow as tf
+
+    pixels, strokes = reader_parts(model)
+    parts = {"pixels": pixels, **({"strokes": strokes} if strokes is not None else {})}
+    with quiet_output():
+        return {name: tf.lite.TFLiteConverter.from_keras_model(part).convert() for name, part in parts.items()}
+
+
 def _lite_interpreter(model: Any) -> tuple[Any, int, int] | None:
     """A single-threaded LiteRT interpreter of `model` (interpreter, input, output), or None.
 
@@ -242,9 +297,12 @@ def quiet_output() -> Iterator[None]:
         os.close(devnull)
 
 
-def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
+def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = False) -> Classifier:
     """Load a model for prediction: the active one when `path` is None.
 
+    When the model's LiteRT parts lie beside it (every saved version has them), they answer alone,
+    without importing TensorFlow; a model without them is loaded with Keras and they are made for
+    next time. `keras=True` always loads the Keras models (to combine or retrain them).
     Raises `ModelLoadError` naming the file and what to do when it is missing or broken.
     """
     model_path = Path(path) if path is not None else active_model_path()
@@ -254,6 +312,26 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
             "or restore the shipped model/ folder from the repository."
         )
     _check_archive(model_path)
+    metadata = read_metadata(model_path)
+    if not keras:
+        try:
+            lite = read_lite(model_path)
+        except OSError:
+            lite = {}
+        wants_strokes = "strokes" in (metadata.get("held_out_writers") or {})
+        if "pixels" in lite and ("strokes" in lite or not wants_strokes):
+            try:
+                return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
+            except (ValueError, RuntimeError):
+                pass  # a damaged LiteRT file: the Keras model below answers, and the file is made again
+    classifier = _load_keras(model_path, metadata)
+    if not keras:
+        with contextlib.suppress(Exception):  # a read-only folder: LiteRT is an optimisation, not a need
+            write_lite(model_path, lite_parts(classifier.reader))
+    return classifier
+
+
+def _load_keras(model_path: Path, metadata: dict[str, Any]) -> Classifier:
     import keras
 
     try:
@@ -274,7 +352,7 @@ def load_classifier(path: str | os.PathLike[str] | None = None) -> Classifier:
                                 or tuple(strokes.output_shape[1:]) != (NUM_CLASSES,)):
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): train the model again with this version of the app.")
-    return Classifier(model=pixels, path=model_path, metadata=read_metadata(model_path), stroke_model=strokes)
+    return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model)
 
 
 MAX_CONFIG_BYTES = 5_000_000  # a model's config.json, uncompressed (ours: ~40 KB)

@@ -16,6 +16,8 @@ the shipped model.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import re
@@ -79,8 +81,10 @@ def clean_metadata(data: Any) -> dict[str, Any]:
     return kept
 
 
-def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any]) -> Path:
-    """Save `model` and its metadata JSON atomically: each file is complete or not there.
+def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any],
+               lite: dict[str, bytes] | None = None) -> Path:
+    """Save `model`, its metadata JSON and its LiteRT parts (`lite`, from `digit_app.model.lite_parts`)
+    atomically: each file is complete or not there, and a failure leaves the old files as they were.
 
     Versions of TensorFlow and Keras and the date are added to the metadata.
     """
@@ -96,13 +100,71 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
         "keras_version": keras.__version__,
         "parameters": int(model.count_params()),
     }
-    # Both files are written to temporary names first: a failure (a full disk, a bad path) changes
-    # nothing. Then metadata is put in place before the model, so no model appears without it.
-    with staged(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")) as meta:
-        with staged(model_path, lambda tmp: model.save(tmp)) as weights:
-            meta.commit()
-            weights.commit()
+    # Every file is written to a temporary name first: a failure (a full disk, a bad path) changes
+    # nothing. Then metadata and the LiteRT parts are put in place before the model, so no model
+    # appears without them.
+    with contextlib.ExitStack() as files:
+        meta = files.enter_context(
+            staged(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")))
+        weights = files.enter_context(staged(model_path, lambda tmp: model.save(tmp)))
+        digest = file_digest(weights.tmp)
+        parts = [files.enter_context(staged(lite_path(model_path, digest, part), _writer(flat)))
+                 for part, flat in (lite or {}).items()]
+        meta.commit()
+        for part in parts:
+            part.commit()
+        weights.commit()
+    _remove_stale_lite(model_path, digest)
     return model_path
+
+
+def lite_path(model_path: Path, digest: str, part: str) -> Path:
+    """Where the LiteRT copy of one part ("pixels" or "strokes") of the model with this file digest lives."""
+    return Path(model_path).with_name(f"{Path(model_path).stem}.{digest}.{part}.tflite")
+
+
+def file_digest(path: Path) -> str:
+    """The first 12 hex digits of a file's SHA-256: which model file a LiteRT copy was made from."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+def read_lite(model_path: Path) -> dict[str, bytes]:
+    """The LiteRT parts made from exactly this model file ({} when there are none, or they are another's)."""
+    digest = file_digest(model_path)
+    parts = {}
+    for part in ("pixels", "strokes"):
+        path = lite_path(model_path, digest, part)
+        if path.is_file():
+            parts[part] = path.read_bytes()
+    return parts
+
+
+def write_lite(model_path: Path, parts: dict[str, bytes]) -> bool:
+    """Keep LiteRT parts beside a model that lacked them (each file atomic); False if the folder is not writable."""
+    digest = file_digest(model_path)
+    try:
+        for part, flat in parts.items():
+            atomic_write(lite_path(model_path, digest, part), _writer(flat))
+    except OSError:
+        return False
+    _remove_stale_lite(model_path, digest)
+    return True
+
+
+def _writer(content: bytes) -> Any:
+    return lambda tmp: tmp.write_bytes(content)
+
+
+def _remove_stale_lite(model_path: Path, digest: str) -> None:
+    """LiteRT copies of an earlier file of this name are of no use: delete them (best effort)."""
+    for path in Path(model_path).parent.glob(f"{Path(model_path).stem}.*.tflite"):
+        if path.name.split(".")[1] != digest:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 class _Staged:
@@ -251,16 +313,18 @@ def delete(version_id: str) -> None:
     with _writing(f"delete {version_id}"):
         version.path.unlink(missing_ok=True)  # the model first: no version is left without metadata
         version.path.with_suffix(".json").unlink(missing_ok=True)
+        for lite in version.path.parent.glob(f"{version.id}.*.tflite"):
+            lite.unlink(missing_ok=True)
 
 
-def save_version(model: Any, metadata: dict[str, Any]) -> ModelVersion:
-    """Keep a newly trained model as a new version (not active until `activate`)."""
+def save_version(model: Any, metadata: dict[str, Any], lite: dict[str, bytes] | None = None) -> ModelVersion:
+    """Keep a newly trained model (and its LiteRT parts) as a new version (not active until `activate`)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     version_id = f"v{stamp}-{secrets.token_hex(2)}"
     folder = models_dir() / "versions"
     with _writing("save the new model"):
         _remove_leftovers(folder)
-        path = save_model(model, folder / f"{version_id}.keras", metadata)
+        path = save_model(model, folder / f"{version_id}.keras", metadata, lite)
     return ModelVersion(version_id, path, read_metadata(path))
 
 
@@ -273,7 +337,8 @@ def _remove_leftovers(folder: Path) -> None:
         return
     cutoff = time.time() - LEFTOVER_AGE
     for path in folder.iterdir():
-        unfinished = path.name.startswith(".") or (path.suffix == ".json" and not path.with_suffix(".keras").exists())
+        orphan = path.suffix in (".json", ".tflite") and not (folder / f"{path.name.split('.')[0]}.keras").exists()
+        unfinished = path.name.startswith(".") or orphan
         if unfinished and path.is_file() and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
 

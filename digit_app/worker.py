@@ -38,7 +38,7 @@ def run(request: dict[str, Any]) -> None:
     """
     from digit_app.corrections import CorrectionStore
     from digit_app.data import load_mnist
-    from digit_app.model import ModelLoadError, load_classifier
+    from digit_app.model import ModelLoadError, lite_parts, load_classifier
     from digit_app.training import Cancelled, TrainConfig, evaluate, train
     from digit_app.versions import active_version_id, get_version, save_version
 
@@ -67,7 +67,7 @@ def run(request: dict[str, Any]) -> None:
                 in_use = None
             summary["corrections_accuracy"] = {"new model": evaluate(model, images, labels).test_accuracy,
                                                "model in use": in_use}
-        version = save_version(model, summary)
+        version = save_version(model, summary, lite_parts(model))
         wrong = report.misclassified[:MAX_GALLERY]
         emit({"phase": "done", "version_id": version.id, "summary": summary,
               "gallery": [[data.x_test[i].tolist(), int(data.y_test[i]), int(report.predictions[i])] for i in wrong]})

@@ -158,3 +158,46 @@ def test_a_failed_save_changes_nothing(tmp_path):
     with pytest.raises(OSError):
         save_model(Unsaveable(), existing, {"test_accuracy": 0.9})
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old files untouched
+
+
+def test_the_drawing_path_runs_on_litert_without_importing_tensorflow():
+    """The Draw page's work (load the active model, read a drawing with its strokes) in a fresh process."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+import numpy as np
+from digit_app.model import load_classifier
+from digit_app.prediction import read_digit
+from digit_app.render import draw_strokes
+from digit_app.strokes.canvas import CanvasStroke
+four = [np.array([(160, 40), (60, 190), (230, 190)], np.float32), np.array([(170, 110), (170, 260)], np.float32)]
+classifier = load_classifier()
+reading = read_digit(draw_strokes(four, 18), classifier, [CanvasStroke(s, 18) for s in four])
+print(reading.digit, classifier.reads_strokes, classifier.lite is not None,
+      "tensorflow" in sys.modules, "keras" in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["4", "True", "True", "False", "False"]
+
+
+def test_litert_and_keras_answer_alike(classifier):
+    keras_loaded = load_classifier(SHIPPED_MODEL, keras=True)
+    assert classifier.lite is not None and keras_loaded.lite is None
+    rng = np.random.default_rng(0)
+    images, strokes = rng.random((5, 28, 28), np.float32), rng.random((5, 64, 5), np.float32)
+    np.testing.assert_allclose(classifier.predict_drawing(images, strokes), keras_loaded.predict_drawing(images, strokes),
+                               atol=1e-5)
+    np.testing.assert_allclose(classifier.predict_proba(images[:1]), keras_loaded.predict_proba(images[:1]), atol=1e-5)
+
+
+def test_a_model_without_litert_copies_gets_them_at_its_first_load(tmp_path):
+    from digit_app.versions import read_lite
+
+    path = save_model(build_model(), tmp_path / "plain.keras", {})
+    assert read_lite(path) == {}
+    first = load_classifier(path)
+    assert first.lite is None and set(read_lite(path)) == {"pixels"}
+    assert load_classifier(path).lite is not None  # the second load needs no TensorFlow

@@ -195,3 +195,16 @@ def test_metadata_of_the_wrong_kind_is_left_out(models):
     metadata = read_metadata(path)
     assert metadata == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26", "note": "kept: not ours to judge"}
     assert versions.get_version("v1").test_accuracy is None
+
+
+def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models):
+    from digit_app.model import build_reader, lite_parts
+    from digit_app.strokes.network import build_stroke_model
+
+    reader = build_reader(build_model(), build_stroke_model())
+    version = versions.save_version(reader, {"held_out_writers": {"strokes": 0.5}}, lite_parts(reader))
+    lite_files = sorted(p.name.split(".", 2)[2] for p in (models / "versions").glob("*.tflite"))
+    assert lite_files == ["pixels.tflite", "strokes.tflite"]
+    assert load_classifier(version.path).lite is not None
+    versions.delete(version.id)
+    assert list((models / "versions").iterdir()) == []
