@@ -4,8 +4,8 @@
 
 Prints the median and 95th percentile of: to_mnist alone, the pixel CNN alone, the stroke model
 alone (with its features), the whole path the Draw page takes per stroke (canvas and strokes ->
-to_mnist and stroke_features -> both models, `read_digit`), and Keras' model.predict on the same
-inputs, then how many times faster our path is.
+to_mnist and stroke_features -> both models, `read_digit`), Keras' model.predict on the same
+inputs, then how many times faster our path is; and "Why this answer" (169 covered copies, warm).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digit_app.model import load_classifier  # noqa: E402
 from digit_app.prediction import digit_features, read_digit  # noqa: E402
+from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
@@ -72,6 +73,8 @@ def main() -> None:
     else:
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier), args.repeats)
         rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.model.predict(batch, verbose=0), slow)
+    rows["why this answer (occlusion)"] = timings_ms(lambda: occlusion_maps(classifier, model_input, [4, 9]),
+                                                     max(20, args.repeats // 10))
     print(f"model: {classifier.path}   cores: {os.cpu_count()}")
     for name, times in rows.items():
         print(f"{name:<26} median {np.median(times):7.2f} ms   p95 {np.percentile(times, 95):7.2f} ms")

@@ -285,6 +285,22 @@ def active_version_id() -> str:
     return version_id
 
 
+def pointer_problem() -> str | None:
+    """A sentence when the active pointer exists but cannot be followed (the app then uses the shipped model)."""
+    path = models_dir() / "active.json"
+    if not path.exists():
+        return None
+    try:
+        version_id = json.loads(path.read_text()[:4096])["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"The active model pointer {path} cannot be read; the shipped model is in use."
+    if not is_version_id(version_id):
+        return f"The active model pointer {path} names no valid version; the shipped model is in use."
+    if version_id != SHIPPED and not (models_dir() / "versions" / f"{version_id}.keras").is_file():
+        return f"The active model {version_id} is gone; the shipped model is in use."
+    return None
+
+
 def active_model_path() -> Path:
     """The file of the active model (the shipped one unless another was activated)."""
     version_id = active_version_id()

@@ -211,3 +211,16 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkey
     versions.activate("v2-cafe")  # on the Retrain page, in another session
     at.run()
     assert "v2-cafe" in at.toast[0].value
+
+
+def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp_path, monkeypatch):
+    from digit_app import versions
+
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    (tmp_path / "active.json").write_text('{"version": "%s"}' % ("x" * 300))
+    at = start()
+    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    at.run()
+    assert not at.exception and at.metric[0].value == "7"
+    assert [w.value for w in at.warning] == [f"The active model pointer {tmp_path / 'active.json'} names no valid "
+                                             "version; the shipped model is in use."]

@@ -10,7 +10,7 @@ import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.prediction import NumberReading
-from digit_app.versions import active_model_path, shipped_model_path
+from digit_app.versions import active_model_path, pointer_problem, shipped_model_path
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
@@ -43,6 +43,8 @@ def get_classifier() -> Classifier:
         st.stop()
     if problem:
         st.warning(f"{problem} Using the shipped model instead.")
+    elif (pointer := pointer_problem()) is not None:
+        st.warning(pointer)
     return classifier
 
 
