@@ -283,8 +283,11 @@ except (DataError, ValueError) as problem:
 
 st.subheader("Training")
 left, right = st.columns(2)
-epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs)
-batch_size = right.select_slider("Batch size", [32, 64, 128, 256, 512], 128)
+epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs,
+                           help="Passes over the training images; the stroke model learns for its own 30.")
+batch_size = right.segmented_control("Batch size, images", [32, 64, 128, 256, 512], default=128, key="batch-size",
+                                     help="Images per training step: larger is faster per epoch, smaller "
+                                          "often generalises a little better.") or 128
 
 running = trainer().job is not None and trainer().job.status.running
 if st.button("Start training", type="primary", disabled=running,
