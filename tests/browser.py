@@ -139,7 +139,7 @@ async def start_training(browser, url: str, epochs: int = 200) -> Any:
 
     page = await (await browser.new_context(viewport={"width": 1000, "height": 900})).new_page()
     await page.goto(f"{url}/retrain")
-    field = page.get_by_label("Epochs")
+    field = page.get_by_label("Epochs", exact=True)
     await field.fill(str(epochs))
     await field.press("Enter")
     await page.get_by_role("button", name="Start training").click()

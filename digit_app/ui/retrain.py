@@ -164,14 +164,18 @@ def show_result(status: JobStatus) -> None:
         st.warning(f"The new model reads {' and '.join(worse)} worse than the {name}. Every session's Draw page "
                    "will switch to it.")
         yes, no = st.columns(2)
-        yes.button("Use it anyway", type="primary", on_click=act_on_version, args=("activate", status.version_id))
-        no.button("Keep the model in use", on_click=st.session_state.pop, args=("confirm-use", None))
+        if yes.button("Use it anyway", type="primary"):
+            act_on_version("activate", status.version_id)
+            st.rerun(scope="app")  # this report is a fragment: the version table outside it must follow
+        if no.button("Keep the model in use"):
+            st.session_state.pop("confirm-use", None)
+            st.rerun(scope="app")
     elif st.button("Use this model", type="primary", help="Every session's Draw page switches to it."):
         if worse:
             st.session_state["confirm-use"] = status.version_id
-            st.rerun()
-        act_on_version("activate", status.version_id)
-        st.rerun()
+        else:
+            act_on_version("activate", status.version_id)
+        st.rerun(scope="app")
     matrix = np.array(status.summary["confusion_matrix"])
     cells = pd.DataFrame([(t, p, int(matrix[t, p])) for t in range(10) for p in range(10)],
                          columns=["true", "predicted", "count"])
@@ -227,10 +231,11 @@ def versions_table() -> None:
             for v in versions.list_versions()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     ids = [row["version"] for row in rows]
-    # The choice is keyed by the list itself: when another session adds or deletes a version, the
-    # choice starts again at the model in use instead of landing on whatever now sits at its place.
+    # The choice is keyed by the list and the model in use: when another session adds, deletes or
+    # activates a version, the choice starts again at the model in use instead of landing on
+    # whatever now sits at its place.
     chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0,
-                          key="version-" + "|".join(ids))
+                          key=f"version-{active}-" + "|".join(ids))
     use, remove = st.columns(2)
     use.button("Activate", disabled=chosen == active, width="stretch", on_click=act_on_version,
                args=("activate", chosen), help="Every session's Draw page switches to this version.")
