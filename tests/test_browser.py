@@ -399,7 +399,7 @@ def test_one_digit_of_a_number_is_corrected_on_the_page(browser, app_url, models
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text("Saved as a 7", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     saved = store.list()
-    assert len(saved) == before + 1 and (saved[0].label, saved[0].predicted) == (7, 1)
+    assert len(saved) == before + 1 and (saved[-1].label, saved[-1].predicted) == (7, 1)  # oldest first
     page.close()
 
 
@@ -409,12 +409,12 @@ def test_the_canvas_is_labelled_and_the_answer_is_announced(browser, app_url):
     wait_until_drawn(page)
     answer = page.locator(".st-key-answer")
     expect(answer).to_have_attribute("aria-live", "polite", timeout=ANSWER_TIMEOUT_MS)
-    label = page.evaluate("""() => {
+    label = page.wait_for_function("""() => {
         const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
         const surface = host && host.shadowRoot && host.shadowRoot.querySelector('canvas.upper-canvas');
         return surface && surface.getAttribute('aria-label');
-    }""")
-    assert label and "draw one digit" in label
+    }""", timeout=ANSWER_TIMEOUT_MS).json_value()
+    assert "draw one digit" in label
     edit_shown = page.evaluate("""() => {
         const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
         const edit = host.shadowRoot.querySelector('button[aria-label="Edit"]');
