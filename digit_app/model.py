@@ -207,34 +207,44 @@ class _Runner:
 
 
 class _LiteRunner:
-    """One model part run by LiteRT alone: one-thread interpreter for a drawing, a fresh one sized to each batch."""
+    """One model part run by LiteRT alone: a one-thread interpreter for a drawing, another resized to each batch."""
 
     def __init__(self, flat: bytes, shape: tuple[int, ...]) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         self.flat, self.shape = flat, shape
-        self._single = Interpreter(model_content=flat, num_threads=1)
-        self._single.allocate_tensors()
+        self._single = _allocated(flat, threads=1)
         given = tuple(self._single.get_input_details()[0]["shape"][1:])
         answers = tuple(self._single.get_output_details()[0]["shape"][1:])
         if given != shape or answers != (NUM_CLASSES,):
             raise ValueError(f"a LiteRT part takes {given} and gives {answers}, not {shape} and ({NUM_CLASSES},)")
-        self._lock = threading.Lock()
+        self._batch: Any = None
+        self._lock, self._batch_lock = threading.Lock(), threading.Lock()
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 1:
             with self._lock:
                 return _invoke(self._single, batch)
-        from ai_edge_litert.interpreter import Interpreter
-
         chunks = []
-        for start in range(0, len(batch), PREDICT_BATCH):
-            chunk = np.ascontiguousarray(batch[start : start + PREDICT_BATCH])
-            interpreter = Interpreter(model_content=self.flat, num_threads=2)
-            interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], list(chunk.shape))
-            interpreter.allocate_tensors()
-            chunks.append(_invoke(interpreter, chunk))
+        with self._batch_lock:
+            if self._batch is None:
+                self._batch = _allocated(self.flat, threads=2)
+            for start in range(0, len(batch), PREDICT_BATCH):
+                chunk = np.ascontiguousarray(batch[start : start + PREDICT_BATCH])
+                source = self._batch.get_input_details()[0]
+                if tuple(source["shape"]) != chunk.shape:
+                    self._batch.resize_tensor_input(source["index"], list(chunk.shape))
+                    self._batch.allocate_tensors()
+                chunks.append(_invoke(self._batch, chunk))
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
+
+
+def _allocated(flat: bytes, threads: int) -> Any:
+    """A LiteRT interpreter ready to run; LiteRT's line about its CPU delegate is kept off the terminal."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    with quiet_output():
+        interpreter = Interpreter(model_content=flat, num_threads=threads)
+        interpreter.allocate_tensors()
+    return interpreter
 
 
 def _invoke(interpreter: Any, batch: np.ndarray) -> np.ndarray:
