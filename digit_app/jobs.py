@@ -62,6 +62,14 @@ class JobStatus:
         return min(1.0, ((max(self.epoch, 1) - 1) * self.steps + self.batch) / total) if self.steps else 0.0
 
 
+def time_left(status: JobStatus, now: float) -> float | None:
+    """Seconds the run still needs, from its pace so far (None before there is a pace to go by)."""
+    if status.state != "training" or status.fraction < 0.02:
+        return None
+    elapsed = now - status.started
+    return elapsed * (1.0 - status.fraction) / status.fraction
+
+
 class TrainingJob:
     """One training run in a worker process, followed by a thread of this one."""
 

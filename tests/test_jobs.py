@@ -84,3 +84,15 @@ def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
     job.join(timeout=120)
     assert job.status.state == "failed"
     assert re.match(r"The batch size 1024 is larger than the \d+ training images; choose \d+ or fewer", job.status.message)
+
+
+def test_time_left_follows_the_pace_so_far():
+    from dataclasses import replace
+
+    from digit_app.jobs import JobStatus, time_left
+
+    status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=100.0, epoch=3,
+                       batch=50, steps=100)  # a quarter done (2.5 of 10 epochs) after 50 s
+    assert time_left(status, now=150.0) == pytest.approx(150.0)
+    assert time_left(replace(status, state="loading"), now=150.0) is None  # no pace yet
+    assert time_left(replace(status, epoch=1, batch=1), now=150.0) is None

@@ -21,6 +21,8 @@ def test_an_uploaded_photo_is_read_and_its_ink_shown():
     assert at.metric[0].value == "7410"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert "Your photo" in captions and any(c.startswith("The ink it found") for c in captions)
+    digits = [html.proto.body for html in at.get("html") if 'alt="digit' in html.proto.body]
+    assert len(digits) == 4 and 'alt="digit 2, read as 4"' in digits[1]  # each digit inline, with alt text
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason():

@@ -10,6 +10,7 @@ import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.prediction import NumberReading
+from digit_app.ui.html import image_tag
 from digit_app.versions import active_model_path, pointer_problem, shipped_model_path
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
@@ -59,8 +60,11 @@ def show_number(number: NumberReading | None) -> None:
     unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
     if unsure:
         st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
-    for column, reading in zip(st.columns(max(len(number.digits), 6)), number.digits):
-        column.image(enlarge(reading.model_input), clamp=True, caption=f"{reading.digit} · {reading.confidence:.0%}")
+    for index, (column, reading) in enumerate(zip(st.columns(max(len(number.digits), 6)), number.digits)):
+        # inline, so the image can never be asked for after a newer run has dropped it
+        picture = image_tag(reading.model_input, f"digit {index + 1}, read as {reading.digit}", ZOOM * 28)
+        caption = f"{reading.digit} · {reading.confidence:.0%}"
+        column.html(f'<figure style="margin:0">{picture}<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
 
 
 def enlarge(model_input: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -11,7 +13,7 @@ from digit_app import versions
 from digit_app.augment import AugmentConfig, preview_grid
 from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.data import KERAS_SOURCE, DataError, load_mnist
-from digit_app.jobs import JobRunningError, JobStatus, Trainer
+from digit_app.jobs import JobRunningError, JobStatus, Trainer, time_left
 from digit_app.training import TrainConfig
 from digit_app.ui.common import default_local_data, get_classifier
 
@@ -99,6 +101,11 @@ def show_progress(status: JobStatus) -> None:
              "training": f"Epoch {status.epoch} of {epochs}",
              "strokes": f"Stroke model: epoch {status.epoch} of {status.config.stroke_epochs}",
              "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
+    now = time.time()
+    if status.running:
+        left = time_left(status, now)
+        label += (f" · {now - status.started:.0f} s so far" if left is None
+                  else f" · about {left / 60:.0f} min {left % 60:02.0f} s left")
     st.progress(status.fraction, text=label)
     if len(status.history) > 1:  # one epoch is a single point: no curve to draw
         curve = pd.DataFrame(status.history).set_index("epoch")
