@@ -48,7 +48,7 @@ def _grey(image: np.ndarray) -> np.ndarray:
     """Grey levels in [0, 1] at about WORK_SIDE pixels on the longer side."""
     array = np.asarray(image)
     if array.ndim not in (2, 3) or array.size == 0:
-        raise PhotoError(f"expected an image array, got one of shape {array.shape}")
+        raise ValueError(f"expected an image array, got one of shape {array.shape}")
     if array.dtype != np.uint8:
         array = np.clip(np.nan_to_num(array.astype(np.float32)) * (255.0 if array.max() <= 1.0 else 1.0), 0, 255)
         array = array.astype(np.uint8)

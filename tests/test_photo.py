@@ -79,3 +79,8 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded():
     with pytest.raises(PhotoError, match="megapixels|not an image"):
         load_image(buffer.getvalue())
     assert load_image(small).shape == (16, 16, 3)
+
+
+def test_an_array_that_is_not_an_image_is_refused_in_one_sentence():
+    with pytest.raises(ValueError, match="expected an image array"):
+        photo_ink(np.zeros((0,)))
