@@ -6,7 +6,8 @@ Prints the share of whole numbers read exactly right (and of single digits withi
 - numbers of 2-5 digits by one of the 6 held-out writers, their real trajectories written left to
   right in their own relative sizes, spaced and close (touching or overlapping a little), read
   from their strokes by `read_number_strokes` (the Draw page's Whole number mode);
-- UCI pendigits' 8-point digits drawn as brush strokes side by side, spaced and nearly touching,
+- UCI pendigits' 8-point digits of the same held-out writers drawn as brush strokes side by side,
+  spaced and nearly touching,
   and numbers typed in each handwriting font, read from pixels by `read_number` (photos, uploads).
 The held-out writers come with the app; the rest needs ../shared/data and, for the fonts, the
 Debian font packages (see benchmarks/recognition.py).
@@ -28,7 +29,7 @@ from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import read_number, read_number_strokes  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
-from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
+from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
 
 LENGTHS = (2, 6)  # digits in a number
 HEIGHT = 200  # canvas height; a whole-number canvas on the Draw page is 560x200
@@ -41,9 +42,11 @@ def pen_numbers(count: int, gaps: tuple[float, float], seed: int = 0) -> tuple[l
     """Numbers made of pen digits' strokes, each digit a little different in size, one brush for all."""
     rng = np.random.default_rng(seed)
     points, labels = drawn_digits.pendigit_points()
+    # pendigits.tra lists the trajectories' digits in the same order: keep the held-out writers' only
+    held_out = np.flatnonzero(np.isin(load_pen_digits().writers[:len(labels)], list(HELD_OUT_WRITERS)))
     canvases, texts = [], []
     for _ in range(count):
-        chosen = rng.integers(0, len(labels), size=rng.integers(LENGTHS[0], LENGTHS[1] + 1))
+        chosen = rng.choice(held_out, size=rng.integers(LENGTHS[0], LENGTHS[1] + 1))
         height = rng.uniform(*DIGIT_HEIGHT)
         brush = rng.uniform(6, 20)
         strokes, left = [], 20.0
