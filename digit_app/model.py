@@ -129,14 +129,23 @@ class Classifier:
     stroke_model: Any = None
     lite: dict[str, bytes] | None = None  # LiteRT flatbuffers "pixels" (and "strokes"), instead of Keras models
     reader: Any = field(default=None, repr=False)  # the whole Keras model as saved, when loaded with Keras
+    converted: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)  # LiteRT copies made at load
 
     def __post_init__(self) -> None:
         if self.lite:
             self._pixels: Any = _LiteRunner(self.lite["pixels"], INPUT_SHAPE)
             self._strokes: Any = _LiteRunner(self.lite["strokes"], STROKE_SHAPE) if "strokes" in self.lite else None
             return
-        self._pixels = _Runner(self.model, INPUT_SHAPE, self.fast_single)
-        self._strokes = None if self.stroke_model is None else _Runner(self.stroke_model, STROKE_SHAPE, self.fast_single)
+        # The one-drawing path runs a LiteRT copy of each part, converted once here (and kept, so a
+        # loader can save the same copies beside the model file).
+        if self.fast_single:
+            for part, net in (("pixels", self.model), ("strokes", self.stroke_model)):
+                if net is not None:
+                    with contextlib.suppress(Exception):  # any conversion problem: the Keras path still works
+                        self.converted[part] = _convert(net)
+        self._pixels = _Runner(self.model, INPUT_SHAPE, self.converted.get("pixels"))
+        self._strokes = (None if self.stroke_model is None
+                         else _Runner(self.stroke_model, STROKE_SHAPE, self.converted.get("strokes")))
 
     @property
     def reads_strokes(self) -> bool:
@@ -180,7 +189,7 @@ class _Runner:
     the calling thread in well under a millisecond.
     """
 
-    def __init__(self, model: Any, shape: tuple[int, ...], fast_single: bool) -> None:
+    def __init__(self, model: Any, shape: tuple[int, ...], flat: bytes | None) -> None:
         import tensorflow as tf
 
         self._forward = tf.function(
@@ -188,17 +197,12 @@ class _Runner:
             input_signature=[tf.TensorSpec((None, *shape), tf.float32)],
             reduce_retracing=True,
         )
-        self._single = _lite_interpreter(model) if fast_single else None
-        self._lock = threading.Lock()  # an interpreter serves one call at a time
+        self._single = _LiteRunner(flat, shape) if flat else None
         self(np.zeros((1, *shape), np.float32))  # trace once, now, not on first use
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 1 and self._single is not None:
-            interpreter, source, target = self._single
-            with self._lock:
-                interpreter.set_tensor(source, batch)
-                interpreter.invoke()
-                return interpreter.get_tensor(target).copy()
+            return self._single(batch)
         chunks = [
             self._forward(batch[start : start + PREDICT_BATCH]).numpy()
             for start in range(0, len(batch), PREDICT_BATCH)
@@ -255,33 +259,16 @@ def _invoke(interpreter: Any, batch: np.ndarray) -> np.ndarray:
 
 def lite_parts(model: Any) -> dict[str, bytes]:
     """LiteRT flatbuffers of a model's parts: "pixels", and "strokes" for a reader; saved beside the model."""
+    pixels, strokes = reader_parts(model)
+    return {"pixels": _convert(pixels), **({"strokes": _convert(strokes)} if strokes is not None else {})}
+
+
+def _convert(model: Any) -> bytes:
+    """One Keras model as a LiteRT flatbuffer (TensorFlow's converter talks on the terminal: kept quiet)."""
     import tensorflow as tf
 
-    pixels, strokes = reader_parts(model)
-    parts = {"pixels": pixels, **({"strokes": strokes} if strokes is not None else {})}
     with quiet_output():
-        return {name: tf.lite.TFLiteConverter.from_keras_model(part).convert() for name, part in parts.items()}
-
-
-def _lite_interpreter(model: Any) -> tuple[Any, int, int] | None:
-    """A single-threaded LiteRT interpreter of `model` (interpreter, input, output), or None.
-
-    Without the ai-edge-litert package, or if conversion fails, the compiled Keras model answers
-    instead.
-    """
-    try:
-        import tensorflow as tf
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        return None
-    try:
-        with quiet_output():
-            flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-            interpreter = Interpreter(model_content=flat, num_threads=1)
-            interpreter.allocate_tensors()
-    except Exception:  # any conversion problem: the Keras path still works
-        return None
-    return interpreter, interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
 @contextlib.contextmanager
@@ -335,9 +322,9 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
             except (ValueError, RuntimeError):
                 pass  # a damaged LiteRT file: the Keras model below answers, and the file is made again
     classifier = _load_keras(model_path, metadata)
-    if not keras:
-        with contextlib.suppress(Exception):  # a read-only folder: LiteRT is an optimisation, not a need
-            write_lite(model_path, lite_parts(classifier.reader))
+    needed = {"pixels", "strokes"} if classifier.reads_strokes else {"pixels"}
+    if not keras and set(classifier.converted) == needed:
+        write_lite(model_path, classifier.converted)  # the copies just made; a read-only folder keeps none
     return classifier
 
 
