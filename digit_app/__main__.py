@@ -43,7 +43,7 @@ def _import_tensorflow_quietly() -> None:
     They are written to file descriptor 2 before Python's logging can filter them, so stderr is
     pointed at /dev/null for the import only; Python errors still reach the terminal afterwards.
     """
-    from digit_app.model import quiet_output
+    from digit_app.lite import quiet_output
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with quiet_output():

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-import threading
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from digit_app.lite import LiteRunner, convert
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 from digit_app.versions import active_model_path, read_lite, read_metadata, write_lite
 
@@ -133,8 +131,8 @@ class Classifier:
 
     def __post_init__(self) -> None:
         if self.lite:
-            self._pixels: Any = _LiteRunner(self.lite["pixels"], INPUT_SHAPE)
-            self._strokes: Any = _LiteRunner(self.lite["strokes"], STROKE_SHAPE) if "strokes" in self.lite else None
+            self._pixels: Any = LiteRunner(self.lite["pixels"], INPUT_SHAPE, NUM_CLASSES)
+            self._strokes: Any = LiteRunner(self.lite["strokes"], STROKE_SHAPE, NUM_CLASSES) if "strokes" in self.lite else None
             return
         # The one-drawing path runs a LiteRT copy of each part, converted once here (and kept, so a
         # loader can save the same copies beside the model file).
@@ -142,7 +140,7 @@ class Classifier:
             for part, net in (("pixels", self.model), ("strokes", self.stroke_model)):
                 if net is not None:
                     with contextlib.suppress(Exception):  # any conversion problem: the Keras path still works
-                        self.converted[part] = _convert(net)
+                        self.converted[part] = convert(net)
         self._pixels = _Runner(self.model, INPUT_SHAPE, self.converted.get("pixels"))
         self._strokes = (None if self.stroke_model is None
                          else _Runner(self.stroke_model, STROKE_SHAPE, self.converted.get("strokes")))
@@ -197,7 +195,7 @@ class _Runner:
             input_signature=[tf.TensorSpec((None, *shape), tf.float32)],
             reduce_retracing=True,
         )
-        self._single = _LiteRunner(flat, shape) if flat else None
+        self._single = LiteRunner(flat, shape, NUM_CLASSES) if flat else None
         self(np.zeros((1, *shape), np.float32))  # trace once, now, not on first use
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
@@ -210,88 +208,10 @@ class _Runner:
         return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
 
 
-class _LiteRunner:
-    """One model part run by LiteRT alone: a one-thread interpreter for a drawing, another resized to each batch."""
-
-    def __init__(self, flat: bytes, shape: tuple[int, ...]) -> None:
-        self.flat, self.shape = flat, shape
-        self._single = _allocated(flat, threads=1)
-        given = tuple(self._single.get_input_details()[0]["shape"][1:])
-        answers = tuple(self._single.get_output_details()[0]["shape"][1:])
-        if given != shape or answers != (NUM_CLASSES,):
-            raise ValueError(f"a LiteRT part takes {given} and gives {answers}, not {shape} and ({NUM_CLASSES},)")
-        self._batch: Any = None
-        self._lock, self._batch_lock = threading.Lock(), threading.Lock()
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        if len(batch) == 1:
-            with self._lock:
-                return _invoke(self._single, batch)
-        chunks = []
-        with self._batch_lock:
-            if self._batch is None:
-                self._batch = _allocated(self.flat, threads=2)
-            for start in range(0, len(batch), PREDICT_BATCH):
-                chunk = np.ascontiguousarray(batch[start : start + PREDICT_BATCH])
-                source = self._batch.get_input_details()[0]
-                if tuple(source["shape"]) != chunk.shape:
-                    self._batch.resize_tensor_input(source["index"], list(chunk.shape))
-                    self._batch.allocate_tensors()
-                chunks.append(_invoke(self._batch, chunk))
-        return np.concatenate(chunks) if chunks else np.zeros((0, NUM_CLASSES), np.float32)
-
-
-def _allocated(flat: bytes, threads: int) -> Any:
-    """A LiteRT interpreter ready to run; LiteRT's line about its CPU delegate is kept off the terminal."""
-    from ai_edge_litert.interpreter import Interpreter
-
-    with quiet_output():
-        interpreter = Interpreter(model_content=flat, num_threads=threads)
-        interpreter.allocate_tensors()
-    return interpreter
-
-
-def _invoke(interpreter: Any, batch: np.ndarray) -> np.ndarray:
-    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
-    interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
-
-
 def lite_parts(model: Any) -> dict[str, bytes]:
     """LiteRT flatbuffers of a model's parts: "pixels", and "strokes" for a reader; saved beside the model."""
     pixels, strokes = reader_parts(model)
-    return {"pixels": _convert(pixels), **({"strokes": _convert(strokes)} if strokes is not None else {})}
-
-
-def _convert(model: Any) -> bytes:
-    """One Keras model as a LiteRT flatbuffer (TensorFlow's converter talks on the terminal: kept quiet)."""
-    import tensorflow as tf
-
-    with quiet_output():
-        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
-
-
-@contextlib.contextmanager
-def quiet_output() -> Iterator[None]:
-    """Silence stdout and stderr for a moment, at the file-descriptor level.
-
-    TensorFlow's C++ layers and its model converter print there directly, around Python.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
-    try:
-        for fd in saved:
-            os.dup2(devnull, fd)
-        yield
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        for fd, copy in saved.items():
-            os.dup2(copy, fd)
-            os.close(copy)
-        os.close(devnull)
+    return {"pixels": convert(pixels), **({"strokes": convert(strokes)} if strokes is not None else {})}
 
 
 def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = False) -> Classifier:
