@@ -5,7 +5,9 @@
 Prints the median and 95th percentile of: to_mnist alone, the pixel CNN alone, the stroke model
 alone (with its features), the whole path the Draw page takes per stroke (canvas and strokes ->
 to_mnist and stroke_features -> both models, `read_digit`), Keras' model.predict on the same
-inputs, then how many times faster our path is; and "Why this answer" (169 covered copies, warm).
+inputs, then how many times faster our path is; "Why this answer" (169 covered copies, warm); and
+a whole number of 4 digits by a held-out writer read from its strokes (grouping, the segment
+judge, each digit read), as the Draw page reads one per stroke in Whole number mode.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digit_app.model import load_classifier  # noqa: E402
-from digit_app.prediction import digit_features, read_digit  # noqa: E402
+from digit_app.prediction import digit_features, read_digit, read_number_strokes  # noqa: E402
 from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
+from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
 
 # A 4 in two strokes with an 18 px brush on the 280x280 canvas, as the Draw page sends it.
 STROKES = [[(160, 40), (60, 190), (230, 190)], [(170, 110), (170, 260)]]
@@ -75,6 +78,11 @@ def main() -> None:
         rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.model.predict(batch, verbose=0), slow)
     rows["why this answer (occlusion)"] = timings_ms(lambda: occlusion_maps(classifier, model_input, [4, 9]),
                                                      max(20, args.repeats // 10))
+    pen = load_pen_digits().held_out()
+    written = write_number(pen.strokes[:4], np.random.default_rng(0), close=True)
+    number = [CanvasStroke(stroke, 12.0) for digit in written for stroke in digit]
+    rows["whole number of 4 digits"] = timings_ms(lambda: read_number_strokes(number, classifier, NUMBER_CANVAS),
+                                                  max(20, args.repeats // 10))
     print(f"model: {classifier.path}   cores: {os.cpu_count()}")
     for name, times in rows.items():
         print(f"{name:<26} median {np.median(times):7.2f} ms   p95 {np.percentile(times, 95):7.2f} ms")

@@ -1,11 +1,12 @@
 """Whole numbers: sequences of digits written side by side, read by the app as the Draw page reads them.
 
-    python benchmarks/whole_numbers.py [--model PATH] [--count N]
+    python benchmarks/whole_numbers.py [--model PATH] [--count N] [--no-segments]
 
 Prints the share of whole numbers read exactly right (and of single digits within them) for:
 - numbers of 2-5 digits by one of the 6 held-out writers, their real trajectories written left to
   right in their own relative sizes, spaced and close (touching or overlapping a little), read
-  from their strokes by `read_number_strokes` (the Draw page's Whole number mode);
+  from their strokes by `read_number_strokes` (the Draw page's Whole number mode), with the
+  shipped segment judge (or, with --no-segments, the digit reader alone judging the grouping);
 - UCI pendigits' 8-point digits of the same held-out writers drawn as brush strokes side by side,
   spaced and nearly touching,
   and numbers typed in each handwriting font, read from pixels by `read_number` (photos, uploads).
@@ -92,8 +93,8 @@ def font_numbers(per_font: int, seed: int = 0) -> tuple[list[np.ndarray], list[s
 
 
 def report(name: str, classifier: Classifier, canvases: list[np.ndarray], texts: list[str],
-           strokes: bool = False) -> None:
-    reader = (lambda drawn: read_number_strokes(drawn, classifier, NUMBER_CANVAS)) if strokes else (
+           strokes: bool = False, segments: bool = True) -> None:
+    reader = (lambda drawn: read_number_strokes(drawn, classifier, NUMBER_CANVAS, segments)) if strokes else (
         lambda canvas: read_number(canvas, classifier))
     read = [(number.text if (number := reader(drawing)) else "") for drawing in canvases]
     whole = np.mean([r == t for r, t in zip(read, texts)])
@@ -107,12 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="a .keras file (default: the active model)")
     parser.add_argument("--count", type=int, default=500, help="pen numbers per spacing")
+    parser.add_argument("--no-segments", action="store_true", help="group strokes without the segment judge")
     args = parser.parse_args()
     classifier = load_classifier(args.model)
     print(f"model: {classifier.path} ({'pixels and strokes' if classifier.reads_strokes else 'pixels only'})")
     for close in (False, True):
         report(f"held-out writers, {'close' if close else 'spaced'}", classifier,
-               *writer_numbers(args.count, close), strokes=True)
+               *writer_numbers(args.count, close), strokes=True, segments=not args.no_segments)
     if not drawn_digits.SHARED_DATA.is_dir():
         print(f"{drawn_digits.SHARED_DATA} is missing: the 8-point pen digits and the fonts are skipped")
         return

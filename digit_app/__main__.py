@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate|pen-digits`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|pen-digits|segments`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings).
@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from dataclasses import fields
 
 import numpy as np
@@ -192,6 +193,22 @@ def _pen_digits(args: argparse.Namespace) -> int:
     return 0
 
 
+def _segments(args: argparse.Namespace) -> int:
+    from digit_app.lite import convert
+    from digit_app.strokes.pen_digits import load_pen_digits
+    from digit_app.strokes.segments import SEGMENTS_FILE, train_segment_model
+    from digit_app.versions import atomic_write
+
+    target = Path(args.output or SEGMENTS_FILE)
+    if not target.parent.is_dir():
+        raise ValueError(f"There is no folder {target.parent} to write {target.name} in.")
+    model, accuracy = train_segment_model(load_pen_digits().for_training(), args.numbers, args.epochs, args.seed)
+    flat = convert(model)
+    atomic_write(target, lambda tmp: tmp.write_bytes(flat))
+    print(f"segment judge: {accuracy:.4f} of the runs kept aside judged right; {len(flat) // 1024} KB written to {target}")
+    return 0
+
+
 def _terminal_progress(event: dict) -> None:
     if event["phase"] == "preparing":
         print(f"drawing the {event['what']} on a canvas…", file=sys.stderr, flush=True)
@@ -249,6 +266,12 @@ def _parser() -> argparse.ArgumentParser:
     pen.add_argument("unipen", help="a UNIPEN file, such as UCI's pendigits-orig.tra")
     pen.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/pen_digits.npz)")
     pen.set_defaults(run=_pen_digits)
+    segments = commands.add_parser("segments", help="train the judge of which strokes make one digit in a whole number")
+    segments.add_argument("--numbers", type=int, default=4000, help="pen numbers to learn from (default 4000)")
+    segments.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
+    segments.add_argument("--seed", type=int, default=0)
+    segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
+    segments.set_defaults(run=_segments)
     return parser
 
 

@@ -18,6 +18,7 @@ from digit_app.render import blank_canvas, draw_lines
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.strokes.features import box, stroke_features
 from digit_app.strokes.grouping import group_strokes
+from digit_app.strokes.segments import SegmentJudge, shipped_segment_judge
 
 SURE_PROBABILITY = 0.6  # below this top probability the answer is "not sure" ...
 SURE_MARGIN = 0.25  # ... and so it is when the runner-up is closer than this
@@ -137,17 +138,21 @@ def read_number(image: np.ndarray | None, classifier: Classifier) -> NumberReadi
     return NumberReading(tuple(readings))
 
 
-def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
-                        size: tuple[int, int]) -> NumberReading | None:
+def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier, size: tuple[int, int],
+                        segments: SegmentJudge | None | bool = True) -> NumberReading | None:
     """Read a whole number from its strokes on a canvas of `size` (width, height); None when nothing is drawn.
 
-    The strokes are grouped into digits without cutting one (`group_strokes`, with this model
-    judging the unclear cases); each digit is drawn alone, as the person drew it, and read from
-    its pixels and strokes. Dots and specks (a decimal point) are left out.
+    The strokes are grouped into digits without cutting one (`group_strokes`); the unclear cases
+    are judged by how surely this model reads each candidate as a digit and how likely the
+    `segments` judge finds it one whole digit (True: the shipped one; False: none). Each digit is
+    drawn alone, as the person drew it, and read from its pixels and strokes. Dots and specks (a
+    decimal point) are left out.
     """
     strokes = [stroke for stroke in strokes if len(stroke.points)]
     if not strokes:
         return None
+    if isinstance(segments, bool):
+        segments = shipped_segment_judge() if segments else None
     cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray | None] | None] = {}
 
     def inputs(members: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None] | None:
@@ -170,7 +175,10 @@ def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
         return [None if item is None else next(answers) for item in found]
 
     def judge(candidates: list[list[int]]) -> list[float]:
-        return [0.0 if p is None else float(p.max()) for p in read(candidates)]
+        sureness = [0.0 if p is None else float(p.max()) for p in read(candidates)]
+        if segments is None:
+            return sureness
+        return [sure * float(whole) for sure, whole in zip(sureness, segments([s.points for s in strokes], candidates))]
 
     groups = group_strokes([stroke.points for stroke in strokes], judge)
     readings = []

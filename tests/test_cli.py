@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -163,3 +164,20 @@ def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
               "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")
     assert worker_reason(stderr) == "MemoryError: could not allocate 12 GB"
     assert worker_reason("W tensorflow: something\n") == ""
+
+
+def test_segments_trains_a_judge_that_loads_and_refuses_a_missing_folder(tmp_path):
+    from digit_app.strokes.segments import SegmentJudge, number_runs
+
+    target = tmp_path / "segments.tflite"
+    result = run("segments", "--numbers", "60", "--epochs", "1", "--output", str(target))
+    assert result.returncode == 0, result.stderr
+    assert str(target) in result.stdout
+    judge = SegmentJudge(target.read_bytes())
+    one, other = np.array([[0, 0], [0, 50]], np.float32), np.array([[40, 0], [40, 50]], np.float32)
+    runs, _ = number_runs([[one], [other]])
+    scores = judge([one, other], runs)
+    assert scores.shape == (len(runs),) and ((scores >= 0) & (scores <= 1)).all()
+    missing = run("segments", "--output", str(tmp_path / "nowhere" / "segments.tflite"))
+    assert missing.returncode != 0 and "There is no folder" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
