@@ -10,10 +10,8 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from dataclasses import fields
-
-import numpy as np
+from pathlib import Path
 
 from digit_app.augment import AugmentConfig
 

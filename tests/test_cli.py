@@ -93,8 +93,8 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     import numpy as np
 
     from digit_app.model import build_model, build_reader, load_classifier
-    from digit_app.versions import save_model
     from digit_app.strokes.network import build_stroke_model
+    from digit_app.versions import save_model
     from tests.conftest import MNIST_SAMPLE
 
     readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()), tmp_path / f"r{i}.keras", {}))

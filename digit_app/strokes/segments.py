@@ -28,7 +28,7 @@ from digit_app.strokes.grouping import MAX_STROKES
 from digit_app.strokes.pen_digits import PenDigits, write_number
 
 SEGMENTS_FILE = Path(__file__).with_name("segments.tflite")
-SEGMENT_SHAPE = (STROKE_POINTS, STROKE_FEATURES + 3)  # each point: its stroke features, then the run's width, height, strokes
+SEGMENT_SHAPE = (STROKE_POINTS, STROKE_FEATURES + 3)  # per point: its features, then the run's width, height, strokes
 FILTERS = (32, 64, 64)
 DENSE_UNITS = 64
 NUMBERS = 4000  # pen numbers written to learn from (half spaced, half touching): about 40,000 runs
@@ -48,7 +48,8 @@ def segment_features(strokes: Sequence[np.ndarray], runs: Sequence[Sequence[int]
         chosen = [paths[i] for i in members]
         left, top, right, bottom = box(chosen)
         features[row, :, :STROKE_FEATURES] = stroke_features(chosen)
-        features[row, :, STROKE_FEATURES:] = ((right - left) / height, (bottom - top) / height, len(members) / MAX_STROKES)
+        size = ((right - left) / height, (bottom - top) / height, len(members) / MAX_STROKES)
+        features[row, :, STROKE_FEATURES:] = size
     return features
 
 
@@ -92,7 +93,8 @@ def build_segment_model() -> Any:
     return keras.Model(inputs, outputs, name="segment_judge")
 
 
-def train_segment_model(pen: PenDigits, numbers: int = NUMBERS, epochs: int = EPOCHS, seed: int = 0) -> tuple[Any, float]:
+def train_segment_model(pen: PenDigits, numbers: int = NUMBERS, epochs: int = EPOCHS,
+                        seed: int = 0) -> tuple[Any, float]:
     """A segment judge trained on numbers written with `pen`'s digits, and its accuracy on a tenth kept aside."""
     import keras
 
@@ -118,7 +120,7 @@ class SegmentJudge:
 
 @functools.cache
 def shipped_segment_judge() -> SegmentJudge | None:
-    """The judge in SEGMENTS_FILE, loaded once; None (numbers are grouped by the digit reader alone) if it is unusable."""
+    """The judge in SEGMENTS_FILE, loaded once; None if it is unusable (the digit reader then groups alone)."""
     try:
         return SegmentJudge(SEGMENTS_FILE.read_bytes())
     except (OSError, ValueError, RuntimeError) as problem:
