@@ -161,7 +161,7 @@ def test_a_failed_save_changes_nothing(tmp_path):
 
 
 def test_the_drawing_path_runs_on_litert_without_importing_tensorflow():
-    """The Draw page's work (load the active model, read a drawing with its strokes) in a fresh process."""
+    """The Draw page's work (load the active model, read a drawing and a whole number) in a fresh process."""
     import subprocess
     import sys
 
@@ -169,18 +169,19 @@ def test_the_drawing_path_runs_on_litert_without_importing_tensorflow():
 import sys
 import numpy as np
 from digit_app.model import load_classifier
-from digit_app.prediction import read_digit
+from digit_app.prediction import read_digit, read_number_strokes
 from digit_app.render import draw_strokes
 from digit_app.strokes.canvas import CanvasStroke
 four = [np.array([(160, 40), (60, 190), (230, 190)], np.float32), np.array([(170, 110), (170, 260)], np.float32)]
 classifier = load_classifier()
 reading = read_digit(draw_strokes(four, 18), classifier, [CanvasStroke(s, 18) for s in four])
-print(reading.digit, classifier.reads_strokes, classifier.lite is not None,
+number = read_number_strokes([CanvasStroke(s + (x, 0), 12) for x in (0, 250) for s in four], classifier, (560, 280))
+print(reading.digit, number.text, classifier.reads_strokes, classifier.lite is not None,
       "tensorflow" in sys.modules, "keras" in sys.modules)
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["4", "True", "True", "False", "False"]
+    assert result.stdout.split() == ["4", "44", "True", "True", "False", "False"]
 
 
 def test_litert_and_keras_answer_alike(classifier):
