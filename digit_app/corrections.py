@@ -53,6 +53,27 @@ class Correction:
     created: str
 
 
+@dataclass(frozen=True)
+class Damaged:
+    """A stored row that is not a usable correction, and why."""
+
+    id: int
+    problem: str
+
+
+def _read_row(row: tuple) -> Correction | Damaged:
+    """A row as a Correction, or as Damaged with the reason when someone or something broke it."""
+    row_id, label, predicted, image, created = row
+    if not isinstance(label, int) or not 0 <= label <= 9:
+        return Damaged(row_id, f"its label {label!r} is not a digit 0 to 9")
+    if not isinstance(image, bytes) or len(image) != 28 * 28:
+        size = len(image) if isinstance(image, (bytes, str)) else 0
+        return Damaged(row_id, f"its image is {size} bytes, not a 28x28 drawing ({28 * 28} bytes)")
+    if predicted is not None and (not isinstance(predicted, int) or not 0 <= predicted <= 9):
+        predicted = None  # "read as" is only a note: a broken one is dropped, the correction kept
+    return Correction(row_id, label, predicted, np.frombuffer(image, np.uint8).reshape(28, 28), str(created))
+
+
 def default_path() -> Path:
     return Path(os.environ.get(ENV_CORRECTIONS) or DEFAULT_PATH)
 
@@ -90,11 +111,25 @@ class CorrectionStore:
             return int(cursor.lastrowid)
 
     def list(self) -> list[Correction]:
-        """Every correction, oldest first."""
+        """Every readable correction, oldest first (damaged rows are skipped: `damaged` names them)."""
         with self._connect() as db:
             rows = db.execute("SELECT id, label, predicted, image, created FROM corrections ORDER BY id").fetchall()
-        return [Correction(row[0], row[1], row[2], np.frombuffer(row[3], np.uint8).reshape(28, 28), row[4])
-                for row in rows]
+        return [item for item in map(_read_row, rows) if isinstance(item, Correction)]
+
+    def page(self, start: int, size: int) -> list[Correction | Damaged]:
+        """Rows `start` to `start + size` (0 = newest), each a correction or, for a damaged row, what is wrong."""
+        if start < 0 or size < 1:
+            raise CorrectionsError(f"A page starts at 0 or later and holds at least one row, not {start} and {size}.")
+        with self._connect() as db:
+            rows = db.execute("SELECT id, label, predicted, image, created FROM corrections ORDER BY id DESC "
+                              "LIMIT ? OFFSET ?", (int(size), int(start))).fetchall()
+        return [_read_row(row) for row in rows]
+
+    def damaged(self) -> list[Damaged]:
+        """Rows that are not a usable correction (a wrong-sized image, a label that is not a digit)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, label, predicted, image, created FROM corrections ORDER BY id").fetchall()
+        return [item for item in map(_read_row, rows) if isinstance(item, Damaged)]
 
     def count(self) -> int:
         with self._connect() as db:
@@ -104,6 +139,15 @@ class CorrectionStore:
         """Remove one correction; False if there was none with this id."""
         with self._connect() as db:
             return db.execute("DELETE FROM corrections WHERE id = ?", (int(correction_id),)).rowcount > 0
+
+    def restore(self, correction: Correction) -> bool:
+        """Put a deleted correction back with its id and date (undo); False if that id is taken again."""
+        pixels = _as_pixels(correction.image)
+        with self._connect() as db:
+            return db.execute("INSERT OR IGNORE INTO corrections (id, label, predicted, image, created) "
+                              "VALUES (?, ?, ?, ?, ?)", (int(correction.id), int(correction.label),
+                                                         correction.predicted, pixels.tobytes(),
+                                                         correction.created)).rowcount > 0
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """All corrections as MNIST-style arrays: images (n, 28, 28) uint8 and labels (n,) uint8."""

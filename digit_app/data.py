@@ -6,8 +6,11 @@ reported in one sentence that says what is wrong and what to do.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import stat
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +18,10 @@ import numpy as np
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 
 
 class DataError(ValueError):
@@ -58,6 +65,60 @@ def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE) -> Mnist:
     return _from_npz(Path(source))
 
 
+def data_folder() -> Path:
+    """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
+    return Path(os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
+
+
+def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
+    """What the Retrain page offers to train on, by label: Keras' MNIST, the `extra` files, the data folder's .npz.
+
+    The operator decides the list (by the folder and the files in it); a visitor picks from it and
+    never types a path, so no visitor can make the server open a file of their choosing.
+    """
+    cached = keras_cache().is_file()
+    choices = {f"MNIST through Keras ({'kept in ' + str(keras_cache().parent) if cached else 'downloads once'})":
+               KERAS_SOURCE}
+    folder = data_folder()
+    files = [Path(path) for path in extra if path]
+    files += sorted(folder.glob("*.npz")) + sorted((folder / UPLOADS).glob("*.npz"))
+    for path in files:
+        if _is_regular_file(path) and str(path) not in choices.values():
+            label = path.name if path.name not in {Path(v).name for v in choices.values()} else str(path)
+            choices[f"{label} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
+    return choices
+
+
+def keep_upload(content: bytes, folder: Path | None = None) -> Path:
+    """Check an uploaded .npz and keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise DataError(f"That file is {len(content) / 2**20:.0f} MB; an upload is at most "
+                        f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB.")
+    uploads = (folder or data_folder()) / UPLOADS
+    target = uploads / f"upload-{hashlib.sha256(content).hexdigest()[:12]}.npz"
+    if target.is_file():
+        return target
+    uploads.mkdir(parents=True, exist_ok=True)
+    staging = uploads / f".{target.name}.part"
+    try:
+        staging.write_bytes(content)
+        load_mnist(staging)  # every check a data file gets, before it joins the list
+        os.replace(staging, target)
+    except DataError as problem:
+        raise DataError(str(problem).replace(str(staging), "The uploaded file")) from None
+    finally:
+        staging.unlink(missing_ok=True)
+    return target
+
+
+def _is_regular_file(path: Path) -> bool:
+    """A plain file: not a folder, FIFO, socket or device, whose reading could hang or never end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def keras_cache() -> Path:
     """Where Keras keeps (and looks for) its downloaded mnist.npz."""
     home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
@@ -83,6 +144,8 @@ def _from_npz(path: Path) -> Mnist:
         raise DataError(f"There is no data file at {path}.")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give the path of an .npz file.")
+    if not _is_regular_file(path):
+        raise DataError(f"{path} is not a plain file (a pipe or a device, say); give the path of an .npz file.")
     _check_npz_sizes(path)
     try:
         with np.load(path, allow_pickle=False) as archive:

@@ -9,7 +9,19 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
-def open_page(page: str | None = None, timeout: float = 120) -> AppTest:
-    """The app run once, then switched to `page` (a path like "digit_app/ui/photo.py") if one is given."""
-    at = AppTest.from_file(APP, default_timeout=timeout).run()
+def open_page(page: str | None = None, timeout: float = 120, secrets: dict | None = None) -> AppTest:
+    """The app run once, then switched to `page` (a path like "digit_app/ui/photo.py") if one is given.
+
+    `secrets` are what `.streamlit/secrets.toml` would hold (an operator password, say).
+    """
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (secrets or {}).items():
+        at.secrets[key] = value
+    at.run()
     return at.switch_page(page).run() if page else at
+
+
+def unlock(at: AppTest, password: str) -> None:
+    """Type a password into the sidebar's operator panel and press Unlock."""
+    next(field for field in at.text_input if field.label == "Operator password").input(password)
+    at.button(key="FormSubmitter:operator-form-Unlock").click().run()

@@ -425,3 +425,42 @@ def test_the_canvas_is_labelled_and_the_answer_is_announced(browser, app_url):
     expect(answer).to_contain_text("7", timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_role("button", name="Deploy")).to_have_count(0)  # no developer menu for visitors
     page.close()
+
+
+def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, app_url, models_folder, monkeypatch):
+    """Tabs A and B show version aaaa; B deletes it; A's Delete and later A's Activate of a version B
+    deleted must say it is gone, and leave every other version, and the model in use, as they were."""
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(models_folder))
+    folder = models_folder / "versions"
+    folder.mkdir(exist_ok=True)
+    for name in ("v1-aaaa", "v2-bbbb", "v3-cccc"):
+        (folder / f"{name}.keras").write_bytes(versions.SHIPPED_MODEL.read_bytes())
+        (folder / f"{name}.json").write_text('{"test_accuracy": 0.99}')
+    versions.activate("v2-bbbb")
+    tabs = [browser.new_context(viewport={"width": 1100, "height": 1000}) for _ in range(2)]
+    try:
+        a, b = (tab.new_page() for tab in tabs)
+        for page in (a, b):
+            page.goto(f"{app_url}/retrain")
+            choose(page, "Version", "v1-aaaa")
+        b.get_by_role("button", name="Delete").click()
+        expect(b.get_by_text("Deleted v1-aaaa.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        a.get_by_role("button", name="Delete").click()  # A still shows v1-aaaa
+        expect(a.get_by_text("Version v1-aaaa is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        assert sorted(v.id for v in versions.list_versions()) == [versions.SHIPPED, "v2-bbbb", "v3-cccc"]
+
+        for page in (a, b):
+            choose(page, "Version", "v3-cccc")
+        b.get_by_role("button", name="Delete").click()
+        expect(b.get_by_text("Deleted v3-cccc.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        a.get_by_role("button", name="Activate").click()
+        expect(a.get_by_text("Version v3-cccc is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        assert not a.get_by_test_id("stException").count()
+        assert versions.active_version_id() == "v2-bbbb"
+        assert sorted(v.id for v in versions.list_versions()) == [versions.SHIPPED, "v2-bbbb"]
+    finally:
+        for tab in tabs:
+            tab.close()
+        versions.activate(versions.SHIPPED)
+        for path in folder.glob("v[123]-*"):
+            path.unlink()

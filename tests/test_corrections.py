@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import sqlite3
 
 import numpy as np
 import pytest
@@ -129,3 +130,37 @@ def _npz_bytes_of_npy() -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, np.zeros(3))  # a .npy renamed .npz
     return buffer.getvalue()
+
+
+def test_a_deleted_correction_is_restored_with_its_id_date_and_read_as(store):
+    for d in (1, 2, 3):
+        store.add(digit(), d, predicted=(d + 1) % 10)
+    before = [(c.id, c.label, c.predicted, c.created, c.image.tobytes()) for c in store.list()]
+    taken = store.list()[1]
+    assert store.delete(taken.id) and store.count() == 2
+    assert store.restore(taken) is True
+    assert [(c.id, c.label, c.predicted, c.created, c.image.tobytes()) for c in store.list()] == before
+    assert store.restore(taken) is False  # already back: nothing doubled
+    assert store.count() == 3
+
+
+def test_damaged_rows_are_named_and_skipped_everywhere(store):
+    good = store.add(digit(), 5, predicted=3)
+    with sqlite3.connect(store.path) as db:
+        db.execute("INSERT INTO corrections (label, image, created) VALUES (2, ?, 'x')", (b"\x00" * 100,))
+        db.execute("INSERT INTO corrections (label, predicted, image, created) VALUES (6, 'nine', ?, 'x')",
+                   (bytes(784),))
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute("INSERT INTO corrections (label, image, created) VALUES ('seven', ?, 'x')", (bytes(784),))
+    damaged = store.damaged()
+    assert [(d.id, d.problem) for d in damaged] == [
+        (good + 1, "its image is 100 bytes, not a 28x28 drawing (784 bytes)"),
+        (good + 3, "its label 'seven' is not a digit 0 to 9")]
+    assert [(c.id, c.label, c.predicted) for c in store.list()] == [(good, 5, 3), (good + 2, 6, None)]
+    assert store.arrays()[1].tolist() == [5, 6]
+    with np.load(io.BytesIO(store.export_npz())) as exported:
+        assert exported["labels"].tolist() == [5, 6]
+    page = store.page(0, 3)  # newest first
+    assert [row.id for row in page] == [good + 3, good + 2, good + 1]
+    with pytest.raises(CorrectionsError, match="A page starts at 0"):
+        store.page(-1, 3)

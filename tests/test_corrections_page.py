@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 
 from digit_app.corrections import CorrectionStore
-from tests.pages import open_page
+from tests.pages import open_page, unlock
 
 CORRECTIONS = "digit_app/ui/corrections.py"
 
@@ -23,11 +25,15 @@ def test_corrections_are_listed_and_one_can_be_deleted(corrections_file):
     at = open_page(CORRECTIONS, timeout=60)
     assert at.metric[0].value == "3"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
-    assert captions == ["2, read as 3", "5, read as 6", "8, read as 9"]
+    assert captions == ["8, read as 9", "5, read as 6", "2, read as 3"]  # newest first
     at.button(key=f"delete-{ids[1]}").click().run()
     assert not at.exception
     assert [c.label for c in store.list()] == [2, 8]
     assert at.metric[0].value == "2"
+    next(b for b in at.button if b.label == "Undo").click().run()
+    assert not at.exception
+    assert [(c.id, c.label, c.predicted) for c in store.list()] == [(ids[0], 2, 3), (ids[1], 5, 6), (ids[2], 8, 9)]
+    assert at.metric[0].value == "3" and not [b for b in at.button if b.label == "Undo"]
 
 
 def test_an_exported_file_can_be_imported(corrections_file, tmp_path):
@@ -40,3 +46,39 @@ def test_an_exported_file_can_be_imported(corrections_file, tmp_path):
     assert not at.exception
     assert "Imported 4 corrections" in at.success[0].value
     assert CorrectionStore(corrections_file).arrays()[1].tolist() == [0, 1, 2, 3]
+
+
+def test_thousands_of_corrections_are_paged_and_damaged_rows_named_not_raised(corrections_file):
+    store = CorrectionStore(corrections_file)
+    store.count()  # the file and its table
+    with sqlite3.connect(corrections_file) as db:
+        rows = [(i % 10, None, bytes([i % 256]) * 784, "2026-11-26") for i in range(3000)]
+        db.executemany("INSERT INTO corrections (label, predicted, image, created) VALUES (?, ?, ?, ?)", rows)
+        db.execute("INSERT INTO corrections (label, image, created) VALUES (4, ?, 'x')", (b"short",))
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute("INSERT INTO corrections (label, image, created) VALUES ('seven', ?, 'x')", (bytes(784),))
+    at = open_page(CORRECTIONS, timeout=60)
+    assert not at.exception
+    assert at.metric[0].value == "3002"
+    assert len(at.get("image")) == 46  # a page of 48 rows, the 2 newest damaged
+    warning = at.warning[0].value
+    assert "#3002 (its label 'seven' is not a digit 0 to 9)" in warning and "#3001 (its image is 5 bytes" in warning
+    at.number_input(key="corrections-page").set_value(63).run()  # the last page: rows 2977-3002
+    assert not at.exception and len(at.get("image")) == 3002 - 62 * 48
+    assert len(store.list()) == 3000 and len(store.arrays()[0]) == 3000
+
+
+def test_a_locked_deployment_needs_the_operator_password_to_delete_or_export(corrections_file):
+    store = CorrectionStore(corrections_file)
+    store.add(np.full((28, 28), 0.5, np.float32), 3)
+    at = open_page(CORRECTIONS, timeout=60, secrets={"operator_password": "correct horse"})
+    assert not at.exception
+    assert all(b.disabled for b in at.button if b.label == "Delete")
+    assert not at.get("download_button") and not at.file_uploader
+    unlock(at, "wrong guess")
+    assert "not the operator password" in at.error[0].value
+    assert all(b.disabled for b in at.button if b.label == "Delete")
+    unlock(at, "correct horse")
+    assert not at.exception
+    assert not any(b.disabled for b in at.button if b.label == "Delete")
+    assert at.get("download_button") and at.file_uploader

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 
-from digit_app.data import DataError, load_mnist
+from digit_app.data import ENV_DATA_DIR, KERAS_SOURCE, DataError, data_choices, keep_upload, load_mnist
 from tests.conftest import MNIST_SAMPLE
 
 
@@ -116,3 +119,37 @@ def test_an_npz_whose_header_claims_a_billion_images_is_refused_before_reading(t
     assert path.stat().st_size < 20_000
     with pytest.raises(DataError, match="GB"):
         load_mnist(path)
+
+
+def test_a_pipe_is_refused_without_opening_it(tmp_path):
+    """Opening a FIFO would wait for a writer forever: it is refused from its kind alone."""
+    fifo = tmp_path / "data.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match="not a plain file"):
+        load_mnist(fifo)
+
+
+def test_the_choices_are_keras_and_the_plain_npz_files_of_the_data_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    (folder / "uploads").mkdir(parents=True)
+    shutil.copy(MNIST_SAMPLE, folder / "mnist_small.npz")
+    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "upload-abc.npz")
+    os.mkfifo(folder / "pipe.npz")
+    (folder / "notes.txt").write_text("not data")
+    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
+    choices = data_choices([str(MNIST_SAMPLE)])
+    assert list(choices.values()) == [KERAS_SOURCE, str(MNIST_SAMPLE), str(folder / "mnist_small.npz"),
+                                      str(folder / "uploads" / "upload-abc.npz")]
+    assert all(label.endswith(" MB)") for label in list(choices)[1:])
+
+
+def test_an_upload_is_checked_kept_once_by_its_content_and_capped(tmp_path):
+    content = MNIST_SAMPLE.read_bytes()
+    kept = keep_upload(content, tmp_path)
+    assert kept.parent == tmp_path / "uploads" and load_mnist(kept).x_train.shape[1:] == (28, 28)
+    assert keep_upload(content, tmp_path) == kept and len(list((tmp_path / "uploads").iterdir())) == 1
+    with pytest.raises(DataError, match="The uploaded file is not a readable .npz"):
+        keep_upload(b"PK\x03\x04 broken", tmp_path)
+    with pytest.raises(DataError, match="an upload is at most 15 MB"):
+        keep_upload(bytes(16 * 1024 * 1024), tmp_path)
+    assert len(list((tmp_path / "uploads").iterdir())) == 1  # nothing else left behind

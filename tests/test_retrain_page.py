@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import time
+
+import numpy as np
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -10,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from digit_app import versions
 from digit_app.corrections import CorrectionStore
 from tests.conftest import MNIST_SAMPLE
-from tests.pages import APP
+from tests.pages import APP, open_page, unlock
 
 RETRAIN = "digit_app/ui/retrain.py"
 
@@ -33,6 +36,10 @@ def train_until_done(page: AppTest) -> list[str]:
     return [e.value for e in (*page.success, *page.error, *page.info)]
 
 
+def version_box(page: AppTest):
+    return next(box for box in page.selectbox if box.label == "Version")
+
+
 def test_controls_and_preview(page):
     assert not page.exception
     labels = [s.label for s in page.slider]
@@ -40,14 +47,38 @@ def test_controls_and_preview(page):
                  "Also written the continental way, % of 1s, 5s, 7s"):
         assert name in labels
     assert all(s.help for s in page.slider)  # every setting says what it does
-    assert page.text_input[0].value == str(MNIST_SAMPLE)
+    assert page.selectbox(key="data-source").value.startswith(MNIST_SAMPLE.name)  # the operator's file, first
+    assert not page.text_input  # no field where a visitor could type a path on the server
     assert len(page.get("image")) == 1  # the augmentation preview
     assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]
 
 
-def test_bad_data_path_is_reported(page):
-    page.text_input[0].set_value("/nowhere/data.npz").run()
-    assert any("no data file" in e.value for e in page.error)
+def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGIT_APP_DATA_DIR", str(tmp_path / "data"))
+    page.selectbox(key="data-source").set_value("Upload an .npz…").run()
+    buffer = io.BytesIO()
+    np.savez(buffer, x_train=np.zeros((4, 28, 28), np.uint8), y_train=np.arange(3))
+    page.file_uploader(key="data-upload").upload("mine.npz", buffer.getvalue(), "application/octet-stream").run()
+    assert not page.exception
+    assert "The uploaded file lacks x_test, y_test" in page.error[0].value
+    assert not list((tmp_path / "data").rglob("*.npz"))  # nothing kept
+    page.file_uploader(key="data-upload").upload("mine.npz", MNIST_SAMPLE.read_bytes(), "application/octet-stream").run()
+    assert not page.exception and not page.error
+    assert len(list((tmp_path / "data" / "uploads").glob("upload-*.npz"))) == 1
+
+
+def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(tmp_path, monkeypatch):
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    page = open_page(RETRAIN, secrets={"operator_password": "correct horse"})
+    assert not page.exception
+    start = next(b for b in page.button if b.label == "Start training")
+    assert start.disabled and all(b.disabled for b in page.button if b.label in ("Activate", "Delete"))
+    assert "Upload an .npz…" not in page.selectbox(key="data-source").options
+    assert any("Training needs the operator" in c.value for c in page.caption)
+    unlock(page, "correct horse")
+    assert not next(b for b in page.button if b.label == "Start training").disabled
+    assert "Upload an .npz…" in page.selectbox(key="data-source").options
 
 
 def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch, corrections_file, mnist_sample):
@@ -107,7 +138,7 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
         (folder / f"{name}.json").write_text('{"test_accuracy": 0.99}')
     versions.activate("v2-bbbb")
     page.run()
-    page.selectbox[0].set_value("v1-aaaa").run()
+    version_box(page).set_value("v1-aaaa").run()
     delete = next(b for b in page.button if b.label == "Delete")
     versions.delete("v1-aaaa")  # another session, meanwhile
     delete.click().run()
@@ -116,5 +147,5 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
     assert versions.active_version_id() == "v2-bbbb"  # the model in use is untouched
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED, "v2-bbbb"]
     # the model in use cannot be deleted from the page
-    page.selectbox[0].set_value("v2-bbbb").run()
+    version_box(page).set_value("v2-bbbb").run()
     assert next(b for b in page.button if b.label == "Delete").disabled

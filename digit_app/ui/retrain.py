@@ -12,10 +12,11 @@ import streamlit as st
 from digit_app import versions
 from digit_app.augment import AugmentConfig, preview_grid
 from digit_app.corrections import CorrectionsError, CorrectionStore
-from digit_app.data import KERAS_SOURCE, DataError, load_mnist
+from digit_app.data import ENV_DATA_DIR, DataError, data_choices, keep_upload, load_mnist
 from digit_app.jobs import JobRunningError, JobStatus, Trainer, time_left
 from digit_app.training import TrainConfig
 from digit_app.ui.common import default_local_data, get_classifier
+from digit_app.ui.gate import is_operator, locked_note, operator_panel
 
 PREVIEW_DIGITS = 16
 DEFAULTS = AugmentConfig()
@@ -52,13 +53,28 @@ def preview(source: str, config: AugmentConfig) -> np.ndarray:
     return np.kron(grid, np.ones((3, 3), np.float32))
 
 
+UPLOAD = "Upload an .npz…"
+
+
 def data_source() -> str:
-    local = default_local_data()
-    choice = st.radio("Training data", ["MNIST through Keras (downloads once)", "A local .npz file"],
-                      index=1 if local else 0, horizontal=True)
-    if choice.startswith("MNIST"):
-        return KERAS_SOURCE
-    return st.text_input("Path of the .npz (keys x_train, y_train, x_test, y_test)", value=local)
+    """The training data: one of the sources the operator offers (`data_choices`), or a file the operator uploads."""
+    choices = data_choices([default_local_data()])
+    options = [*choices, UPLOAD] if is_operator() else list(choices)
+    local = next((label for label, source in choices.items() if source == default_local_data()), None)
+    label = st.selectbox("Training data", options, index=options.index(local) if local else 0, key="data-source",
+                         help="MNIST through Keras, or an .npz with x_train, y_train, x_test and y_test (28x28 "
+                              f"digits and their labels) in the data folder ({ENV_DATA_DIR} sets it).")
+    if label != UPLOAD:
+        return choices[label]
+    upload = st.file_uploader("An .npz with x_train, y_train, x_test and y_test", type=["npz"], key="data-upload")
+    if upload is None:
+        st.info("Choose a file to train on: it is checked, then kept in the data folder's uploads.")
+        st.stop()
+    try:
+        return str(keep_upload(upload.getvalue()))
+    except DataError as problem:
+        st.error(str(problem))
+        st.stop()
 
 
 def drawn_choice() -> bool:
@@ -163,6 +179,9 @@ def show_result(status: JobStatus) -> None:
     if versions.active_version_id() == status.version_id:
         st.caption("This model is in use on the Draw page.")
         return
+    if not is_operator():
+        locked_note("Using this model")
+        return
     worse = [what for what, new, old in (("MNIST", accuracy, baseline.test_accuracy),
                                          ("drawings", new_drawings, before_drawings))
              if isinstance(new, (int, float)) and isinstance(old, (int, float)) and new < old]
@@ -216,7 +235,7 @@ def job_panel(drawn_for: tuple[int, bool]) -> None:
     status = job.status
     if status.running:
         show_progress(status)
-        if st.button("Cancel training"):
+        if st.button("Cancel training", disabled=not is_operator()) and is_operator():
             job.cancel()
     elif status.state == "done":
         st.success(status.message)
@@ -244,11 +263,15 @@ def versions_table() -> None:
     chosen = st.selectbox("Version", ids, index=ids.index(active) if active in ids else 0,
                           key=f"version-{active}-" + "|".join(ids))
     use, remove = st.columns(2)
-    use.button("Activate", disabled=chosen == active, width="stretch", on_click=act_on_version,
+    operator = is_operator()
+    use.button("Activate", disabled=chosen == active or not operator, width="stretch", on_click=act_on_version,
                args=("activate", chosen), help="Every session's Draw page switches to this version.")
-    remove.button("Delete", disabled=chosen in (versions.SHIPPED, active), width="stretch", on_click=act_on_version,
+    remove.button("Delete", disabled=chosen in (versions.SHIPPED, active) or not operator, width="stretch",
+                  on_click=act_on_version,
                   args=("delete", chosen),
                   help="The shipped model and the model in use cannot be deleted: activate another one first.")
+    if not operator:
+        locked_note("Activating or deleting a version")
     outcome = st.session_state.pop("version-outcome", None)
     if outcome:
         (st.error if outcome[0] == "error" else st.success)(outcome[1])
@@ -257,6 +280,8 @@ def versions_table() -> None:
 def act_on_version(action: str, version_id: str) -> None:
     """Activate or delete the version with this id, checked now: it may be gone, or be in use, since the page was drawn."""
     try:
+        if not is_operator():
+            raise versions.ModelStoreError("Only the operator may activate or delete versions: unlock in the sidebar.")
         versions.get_version(version_id)
         if action == "activate":
             versions.activate(version_id)
@@ -278,6 +303,7 @@ def act_on_version(action: str, version_id: str) -> None:
 
 st.title("Retrain")
 get_classifier()  # says so here too if the active model is broken
+operator_panel()
 
 st.subheader("Data")
 source = data_source()
@@ -302,14 +328,18 @@ batch_size = right.segmented_control("Batch size, images", [32, 64, 128, 256, 51
                                           "often generalises a little better.") or 128
 
 running = trainer().job is not None and trainer().job.status.running
-if st.button("Start training", type="primary", disabled=running,
+if st.button("Start training", type="primary", disabled=running or not is_operator(),
              help="One training at a time on this server; every session sees it and can cancel it."):
     try:
+        if not is_operator():
+            raise ValueError("Only the operator may start training: unlock in the sidebar.")
         settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn)
         trainer().start(source, settings, corrections)
         st.rerun()  # the whole page again: Start disabled, the last run's report gone
     except (JobRunningError, ValueError) as problem:
         st.error(str(problem))
+if not is_operator():
+    locked_note("Training")
 job = trainer().job
 # Every tab looks every second or two, so a run started in another session shows here too.
 st.fragment(job_panel, run_every=1.0 if job is not None and job.status.running else 2.0)(job_state())

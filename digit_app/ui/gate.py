@@ -1,0 +1,73 @@
+"""The operator gate on the pages: a sidebar panel to unlock it, and one question the pages ask."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from digit_app.access import AccessSettingsError, OperatorGate
+
+WRONG_PASSWORD_PAUSE = 1.0  # seconds after a wrong password: guessing stays slow
+
+
+def operator_gate() -> tuple[OperatorGate, str | None]:
+    """The gate `.streamlit/secrets.toml` and the environment describe, and the problem if they are malformed."""
+    try:
+        settings = dict(st.secrets)
+    except FileNotFoundError:  # no secrets file: only the environment can lock the app
+        settings = {}
+    try:
+        return OperatorGate.from_settings(settings), None
+    except AccessSettingsError as problem:
+        return OperatorGate(), str(problem)
+
+
+def is_operator() -> bool:
+    """Whether this session may train, switch or delete models, and export, import or delete corrections."""
+    gate, problem = operator_gate()
+    if problem:
+        return False  # a broken setting locks, never opens
+    if not gate.locked:
+        return True
+    return bool(st.session_state.get("operator")) or gate.admits(st.user.get("email") if _logged_in() else None)
+
+
+def operator_panel() -> None:
+    """The sidebar's "Operator" panel: what is locked, and the way to unlock it (or lock it again)."""
+    gate, problem = operator_gate()
+    with st.sidebar:
+        if problem:
+            st.error(problem)
+            return
+        if not gate.locked:
+            st.caption("Unlocked: anyone who opens this app may train and change models. "
+                       "The README says how to lock it with an operator password.")
+            return
+        if is_operator():
+            st.caption("Operator: unlocked in this session.")
+            if st.session_state.get("operator") and st.button("Lock again"):
+                st.session_state.pop("operator")
+                st.rerun()
+            return
+        with st.form("operator-form", border=False):
+            password = st.text_input("Operator password", type="password",
+                                     help="Training, switching and deleting models, and exporting, importing "
+                                          "or deleting corrections need it.")
+            if st.form_submit_button("Unlock") and password:
+                if gate.opens_for(password):
+                    st.session_state["operator"] = True
+                    st.rerun()
+                time.sleep(WRONG_PASSWORD_PAUSE)
+                st.error("That is not the operator password.")
+        if gate.emails:
+            st.button("Log in as an operator", on_click=st.login)
+
+
+def locked_note(what: str) -> None:
+    """Say, where an action would be, that it needs the operator."""
+    st.caption(f"🔒 {what} needs the operator: unlock in the sidebar.")
+
+
+def _logged_in() -> bool:
+    return bool(st.user.get("is_logged_in", False))
