@@ -209,7 +209,8 @@ def _segments(args: argparse.Namespace) -> int:
 
 def _terminal_progress(event: dict) -> None:
     if event["phase"] == "preparing":
-        print(f"drawing the {event['what']} on a canvas…", file=sys.stderr, flush=True)
+        print(f"\rdrawing the {event['what']} on a canvas: {event['done']}/{event['total']}", end="",
+              file=sys.stderr, flush=True)
     elif event["phase"] == "strokes":
         print(f"\rstroke model: epoch {event['epoch']}/{event['epochs']} accuracy {event.get('accuracy', 0):.4f}",
               end="", file=sys.stderr, flush=True)

@@ -40,6 +40,8 @@ class JobStatus:
     source: str
     config: TrainConfig
     started: float
+    stage_started: float = 0.0  # when the current state began: each stage's pace is its own
+    prepared: float = 0.0  # share of the pen digits drawn, while "preparing"
     epoch: int = 0
     batch: int = 0
     steps: int = 0
@@ -55,7 +57,9 @@ class JobStatus:
 
     @property
     def fraction(self) -> float:
-        """Share of all training batches done, 0..1 (of the stroke model's epochs while it trains)."""
+        """Share of this stage done, 0..1: pen digits drawn, training batches, or the stroke model's epochs."""
+        if self.state == "preparing":
+            return self.prepared
         if self.state == "strokes":
             return min(1.0, self.epoch / self.config.stroke_epochs)
         total = self.config.epochs * max(self.steps, 1)
@@ -63,10 +67,10 @@ class JobStatus:
 
 
 def time_left(status: JobStatus, now: float) -> float | None:
-    """Seconds the run still needs, from its pace so far (None before there is a pace to go by)."""
-    if status.state != "training" or status.fraction < 0.02:
+    """Seconds the current stage still needs, from its own pace so far (None before there is a pace to go by)."""
+    if status.state not in ("preparing", "training", "strokes") or status.fraction < 0.02:
         return None
-    elapsed = now - status.started
+    elapsed = now - status.stage_started
     return elapsed * (1.0 - status.fraction) / status.fraction
 
 
@@ -78,7 +82,8 @@ class TrainingJob:
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._process: subprocess.Popen | None = None
-        self._status = JobStatus(state="loading", source=source, config=config, started=time.time())
+        now = time.time()
+        self._status = JobStatus(state="loading", source=source, config=config, started=now, stage_started=now)
         self._thread = threading.Thread(target=self._run, name="digit-training", daemon=True)
 
     def start(self) -> None:
@@ -101,6 +106,8 @@ class TrainingJob:
 
     def _update(self, **changes: Any) -> None:
         with self._lock:
+            if changes.get("state", self._status.state) != self._status.state:
+                changes.setdefault("stage_started", time.time())
             self._status = replace(self._status, **changes)
 
     def _run(self) -> None:
@@ -138,7 +145,7 @@ class TrainingJob:
             return  # something else printed to stdout; not ours
         phase = event.get("phase") if isinstance(event, dict) else None
         if phase == "preparing":
-            self._update(state="preparing")
+            self._update(state="preparing", prepared=event.get("done", 0) / max(event.get("total", 1), 1))
         elif phase == "batch":
             self._update(state="training", epoch=event["epoch"], batch=event["batch"], steps=event["steps"])
         elif phase == "strokes":

@@ -117,10 +117,13 @@ def train(
     keras.utils.set_random_seed(config.seed)
     images, labels = _training_arrays(data, config)
     if config.drawn:
-        if progress is not None:
-            progress({"phase": "preparing", "what": "pen digits"})
+        def prepared(done: int, total: int) -> None:
+            if progress is not None:
+                progress({"phase": "preparing", "what": "pen digits", "done": done, "total": total})
+
         pen = load_pen_digits()
-        drawn_pixels, drawn_strokes, drawn_labels = drawn_inputs(pen.for_training(), seed=config.seed)
+        drawn_pixels, drawn_strokes, drawn_labels = drawn_inputs(pen.for_training(), seed=config.seed,
+                                                                 on_progress=prepared)
         images = np.concatenate([images, drawn_pixels[..., None]])
         labels = np.concatenate([labels, drawn_labels])
     validation_count = int(len(images) * config.validation_split)

@@ -9,7 +9,7 @@ import pytest
 
 from digit_app import versions
 from digit_app.augment import AugmentConfig
-from digit_app.jobs import JobRunningError, Trainer
+from digit_app.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.model import load_classifier
 from digit_app.training import TrainConfig
 from tests.conftest import MNIST_SAMPLE
@@ -91,8 +91,30 @@ def test_time_left_follows_the_pace_so_far():
 
     from digit_app.jobs import JobStatus, time_left
 
-    status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=100.0, epoch=3,
-                       batch=50, steps=100)  # a quarter done (2.5 of 10 epochs) after 50 s
-    assert time_left(status, now=150.0) == pytest.approx(150.0)
+    status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=40.0,
+                       stage_started=100.0, epoch=3, batch=50, steps=100)  # a quarter done after 50 s of training
+    assert time_left(status, now=150.0) == pytest.approx(150.0)  # the minute of data preparation is not counted
     assert time_left(replace(status, state="loading"), now=150.0) is None  # no pace yet
     assert time_left(replace(status, epoch=1, batch=1), now=150.0) is None
+    preparing = replace(status, state="preparing", prepared=0.4)  # 40% of the pen digits drawn in 50 s
+    assert preparing.fraction == 0.4 and time_left(preparing, now=150.0) == pytest.approx(75.0)
+
+
+def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
+    """The pen digits are drawn before the first epoch: the job says how far, from 0 up, in steps."""
+    seen = []
+    job = TrainingJob(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1))
+    original = job._update
+
+    def spy(**changes):
+        original(**changes)
+        if job.status.state == "preparing":
+            seen.append((job.status.prepared, job.status.stage_started))
+
+    job._update = spy
+    job.start()
+    job.join(300)
+    assert job.status.state == "done", job.status.message
+    shares = [share for share, _ in seen]
+    assert shares[0] == 0.0 and shares == sorted(shares) and 0.9 < shares[-1] < 1.0 and len(shares) >= 10
+    assert len({started for _, started in seen}) == 1  # one stage, one start

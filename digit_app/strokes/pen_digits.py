@@ -10,7 +10,7 @@ any brush, the uneven points of a mouse or a finger.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,15 +137,20 @@ def as_pointer_moves(stroke: np.ndarray, rng: np.random.Generator, wobble: float
     return (moved + rng.normal(0, wobble, moved.shape)).astype(np.float32)
 
 
-def drawn_inputs(digits: PenDigits, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def drawn_inputs(digits: PenDigits, seed: int = 0,
+                 on_progress: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each digit drawn on a canvas and read as the app reads a drawing: (pixels, strokes, labels).
 
     pixels (n, 28, 28) float32 come from the app's own `to_mnist`, strokes (n, STROKE_POINTS,
     STROKE_FEATURES) from its `stroke_features`. Drawings `to_mnist` refuses are left out.
+    `on_progress(done, total)` hears how far it is, PROGRESS_REPORTS times in all (it takes a while).
     """
     rng = np.random.default_rng(seed)
     pixels, features, labels = [], [], []
-    for strokes, label in zip(digits.strokes, digits.labels):
+    every = max(1, len(digits) // PROGRESS_REPORTS)
+    for done, (strokes, label) in enumerate(zip(digits.strokes, digits.labels)):
+        if on_progress is not None and done % every == 0:
+            on_progress(done, len(digits))
         canvas, placed, _ = draw_like_canvas(strokes, rng)
         try:
             pixels.append(to_mnist(canvas))
@@ -159,6 +164,7 @@ def drawn_inputs(digits: PenDigits, seed: int = 0) -> tuple[np.ndarray, np.ndarr
     return np.stack(pixels), np.stack(features), np.array(labels, np.int64)
 
 
+PROGRESS_REPORTS = 50  # progress reports while drawing digits for training
 NUMBER_CANVAS = (560, 200)  # the Draw page's canvas for a whole number (width, height)
 NUMBER_HEIGHT = (0.45, 0.75)  # a number's digits are this share of the canvas height
 SPACED, CLOSE = (0.15, 0.45), (-0.06, 0.02)  # gaps between digits, as a share of the digit height

@@ -113,15 +113,17 @@ def augmentation() -> AugmentConfig:
 
 def show_progress(status: JobStatus) -> None:
     epochs = status.config.epochs
-    label = {"loading": "Loading data…", "preparing": "Drawing the pen digits on a canvas…",
+    label = {"loading": "Loading data…",
+             "preparing": f"Drawing the pen digits on a canvas: {status.prepared:.0%}",
              "training": f"Epoch {status.epoch} of {epochs}",
              "strokes": f"Stroke model: epoch {status.epoch} of {status.config.stroke_epochs}",
              "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
     now = time.time()
     if status.running:
         left = time_left(status, now)
+        minutes, seconds = divmod(round(left or 0), 60)
         label += (f" · {now - status.started:.0f} s so far" if left is None
-                  else f" · about {left / 60:.0f} min {left % 60:02.0f} s left")
+                  else f" · about {minutes} min {seconds:02d} s left" if minutes else f" · about {seconds} s left")
     st.progress(status.fraction, text=label)
     if len(status.history) > 1:  # one epoch is a single point: no curve to draw
         curve = pd.DataFrame(status.history).set_index("epoch")
