@@ -427,6 +427,13 @@ def test_the_canvas_is_labelled_and_the_answer_is_announced(browser, app_url):
     page.close()
 
 
+def delete_for_good(page: Page, version: str) -> None:
+    """Delete the chosen version on the Retrain page: Delete, then the confirmation that names it."""
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name=f"Delete {version}").click()
+    expect(page.get_by_text(f"Deleted {version}.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+
+
 def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, app_url, models_folder, monkeypatch):
     """Tabs A and B show version aaaa; B deletes it; A's Delete and later A's Activate of a version B
     deleted must say it is gone, and leave every other version, and the model in use, as they were."""
@@ -443,16 +450,16 @@ def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, ap
         for page in (a, b):
             page.goto(f"{app_url}/retrain")
             choose(page, "Version", "v1-aaaa")
-        b.get_by_role("button", name="Delete").click()
-        expect(b.get_by_text("Deleted v1-aaaa.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-        a.get_by_role("button", name="Delete").click()  # A still shows v1-aaaa
+        a.get_by_role("button", name="Delete", exact=True).click()  # A asks first ...
+        expect(a.get_by_text("Delete version v1-aaaa?")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        delete_for_good(b, "v1-aaaa")  # ... B deletes it meanwhile
+        a.get_by_role("button", name="Delete v1-aaaa").click()  # A still shows v1-aaaa, and confirms
         expect(a.get_by_text("Version v1-aaaa is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         assert sorted(v.id for v in versions.list_versions()) == [versions.SHIPPED, "v2-bbbb", "v3-cccc"]
 
         for page in (a, b):
             choose(page, "Version", "v3-cccc")
-        b.get_by_role("button", name="Delete").click()
-        expect(b.get_by_text("Deleted v3-cccc.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        delete_for_good(b, "v3-cccc")
         a.get_by_role("button", name="Activate").click()
         expect(a.get_by_text("Version v3-cccc is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         assert not a.get_by_test_id("stException").count()

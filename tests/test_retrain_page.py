@@ -139,9 +139,11 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
     versions.activate("v2-bbbb")
     page.run()
     version_box(page).set_value("v1-aaaa").run()
-    delete = next(b for b in page.button if b.label == "Delete")
+    next(b for b in page.button if b.label == "Delete").click().run()
+    assert "Delete version v1-aaaa?" in page.warning[0].value  # asks first, naming what goes
+    confirm = next(b for b in page.button if b.label == "Delete v1-aaaa")
     versions.delete("v1-aaaa")  # another session, meanwhile
-    delete.click().run()
+    confirm.click().run()
     assert not page.exception
     assert any("v1-aaaa is gone" in error.value for error in page.error)
     assert versions.active_version_id() == "v2-bbbb"  # the model in use is untouched
@@ -149,3 +151,19 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
     # the model in use cannot be deleted from the page
     version_box(page).set_value("v2-bbbb").run()
     assert next(b for b in page.button if b.label == "Delete").disabled
+
+
+def test_delete_asks_first_and_keep_it_deletes_nothing(page, tmp_path):
+    from digit_app.versions import SHIPPED_MODEL
+
+    folder = tmp_path / "versions"
+    folder.mkdir(exist_ok=True)
+    (folder / "v1-aaaa.keras").write_bytes(SHIPPED_MODEL.read_bytes())
+    (folder / "v1-aaaa.json").write_text('{"test_accuracy": 0.99}')
+    page.run()
+    version_box(page).set_value("v1-aaaa").run()
+    next(b for b in page.button if b.label == "Delete").click().run()
+    assert "Delete version v1-aaaa?" in page.warning[0].value
+    next(b for b in page.button if b.label == "Keep it").click().run()
+    assert not page.exception and not page.warning
+    assert "v1-aaaa" in [v.id for v in versions.list_versions()]

@@ -269,9 +269,14 @@ def versions_table() -> None:
     use.button("Activate", disabled=chosen == active or not operator, width="stretch", on_click=act_on_version,
                args=("activate", chosen), help="Every session's Draw page switches to this version.")
     remove.button("Delete", disabled=chosen in (versions.SHIPPED, active) or not operator, width="stretch",
-                  on_click=act_on_version,
-                  args=("delete", chosen),
+                  on_click=st.session_state.__setitem__, args=("confirm-delete", chosen),
                   help="The shipped model and the model in use cannot be deleted: activate another one first.")
+    if operator and st.session_state.get("confirm-delete") == chosen:
+        st.warning(f"Delete version {chosen}? Its model file goes for good; no other version is touched.")
+        yes, no = st.columns(2)
+        yes.button(f"Delete {chosen}", type="primary", width="stretch", on_click=act_on_version,
+                   args=("delete", chosen))
+        no.button("Keep it", width="stretch", on_click=st.session_state.pop, args=("confirm-delete", None))
     if not operator:
         locked_note("Activating or deleting a version")
     outcome = st.session_state.pop("version-outcome", None)
@@ -300,6 +305,7 @@ def act_on_version(action: str, version_id: str) -> None:
     else:
         outcome = ("success", message)
     st.session_state.pop("confirm-use", None)
+    st.session_state.pop("confirm-delete", None)
     st.session_state["version-outcome"] = outcome
 
 
