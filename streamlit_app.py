@@ -2,6 +2,9 @@
 
 import streamlit as st
 
+from digit_app.ui.server import keep_keras_state
+
+keep_keras_state()  # no Keras reset after every run: it cost each stroke 0.3-1.5 s once Retrain was opened
 st.set_page_config(page_title="Digit reader", page_icon=":material/draw:")
 pages = [
     st.Page("digit_app/ui/draw.py", title="Draw", icon=":material/draw:", default=True),

@@ -40,6 +40,19 @@ class RunningApp:
 
     url: str
     pid: int
+    started: float = 0.0  # time.monotonic() when `streamlit run` was started
+    healthy: float = 0.0  # ... and when its health check first answered
+
+    def rss_mb(self) -> float:
+        """The server process's resident memory now, in MB (VmRSS from /proc)."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def has_loaded(self, library: str) -> bool:
+        """Whether the server process has a shared library whose path contains `library` mapped."""
+        return library in Path(f"/proc/{self.pid}/maps").read_text()
 
     def cpu_seconds(self) -> float:
         """CPU time the server process has used so far (user + system), from /proc."""
@@ -48,15 +61,17 @@ class RunningApp:
 
 
 @contextlib.contextmanager
-def serve(models: Path, data: Path) -> Iterator[RunningApp]:
+def serve(models: Path, data: Path, usage_stats: bool = False) -> Iterator[RunningApp]:
     """Run the app with `streamlit run` on a free port; yield it; stop it afterwards.
 
-    New models and saved corrections go to the folder `models`.
+    New models and saved corrections go to the folder `models`. With `usage_stats`, every run
+    sends its page profile (its script time) to the client, as Streamlit does for its statistics.
     """
     port = free_port()
+    started = time.monotonic()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", str(usage_stats).lower()],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
              "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite")},
@@ -72,8 +87,8 @@ def serve(models: Path, data: Path) -> Iterator[RunningApp]:
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("the Streamlit server did not start") from None
-                time.sleep(0.5)
-        yield RunningApp(url, server.pid)
+                time.sleep(0.05)
+        yield RunningApp(url, server.pid, started, time.monotonic())
     finally:
         server.terminate()
         server.wait(timeout=20)
