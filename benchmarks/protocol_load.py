@@ -11,7 +11,8 @@ times, each stroke sent when the answer to the last has arrived and half a secon
 Each round runs idle, then while a training runs (started from the Retrain page). Per stroke it
 prints the answer time (sent -> the Prediction's element arriving) p50/p95/max, the server's
 script time p50, how many final answers read 4, and the server's CPU share; and, as the check
-that the protocol client sees what a person sees, one Chromium page drawing during the round.
+that the protocol client sees what a person sees, one Chromium page opened (timed: a new visitor's
+page, while the training runs) and drawing during the round.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ async def one_round(app: RunningApp, recording: Recording, sessions: int, digits
             trainer = await start_training(browser, app.url) if training else None
             person = await browser.new_page(viewport={"width": 1000, "height": 900})
             await person.route(LOCAL_ONLY, lambda route: route.abort())
+            opened = time.monotonic()
             await person.goto(app.url)
             await expect(person.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=90_000)
+            page_load = time.monotonic() - opened  # a new visitor, while the training (if any) runs
             cpu, started = app.cpu_seconds(), time.monotonic()
             rng = random.Random(sessions)
             crowd = [protocol_session(app.url, recording, digits, start_after=rng.uniform(0, 2))
@@ -75,7 +78,8 @@ async def one_round(app: RunningApp, recording: Recording, sessions: int, digits
     script = [t.script_ms for t in timings if t.script_ms is not None]
     last = len(recording.strokes)
     finals = [r[k].answer for r in results if not isinstance(r, BaseException) for k in range(last - 1, len(r), last)]
-    person = f"{seen.seconds * 1000:.0f} ms, read {seen.answer}" if not isinstance(seen, BaseException) else repr(seen)
+    person = (f"page ready in {page_load * 1000:.0f} ms, answered in {seen.seconds * 1000:.0f} ms, read {seen.answer}"
+              if not isinstance(seen, BaseException) else repr(seen))
     return (f"{sessions:>3} sessions {'training' if training else 'idle':<8} strokes {len(timings):>4}  answer "
             f"p50 {np.percentile(seconds, 50):6.0f} p95 {np.percentile(seconds, 95):6.0f} max {seconds.max():6.0f} ms  "
             f"script p50 {np.median(script):5.1f} ms  final answers right {sum(a == recording.expected for a in finals)}/{len(finals)}  "
