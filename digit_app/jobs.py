@@ -9,6 +9,7 @@ complete, or nothing at all.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from digit_app.training import TrainConfig
+from digit_app.versions import models_dir
 
 CANCELLED = "Training was cancelled; no model was kept."
 
@@ -77,7 +79,9 @@ def time_left(status: JobStatus, now: float) -> float | None:
 class TrainingJob:
     """One training run in a worker process, followed by a thread of this one."""
 
-    def __init__(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None) -> None:
+    def __init__(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None,
+                 slot: Any = None) -> None:
+        self._slot = slot  # the machine's training slot (`machine_slot`), given back when the run ends
         self._corrections = corrections  # {"path": ..., "repeat": k}: a person's corrections join the data
         self._lock = threading.Lock()
         self._cancel = threading.Event()
@@ -111,6 +115,13 @@ class TrainingJob:
             self._status = replace(self._status, **changes)
 
     def _run(self) -> None:
+        try:
+            self._train()
+        finally:
+            if self._slot is not None:
+                self._slot.close()  # closing the file gives the lock back
+
+    def _train(self) -> None:
         request = {"source": self.status.source, "config": self.status.config.to_dict(),
                    "corrections": self._corrections}
         with tempfile.TemporaryFile("w+") as errors:
@@ -181,8 +192,30 @@ def _start_worker(errors: Any) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
 
 
+def machine_slot() -> Any:
+    """The machine's one training slot: an open lock file in the models folder, or `JobRunningError`.
+
+    Several server processes (replicas) sharing a models folder train one model at a time: the
+    lock is held, by the process that trains, until its run ends (or the process dies). Without a
+    writable models folder there is no slot to take (None); saving will say what is wrong.
+    """
+    try:
+        folder = models_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        slot = open(folder / ".training.lock", "a")  # noqa: SIM115 - held open for the whole run
+    except OSError:
+        return None
+    try:
+        fcntl.flock(slot, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        slot.close()
+        raise JobRunningError("Another server process is training a model with this models folder; "
+                              "wait for it to finish.") from None
+    return slot
+
+
 class Trainer:
-    """The server's training slot: at most one job runs at a time."""
+    """The server's training slot: at most one job runs at a time (and one per models folder)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -201,6 +234,6 @@ class Trainer:
         with self._lock:
             if self._job is not None and self._job.status.running:
                 raise JobRunningError("A model is already being trained on this server; wait for it or cancel it.")
-            self._job = TrainingJob(source, config, corrections)
+            self._job = TrainingJob(source, config, corrections, slot=machine_slot())
             self._job.start()
             return self._job

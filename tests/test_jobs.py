@@ -118,3 +118,22 @@ def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
     shares = [share for share, _ in seen]
     assert shares[0] == 0.0 and shares == sorted(shares) and 0.9 < shares[-1] < 1.0 and len(shares) >= 10
     assert len({started for _, started in seen}) == 1  # one stage, one start
+
+
+def test_one_training_per_models_folder_even_across_server_processes(models):
+    """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
+    from digit_app.jobs import JobRunningError, machine_slot
+
+    held = machine_slot()  # what another server process holds while it trains
+    assert held is not None
+    other_server = Trainer()
+    with pytest.raises(JobRunningError, match="Another server process is training"):
+        other_server.start(str(MNIST_SAMPLE), TrainConfig(epochs=1))
+    assert other_server.job is None
+    held.close()  # that run ended
+    job = other_server.start(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1, drawn=False))
+    with pytest.raises(JobRunningError, match="Another server process"):
+        machine_slot()  # ... and now this one holds the slot until its run ends
+    job.join(300)
+    assert job.status.state == "done", job.status.message
+    machine_slot().close()  # given back
