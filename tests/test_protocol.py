@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from tests.browser import serve
 from tests.conftest import MNIST_SAMPLE
@@ -24,6 +25,10 @@ def test_three_protocol_sessions_each_get_their_own_answer_to_every_stroke(app):
     """A 4 drawn in Chromium (two strokes), replayed twice by each of three sessions at once."""
     recording = asyncio.run(record_drawing(app.url, DIGITS[4], "4"))
     assert len(recording.strokes) == 2 and recording.expected == "4"
+    for frame in recording.strokes:  # a stroke reruns the canvas' fragment, not the whole page
+        message = BackMsg()
+        message.ParseFromString(frame)
+        assert message.rerun_script.fragment_id
 
     async def crowd():
         return await asyncio.gather(*(protocol_session(app.url, recording, digits=2, pause=0.1) for _ in range(3)))
