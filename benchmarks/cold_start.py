@@ -22,22 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ANSWER_TIMEOUT_MS, largest, serve, stroke_path  # noqa: E402
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, mouse_draw, serve  # noqa: E402
 from tests.conftest import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
-
-
-def draw(page: Page, strokes) -> None:
-    box = largest([canvas.bounding_box() for canvas in page.locator("canvas").all() if canvas.is_visible()])
-    for stroke in strokes:
-        path = stroke_path(box, stroke)
-        page.mouse.move(*path[0])
-        page.mouse.down()
-        for point in path[1:]:
-            page.mouse.move(*point)
-        page.mouse.up()
 
 
 def one_start(browser, strokes: int) -> dict[str, float]:
@@ -47,7 +36,7 @@ def one_start(browser, strokes: int) -> dict[str, float]:
         expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         ready = time.monotonic()
         answer = page.get_by_test_id("stMetricValue").first
-        draw(page, DIGITS[7])
+        mouse_draw(page, DIGITS[7])
         expect(answer).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
         first = time.monotonic()
         figures = {"health": app.healthy - app.started, "ready": ready - app.started,
@@ -59,7 +48,7 @@ def one_start(browser, strokes: int) -> dict[str, float]:
             expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
             for digit in (4, 7):
                 for stroke in DIGITS[digit]:
-                    draw(page, [stroke])
+                    mouse_draw(page, [stroke])
                     done += 1
                     page.wait_for_timeout(400)  # each stroke answered before the next, as a person draws
                 expect(answer).to_have_text(str(digit), timeout=ANSWER_TIMEOUT_MS)

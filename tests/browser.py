@@ -127,14 +127,21 @@ class Timing:
         return self.answered - self.drawn
 
 
-async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
-    """Draw `strokes` with the mouse in an async Playwright page; time until the Prediction reads `expected`."""
-    from playwright.async_api import expect
+def mouse_draw(page, strokes: Strokes) -> None:
+    """Draw `strokes` with the mouse on the largest canvas of a (sync) Playwright page."""
+    box = largest([canvas.bounding_box() for canvas in page.locator("canvas").all() if canvas.is_visible()])
+    for stroke in strokes:
+        path = stroke_path(box, stroke)
+        page.mouse.move(*path[0])
+        page.mouse.down()
+        for point in path[1:]:
+            page.mouse.move(*point)
+        page.mouse.up()
 
-    metric = page.get_by_test_id("stMetricValue").first
-    await expect(metric).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
-    box = largest([await c.bounding_box() for c in await page.locator("canvas").all()])
+
+async def mouse_draw_async(page, strokes: Strokes, pause_ms: int = 0) -> None:
+    """The same in an async Playwright page, waiting `pause_ms` after each stroke."""
+    box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])
     for stroke in strokes:
         path = stroke_path(box, stroke)
         await page.mouse.move(*path[0])
@@ -142,6 +149,18 @@ async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
         for point in path[1:]:
             await page.mouse.move(*point)
         await page.mouse.up()
+        if pause_ms:
+            await page.wait_for_timeout(pause_ms)
+
+
+async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
+    """Draw `strokes` with the mouse in an async Playwright page; time until the Prediction reads `expected`."""
+    from playwright.async_api import expect
+
+    metric = page.get_by_test_id("stMetricValue").first
+    await expect(metric).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+    await mouse_draw_async(page, strokes)
     drawn = time.monotonic()
     with contextlib.suppress(AssertionError):
         await expect(metric).to_have_text(expected, timeout=ANSWER_TIMEOUT_MS)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, Strokes, largest, stroke_path
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, Strokes, mouse_draw_async
 
 STROKE_TIMEOUT = 60.0  # seconds a stroke may wait for its answer before the session gives up
 LOCAL_ONLY = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")  # every request that would leave this machine
@@ -79,15 +79,7 @@ async def record_drawing(url: str, strokes: Strokes, expected: str) -> Recording
             await page.goto(url)
             answer = page.get_by_test_id("stMetricValue").first
             await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
-            box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])
-            for stroke in strokes:
-                path = stroke_path(box, stroke)
-                await page.mouse.move(*path[0])
-                await page.mouse.down()
-                for point in path[1:]:
-                    await page.mouse.move(*point)
-                await page.mouse.up()
-                await page.wait_for_timeout(1000)
+            await mouse_draw_async(page, strokes, pause_ms=1000)  # each stroke answered before the next
             await expect(answer).to_have_text(expected, timeout=ANSWER_TIMEOUT_MS)
         finally:
             await browser.close()

@@ -15,7 +15,17 @@ from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from digit_app import versions
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, ROOT, Strokes, largest, serve, stroke_path
+from tests.browser import (
+    ANSWER_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Strokes,
+    largest,
+    mouse_draw,
+    serve,
+    stroke_path,
+)
 from tests.conftest import MNIST_SAMPLE
 from tests.strokes import DIGITS
 
@@ -65,14 +75,8 @@ def wait_until_drawn(page: Page) -> None:
 
 def draw_with_mouse(page: Page, strokes: Strokes) -> None:
     wait_until_drawn(page)
-    box = canvas_box(page)
-    for stroke in strokes:
-        path = stroke_path(box, stroke)
-        page.mouse.move(*path[0])
-        page.mouse.down()
-        for point in path[1:]:
-            page.mouse.move(*point)
-        page.mouse.up()
+    canvas_box(page)  # waits for the canvas to be shown
+    mouse_draw(page, strokes)
 
 
 def clear(page: Page) -> None:

@@ -30,6 +30,8 @@
       style.dataset.digitApp = "1";
       style.textContent = STYLE;
       root.appendChild(style);
+      // The canvas inside is drawn later than its host appears: fit it the moment it is there.
+      new MutationObserver(() => fix(host)).observe(root, { childList: true, subtree: true });
     }
     const surface = root.querySelector("canvas.upper-canvas");
     if (surface && surface.getAttribute("aria-label") !== config.label) {
