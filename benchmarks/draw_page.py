@@ -35,7 +35,8 @@ def draw(page, strokes, finger: bool) -> None:
     for stroke in strokes:
         path = stroke_path(box, stroke)
         if finger:
-            session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [dict(x=path[0][0], y=path[0][1])]})
+            session.send("Input.dispatchTouchEvent",
+                         {"type": "touchStart", "touchPoints": [dict(x=path[0][0], y=path[0][1])]})
             for x, y in path[1:]:
                 session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [dict(x=x, y=y)]})
             session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})

@@ -108,5 +108,6 @@ def mnist_on_canvas(images: np.ndarray, seed: int = 0) -> Iterator[np.ndarray]:
 
 def plain_resize(canvas: np.ndarray) -> np.ndarray:
     """What most digit apps do: the whole canvas squeezed to 28x28, grey, nothing else."""
-    grey = Image.fromarray(np.ascontiguousarray(canvas[..., :3])).convert("L").resize((28, 28), Image.Resampling.BILINEAR)
+    grey = Image.fromarray(np.ascontiguousarray(canvas[..., :3])).convert("L").resize(
+        (28, 28), Image.Resampling.BILINEAR)
     return np.asarray(grey, dtype=np.float32) / 255.0

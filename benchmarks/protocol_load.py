@@ -82,7 +82,8 @@ async def one_round(app: RunningApp, recording: Recording, sessions: int, digits
               if not isinstance(seen, BaseException) else repr(seen))
     return (f"{sessions:>3} sessions {'training' if training else 'idle':<8} strokes {len(timings):>4}  answer "
             f"p50 {np.percentile(seconds, 50):6.0f} p95 {np.percentile(seconds, 95):6.0f} max {seconds.max():6.0f} ms  "
-            f"script p50 {np.median(script):5.1f} ms  final answers right {sum(a == recording.expected for a in finals)}/{len(finals)}  "
+            f"script p50 {np.median(script):5.1f} ms  "
+            f"final answers right {sum(a == recording.expected for a in finals)}/{len(finals)}  "
             f"sessions failed {len(failed)}  server CPU {cpu / wall:.0%} of a core  Chromium page: {person}")
 
 

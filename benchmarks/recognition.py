@@ -79,7 +79,9 @@ def report_drawings(name: str, classifier: Classifier, canvases: Sequence[np.nda
     print(line)
 
 
-def held_out_writers(seed: int = HELD_OUT_SEED) -> tuple[list[np.ndarray], list[list[np.ndarray]], np.ndarray, np.ndarray]:
+def held_out_writers(
+    seed: int = HELD_OUT_SEED
+) -> tuple[list[np.ndarray], list[list[np.ndarray]], np.ndarray, np.ndarray]:
     """The held-out writers' digits drawn like a person on the canvas: canvases, strokes, labels, writers."""
     pen = load_pen_digits().held_out()
     rng = np.random.default_rng(seed)

@@ -74,7 +74,8 @@ def main() -> None:
             print(f"epoch {epoch:>3}  {seconds:6.0f} s  validation accuracy {val:.4f}")
         held_out = ", ".join(f"{name} {value:.4f}" for name, value in report.held_out.items())
         print(f"default run: test accuracy {report.test_accuracy:.4f}, held-out writers' drawings {held_out}, "
-              f"after {time.perf_counter() - started:.0f} s ({config.epochs} epochs, stroke model {config.stroke_epochs})")
+              f"after {time.perf_counter() - started:.0f} s "
+              f"({config.epochs} epochs, stroke model {config.stroke_epochs})")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ def _combine(args: argparse.Namespace) -> int:
     data = load_mnist(args.data)
     report = evaluate(model, data.x_test, data.y_test)
     metadata = {"data": members[0].metadata.get("data", data.describe()),
-                "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
+                "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)}
+                                            for member in members]},
                 "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist()}
     if all(member.reads_strokes for member in members):  # their stroke models are averaged too, into one reader
         strokes = average_models([member.stroke_model for member in members], STROKE_SHAPE)
@@ -176,7 +177,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     data = load_mnist(args.data)
     classifier = load_classifier(args.model)
     report = evaluate(classifier, data.x_test, data.y_test)
-    print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images from {data.source}")
+    print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} "
+          f"on {len(data.x_test)} images from {data.source}")
     return 0
 
 
@@ -203,7 +205,8 @@ def _segments(args: argparse.Namespace) -> int:
     model, accuracy = train_segment_model(load_pen_digits().for_training(), args.numbers, args.epochs, args.seed)
     flat = convert(model)
     atomic_write(target, lambda tmp: tmp.write_bytes(flat))
-    print(f"segment judge: {accuracy:.4f} of the runs kept aside judged right; {len(flat) // 1024} KB written to {target}")
+    print(f"segment judge: {accuracy:.4f} of the runs kept aside judged right; "
+          f"{len(flat) // 1024} KB written to {target}")
     return 0
 
 
@@ -244,7 +247,8 @@ def _parser() -> argparse.ArgumentParser:
     for f in fields(AugmentConfig):
         train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
     train.add_argument("--no-drawn", dest="drawn", action="store_false",
-                       help="learn from MNIST only: no pen digits, no stroke model (default: both, as the Draw page reads)")
+                       help="learn from MNIST only: no pen digits, no stroke model "
+                            "(default: both, as the Draw page reads)")
     train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
                        help="add the corrections saved on the Draw page, each K times (default: none)")
     _keep_options(train)

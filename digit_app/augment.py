@@ -81,7 +81,8 @@ def build_augmenter(config: AugmentConfig, seed: int | None = None) -> Any:
     import keras
     import tensorflow as tf
 
-    generator = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    generator = (tf.random.Generator.from_seed(seed) if seed is not None
+                 else tf.random.Generator.from_non_deterministic_state())
     geometric = any((config.rotation, config.shear, config.zoom, config.stretch, config.shift))
 
     def augment(images: Any) -> Any:
@@ -135,7 +136,8 @@ def _elastic(images: Any, strength: float, generator: Any) -> Any:
     count = tf.shape(images)[0]
     coarse = generator.normal((count, ELASTIC_GRID, ELASTIC_GRID, 2)) * (strength * ELASTIC_PIXELS)
     field = tf.image.resize(coarse, (IMAGE_SIZE, IMAGE_SIZE), method="bicubic")
-    rows, cols = tf.meshgrid(tf.range(IMAGE_SIZE, dtype=tf.float32), tf.range(IMAGE_SIZE, dtype=tf.float32), indexing="ij")
+    rows, cols = tf.meshgrid(tf.range(IMAGE_SIZE, dtype=tf.float32), tf.range(IMAGE_SIZE, dtype=tf.float32),
+                             indexing="ij")
     source_y, source_x = rows + field[..., 0], cols + field[..., 1]
     top, left = tf.floor(source_y), tf.floor(source_x)
     weight_y, weight_x = (source_y - top)[..., None], (source_x - left)[..., None]

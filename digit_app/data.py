@@ -90,7 +90,7 @@ def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]
 
 
 def keep_upload(content: bytes, folder: Path | None = None) -> Path:
-    """Check an uploaded .npz and keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
+    """Check an uploaded .npz, keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DataError(f"That file is {len(content) / 2**20:.0f} MB; an upload is at most "
                         f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB.")
@@ -176,7 +176,8 @@ def _check_npz_sizes(path: Path) -> None:
                     continue
                 with archive.open(info) as member:
                     major, _ = np.lib.format.read_magic(member)
-                    read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                    read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                                   else np.lib.format.read_array_header_2_0)
                     shape, _, dtype = read_header(member)
                 total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:

@@ -93,7 +93,7 @@ def reader_parts(model: Any) -> tuple[Any, Any | None]:
 
 
 def average_models(models: list[Any], shape: tuple[int, ...] = INPUT_SHAPE) -> Any:
-    """One model whose answer is the mean of the given models' probabilities (pixel CNNs, or stroke models with STROKE_SHAPE).
+    """One model whose answer is the mean of the models' probabilities (pixel CNNs, or stroke models with STROKE_SHAPE).
 
     Models trained on different mixes of digits make different mistakes, and their average makes
     fewer than either. The members are kept whole inside, so the result saves, loads in safe mode
@@ -132,7 +132,8 @@ class Classifier:
     def __post_init__(self) -> None:
         if self.lite:
             self._pixels: Any = LiteRunner(self.lite["pixels"], INPUT_SHAPE, NUM_CLASSES)
-            self._strokes: Any = LiteRunner(self.lite["strokes"], STROKE_SHAPE, NUM_CLASSES) if "strokes" in self.lite else None
+            self._strokes: Any = (LiteRunner(self.lite["strokes"], STROKE_SHAPE, NUM_CLASSES)
+                                  if "strokes" in self.lite else None)
             return
         # The one-drawing path runs a LiteRT copy of each part, converted once here (and kept, so a
         # loader can save the same copies beside the model file).
@@ -163,7 +164,8 @@ class Classifier:
             raise ValueError("This model reads pixels only: it has no stroke model.")
         batch = np.asarray(features, dtype=np.float32)
         if batch.shape[-2:] != STROKE_SHAPE or batch.ndim not in (2, 3):
-            raise ValueError(f"expected stroke features of shape (n, {STROKE_POINTS}, {STROKE_FEATURES}), got {batch.shape}")
+            raise ValueError(f"expected stroke features of shape (n, {STROKE_POINTS}, {STROKE_FEATURES}), "
+                             f"got {batch.shape}")
         return self._strokes(batch.reshape(-1, *STROKE_SHAPE))
 
     def predict_drawing(self, images: np.ndarray, features: np.ndarray | None) -> np.ndarray:
@@ -268,7 +270,8 @@ def _load_keras(model_path: Path, metadata: dict[str, Any]) -> Classifier:
     if strokes is not None and (tuple(strokes.input_shape[1:]) != STROKE_SHAPE
                                 or tuple(strokes.output_shape[1:]) != (NUM_CLASSES,)):
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
-                             f"{STROKE_POINTS}, {STROKE_FEATURES}): train the model again with this version of the app.")
+                             f"{STROKE_POINTS}, {STROKE_FEATURES}): "
+                             "train the model again with this version of the app.")
     return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model)
 
 

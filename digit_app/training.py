@@ -221,7 +221,7 @@ def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
 
 
 def held_out_accuracy(classifier: Classifier, pen: Any = None) -> dict[str, float]:
-    """Accuracy on the held-out writers' pen digits drawn on a canvas: pixels, strokes, and both as the Draw page reads them."""
+    """Accuracy on held-out writers' pen digits drawn on a canvas: pixels, strokes, both as the Draw page reads them."""
     pen = pen if pen is not None else load_pen_digits()
     pixels, strokes, labels = drawn_inputs(pen.held_out(), seed=HELD_OUT_SEED)
     scores = {"pixels": classifier.predict_proba(pixels)}

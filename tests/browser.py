@@ -71,7 +71,8 @@ def serve(models: Path, data: Path, usage_stats: bool = False) -> Iterator[Runni
     started = time.monotonic()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", str(usage_stats).lower()],
+         "--server.address", "127.0.0.1", "--server.port", str(port),
+         "--browser.gatherUsageStats", str(usage_stats).lower()],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
              "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite")},
@@ -181,7 +182,8 @@ async def start_training(browser, url: str, epochs: int = 200) -> Any:
     return page
 
 
-async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]], while_training: bool = False) -> list[Timing]:
+async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]],
+                           while_training: bool = False) -> list[Timing]:
     """One browser, one context per drawing, all drawing at once; each answer timed.
 
     With `while_training`, one more session first starts a retrain, and cancels it at the end.

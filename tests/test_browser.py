@@ -92,7 +92,8 @@ def draw_with_finger(page: Page, strokes: Strokes) -> None:
     session = page.context.new_cdp_session(page)
     for stroke in strokes:
         path = stroke_path(box, stroke)
-        session.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
+        session.send("Input.dispatchTouchEvent",
+                     {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
         for x, y in path[1:]:
             session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
         session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
@@ -396,7 +397,8 @@ def test_one_digit_of_a_number_is_corrected_on_the_page(browser, app_url, models
     page.goto(app_url)
     wait_until_drawn(page)
     whole_number_mode(page)
-    write_in_canvas_pixels(page, [s for digit, left in ((7, 120), (1, 260)) for s in digit_strokes(digit, left, 40, 110)])
+    write_in_canvas_pixels(page, [s for digit, left in ((7, 120), (1, 260))
+                                  for s in digit_strokes(digit, left, 40, 110)])
     expect(prediction(page)).to_have_text("71", timeout=ANSWER_TIMEOUT_MS)
     choose(page, "Wrong digit?", "the 2nd (read as 1)")
     page.get_by_test_id("stButtonGroup").get_by_text("7", exact=True).click()

@@ -97,7 +97,8 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     from digit_app.versions import save_model
     from tests.conftest import MNIST_SAMPLE
 
-    readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()), tmp_path / f"r{i}.keras", {}))
+    readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()),
+                                          tmp_path / f"r{i}.keras", {}))
                for i in (1, 2)]
     result = run("combine", *(str(r.path) for r in readers), "--data", str(MNIST_SAMPLE),
                  "--save-as", str(tmp_path / "both.keras"))

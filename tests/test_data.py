@@ -84,7 +84,8 @@ def test_download_without_network_names_the_offline_options(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "KERAS_HOME": str(tmp_path / ".keras"),
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
-    code = "from digit_app.data import load_mnist\ntry:\n    load_mnist('mnist')\nexcept Exception as e:\n    print(type(e).__name__, e)"
+    code = ("from digit_app.data import load_mnist\ntry:\n    load_mnist('mnist')\n"
+            "except Exception as e:\n    print(type(e).__name__, e)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     message = result.stdout.strip().splitlines()[-1]
     assert message.startswith("DataError Could not download MNIST"), result.stdout + result.stderr[-1000:]

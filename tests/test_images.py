@@ -60,7 +60,8 @@ def test_a_photo_is_turned_upright_as_the_camera_recorded_it(orientation):
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "not an image"),  # a renamed EPS: never handed to Ghostscript
+    # a renamed EPS: never handed to Ghostscript
+    (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n", "not an image"),
     (encoded(Image.new("L", (40000, 1)), "PNG"), "too thin"),
     (encoded(Image.new("L", (3, 3)), "PNG"), "too thin"),
     (encoded(Image.new("1", (20_000, 20_000)), "PNG"), "megapixels"),
@@ -114,7 +115,8 @@ def test_random_arrays_of_every_dtype_and_shape_give_an_answer_or_a_documented_e
     dtypes = [np.uint8, np.uint16, np.int32, np.float32, np.float64, bool]
     for _ in range(80):
         height, width = (int(v) for v in rng.integers(1, 500, 2))
-        shape = [(height, width), (height, width, 1), (height, width, 3), (height, width, 4), (height,)][rng.integers(5)]
+        shape = [(height, width), (height, width, 1), (height, width, 3), (height, width, 4),
+                 (height,)][rng.integers(5)]
         dtype = dtypes[rng.integers(len(dtypes))]
         sparse = rng.random(shape) < rng.uniform(0, 0.3)
         array = (sparse * (np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else 1)).astype(dtype)

@@ -83,7 +83,8 @@ def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
     job = Trainer().start(str(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=1024))
     job.join(timeout=120)
     assert job.status.state == "failed"
-    assert re.match(r"The batch size 1024 is larger than the \d+ training images; choose \d+ or fewer", job.status.message)
+    assert re.match(r"The batch size 1024 is larger than the \d+ training images; choose \d+ or fewer",
+                    job.status.message)
 
 
 def test_time_left_follows_the_pace_so_far():

@@ -84,7 +84,8 @@ def test_a_model_with_python_code_in_it_is_refused(tmp_path):
         load_classifier(path)
 
 
-@pytest.mark.parametrize("metadata", [None, "", "{not json", "[1, 2]"], ids=["missing", "empty", "invalid", "not an object"])
+@pytest.mark.parametrize("metadata", [None, "", "{not json", "[1, 2]"],
+                         ids=["missing", "empty", "invalid", "not an object"])
 def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
     path = tmp_path / "model.keras"
     path.write_bytes(SHIPPED_MODEL.read_bytes())
@@ -189,8 +190,8 @@ def test_litert_and_keras_answer_alike(classifier):
     assert classifier.lite is not None and keras_loaded.lite is None
     rng = np.random.default_rng(0)
     images, strokes = rng.random((5, 28, 28), np.float32), rng.random((5, 64, 5), np.float32)
-    np.testing.assert_allclose(classifier.predict_drawing(images, strokes), keras_loaded.predict_drawing(images, strokes),
-                               atol=1e-5)
+    np.testing.assert_allclose(classifier.predict_drawing(images, strokes),
+                               keras_loaded.predict_drawing(images, strokes), atol=1e-5)
     np.testing.assert_allclose(classifier.predict_proba(images[:1]), keras_loaded.predict_proba(images[:1]), atol=1e-5)
 
 

@@ -144,7 +144,8 @@ def test_the_command_line_packs_a_unipen_file(tmp_path):
     import sys
 
     target = tmp_path / "pen.npz"
-    result = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(UNIPEN_SAMPLE), "--output", str(target)],
+    result = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(UNIPEN_SAMPLE),
+                             "--output", str(target)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "6 digits by 6 writers" in result.stdout

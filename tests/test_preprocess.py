@@ -147,10 +147,12 @@ def _zigzag(rows: int, brush: float) -> np.ndarray:
     [
         (lambda: draw_strokes([[(140, 140), (141, 141)]], brush=18), "dot"),
         (lambda: draw_strokes([[(140, 140), (146, 143)]], brush=40), "dot"),
-        (lambda: draw_strokes([[(40, 40), (41, 41)], [(200, 60), (201, 60)], [(100, 230), (100, 231)]], brush=6), "dot"),
+        (lambda: draw_strokes([[(40, 40), (41, 41)], [(200, 60), (201, 60)], [(100, 230), (100, 231)]],
+                              brush=6), "dot"),
         (lambda: _zigzag(45, brush=18), "fills the canvas"),  # the canvas filled in
         (lambda: _zigzag(21, brush=18), "fills the canvas"),  # rows closer than the brush: all ink
-        (lambda: draw_strokes([[tuple(p) for p in np.random.default_rng(1).uniform(10, 270, (40, 2))]], 12), "scribble"),
+        (lambda: draw_strokes([[tuple(p) for p in np.random.default_rng(1).uniform(10, 270, (40, 2))]], 12),
+         "scribble"),
         (lambda: np.maximum(draw_digit(1, 20, 70, 110, 12), draw_digit(2, 150, 70, 110, 12)), "2 digits"),
         (lambda: np.maximum(draw_digit(7, 5, 90, 80, 8), np.maximum(draw_digit(0, 100, 90, 80, 8),
                                                                  draw_digit(4, 195, 90, 80, 8))), "3 digits"),

@@ -62,7 +62,8 @@ def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypat
     assert not page.exception
     assert "The uploaded file lacks x_test, y_test" in page.error[0].value
     assert not list((tmp_path / "data").rglob("*.npz"))  # nothing kept
-    page.file_uploader(key="data-upload").upload("mine.npz", MNIST_SAMPLE.read_bytes(), "application/octet-stream").run()
+    page.file_uploader(key="data-upload").upload("mine.npz", MNIST_SAMPLE.read_bytes(),
+                                                 "application/octet-stream").run()
     assert not page.exception and not page.error
     assert len(list((tmp_path / "data" / "uploads").glob("upload-*.npz"))) == 1
 

@@ -167,7 +167,8 @@ def test_leftovers_of_a_killed_save_are_hidden_then_cleared(models):
         os.utime(path, (hour_ago, hour_ago))
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
     saved = versions.save_version(build_model(), {})
-    assert sorted(p.name for p in folder.iterdir()) == sorted([".v3-def.keras", f"{saved.id}.json", f"{saved.id}.keras"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([".v3-def.keras", f"{saved.id}.json",
+                                                               f"{saved.id}.keras"])
 
 
 @pytest.mark.parametrize("pointer", ["x" * 300, "../../outside/evil", "/etc/passwd", "v1/../../evil", "", 42, None,
@@ -190,10 +191,12 @@ def test_metadata_of_the_wrong_kind_is_left_out(models):
     path = models / "versions" / "v1.keras"
     path.write_bytes(SHIPPED_MODEL.read_bytes())
     path.with_suffix(".json").write_text(json.dumps({
-        "data": "a string", "training": [1, 2], "test_accuracy": 7, "held_out_writers": {"drawing": "high", "pixels": 0.9},
+        "data": "a string", "training": [1, 2], "test_accuracy": 7,
+        "held_out_writers": {"drawing": "high", "pixels": 0.9},
         "saved_at": "2026-11-26", "note": "kept: not ours to judge"}))
     metadata = read_metadata(path)
-    assert metadata == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26", "note": "kept: not ours to judge"}
+    assert metadata == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26",
+                        "note": "kept: not ours to judge"}
     assert versions.get_version("v1").test_accuracy is None
 
 

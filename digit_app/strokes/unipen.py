@@ -94,7 +94,8 @@ def read_unipen(path: str | os.PathLike[str]) -> list[PenDigit]:
                     points.append((x, y))
             finish(number + 1)
     except UnicodeDecodeError as error:
-        raise UnipenFormatError(f"{path} is not a text file ({error.reason}); this is not a UNIPEN digit file.") from None
+        raise UnipenFormatError(f"{path} is not a text file ({error.reason}); "
+                                "this is not a UNIPEN digit file.") from None
     if not digits:
         raise UnipenFormatError(f"{path} holds no digits; this is not a UNIPEN digit file.")
     return digits

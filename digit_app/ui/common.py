@@ -64,7 +64,8 @@ def show_number(number: NumberReading | None) -> None:
         # inline, so the image can never be asked for after a newer run has dropped it
         picture = image_tag(reading.model_input, f"digit {index + 1}, read as {reading.digit}", ZOOM * 28)
         caption = f"{reading.digit} · {reading.confidence:.0%}"
-        column.html(f'<figure style="margin:0">{picture}<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
+        column.html(f'<figure style="margin:0">{picture}'
+                    f'<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
 
 
 def enlarge(model_input: np.ndarray) -> np.ndarray:

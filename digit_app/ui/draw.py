@@ -112,7 +112,8 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
                           + ", ".join(str(reading.digit) for reading in number.digits),
                           min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
     tiles = "".join(
-        f'<figure style="margin:0">{image_tag(reading.model_input, f"{ORDINALS[i]} digit, read as {reading.digit}", 56)}'
+        '<figure style="margin:0">'
+        f'{image_tag(reading.model_input, f"{ORDINALS[i]} digit, read as {reading.digit}", 56)}'
         f'<figcaption style="font-size:0.8rem">{ORDINALS[i]}: {reading.digit} · {reading.confidence:.0%}</figcaption>'
         f'</figure>'
         for i, reading in enumerate(number.digits))

@@ -22,7 +22,8 @@ PREVIEW_DIGITS = 16
 DEFAULTS = AugmentConfig()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
-    ("rotation", "Turn, degrees either way", 45, 1, 1, "Each digit is turned by up to this many degrees, left or right."),
+    ("rotation", "Turn, degrees either way", 45, 1, 1,
+     "Each digit is turned by up to this many degrees, left or right."),
     ("shift", "Move, % of the image", 30, 1, 100, "Each digit is moved by up to this share of the image, any way."),
     ("zoom", "Resize, % bigger or smaller", 50, 1, 100, "Each digit is made up to this much bigger or smaller."),
     ("stretch", "Widen or narrow, %", 50, 1, 100, "Each digit is made up to this much wider or narrower."),
@@ -78,7 +79,7 @@ def data_source() -> str:
 
 
 def drawn_choice() -> bool:
-    """Whether to learn from the real pen-drawn digits shipped with the app (and read strokes, as the Draw page does)."""
+    """Whether to learn from real pen-drawn digits shipped with the app (and read strokes, as the Draw page does)."""
     return st.checkbox(
         "Learn from real pen-drawn digits (24 writers, about 6,000 digits)", value=True, key="learn-drawn",
         help="Each digit is drawn on a canvas and read the way the Draw page reads yours, and joins the "
@@ -285,7 +286,7 @@ def versions_table() -> None:
 
 
 def act_on_version(action: str, version_id: str) -> None:
-    """Activate or delete the version with this id, checked now: it may be gone, or be in use, since the page was drawn."""
+    """Activate or delete the version with this id, checked now: it may be gone, or in use, since the page was drawn."""
     try:
         if not is_operator():
             raise versions.ModelStoreError("Only the operator may activate or delete versions: unlock in the sidebar.")
