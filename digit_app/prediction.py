@@ -165,14 +165,18 @@ def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
                 cache[key] = None
         return cache[key]
 
+    answers: dict[tuple[int, ...], np.ndarray | None] = {}
+
     def read(groups: Sequence[Sequence[int]]) -> list[np.ndarray | None]:
-        found = [inputs(members) for members in groups]
-        readable = [item for item in found if item is not None]
-        if not readable:
-            return [None] * len(groups)
-        features = None if readable[0][1] is None else np.stack([item[1] for item in readable])
-        answers = iter(classifier.predict_drawing(np.stack([item[0] for item in readable]), features))
-        return [None if item is None else next(answers) for item in found]
+        """Probabilities for each group, in one batch for those not read yet (the judge reads most of them)."""
+        new = [key for key in dict.fromkeys(tuple(members) for members in groups) if key not in answers]
+        readable = [key for key in new if inputs(key) is not None]
+        answers.update(dict.fromkeys(new))
+        if readable:
+            found = [cache[key] for key in readable]
+            features = None if found[0][1] is None else np.stack([item[1] for item in found])
+            answers.update(zip(readable, classifier.predict_drawing(np.stack([item[0] for item in found]), features)))
+        return [answers[tuple(members)] for members in groups]
 
     def judge(candidates: list[list[int]]) -> list[float]:
         sureness = [0.0 if p is None else float(p.max()) for p in read(candidates)]
