@@ -273,40 +273,36 @@ def get_version(version_id: str) -> ModelVersion:
 
 def active_version_id() -> str:
     """The id in the active pointer, or the shipped model's when the pointer is absent or bad."""
-    try:
-        pointer = json.loads((models_dir() / "active.json").read_text()[:4096])
-        version_id = pointer["version"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return SHIPPED
-    if not is_version_id(version_id):  # a path, a '..', a name too long for a file: never followed
-        return SHIPPED
-    if version_id != SHIPPED and not (models_dir() / "versions" / f"{version_id}.keras").is_file():
-        return SHIPPED
-    return version_id
+    return _read_pointer()[0]
 
 
-def pointer_problem() -> str | None:
-    """A sentence when the active pointer exists but cannot be followed (the app then uses the shipped model)."""
+def _read_pointer() -> tuple[str, str | None]:
+    """The active version's id, and why the pointer could not be followed (None when it could, or is absent)."""
     path = models_dir() / "active.json"
-    if not path.exists():
-        return None
     try:
         version_id = json.loads(path.read_text()[:4096])["version"]
+    except FileNotFoundError:
+        return SHIPPED, None
     except (OSError, ValueError, KeyError, TypeError):
-        return f"The active model pointer {path} cannot be read; the shipped model is in use."
-    if not is_version_id(version_id):
-        return f"The active model pointer {path} names no valid version; the shipped model is in use."
+        return SHIPPED, f"The active model pointer {path} cannot be read; the shipped model is in use."
+    if not is_version_id(version_id):  # a path, a '..', a name too long for a file: never followed
+        return SHIPPED, f"The active model pointer {path} names no valid version; the shipped model is in use."
     if version_id != SHIPPED and not (models_dir() / "versions" / f"{version_id}.keras").is_file():
-        return f"The active model {version_id} is gone; the shipped model is in use."
-    return None
+        return SHIPPED, f"The active model {version_id} is gone; the shipped model is in use."
+    return version_id, None
 
 
 def active_model_path() -> Path:
     """The file of the active model (the shipped one unless another was activated)."""
-    version_id = active_version_id()
+    return active_model()[0]
+
+
+def active_model() -> tuple[Path, str | None]:
+    """The active model's file and, when the pointer could not be followed, why: one read of the pointer."""
+    version_id, problem = _read_pointer()
     if version_id == SHIPPED:
-        return shipped_model_path()
-    return models_dir() / "versions" / f"{version_id}.keras"
+        return shipped_model_path(), problem
+    return models_dir() / "versions" / f"{version_id}.keras", problem
 
 
 def activate(version_id: str) -> ModelVersion:

@@ -11,7 +11,7 @@ import streamlit as st
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.prediction import NumberReading
 from digit_app.ui.html import image_tag
-from digit_app.versions import active_model_path, pointer_problem, shipped_model_path
+from digit_app.versions import active_model, shipped_model_path
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
@@ -35,7 +35,7 @@ def _load(path: str, modified: float) -> tuple[Classifier, str | None]:
 
 def get_classifier() -> Classifier:
     """The active model; falls back to the shipped one with a warning, stops the page if none loads."""
-    path = active_model_path()
+    path, pointer = active_model()
     modified = path.stat().st_mtime if path.exists() else 0.0
     try:
         classifier, problem = _load(str(path), modified)
@@ -44,7 +44,7 @@ def get_classifier() -> Classifier:
         st.stop()
     if problem:
         st.warning(f"{problem} Using the shipped model instead.")
-    elif (pointer := pointer_problem()) is not None:
+    elif pointer is not None:
         st.warning(pointer)
     return classifier
 
