@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from digit_app.data import npz_headers
+
 ENV_CORRECTIONS = "DIGIT_APP_CORRECTIONS"
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "corrections.sqlite"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
@@ -194,15 +196,7 @@ def _read_import(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise CorrectionsError(f"That file is {len(data) / 1e6:.0f} MB; a corrections file is at most "
                                f"{MAX_IMPORT_BYTES / 1e6:.0f} MB.")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            shapes = {}
-            for key in ("images", "labels", "predicted"):
-                if f"{key}.npy" in archive.namelist():
-                    with archive.open(f"{key}.npy") as member:
-                        major, _ = np.lib.format.read_magic(member)
-                        read_header = (np.lib.format.read_array_header_1_0 if major == 1
-                                       else np.lib.format.read_array_header_2_0)
-                        shapes[key] = read_header(member)[0]
+        shapes = {key: shape for key, (shape, _) in npz_headers(io.BytesIO(data)).items()}
         rows = shapes.get("images", (0,))[0] if shapes.get("images") else 0
         if rows > MAX_IMPORT_ROWS:
             raise CorrectionsError(f"That file holds {rows} corrections; one import takes at most {MAX_IMPORT_ROWS}.")

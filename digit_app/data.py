@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -166,22 +167,32 @@ def _from_npz(path: Path) -> Mnist:
 MAX_DATA_BYTES = 2_000_000_000  # all arrays of a data file, as stored uncompressed (full MNIST: 55 MB)
 
 
+def npz_headers(source: str | os.PathLike[str] | IO[bytes]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each array's (shape, dtype) in an .npz, by name (without ".npy"), from its header alone: nothing is loaded.
+
+    Raises zipfile.BadZipFile, OSError, ValueError or EOFError for a file that is not a readable .npz.
+    """
+    headers = {}
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                continue
+            with archive.open(info) as member:
+                major, _ = np.lib.format.read_magic(member)
+                read_header = (np.lib.format.read_array_header_1_0 if major == 1
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(member)
+            headers[info.filename.removesuffix(".npy")] = (shape, dtype)
+    return headers
+
+
 def _check_npz_sizes(path: Path) -> None:
     """Refuse an .npz whose arrays would take far more memory than MNIST, from their headers, before reading them."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            total = 0
-            for info in archive.infolist():
-                if not info.filename.endswith(".npy"):
-                    continue
-                with archive.open(info) as member:
-                    major, _ = np.lib.format.read_magic(member)
-                    read_header = (np.lib.format.read_array_header_1_0 if major == 1
-                                   else np.lib.format.read_array_header_2_0)
-                    shape, _, dtype = read_header(member)
-                total += int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+        headers = npz_headers(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise DataError(f"{path} is not a readable .npz file ({error}).") from None
+    total = sum(int(np.prod(shape, dtype=np.float64)) * dtype.itemsize for shape, dtype in headers.values())
     if total > MAX_DATA_BYTES:
         raise DataError(f"{path} holds arrays of {total / 1e9:.1f} GB; an MNIST-like file is far smaller "
                         f"(at most {MAX_DATA_BYTES / 1e9:.0f} GB), so it was not read.")
