@@ -17,6 +17,8 @@ from typing import IO
 
 import numpy as np
 
+from digit_app.versions import staged  # the store's atomic write: a temporary file of its own, synced
+
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
@@ -100,15 +102,12 @@ def keep_upload(content: bytes, folder: Path | None = None) -> Path:
     if target.is_file():
         return target
     uploads.mkdir(parents=True, exist_ok=True)
-    staging = uploads / f".{target.name}.part"
-    try:
-        staging.write_bytes(content)
-        load_mnist(staging)  # every check a data file gets, before it joins the list
-        os.replace(staging, target)
-    except DataError as problem:
-        raise DataError(str(problem).replace(str(staging), "The uploaded file")) from None
-    finally:
-        staging.unlink(missing_ok=True)
+    with staged(target, lambda tmp: tmp.write_bytes(content)) as upload:
+        try:
+            load_mnist(upload.tmp)  # every check a data file gets, before it joins the list
+        except DataError as problem:
+            raise DataError(str(problem).replace(str(upload.tmp), "The uploaded file")) from None
+        upload.commit()
     return target
 
 
