@@ -25,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    _import_tensorflow_quietly()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if getattr(args, "tensorflow", False):  # predict and pen-digits run without it (LiteRT, numpy)
+        _import_tensorflow_quietly()
     try:
         return args.run(args)
     except KeyboardInterrupt:
@@ -44,7 +46,6 @@ def _import_tensorflow_quietly() -> None:
     """
     from digit_app.lite import quiet_output
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with quiet_output():
         import tensorflow  # noqa: F401
 
@@ -252,18 +253,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
                        help="add the corrections saved on the Draw page, each K times (default: none)")
     _keep_options(train)
-    train.set_defaults(run=_train)
+    train.set_defaults(run=_train, tensorflow=True)
 
     combine = commands.add_parser("combine", help="average two or more models into one (an ensemble)")
     combine.add_argument("models", nargs="+", metavar="MODEL", help=".keras model files")
     combine.add_argument("--data", default="mnist", help="test data: 'mnist' (Keras download) or a local .npz")
     _keep_options(combine)
-    combine.set_defaults(run=_combine)
+    combine.set_defaults(run=_combine, tensorflow=True)
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a model")
     evaluate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     evaluate.add_argument("--model", help="a .keras model file (default: the active model)")
-    evaluate.set_defaults(run=_evaluate)
+    evaluate.set_defaults(run=_evaluate, tensorflow=True)
 
     pen = commands.add_parser("pen-digits", help="pack a UNIPEN file of pen digits into the file training learns from")
     pen.add_argument("unipen", help="a UNIPEN file, such as UCI's pendigits-orig.tra")
@@ -274,7 +275,7 @@ def _parser() -> argparse.ArgumentParser:
     segments.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
     segments.add_argument("--seed", type=int, default=0)
     segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
-    segments.set_defaults(run=_segments)
+    segments.set_defaults(run=_segments, tensorflow=True)
     return parser
 
 

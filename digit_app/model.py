@@ -221,7 +221,8 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
 
     When the model's LiteRT parts lie beside it (every saved version has them), they answer alone,
     without importing TensorFlow; a model without them is loaded with Keras and they are made for
-    next time. `keras=True` always loads the Keras models (to combine or retrain them).
+    next time. `keras=True` always loads the Keras models (to combine or retrain them), with no
+    LiteRT copies: one drawing at a time then runs through Keras too.
     Raises `ModelLoadError` naming the file and what to do when it is missing or broken.
     """
     model_path = Path(path) if path is not None else active_model_path()
@@ -243,14 +244,14 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
                 return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
             except (ValueError, RuntimeError):
                 pass  # a damaged LiteRT file: the Keras model below answers, and the file is made again
-    classifier = _load_keras(model_path, metadata)
+    classifier = _load_keras(model_path, metadata, fast_single=not keras)
     needed = {"pixels", "strokes"} if classifier.reads_strokes else {"pixels"}
     if not keras and set(classifier.converted) == needed:
         write_lite(model_path, classifier.converted)  # the copies just made; a read-only folder keeps none
     return classifier
 
 
-def _load_keras(model_path: Path, metadata: dict[str, Any]) -> Classifier:
+def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = True) -> Classifier:
     import keras
 
     try:
@@ -272,7 +273,8 @@ def _load_keras(model_path: Path, metadata: dict[str, Any]) -> Classifier:
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): "
                              "train the model again with this version of the app.")
-    return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model)
+    return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model,
+                      fast_single=fast_single)
 
 
 MAX_CONFIG_BYTES = 5_000_000  # a model's config.json, uncompressed (ours: ~40 KB)
