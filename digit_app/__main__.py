@@ -16,7 +16,6 @@ from pathlib import Path
 from digit_app.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
-MAX_IMAGE_BYTES = 15 * 1024 * 1024  # read at most this much of a file given to predict (the loader refuses more)
 TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags
                   "stroke_epochs": int, "width": int}
 
@@ -52,7 +51,7 @@ def _import_tensorflow_quietly() -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     """One answer per file; a file that cannot be read gets its own line (a JSON record with an error)."""
-    from digit_app.images import ImageLoadError, load_image
+    from digit_app.images import MAX_BYTES, ImageLoadError, load_image
     from digit_app.model import load_classifier
     from digit_app.preprocess import to_mnist
 
@@ -61,7 +60,7 @@ def _predict(args: argparse.Namespace) -> int:
     for name in args.images:
         try:
             with open(name, "rb") as file:
-                data = file.read(MAX_IMAGE_BYTES + 1)
+                data = file.read(MAX_BYTES + 1)  # the loader refuses more: no need to read it all
             pixels = to_mnist(load_image(data))
         except (OSError, ImageLoadError, ValueError) as error:
             failures += 1

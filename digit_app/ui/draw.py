@@ -19,12 +19,12 @@ from digit_app.prediction import NumberReading, Reading, read_digit, read_number
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
 from digit_app.strokes.canvas import CanvasMemory
+from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
 from digit_app.ui.common import get_classifier
 from digit_app.ui.html import image_tag, probability_bars, split_picture
 from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
-NUMBER_CANVAS = (560, 200)  # width, height of the canvas for a whole number
 INPUT_WIDTH = 140  # the 28x28 model input, shown 5x
 ANSWER_HEIGHT = 150  # px: the answer keeps this height, with or without an answer, so nothing below it moves
 HELPER = (Path(__file__).with_name("canvas_helper.js")).read_text()
