@@ -20,7 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, serve, stroke_path  # noqa: E402
+from tests.browser import (  # noqa: E402
+    ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, finger_draw, largest, mouse_draw, serve)
 from tests.conftest import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
@@ -30,22 +31,7 @@ def canvas_box(page) -> dict:
 
 
 def draw(page, strokes, finger: bool) -> None:
-    box = canvas_box(page)
-    session = page.context.new_cdp_session(page) if finger else None
-    for stroke in strokes:
-        path = stroke_path(box, stroke)
-        if finger:
-            session.send("Input.dispatchTouchEvent",
-                         {"type": "touchStart", "touchPoints": [dict(x=path[0][0], y=path[0][1])]})
-            for x, y in path[1:]:
-                session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [dict(x=x, y=y)]})
-            session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        else:
-            page.mouse.move(*path[0])
-            page.mouse.down()
-            for point in path[1:]:
-                page.mouse.move(*point)
-            page.mouse.up()
+    (finger_draw if finger else mouse_draw)(page, strokes)
 
 
 def run(browser, url: str, device: str, tries: int) -> tuple[int, float]:

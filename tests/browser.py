@@ -140,6 +140,20 @@ def mouse_draw(page, strokes: Strokes) -> None:
         page.mouse.up()
 
 
+def finger_draw(page, strokes: Strokes) -> None:
+    """Draw `strokes` with a finger: real touch events through the DevTools protocol (Playwright's
+    touchscreen only taps)."""
+    box = largest([canvas.bounding_box() for canvas in page.locator("canvas").all() if canvas.is_visible()])
+    session = page.context.new_cdp_session(page)
+    for stroke in strokes:
+        path = stroke_path(box, stroke)
+        session.send("Input.dispatchTouchEvent",
+                     {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
+        for x, y in path[1:]:
+            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
 async def mouse_draw_async(page, strokes: Strokes, pause_ms: int = 0) -> None:
     """The same in an async Playwright page, waiting `pause_ms` after each stroke."""
     box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])

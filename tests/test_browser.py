@@ -21,10 +21,10 @@ from tests.browser import (
     CHROMIUM_ARGS,
     ROOT,
     Strokes,
+    finger_draw,
     largest,
     mouse_draw,
     serve,
-    stroke_path,
 )
 from tests.conftest import MNIST_SAMPLE
 from tests.strokes import DIGITS
@@ -86,17 +86,10 @@ def clear(page: Page) -> None:
 
 
 def draw_with_finger(page: Page, strokes: Strokes) -> None:
-    """Real touch events through the DevTools protocol (Playwright's touchscreen only taps)."""
+    """Draw with a finger once the page is ready."""
     wait_until_drawn(page)
-    box = canvas_box(page)
-    session = page.context.new_cdp_session(page)
-    for stroke in strokes:
-        path = stroke_path(box, stroke)
-        session.send("Input.dispatchTouchEvent",
-                     {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
-        for x, y in path[1:]:
-            session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
-        session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    canvas_box(page)  # waits for the canvas to be shown
+    finger_draw(page, strokes)
 
 
 def prediction(page: Page):
