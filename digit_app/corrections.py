@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -27,6 +28,7 @@ from digit_app.data import npz_headers
 ENV_CORRECTIONS = "DIGIT_APP_CORRECTIONS"
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "corrections.sqlite"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
+SETUP_RETRY = 0.02  # seconds between tries while another process sets a new file up
 MAX_IMPORT_ROWS = 10_000  # corrections in one imported file, at most
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # an imported file's size, at most
 SCHEMA = """
@@ -76,6 +78,25 @@ def _read_row(row: tuple) -> Correction | Damaged:
     return Correction(row_id, label, predicted, np.frombuffer(image, np.uint8).reshape(28, 28), str(created))
 
 
+def _prepare(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode and make its table, retrying while another process does the same.
+
+    Two connections switching a new file to WAL at once can meet in a lock SQLite refuses at once
+    rather than waiting for, so the busy timeout alone does not cover a file's first moments.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(SCHEMA)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(SETUP_RETRY)
+
+
 def default_path() -> Path:
     return Path(os.environ.get(ENV_CORRECTIONS) or DEFAULT_PATH)
 
@@ -87,14 +108,20 @@ class CorrectionStore:
         self.path = Path(path) if path is not None else default_path()
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """One transaction on the file; `write` takes the write lock at the start, so that a
+        read-then-write (an import) never finds its snapshot stale because another writer committed."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)) as connection:
-                connection.execute("PRAGMA journal_mode=WAL")
-                connection.execute(SCHEMA)
-                with connection:  # one transaction: committed, or rolled back on error
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)) as connection:
+                _prepare(connection)
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
                     yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
         except sqlite3.DatabaseError as error:
             raise CorrectionsError(f"The corrections file {self.path} cannot be used: {error}.") from error
         except OSError as error:
@@ -107,7 +134,7 @@ class CorrectionStore:
         if not isinstance(label, (int, np.integer)) or not 0 <= int(label) <= 9:
             raise CorrectionsError(f"A correction's label must be a digit 0 to 9, got {label!r}.")
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             cursor = db.execute("INSERT INTO corrections (label, predicted, image, created) VALUES (?, ?, ?, ?)",
                                 (int(label), None if predicted is None else int(predicted), pixels.tobytes(), created))
             return int(cursor.lastrowid)
@@ -139,13 +166,13 @@ class CorrectionStore:
 
     def delete(self, correction_id: int) -> bool:
         """Remove one correction; False if there was none with this id."""
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             return db.execute("DELETE FROM corrections WHERE id = ?", (int(correction_id),)).rowcount > 0
 
     def restore(self, correction: Correction) -> bool:
         """Put a deleted correction back with its id and date (undo); False if that id is taken again."""
         pixels = _as_pixels(correction.image)
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             return db.execute("INSERT OR IGNORE INTO corrections (id, label, predicted, image, created) "
                               "VALUES (?, ?, ?, ?, ?)", (int(correction.id), int(correction.label),
                                                          correction.predicted, pixels.tobytes(),
@@ -179,7 +206,7 @@ class CorrectionStore:
         rows = [(_as_pixels(image).tobytes(), int(label), None if guess < 0 else int(guess))
                 for image, label, guess in zip(images, labels, predicted)]
         created = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self._connect() as db:
+        with self._connect(write=True) as db:
             kept = set(db.execute("SELECT image, label FROM corrections").fetchall())
             new = []
             for image, label, guess in rows:

@@ -69,22 +69,36 @@ def test_bad_files_are_refused_with_a_reason(store, tmp_path):
         CorrectionStore(broken).count()
 
 
-def _add_many(path: str, label: int, count: int) -> None:
+def _add_many(path: str, label: int, count: int, start) -> None:
     store = CorrectionStore(path)
+    start.wait()
     for _ in range(count):
         store.add(digit(), label)
 
 
-def test_two_processes_adding_at_once_lose_nothing(store):
+def _import_twice(path: str, data: bytes, start) -> None:
+    store = CorrectionStore(path)
+    start.wait()
+    for _ in range(2):
+        store.import_npz(data)  # reads what is kept, then writes: another writer may commit in between
+
+
+@pytest.mark.parametrize("round_", range(5))  # each round races on a new file; one round alone misses it half the time
+def test_processes_adding_and_importing_at_once_lose_nothing(store, tmp_path, round_):
+    source = CorrectionStore(tmp_path / "source.sqlite")
+    for value in np.linspace(0.1, 0.9, 20):
+        source.add(digit(value), 5)
     context = multiprocessing.get_context("spawn")
-    writers = [context.Process(target=_add_many, args=(str(store.path), label, 40)) for label in (3, 8)]
-    for writer in writers:
-        writer.start()
-    for writer in writers:
-        writer.join(120)
-        assert writer.exitcode == 0
+    start = context.Barrier(4)  # the file does not exist yet: all four set it up at the same moment
+    workers = [context.Process(target=_add_many, args=(str(store.path), label, 30, start)) for label in (3, 7, 8)]
+    workers.append(context.Process(target=_import_twice, args=(str(store.path), source.export_npz(), start)))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
     labels = store.arrays()[1]
-    assert len(labels) == 80 and (labels == 3).sum() == 40 and (labels == 8).sum() == 40
+    assert len(labels) == 110 and all((labels == label).sum() == 30 for label in (3, 7, 8))
 
 
 def test_importing_the_same_file_twice_adds_nothing_and_keeps_read_as(store, tmp_path):
