@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from digit_app.model import load_classifier  # noqa: E402
 from digit_app.prediction import digit_features, read_digit, read_number_strokes  # noqa: E402
-from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
+from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
 from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
 

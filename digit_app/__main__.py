@@ -89,7 +89,7 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)  # what is not chosen keeps the page's default
     data = load_mnist(args.data)
     if args.corrections_repeat:
-        from digit_app.corrections import CorrectionStore
+        from digit_app.store.corrections import CorrectionStore
 
         store = CorrectionStore()
         images, labels = store.arrays()
@@ -154,9 +154,9 @@ def _brief(metadata: dict) -> dict:
 
 def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
     """Save a new model as `--save-as` asks, or as a new version (activated on `--activate`); say where."""
-    from digit_app import versions
     from digit_app.model import lite_parts
-    from digit_app.versions import save_model
+    from digit_app.store import versions
+    from digit_app.store.versions import save_model
 
     lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if args.save_as:
@@ -195,9 +195,9 @@ def _pen_digits(args: argparse.Namespace) -> int:
 
 def _segments(args: argparse.Namespace) -> int:
     from digit_app.lite import convert
+    from digit_app.store.files import atomic_write
     from digit_app.strokes.pen_digits import load_pen_digits
     from digit_app.strokes.segments import SEGMENTS_FILE, train_segment_model
-    from digit_app.versions import atomic_write
 
     target = Path(args.output or SEGMENTS_FILE)
     if not target.parent.is_dir():

@@ -16,7 +16,6 @@ from PIL import Image
 
 from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, UnreadableDrawingError, to_mnist
 
-
 IMAGE_SIZE = 28
 ELASTIC_GRID = 4  # the random displacement is drawn on a 4x4 grid and smoothly enlarged ...
 ELASTIC_PIXELS = 1.5  # ... with a standard deviation of 1.5 px at strength 1

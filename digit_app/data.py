@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
-from digit_app.versions import staged  # the store's atomic write: a temporary file of its own, synced
+from digit_app.store.files import is_regular_file, npz_headers, staged
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -86,7 +84,7 @@ def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]
     files = [Path(path) for path in extra if path]
     files += sorted(folder.glob("*.npz")) + sorted((folder / UPLOADS).glob("*.npz"))
     for path in files:
-        if _is_regular_file(path) and str(path) not in choices.values():
+        if is_regular_file(path) and str(path) not in choices.values():
             label = path.name if path.name not in {Path(v).name for v in choices.values()} else str(path)
             choices[f"{label} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
     return choices
@@ -109,14 +107,6 @@ def keep_upload(content: bytes, folder: Path | None = None) -> Path:
             raise DataError(str(problem).replace(str(upload.tmp), "The uploaded file")) from None
         upload.commit()
     return target
-
-
-def _is_regular_file(path: Path) -> bool:
-    """A plain file: not a folder, FIFO, socket or device, whose reading could hang or never end."""
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
 
 
 def keras_cache() -> Path:
@@ -144,7 +134,7 @@ def _from_npz(path: Path) -> Mnist:
         raise DataError(f"There is no data file at {path}.")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give the path of an .npz file.")
-    if not _is_regular_file(path):
+    if not is_regular_file(path):
         raise DataError(f"{path} is not a plain file (a pipe or a device, say); give the path of an .npz file.")
     _check_npz_sizes(path)
     try:
@@ -164,25 +154,6 @@ def _from_npz(path: Path) -> Mnist:
 
 
 MAX_DATA_BYTES = 2_000_000_000  # all arrays of a data file, as stored uncompressed (full MNIST: 55 MB)
-
-
-def npz_headers(source: str | os.PathLike[str] | IO[bytes]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
-    """Each array's (shape, dtype) in an .npz, by name (without ".npy"), from its header alone: nothing is loaded.
-
-    Raises zipfile.BadZipFile, OSError, ValueError or EOFError for a file that is not a readable .npz.
-    """
-    headers = {}
-    with zipfile.ZipFile(source) as archive:
-        for info in archive.infolist():
-            if not info.filename.endswith(".npy"):
-                continue
-            with archive.open(info) as member:
-                major, _ = np.lib.format.read_magic(member)
-                read_header = (np.lib.format.read_array_header_1_0 if major == 1
-                               else np.lib.format.read_array_header_2_0)
-                shape, _, dtype = read_header(member)
-            headers[info.filename.removesuffix(".npy")] = (shape, dtype)
-    return headers
 
 
 def _check_npz_sizes(path: Path) -> None:

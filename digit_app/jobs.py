@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.store.versions import models_dir
 from digit_app.training import TrainConfig
-from digit_app.versions import models_dir
 
 CANCELLED = "Training was cancelled; no model was kept."
 

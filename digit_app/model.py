@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from digit_app.lite import LiteRunner, convert
+from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
-from digit_app.versions import active_model_path, read_lite, read_metadata, write_lite
 
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)

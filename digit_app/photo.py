@@ -9,8 +9,8 @@ there is no ink) and thresholding what is left with Otsu's method.
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 from PIL import Image
+from scipy import ndimage
 from skimage.filters import threshold_otsu
 
 WORK_SIDE = 640  # photos are averaged down to about this many pixels on their longer side

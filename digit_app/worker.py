@@ -36,11 +36,11 @@ def run(request: dict[str, Any]) -> None:
     training data k times each, and the report says how well the new model and the one in use
     read them.
     """
-    from digit_app.corrections import CorrectionStore
     from digit_app.data import load_mnist
     from digit_app.model import ModelLoadError, lite_parts, load_classifier
+    from digit_app.store.corrections import CorrectionStore
+    from digit_app.store.versions import active_version_id, get_version, save_version
     from digit_app.training import Cancelled, TrainConfig, evaluate, train
-    from digit_app.versions import active_version_id, get_version, save_version
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

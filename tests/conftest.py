@@ -29,7 +29,7 @@ def mnist_sample() -> dict[str, np.ndarray]:
 def classifier():
     """The shipped model, loaded once for the whole run."""
     from digit_app.model import load_classifier
-    from digit_app.versions import SHIPPED_MODEL
+    from digit_app.store.versions import SHIPPED_MODEL
 
     return load_classifier(SHIPPED_MODEL)
 
@@ -37,7 +37,7 @@ def classifier():
 @pytest.fixture()
 def models(tmp_path, monkeypatch):
     """An empty models folder for the test: versions and the active pointer go there."""
-    from digit_app import versions
+    from digit_app.store import versions
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     return tmp_path
@@ -46,7 +46,7 @@ def models(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def corrections_file(tmp_path, monkeypatch):
     """Every test keeps corrections in its own file, never in the repository's data/ folder."""
-    from digit_app.corrections import ENV_CORRECTIONS
+    from digit_app.store.corrections import ENV_CORRECTIONS
 
     path = tmp_path / "corrections.sqlite"
     monkeypatch.setenv(ENV_CORRECTIONS, str(path))

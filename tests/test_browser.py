@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from digit_app import versions
+from digit_app.store import versions
 from tests.browser import (
     ANSWER_TIMEOUT_MS,
     CHROMIUM,
@@ -249,7 +249,7 @@ def test_a_number_whose_digits_touch_is_read_by_its_strokes(browser, app_url):
 def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
     """Whatever model is active (another test may have put a one-epoch model to work), the answer
     shown and the digit picked are what the store keeps."""
-    from digit_app.corrections import CorrectionStore
+    from digit_app.store.corrections import CorrectionStore
 
     page = browser.new_page(viewport={"width": 1100, "height": 1100})
     page.goto(app_url)
@@ -381,7 +381,7 @@ def test_the_number_canvas_fits_a_phone_and_every_digit_image_loads(browser, app
 
 
 def test_one_digit_of_a_number_is_corrected_on_the_page(browser, app_url, models_folder):
-    from digit_app.corrections import CorrectionStore
+    from digit_app.store.corrections import CorrectionStore
     from tests.strokes import digit_strokes
 
     store = CorrectionStore(models_folder / "corrections.sqlite")

@@ -93,8 +93,8 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     import numpy as np
 
     from digit_app.model import build_model, build_reader, load_classifier
+    from digit_app.store.versions import save_model
     from digit_app.strokes.network import build_stroke_model
-    from digit_app.versions import save_model
     from tests.conftest import MNIST_SAMPLE
 
     readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()),
@@ -131,7 +131,7 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
 
 def test_combine_averages_models_into_one_that_loads(tmp_path):
     from digit_app.model import build_model, load_classifier
-    from digit_app.versions import save_model
+    from digit_app.store.versions import save_model
     from tests.conftest import MNIST_SAMPLE
 
     members = [save_model(build_model(), tmp_path / f"member{i}.keras", {"test_accuracy": 0.1 * i}) for i in (1, 2)]

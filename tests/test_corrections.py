@@ -9,7 +9,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from digit_app.corrections import CorrectionsError, CorrectionStore
+from digit_app.store.corrections import CorrectionsError, CorrectionStore
 
 
 @pytest.fixture()

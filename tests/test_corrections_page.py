@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from digit_app.corrections import CorrectionStore
+from digit_app.store.corrections import CorrectionStore
 from tests.pages import open_page, unlock
 
 CORRECTIONS = "digit_app/ui/corrections.py"

@@ -98,8 +98,8 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
 
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(tmp_path, monkeypatch):
-    from digit_app import versions
-    from digit_app.versions import SHIPPED_MODEL
+    from digit_app.store import versions
+    from digit_app.store.versions import SHIPPED_MODEL
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     (tmp_path / "versions").mkdir()
@@ -151,7 +151,7 @@ def test_whole_number_mode_reads_touching_digits_by_their_strokes():
 
 
 def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
-    from digit_app.corrections import CorrectionStore
+    from digit_app.store.corrections import CorrectionStore
 
     at = start()
     at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
@@ -181,7 +181,7 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
 
 
 def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
-    from digit_app.corrections import CorrectionStore
+    from digit_app.store.corrections import CorrectionStore
     from tests.test_preprocess import number_canvas
 
     at = start().run()
@@ -198,8 +198,8 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
 
 
 def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkeypatch):
-    from digit_app import versions
-    from digit_app.versions import SHIPPED_MODEL
+    from digit_app.store import versions
+    from digit_app.store.versions import SHIPPED_MODEL
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     at = start()
@@ -214,7 +214,7 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkey
 
 
 def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp_path, monkeypatch):
-    from digit_app import versions
+    from digit_app.store import versions
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     (tmp_path / "active.json").write_text('{"version": "%s"}' % ("x" * 300))

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from digit_app import versions
 from digit_app.augment import AugmentConfig
 from digit_app.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.model import load_classifier
+from digit_app.store import versions
 from digit_app.training import TrainConfig
 from tests.conftest import MNIST_SAMPLE
 

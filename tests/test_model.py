@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digit_app.model import Classifier, ModelLoadError, average_models, build_model, load_classifier
-from digit_app.versions import SHIPPED_MODEL, metadata_path, save_model
+from digit_app.store.versions import SHIPPED_MODEL, metadata_path, save_model
 
 
 def test_predict_proba_takes_one_image_or_a_batch(classifier, mnist_sample):
@@ -142,7 +142,7 @@ def test_an_archive_that_would_unpack_to_far_too_much_is_not_opened(tmp_path):
 
 def test_a_failed_save_changes_nothing(tmp_path):
     from digit_app.model import build_model
-    from digit_app.versions import save_model
+    from digit_app.store.versions import save_model
 
     class Unsaveable:
         def count_params(self):
@@ -196,7 +196,7 @@ def test_litert_and_keras_answer_alike(classifier):
 
 
 def test_a_model_without_litert_copies_gets_them_at_its_first_load(tmp_path):
-    from digit_app.versions import read_lite
+    from digit_app.store.versions import read_lite
 
     path = save_model(build_model(), tmp_path / "plain.keras", {})
     assert read_lite(path) == {}

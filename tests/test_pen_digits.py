@@ -8,7 +8,13 @@ import pytest
 from digit_app.preprocess import to_mnist
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, resample, stroke_features
 from digit_app.strokes.pen_digits import (
-    HELD_OUT_WRITERS, PEN_DIGITS_FILE, PenDataError, draw_like_canvas, drawn_inputs, from_unipen, load_pen_digits,
+    HELD_OUT_WRITERS,
+    PEN_DIGITS_FILE,
+    PenDataError,
+    draw_like_canvas,
+    drawn_inputs,
+    from_unipen,
+    load_pen_digits,
     save_pen_digits,
 )
 from digit_app.strokes.unipen import UnipenFormatError, read_unipen

@@ -6,12 +6,11 @@ import io
 import time
 
 import numpy as np
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app import versions
-from digit_app.corrections import CorrectionStore
+from digit_app.store import versions
+from digit_app.store.corrections import CorrectionStore
 from tests.conftest import MNIST_SAMPLE
 from tests.pages import APP, open_page, unlock
 
@@ -130,7 +129,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
 
 def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, tmp_path):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
-    from digit_app.versions import SHIPPED_MODEL
+    from digit_app.store.versions import SHIPPED_MODEL
 
     folder = tmp_path / "versions"
     folder.mkdir(exist_ok=True)
@@ -155,7 +154,7 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
 
 
 def test_delete_asks_first_and_keep_it_deletes_nothing(page, tmp_path):
-    from digit_app.versions import SHIPPED_MODEL
+    from digit_app.store.versions import SHIPPED_MODEL
 
     folder = tmp_path / "versions"
     folder.mkdir(exist_ok=True)

@@ -10,7 +10,7 @@ import pytest
 from digit_app.augment import AugmentConfig
 from digit_app.data import load_mnist
 from digit_app.model import load_classifier
-from digit_app.versions import save_model
+from digit_app.store.versions import save_model
 from digit_app.training import Cancelled, TrainConfig, train
 from tests.conftest import MNIST_SAMPLE
 

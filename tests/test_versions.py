@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from digit_app import versions
 from digit_app.model import build_model, load_classifier
-from digit_app.versions import SHIPPED_MODEL
+from digit_app.store import versions
+from digit_app.store.versions import SHIPPED_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -124,7 +124,7 @@ def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
 
 
 SAVE_FOREVER = """
-from digit_app import versions
+from digit_app.store import versions
 from digit_app.model import build_model
 model = build_model()
 print("saving", flush=True)
@@ -185,7 +185,7 @@ def test_a_bad_active_pointer_is_never_followed(models, pointer):
 
 
 def test_metadata_of_the_wrong_kind_is_left_out(models):
-    from digit_app.versions import read_metadata
+    from digit_app.store.versions import read_metadata
 
     (models / "versions").mkdir()
     path = models / "versions" / "v1.keras"

@@ -10,8 +10,8 @@ import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.prediction import NumberReading
+from digit_app.store.versions import active_model, shipped_model_path
 from digit_app.ui.html import image_tag
-from digit_app.versions import active_model, shipped_model_path
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"

@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from digit_app.corrections import Correction, CorrectionsError, CorrectionStore, Damaged
+from digit_app.store.corrections import Correction, CorrectionsError, CorrectionStore, Damaged
 from digit_app.ui.common import enlarge
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
 

@@ -13,16 +13,16 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from digit_app.corrections import CorrectionsError, CorrectionStore
 from digit_app.model import Classifier
 from digit_app.prediction import NumberReading, Reading, read_digit, read_number, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
+from digit_app.store.corrections import CorrectionsError, CorrectionStore
+from digit_app.store.versions import version_id_of
 from digit_app.strokes.canvas import CanvasMemory
 from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
 from digit_app.ui.common import get_classifier
 from digit_app.ui.html import image_tag, probability_bars, split_picture
-from digit_app.versions import version_id_of
 
 CANVAS_SIZE = 280
 INPUT_WIDTH = 140  # the 28x28 model input, shown 5x

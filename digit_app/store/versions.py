@@ -17,12 +17,10 @@ the shipped model.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import secrets
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "model" / "digit_cnn.keras"
-FILE_MODE = 0o644  # saved models are readable by every user, like the shipped one
+from digit_app.store.files import atomic_write, file_digest, staged
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "model" / "digit_cnn.keras"
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # what a version id may be: a plain file name, short
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
@@ -123,15 +122,6 @@ def lite_path(model_path: Path, digest: str, part: str) -> Path:
     return Path(model_path).with_name(f"{Path(model_path).stem}.{digest}.{part}.tflite")
 
 
-def file_digest(path: Path) -> str:
-    """The first 12 hex digits of a file's SHA-256: which model file a LiteRT copy was made from."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:12]
-
-
 def read_lite(model_path: Path) -> dict[str, bytes]:
     """The LiteRT parts made from exactly this model file ({} when there are none, or they are another's)."""
     digest = file_digest(model_path)
@@ -165,41 +155,6 @@ def _remove_stale_lite(model_path: Path, digest: str) -> None:
         if path.name.split(".")[1] != digest:
             with contextlib.suppress(OSError):
                 path.unlink()
-
-
-class _Staged:
-    """A file written completely under a temporary name in its target's folder, put in place by `commit`."""
-
-    def __init__(self, target: Path, tmp: Path) -> None:
-        self.target, self.tmp = target, tmp
-
-    def commit(self) -> None:
-        os.replace(self.tmp, self.target)
-
-
-@contextmanager
-def staged(target: Path, write: Any) -> Iterator[_Staged]:
-    """Write `target`'s new content to a hidden temporary file beside it (synced); yield it to commit.
-
-    Whatever happens before `commit`, the temporary file is removed and the target is untouched.
-    """
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=target.suffix)
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        tmp.chmod(FILE_MODE)  # mkstemp makes files only their owner can read
-        write(tmp)
-        with open(tmp, "rb") as done:
-            os.fsync(done.fileno())
-        yield _Staged(target, tmp)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def atomic_write(target: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename it over the target."""
-    with staged(target, write) as new:
-        new.commit()
 
 
 class ModelStoreError(RuntimeError):

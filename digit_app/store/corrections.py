@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_app.data import npz_headers
+from digit_app.store.files import npz_headers
 
 ENV_CORRECTIONS = "DIGIT_APP_CORRECTIONS"
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "corrections.sqlite"
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "corrections.sqlite"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
 SETUP_RETRY = 0.02  # seconds between tries while another process sets a new file up
 MAX_IMPORT_ROWS = 10_000  # corrections in one imported file, at most
