@@ -23,11 +23,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
-from digit_app.data import load_mnist  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.store.versions import SHIPPED_MODEL  # noqa: E402
-from digit_app.training import TrainConfig, evaluate, train  # noqa: E402
+from digit_app.training import TrainConfig  # noqa: E402
+from digit_app.training.data import load_mnist  # noqa: E402
+from digit_app.training.fit import evaluate, train  # noqa: E402
 
 CORRECTIONS_PER_DIGIT = 5
 HELD_BACK_PER_DIGIT = 30

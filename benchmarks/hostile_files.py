@@ -27,7 +27,9 @@ PROBE = """
 import resource, sys
 from pathlib import Path
 kind, path = sys.argv[1], Path(sys.argv[2])
-from digit_app.store import corrections, data, images, model
+from digit_app import images, model
+from digit_app.store import corrections
+from digit_app.training import data
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
     if kind == "model":

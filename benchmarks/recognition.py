@@ -26,11 +26,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
-from digit_app.data import load_mnist  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
 from digit_app.strokes.features import stroke_features  # noqa: E402
 from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, draw_like_canvas, load_pen_digits  # noqa: E402
+from digit_app.training.data import load_mnist  # noqa: E402
 
 HELD_OUT_SEED = 7  # how the held-out writers' digits are drawn (size, place, brush, pointer)
 

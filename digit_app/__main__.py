@@ -13,7 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from digit_app.augment import AugmentConfig
+from digit_app.training.augment import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
 TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags
@@ -80,8 +80,9 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from digit_app.data import load_mnist
-    from digit_app.training import TrainConfig, train
+    from digit_app.training import TrainConfig
+    from digit_app.training.data import load_mnist
+    from digit_app.training.fit import train
 
     _check_save_as(args)  # before any training: a wrong path is found in a second, not after an hour
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
@@ -108,9 +109,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _combine(args: argparse.Namespace) -> int:
-    from digit_app.data import load_mnist
     from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
-    from digit_app.training import evaluate, held_out_accuracy
+    from digit_app.training.data import load_mnist
+    from digit_app.training.fit import evaluate, held_out_accuracy
 
     _check_save_as(args)
     members = [load_classifier(path, keras=True) for path in args.models]
@@ -170,9 +171,9 @@ def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from digit_app.data import load_mnist
     from digit_app.model import load_classifier
-    from digit_app.training import evaluate
+    from digit_app.training.data import load_mnist
+    from digit_app.training.fit import evaluate
 
     data = load_mnist(args.data)
     classifier = load_classifier(args.model)

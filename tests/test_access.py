@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digit_app.access import AccessSettingsError, OperatorGate
+from digit_app.serving.access import AccessSettingsError, OperatorGate
 
 
 def test_without_settings_the_app_is_unlocked():

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
-from digit_app.styles import add_styles
+from digit_app.training.augment import AugmentConfig, build_augmenter, redraw_digits
+from digit_app.training.styles import add_styles
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from digit_app.data import ENV_DATA_DIR, KERAS_SOURCE, DataError, data_choices, keep_upload, load_mnist
+from digit_app.training.data import ENV_DATA_DIR, KERAS_SOURCE, DataError, data_choices, keep_upload, load_mnist
 from tests.conftest import MNIST_SAMPLE
 
 
@@ -84,7 +84,7 @@ def test_download_without_network_names_the_offline_options(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "KERAS_HOME": str(tmp_path / ".keras"),
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
-    code = ("from digit_app.data import load_mnist\ntry:\n    load_mnist('mnist')\n"
+    code = ("from digit_app.training.data import load_mnist\ntry:\n    load_mnist('mnist')\n"
             "except Exception as e:\n    print(type(e).__name__, e)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     message = result.stdout.strip().splitlines()[-1]

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from digit_app.augment import AugmentConfig
-from digit_app.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.model import load_classifier
+from digit_app.serving.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.store import versions
 from digit_app.training import TrainConfig
+from digit_app.training.augment import AugmentConfig
 from tests.conftest import MNIST_SAMPLE
 
 TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
@@ -90,7 +90,7 @@ def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
 def test_time_left_follows_the_pace_so_far():
     from dataclasses import replace
 
-    from digit_app.jobs import JobStatus, time_left
+    from digit_app.serving.jobs import JobStatus, time_left
 
     status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=40.0,
                        stage_started=100.0, epoch=3, batch=50, steps=100)  # a quarter done after 50 s of training
@@ -123,7 +123,7 @@ def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
 
 def test_one_training_per_models_folder_even_across_server_processes(models):
     """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
-    from digit_app.jobs import JobRunningError, machine_slot
+    from digit_app.serving.jobs import JobRunningError, machine_slot
 
     held = machine_slot()  # what another server process holds while it trains
     assert held is not None

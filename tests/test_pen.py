@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_app.pen import resample, retrace_digits, trace_path
+from digit_app.training.pen import resample, retrace_digits, trace_path
 
 
 def line_image(*segments: tuple[tuple[int, int], tuple[int, int]], size: int = 40) -> np.ndarray:

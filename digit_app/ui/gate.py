@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from digit_app.access import AccessSettingsError, OperatorGate
+from digit_app.serving.access import AccessSettingsError, OperatorGate
 
 WRONG_PASSWORD_PAUSE = 1.0  # seconds after a wrong password: guessing stays slow
 

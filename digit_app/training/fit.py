@@ -9,61 +9,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from digit_app.augment import AugmentConfig, build_augmenter, redraw_digits
-from digit_app.data import Mnist
 from digit_app.model import NUM_CLASSES, Classifier, build_model, build_reader, reader_parts
-from digit_app.pen import retrace_digits
 from digit_app.strokes.network import train_stroke_model
 from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
-from digit_app.styles import add_styles
+from digit_app.training.augment import build_augmenter, redraw_digits
+from digit_app.training.config import TrainConfig
+from digit_app.training.data import Mnist
+from digit_app.training.pen import retrace_digits
+from digit_app.training.styles import add_styles
 
 LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
 HELD_OUT_SEED = 12345  # the held-out writers are drawn the same way for every model, so figures compare
 ProgressFn = Callable[[dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides how a model is trained; saved in the model's metadata."""
-
-    epochs: int = 20
-    batch_size: int = 128
-    learning_rate: float = 3e-3
-    validation_split: float = 0.05
-    seed: int = 0
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    drawn: bool = True  # learn from the shipped pen digits too: in the pixel CNN, and a stroke model beside it
-    stroke_epochs: int = 30  # epochs of the stroke model (seconds each)
-    width: int = 1  # the pixel CNN's filters and units are multiplied by this
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.epochs <= 500:
-            raise ValueError(f"epochs must be between 1 and 500, got {self.epochs}")
-        if not 1 <= self.batch_size <= 4096:
-            raise ValueError(f"batch size must be between 1 and 4096, got {self.batch_size}")
-        if not 0.0 < self.learning_rate <= 1.0:
-            raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
-        if not 0.0 <= self.validation_split < 0.5:
-            raise ValueError(f"validation split must be from 0 to below 0.5, got {self.validation_split}")
-        if not 1 <= self.stroke_epochs <= 500:
-            raise ValueError(f"stroke epochs must be between 1 and 500, got {self.stroke_epochs}")
-        if not 1 <= self.width <= 8:
-            raise ValueError(f"width must be between 1 and 8, got {self.width}")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
-        """The inverse of `to_dict` (settings sent to a worker process or read from metadata)."""
-        return cls(**{**values, "augment": AugmentConfig(**values.get("augment", {}))})
 
 
 @dataclass

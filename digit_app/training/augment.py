@@ -37,7 +37,7 @@ class AugmentConfig:
     noise: float = 0.0  # standard deviation of added pixel noise
     redraw: float = 0.1  # share of digits also redrawn with the app's own pen, 0..1
     styles: float = 0.5  # share of 1s, 5s and 7s also given a flag, crossbar or pen join, 0..1
-    pen: float = 0.1  # share of digits also retraced as a coarse pen polygon (digit_app.pen), 0..1
+    pen: float = 0.1  # share of digits also retraced as a coarse pen polygon (digit_app.training.pen), 0..1
 
     def __post_init__(self) -> None:
         limits = {

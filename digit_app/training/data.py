@@ -20,7 +20,7 @@ from digit_app.store.files import is_regular_file, npz_headers, staged
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 

@@ -1,6 +1,6 @@
-"""A training run in its own low-priority process, driven by `digit_app.jobs` over pipes.
+"""A training run in its own low-priority process, driven by `digit_app.serving.jobs` over pipes.
 
-    python -m digit_app.worker   < {"source": ..., "config": {...TrainConfig...}, "corrections": {...}}
+    python -m digit_app.serving.worker   < {"source": ..., "config": {...TrainConfig...}, "corrections": {...}}
 
 Training keeps both cores busy for minutes. In the server's own process it starved every
 session's drawing (answers took tens of seconds), so it runs here instead, niced, and the
@@ -36,11 +36,12 @@ def run(request: dict[str, Any]) -> None:
     training data k times each, and the report says how well the new model and the one in use
     read them.
     """
-    from digit_app.data import load_mnist
     from digit_app.model import ModelLoadError, lite_parts, load_classifier
     from digit_app.store.corrections import CorrectionStore
     from digit_app.store.versions import active_version_id, get_version, save_version
-    from digit_app.training import Cancelled, TrainConfig, evaluate, train
+    from digit_app.training import TrainConfig
+    from digit_app.training.data import load_mnist
+    from digit_app.training.fit import Cancelled, evaluate, train
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
