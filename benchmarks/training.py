@@ -24,8 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.drawn_digits import MNIST_SUBSET  # noqa: E402
-from digit_app.training import TrainConfig  # noqa: E402
-from digit_app.training.augment import AugmentConfig  # noqa: E402
+from digit_app.training import AugmentConfig, TrainConfig  # noqa: E402
 from digit_app.training.data import load_mnist  # noqa: E402
 from digit_app.training.fit import train  # noqa: E402
 

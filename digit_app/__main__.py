@@ -13,7 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from digit_app.training.augment import AugmentConfig
+from digit_app.training import AugmentConfig
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
 TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags

@@ -1,4 +1,4 @@
-"""The digit CNN: build it, save it with its metadata, load it back as a fast Classifier.
+"""The digit CNN: build it, and load it (with its metadata) as a fast Classifier; `store.versions` saves it.
 
 A reader for drawings joins the pixel CNN with the stroke model (`digit_app.strokes.network`) in
 one Keras model, `digit_reader`, whose answer is the mean of the two; it is saved, versioned and

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from digit_app.training.augment import AugmentConfig, build_augmenter, redraw_digits
+from digit_app.training import AugmentConfig
+from digit_app.training.augment import build_augmenter, redraw_digits
 from digit_app.training.styles import add_styles
 
 

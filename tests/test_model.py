@@ -1,4 +1,4 @@
-"""The classifier: loading (good, missing, broken files), prediction shapes, saving with metadata."""
+"""The classifier: loading (good, missing, broken files), prediction shapes, and saving through the store."""
 
 from __future__ import annotations
 

@@ -9,8 +9,7 @@ import pytest
 
 from digit_app.model import load_classifier
 from digit_app.store.versions import save_model
-from digit_app.training import TrainConfig
-from digit_app.training.augment import AugmentConfig
+from digit_app.training import AugmentConfig, TrainConfig
 from digit_app.training.data import load_mnist
 from digit_app.training.fit import Cancelled, train
 from tests.conftest import MNIST_SAMPLE
@@ -76,9 +75,8 @@ MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from digit_app.training.augment import AugmentConfig
+from digit_app.training import AugmentConfig, TrainConfig
 from digit_app.training.data import load_mnist
-from digit_app.training import TrainConfig
 from digit_app.training.fit import train
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 config = TrainConfig(epochs=4, batch_size=32, augment=AugmentConfig(redraw=0.0, styles=0.0))

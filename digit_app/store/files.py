@@ -1,8 +1,9 @@
 """Files written and read safely: whole or not at all, and never a pipe or a device.
 
-Every file the app keeps (models, metadata, uploads, LiteRT copies) is written to a temporary name
-in its own folder, synced and renamed into place, so a crash leaves the old file or the new one,
-never half of either. Files that come in are checked by their headers before anything is loaded.
+Every file the app writes (models, metadata, LiteRT copies, uploads, the pen digits, the segment
+judge) goes to a temporary name in its own folder, is synced and renamed into place, so a crash
+leaves the old file or the new one, never half of either; the corrections are SQLite's to keep
+whole. Files that come in are checked by their headers before anything is loaded.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The model store: saving models with metadata, retrained versions kept beside the shipped one, and which is active.
+"""Model versions: saving models with metadata, retrained versions kept beside the shipped one, and which is active.
 
 Nothing here builds or runs a network (that is `digit_app.model`, which reads models through this
 module); saving writes whatever Keras model it is given.

@@ -18,6 +18,7 @@ import numpy as np
 
 from digit_app.preprocess import UnreadableDrawingError, to_mnist
 from digit_app.render import CANVAS_SIZE, draw_strokes
+from digit_app.store.files import atomic_write
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
 from digit_app.strokes.unipen import PenDigit
 
@@ -65,21 +66,26 @@ def from_unipen(digits: Sequence[PenDigit]) -> PenDigits:
 
 
 def save_pen_digits(digits: PenDigits, path: str | os.PathLike[str] = PEN_DIGITS_FILE) -> None:
-    """Pack the digits into one compressed file: the steps between points, and how many per stroke and digit.
+    """Pack the digits into one compressed file (written whole or not at all): the steps between points,
+    and how many per stroke and digit.
 
     Steps of a few tablet units compress to about half the size of the points themselves.
     """
     strokes = [stroke for digit in digits.strokes for stroke in digit]
     points = np.rint(np.concatenate(strokes)).astype(np.int32)
-    np.savez_compressed(
-        path,
-        steps=np.diff(points, axis=0, prepend=np.zeros((1, 2), np.int32)).astype(np.int16),
-        stroke_points=np.array([len(s) for s in strokes], np.int32),
-        digit_strokes=np.array([len(d) for d in digits.strokes], np.int32),
-        labels=digits.labels.astype(np.uint8),
-        writers=digits.writers.astype(np.uint8),
-    )
+    arrays = {
+        "steps": np.diff(points, axis=0, prepend=np.zeros((1, 2), np.int32)).astype(np.int16),
+        "stroke_points": np.array([len(s) for s in strokes], np.int32),
+        "digit_strokes": np.array([len(d) for d in digits.strokes], np.int32),
+        "labels": digits.labels.astype(np.uint8),
+        "writers": digits.writers.astype(np.uint8),
+    }
 
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as file:  # a file, not a name: numpy would add ".npz" to a name without it
+            np.savez_compressed(file, **arrays)
+
+    atomic_write(Path(path), write)
 
 def load_pen_digits(path: str | os.PathLike[str] | None = None) -> PenDigits:
     """The shipped pen digits ($DIGIT_APP_PEN_DIGITS, or another file written by `save_pen_digits`), checked."""

@@ -1,4 +1,5 @@
-"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys.
+"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys; what the
+Retrain page offers (`data_choices`), and uploads kept whole (`keep_upload`).
 
 Whatever the source, the arrays are checked before training sees them, and every problem is
 reported in one sentence that says what is wrong and what to do.

@@ -12,8 +12,8 @@ import streamlit as st
 from digit_app.serving.jobs import JobRunningError, JobStatus, Trainer, time_left
 from digit_app.store import versions
 from digit_app.store.corrections import CorrectionsError, CorrectionStore
-from digit_app.training import TrainConfig
-from digit_app.training.augment import AugmentConfig, preview_grid
+from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training.augment import preview_grid
 from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, keep_upload, load_mnist
 from digit_app.ui.common import default_local_data, get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
