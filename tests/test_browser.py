@@ -110,12 +110,17 @@ def choose(page: Page, label: str, option: str) -> None:
     expect(box).to_have_value(option)
 
 
-def screenshot(page: Page, name: str) -> None:
+def save_answered_page(page: Page, name: str) -> None:
     """Save the whole page once the probabilities and the model's-eye image have rendered."""
     expect(page.locator("img[alt^='The drawing as the model saw it']")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator("figure[aria-label^='Probability of each digit']")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    save_page(page, name)
+
+
+def save_page(page: Page, name: str, full_page: bool = True) -> None:
+    """A screenshot to look at, in the screenshots folder (made if missing)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / name, full_page=True)
+    page.screenshot(path=SCREENSHOTS / name, full_page=full_page)
 
 
 def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
@@ -125,7 +130,7 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_mouse(page, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
-    screenshot(page, "draw-seven-desktop.png")
+    save_answered_page(page, "draw-seven-desktop.png")
 
     clear(page)
     draw_with_mouse(page, FOUR)
@@ -135,7 +140,7 @@ def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     draw_with_mouse(page, ONE_SEVEN)
     expect(page.get_by_text("2 digits side by side", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(prediction(page)).to_have_text("—")
-    page.screenshot(path=SCREENSHOTS / "draw-two-digits.png", full_page=True)
+    save_page(page, "draw-two-digits.png")
     page.close()
 
 
@@ -147,7 +152,7 @@ def test_draw_with_a_finger_on_a_phone_in_dark_mode(browser, app_url):
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_finger(page, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
-    screenshot(page, "draw-seven-phone-dark.png")
+    save_answered_page(page, "draw-seven-phone-dark.png")
     context.close()
 
 
@@ -168,8 +173,7 @@ def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url, mo
     page.get_by_role("button", name="Use it anyway").click()  # one epoch reads worse: the page asks first
     expect(page.get_by_text("This model is in use on the Draw page.")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_role("combobox", name="Version")).to_have_value(new_version, timeout=ANSWER_TIMEOUT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "retrain-done.png", full_page=True)
+    save_page(page, "retrain-done.png")
 
     page.goto(app_url)
     expect(page.get_by_text(f"Model: {new_version}")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
@@ -211,22 +215,19 @@ def test_training_outlives_its_tab_and_another_session_can_cancel_it(browser, ap
     other.get_by_role("button", name="Cancel training").click()
     expect(other.get_by_text("no model was kept", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(other.get_by_role("button", name="Start training")).to_be_enabled()
-    other.screenshot(path=SCREENSHOTS / "retrain-cancelled-from-another-session.png")
+    save_page(other, "retrain-cancelled-from-another-session.png", full_page=False)
     other.close()
 
 
 def test_write_a_whole_number_with_the_mouse(browser, app_url):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
-    page.goto(app_url)
-    wait_until_drawn(page)
-    whole_number_mode(page)
+    open_number_page(page, app_url)
     expect(page.get_by_text("Write a number, digit by digit")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     draw_with_mouse(page, number_strokes([7, 4, 0]))
     expect(prediction(page)).to_have_text("740", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator("img[alt$='digit, read as 7'], img[alt$='digit, read as 4'], img[alt$='digit, read as 0']")
            ).to_have_count(3, timeout=ANSWER_TIMEOUT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "draw-whole-number.png", full_page=True)
+    save_page(page, "draw-whole-number.png")
     page.close()
 
 
@@ -235,14 +236,11 @@ def test_a_number_whose_digits_touch_is_read_by_its_strokes(browser, app_url):
     from tests.strokes import digit_strokes
 
     page = browser.new_page(viewport={"width": 1100, "height": 900})
-    page.goto(app_url)
-    wait_until_drawn(page)
-    whole_number_mode(page)
+    open_number_page(page, app_url)
     write_in_canvas_pixels(page, [s for digit, left in ((2, 120), (3, 195), (7, 280))
                                   for s in digit_strokes(digit, left, 50, 100)])
     expect(prediction(page)).to_have_text("237", timeout=ANSWER_TIMEOUT_MS)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "draw-touching-number.png", full_page=True)
+    save_page(page, "draw-touching-number.png")
     page.close()
 
 
@@ -260,7 +258,7 @@ def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
     page.get_by_test_id("stButtonGroup").get_by_text(str(right), exact=True).click()
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text(f"Saved as a {right}", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    page.screenshot(path=SCREENSHOTS / "draw-correction-saved.png", full_page=True)
+    save_page(page, "draw-correction-saved.png")
     saved = CorrectionStore(models_folder / "corrections.sqlite").list()
     assert [(c.label, c.predicted) for c in saved] == [(right, shown)]
 
@@ -277,7 +275,10 @@ def phone(browser, dark: bool = False):
     return context, context.new_page()
 
 
-def whole_number_mode(page: Page) -> None:
+def open_number_page(page: Page, app_url: str) -> None:
+    """The Draw page, switched to whole numbers, with its wide canvas in place."""
+    page.goto(app_url)
+    wait_until_drawn(page)
     page.get_by_text("Whole number").click()
     expect(page.get_by_role("heading", name="Write a number")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_text("Nothing written yet", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
@@ -350,8 +351,7 @@ def test_the_canvas_does_not_move_when_an_answer_comes_or_goes(browser, app_url,
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_timeout(1000)
     cleared = canvas_box(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"canvas-still-{device.split(',')[0]}.png")
+    save_page(page, f"canvas-still-{device.split(',')[0]}.png", full_page=False)
     assert answered == before and cleared == before, (before, answered, cleared)
     context.close()
 
@@ -363,9 +363,7 @@ def test_the_number_canvas_fits_a_phone_and_every_digit_image_loads(browser, app
     failures = []
     page.on("response", lambda response: failures.append(response.url) if response.status >= 400 else None)
     page.on("console", lambda message: failures.append(message.text) if message.type == "error" else None)
-    page.goto(app_url)
-    wait_until_drawn(page)
-    whole_number_mode(page)
+    open_number_page(page, app_url)
     box = canvas_box(page)
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # every part of it can be reached
     strokes = [s for digit, left in ((2, 60), (0, 190), (4, 320)) for s in digit_strokes(digit, left, 40, 110)]
@@ -376,7 +374,7 @@ def test_the_number_canvas_fits_a_phone_and_every_digit_image_loads(browser, app
     for image in images.all():
         assert image.evaluate("img => img.complete && img.naturalWidth > 0"), image.get_attribute("alt")
     assert not [f for f in failures if "/media/" in f or "404" in f], failures
-    page.screenshot(path=SCREENSHOTS / "number-on-a-phone.png", full_page=True)
+    save_page(page, "number-on-a-phone.png")
     context.close()
 
 
@@ -387,9 +385,7 @@ def test_one_digit_of_a_number_is_corrected_on_the_page(browser, app_url, models
     store = CorrectionStore(models_folder / "corrections.sqlite")
     before = len(store.list())
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(app_url)
-    wait_until_drawn(page)
-    whole_number_mode(page)
+    open_number_page(page, app_url)
     write_in_canvas_pixels(page, [s for digit, left in ((7, 120), (1, 260))
                                   for s in digit_strokes(digit, left, 40, 110)])
     expect(prediction(page)).to_have_text("71", timeout=ANSWER_TIMEOUT_MS)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -137,3 +139,15 @@ def test_one_training_per_models_folder_even_across_server_processes(models):
     job.join(300)
     assert job.status.state == "done", job.status.message
     machine_slot().close()  # given back
+
+
+def test_settings_and_the_job_runner_load_no_keras():
+    """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
+    code = ("import sys\n"
+            "from digit_app.serving.jobs import Trainer\n"
+            "from digit_app.training import AugmentConfig, TrainConfig\n"
+            "config = TrainConfig.from_dict(TrainConfig(augment=AugmentConfig(rotation=5)).to_dict())\n"
+            "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["5", "False", "False"]

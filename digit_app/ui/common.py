@@ -1,4 +1,4 @@
-"""What the pages share: the active model (loaded once per server and version, with a fallback), and numbers shown."""
+"""What the pages share: the active model (loaded once per server and version, with a fallback), and digits enlarged."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ import numpy as np
 import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
-from digit_app.prediction import NumberReading
 from digit_app.store.versions import active_model, shipped_model_path
-from digit_app.ui.html import image_tag
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
@@ -47,25 +45,6 @@ def get_classifier() -> Classifier:
     elif pointer is not None:
         st.warning(pointer)
     return classifier
-
-
-def show_number(number: NumberReading | None) -> None:
-    """The whole number, then each digit as the model saw it, with its confidence."""
-    if number is None:
-        st.metric("Prediction", "—")
-        st.info("Nothing written yet.")
-        return
-    st.metric("Prediction", number.text)
-    st.metric("Confidence", f"{number.confidence:.0%}")
-    unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
-    if unsure:
-        st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
-    for index, (column, reading) in enumerate(zip(st.columns(max(len(number.digits), 6)), number.digits)):
-        # inline, so the image can never be asked for after a newer run has dropped it
-        picture = image_tag(reading.model_input, f"digit {index + 1}, read as {reading.digit}", ZOOM * 28)
-        caption = f"{reading.digit} · {reading.confidence:.0%}"
-        column.html(f'<figure style="margin:0">{picture}'
-                    f'<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
 
 
 def enlarge(model_input: np.ndarray) -> np.ndarray:

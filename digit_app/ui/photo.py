@@ -6,15 +6,38 @@ import streamlit as st
 
 from digit_app.images import ImageLoadError, load_image
 from digit_app.photo import photo_ink
-from digit_app.prediction import read_number
-from digit_app.ui.common import get_classifier, show_number
+from digit_app.prediction import NumberReading, read_number
+from digit_app.ui.common import ZOOM, get_classifier
+from digit_app.ui.html import image_tag
+
+DIGIT_WIDTH = ZOOM * 28  # px: each digit's 28x28 model input, enlarged pixel for pixel
+
+
+def show_reading(number: NumberReading | None) -> None:
+    """The whole number, then each digit as the model saw it, with its confidence."""
+    if number is None:
+        st.metric("Prediction", "—")
+        st.info("Nothing written yet.")
+        return
+    st.metric("Prediction", number.text)
+    st.metric("Confidence", f"{number.confidence:.0%}")
+    unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
+    if unsure:
+        st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
+    for index, (column, reading) in enumerate(zip(st.columns(max(len(number.digits), 6)), number.digits)):
+        # inline, so the image can never be asked for after a newer run has dropped it
+        picture = image_tag(reading.model_input, f"digit {index + 1}, read as {reading.digit}", DIGIT_WIDTH)
+        caption = f"{reading.digit} · {reading.confidence:.0%}"
+        column.html(f'<figure style="margin:0">{picture}'
+                    f'<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
+
 
 st.title("Read a photo")
 st.caption("A photo or scan of digits written on paper (dark ink on light paper, or chalk on a board), "
            "left to right on one line.")
 upload = st.file_uploader("Photo or scan", type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"])
 if upload is None:
-    show_number(None)
+    show_reading(None)
     st.stop()
 try:
     image = load_image(upload.getvalue())
@@ -24,7 +47,7 @@ except ImageLoadError as problem:
     st.stop()
 
 ink = photo_ink(image)
-show_number(read_number(ink, get_classifier()))
+show_reading(read_number(ink, get_classifier()))
 photo_column, ink_column = st.columns(2)
 photo_column.image(image, caption="Your photo", width="stretch")
 ink_column.image(ink, caption="The ink it found, light evened out and specks removed", clamp=True, width="stretch")
