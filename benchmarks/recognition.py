@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
+from digit_app.prediction import SURE_MARGIN, SURE_PROBABILITY  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
 from digit_app.strokes.features import stroke_features  # noqa: E402
 from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, draw_like_canvas, load_pen_digits  # noqa: E402
@@ -79,6 +80,20 @@ def report_drawings(name: str, classifier: Classifier, canvases: Sequence[np.nda
     print(line)
 
 
+def how_sure(name: str, probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> None:
+    """Is the confidence shown honest? Mean confidence beside accuracy, calibration error, the "not sure" answers."""
+    ranked = np.sort(probabilities, axis=1)
+    confidence, margin = ranked[:, -1], ranked[:, -1] - ranked[:, -2]
+    right = probabilities.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    error = sum(np.mean(inside) * abs(confidence[inside].mean() - right[inside].mean())
+                for inside in ((confidence > low) & (confidence <= high) for low, high in zip(edges, edges[1:]))
+                if inside.any())
+    unsure = (confidence < SURE_PROBABILITY) | (margin < SURE_MARGIN)
+    print(f"{name:<28} n={len(labels):>5}  mean confidence {confidence.mean():.3f} for accuracy {right.mean():.3f}"
+          f" (calibration error {error:.3f}); 'not sure' {unsure.sum()}, right in {right[unsure].mean():.0%} of them")
+
+
 def held_out_writers(
     seed: int = HELD_OUT_SEED
 ) -> tuple[list[np.ndarray], list[list[np.ndarray]], np.ndarray, np.ndarray]:
@@ -104,6 +119,10 @@ def main() -> None:
 
     canvases, strokes, labels, writers = held_out_writers()
     report_drawings("held-out writers, drawn", classifier, canvases, strokes, labels)
+    if classifier.reads_strokes:
+        inputs, _ = pixel_inputs(canvases, to_mnist)
+        features = np.stack([stroke_features(s) for s in strokes])
+        how_sure("  how sure (both)", classifier.predict_drawing(inputs, features), labels)
     for writer in np.unique(writers):
         mine = np.flatnonzero(writers == writer)
         report_drawings(f"  writer {writer}", classifier, [canvases[i] for i in mine], [strokes[i] for i in mine],
@@ -122,8 +141,10 @@ def main() -> None:
     report("8-point, pixels, all 30", classifier, canvases, labels)
 
     data = load_mnist(drawn_digits.MNIST_SUBSET)
-    raw = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
+    probabilities = classifier.predict_proba(data.x_test / 255.0)
+    raw = probabilities.argmax(axis=1)
     print(f"{'MNIST test, as is':<28} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")
+    how_sure("  how sure", probabilities, data.y_test)
     count = args.limit or 2000
     canvases = np.stack(list(drawn_digits.mnist_on_canvas(data.x_test[:count])))
     report("MNIST test on canvas", classifier, canvases, data.y_test[:count])
