@@ -130,6 +130,7 @@ class Timing:
 
 def mouse_draw(page, strokes: Strokes) -> None:
     """Draw `strokes` with the mouse on the largest canvas of a (sync) Playwright page."""
+    page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)  # it comes after the text
     box = largest([canvas.bounding_box() for canvas in page.locator("canvas").all() if canvas.is_visible()])
     for stroke in strokes:
         path = stroke_path(box, stroke)
@@ -143,6 +144,7 @@ def mouse_draw(page, strokes: Strokes) -> None:
 def finger_draw(page, strokes: Strokes) -> None:
     """Draw `strokes` with a finger: real touch events through the DevTools protocol (Playwright's
     touchscreen only taps)."""
+    page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     box = largest([canvas.bounding_box() for canvas in page.locator("canvas").all() if canvas.is_visible()])
     session = page.context.new_cdp_session(page)
     for stroke in strokes:
@@ -156,6 +158,7 @@ def finger_draw(page, strokes: Strokes) -> None:
 
 async def mouse_draw_async(page, strokes: Strokes, pause_ms: int = 0) -> None:
     """The same in an async Playwright page, waiting `pause_ms` after each stroke."""
+    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])
     for stroke in strokes:
         path = stroke_path(box, stroke)
@@ -174,7 +177,6 @@ async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
 
     metric = page.get_by_test_id("stMetricValue").first
     await expect(metric).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
     await mouse_draw_async(page, strokes)
     drawn = time.monotonic()
     with contextlib.suppress(AssertionError):
