@@ -111,7 +111,7 @@ def _train(args: argparse.Namespace) -> int:
 def _combine(args: argparse.Namespace) -> int:
     from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
     from digit_app.training.data import load_mnist
-    from digit_app.training.fit import evaluate, held_out_accuracy
+    from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
 
     _check_save_as(args)
     members = [load_classifier(path, keras=True) for path in args.models]
@@ -121,7 +121,8 @@ def _combine(args: argparse.Namespace) -> int:
     metadata = {"data": members[0].metadata.get("data", data.describe()),
                 "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)}
                                             for member in members]},
-                "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist()}
+                "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist(),
+                "temperature": round(training_temperature(model, data), 4)}
     if all(member.reads_strokes for member in members):  # their stroke models are averaged too, into one reader
         strokes = average_models([member.stroke_model for member in members], STROKE_SHAPE)
         reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
@@ -180,6 +181,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     report = evaluate(classifier, data.x_test, data.y_test)
     print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} "
           f"on {len(data.x_test)} images from {data.source}")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Fit a model's temperature on the training digits of `--data` and keep it in its metadata."""
+    from digit_app.calibration import calibration_error
+    from digit_app.model import load_classifier
+    from digit_app.store.versions import update_metadata
+    from digit_app.training.data import load_mnist
+    from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
+
+    data = load_mnist(args.data)
+    classifier = load_classifier(args.model)
+    temperature = round(training_temperature(classifier, data), 4)
+    raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
+    update_metadata(classifier.path, {"temperature": temperature})
+    calibrated = load_classifier(classifier.path).predict_proba(data.x_test / 255.0)
+    accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
+    print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
+          f"{min(len(data.x_train), CALIBRATION_DIGITS)} training digits. On the {len(data.x_test)} test digits, right "
+          f"{accuracy:.4f}: mean confidence {raw.max(axis=1).mean():.3f} -> {calibrated.max(axis=1).mean():.3f}, "
+          f"calibration error {calibration_error(raw, data.y_test):.4f} -> "
+          f"{calibration_error(calibrated, data.y_test):.4f}")
     return 0
 
 
@@ -265,6 +289,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     evaluate.add_argument("--model", help="a .keras model file (default: the active model)")
     evaluate.set_defaults(run=_evaluate, tensorflow=True)
+
+    calibrate = commands.add_parser("calibrate", help="fit how sure a model says it is to how often it is right")
+    calibrate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz: its "
+                                                          "training digits fit the temperature")
+    calibrate.add_argument("--model", help="a .keras model file (default: the active model)")
+    calibrate.set_defaults(run=_calibrate, tensorflow=True)
 
     pen = commands.add_parser("pen-digits", help="pack a UNIPEN file of pen digits into the file training learns from")
     pen.add_argument("unipen", help="a UNIPEN file, such as UCI's pendigits-orig.tra")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, sharpen
 from digit_app.lite import LiteRunner, convert
 from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
@@ -29,7 +30,6 @@ NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
 STROKE_SHAPE = (STROKE_POINTS, STROKE_FEATURES)
 PIXEL_PART, STROKE_PART = "digit_cnn", "stroke_cnn"  # the layer names of a reader's two models
-PACKAGE_DIR = Path(__file__).resolve().parent
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
 FIRST_FILTERS = 32  # 24 trains 1.4x faster on CPU but cost 0.2-0.4% MNIST accuracy in two 40-60 epoch runs
 DENSE_UNITS = 128
@@ -151,14 +151,29 @@ class Classifier:
         """True when this model also reads strokes (a drawing's `stroke_features`)."""
         return self._strokes is not None
 
-    def predict_proba(self, images: np.ndarray) -> np.ndarray:
-        """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1]: pixels alone."""
+    @property
+    def temperature(self) -> float:
+        """The calibration saved with the model (`digit_app.calibration`); 1.0, the network's own, without one."""
+        value = self.metadata.get("temperature", 1.0)
+        valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if valid and MIN_TEMPERATURE <= value <= MAX_TEMPERATURE else 1.0
+
+    def calibrate(self, probabilities: np.ndarray) -> np.ndarray:
+        """The network's probabilities made honest by the model's temperature; every answer stays the same."""
+        return sharpen(probabilities, self.temperature)
+
+    def predict_proba(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1]: pixels alone.
+
+        `calibrated=False` gives the network's own probabilities, before the temperature.
+        """
         batch = np.asarray(images, dtype=np.float32)
         if batch.shape[-2:] != (28, 28) or batch.ndim not in (2, 3):
             raise ValueError(f"expected images of shape (n, 28, 28) or (28, 28), got {batch.shape}")
-        return self._pixels(batch.reshape(-1, *INPUT_SHAPE))
+        raw = self._pixels(batch.reshape(-1, *INPUT_SHAPE))
+        return self.calibrate(raw) if calibrated else raw
 
-    def predict_strokes(self, features: np.ndarray) -> np.ndarray:
+    def predict_strokes(self, features: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """Probabilities (n, 10) from the stroke model alone, for features (n, *STROKE_SHAPE) or one."""
         if self._strokes is None:
             raise ValueError("This model reads pixels only: it has no stroke model.")
@@ -166,20 +181,22 @@ class Classifier:
         if batch.shape[-2:] != STROKE_SHAPE or batch.ndim not in (2, 3):
             raise ValueError(f"expected stroke features of shape (n, {STROKE_POINTS}, {STROKE_FEATURES}), "
                              f"got {batch.shape}")
-        return self._strokes(batch.reshape(-1, *STROKE_SHAPE))
+        raw = self._strokes(batch.reshape(-1, *STROKE_SHAPE))
+        return self.calibrate(raw) if calibrated else raw
 
-    def predict_drawing(self, images: np.ndarray, features: np.ndarray | None) -> np.ndarray:
+    def predict_drawing(self, images: np.ndarray, features: np.ndarray | None, calibrated: bool = True) -> np.ndarray:
         """Probabilities (n, 10) for drawings: the mean of the pixel and stroke models, as the saved reader computes.
 
-        Without features (or without a stroke model) the pixel CNN answers alone.
+        Without features (or without a stroke model) the pixel CNN answers alone. The temperature
+        applies to the mean, as it was fitted.
         """
-        pixels = self.predict_proba(images)
-        if features is None or self._strokes is None:
-            return pixels
-        strokes = self.predict_strokes(features)
-        if len(strokes) != len(pixels):
-            raise ValueError(f"{len(pixels)} images but {len(strokes)} stroke sequences")
-        return (pixels + strokes) / 2
+        pixels = self.predict_proba(images, calibrated=False)
+        if features is not None and self._strokes is not None:
+            strokes = self.predict_strokes(features, calibrated=False)
+            if len(strokes) != len(pixels):
+                raise ValueError(f"{len(pixels)} images but {len(strokes)} stroke sequences")
+            pixels = (pixels + strokes) / 2
+        return self.calibrate(pixels) if calibrated else pixels
 
 
 class _Runner:

@@ -175,7 +175,10 @@ def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
         if readable:
             found = [cache[key] for key in readable]
             features = None if found[0][1] is None else np.stack([item[1] for item in found])
-            answers.update(zip(readable, classifier.predict_drawing(np.stack([item[0] for item in found]), features)))
+            # the network's own probabilities: the grouping was tuned on them, and the temperature
+            # is applied once a group is settled
+            pixels = np.stack([item[0] for item in found])
+            answers.update(zip(readable, classifier.predict_drawing(pixels, features, calibrated=False)))
         return [answers[tuple(members)] for members in groups]
 
     def judge(candidates: list[list[int]]) -> list[float]:
@@ -191,8 +194,8 @@ def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier,
             continue
         left, top, right, bottom = box([strokes[i].points for i in members])
         pad = max(strokes[i].width for i in members) / 2
-        readings.append(Reading(int(probabilities.argmax()), probabilities, cache[tuple(members)][0],
-                                box=(left - pad, top - pad, right + pad, bottom + pad)))
+        readings.append(Reading(int(probabilities.argmax()), classifier.calibrate(probabilities),
+                                cache[tuple(members)][0], box=(left - pad, top - pad, right + pad, bottom + pad)))
     return NumberReading(tuple(readings)) if readings else None
 
 

@@ -30,7 +30,7 @@ def occlusion_maps(classifier: Classifier, image: np.ndarray, digits: list[int])
     covered = np.repeat(image[None], len(corners) + 1, axis=0)  # the last copy stays whole
     for index, (top, left) in enumerate(corners):
         covered[index, top : top + PATCH, left : left + PATCH] = 0.0
-    probabilities = classifier.predict_proba(covered)
+    probabilities = classifier.predict_proba(covered, calibrated=False)  # the network's own: maps keep their shades
     drops = probabilities[-1, digits] - probabilities[:-1, digits]  # (squares, digits)
     total, counts = np.zeros((len(digits), 28, 28), np.float32), np.zeros((28, 28), np.float32)
     for (top, left), drop in zip(corners, drops):

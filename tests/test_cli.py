@@ -75,6 +75,28 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     assert (tmp_path / "active.json").read_text().count(model.stem) == 1
     evaluated = run("evaluate", "--data", str(MNIST_SAMPLE), "--model", str(model))
     assert evaluated.returncode == 0 and "test accuracy" in evaluated.stdout
+    from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE
+    from digit_app.model import load_classifier
+
+    assert MIN_TEMPERATURE <= load_classifier(model).metadata["temperature"] <= MAX_TEMPERATURE  # fitted after training
+
+
+def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
+    import shutil
+
+    from digit_app.model import load_classifier
+    from digit_app.store.versions import SHIPPED_MODEL
+    from tests.conftest import MNIST_SAMPLE
+
+    for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
+        shutil.copy(part, tmp_path / part.name)
+    copy = tmp_path / SHIPPED_MODEL.name
+    (tmp_path / "digit_cnn.json").write_text('{"test_accuracy": 0.99}')  # no temperature yet
+    result = run("calibrate", "--data", str(MNIST_SAMPLE), "--model", str(copy))
+    assert result.returncode == 0, result.stderr
+    assert "(was 1.0)" in result.stdout and "calibration error" in result.stdout
+    calibrated = load_classifier(copy)
+    assert 0.2 < calibrated.temperature < 0.8 and calibrated.metadata["test_accuracy"] == 0.99
 
 
 def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
@@ -108,7 +130,7 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     assert both.reads_strokes and set(both.metadata["held_out_writers"]) == {"pixels", "strokes", "drawing"}
     features = np.random.default_rng(0).normal(size=(3, 64, 5)).astype(np.float32)
     expected = (readers[0].predict_strokes(features) + readers[1].predict_strokes(features)) / 2
-    np.testing.assert_allclose(both.predict_strokes(features), expected, atol=1e-5)
+    np.testing.assert_allclose(both.predict_strokes(features, calibrated=False), expected, atol=1e-5)  # the networks
 
 
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
@@ -140,6 +162,7 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
     assert result.stdout.startswith("test accuracy ") and "members alone: " in result.stdout
     combined = load_classifier(tmp_path / "both.keras")
     assert [m["file"] for m in combined.metadata["training"]["average_of"]] == ["member1.keras", "member2.keras"]
+    assert combined.metadata["temperature"] > 0  # fitted for the average, not taken from a member
 
     assert not combined.reads_strokes
 

@@ -49,7 +49,7 @@ METADATA_KINDS: dict[str, type | tuple[type, ...]] = {
     "test_accuracy": (int, float), "held_out_writers": dict, "training": dict, "data": dict, "saved_at": str,
     "history": list, "confusion_matrix": list, "compared_with": str, "corrections_accuracy": dict,
     "train_seconds": (int, float), "images_per_second": (int, float), "train_images": int, "parameters": int,
-    "tensorflow_version": str, "keras_version": str,
+    "tensorflow_version": str, "keras_version": str, "temperature": (int, float),
 }
 
 
@@ -116,6 +116,20 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
     _remove_stale_lite(model_path, digest)
     return model_path
 
+
+
+def update_metadata(model_path: Path, changes: dict[str, Any]) -> dict[str, Any]:
+    """Set entries of a model's metadata (written whole), leaving the model and its LiteRT parts as they are."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise ModelStoreError(f"No model file at {model_path}: there is no metadata to change.")
+    record = {**read_metadata(model_path), **changes}
+    try:
+        atomic_write(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
+    except OSError as error:
+        raise ModelStoreError(f"Could not write {metadata_path(model_path)}: {error.strerror or error}; "
+                              "nothing was changed.") from error
+    return record
 
 def lite_path(model_path: Path, digest: str, part: str) -> Path:
     """Where the LiteRT copy of one part ("pixels" or "strokes") of the model with this file digest lives."""
