@@ -26,6 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
+from digit_app.calibration import calibration_error  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import SURE_MARGIN, SURE_PROBABILITY  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
@@ -85,10 +86,7 @@ def how_sure(name: str, probabilities: np.ndarray, labels: np.ndarray, bins: int
     ranked = np.sort(probabilities, axis=1)
     confidence, margin = ranked[:, -1], ranked[:, -1] - ranked[:, -2]
     right = probabilities.argmax(axis=1) == labels
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    error = sum(np.mean(inside) * abs(confidence[inside].mean() - right[inside].mean())
-                for inside in ((confidence > low) & (confidence <= high) for low, high in zip(edges, edges[1:]))
-                if inside.any())
+    error = calibration_error(probabilities, labels, bins)
     unsure = (confidence < SURE_PROBABILITY) | (margin < SURE_MARGIN)
     print(f"{name:<28} n={len(labels):>5}  mean confidence {confidence.mean():.3f} for accuracy {right.mean():.3f}"
           f" (calibration error {error:.3f}); 'not sure' {unsure.sum()}, right in {right[unsure].mean():.0%} of them")
@@ -122,7 +120,8 @@ def main() -> None:
     if classifier.reads_strokes:
         inputs, _ = pixel_inputs(canvases, to_mnist)
         features = np.stack([stroke_features(s) for s in strokes])
-        how_sure("  how sure (both)", classifier.predict_drawing(inputs, features), labels)
+        how_sure("  how sure, network alone", classifier.predict_drawing(inputs, features, calibrated=False), labels)
+        how_sure(f"  how sure, T={classifier.temperature:g}", classifier.predict_drawing(inputs, features), labels)
     for writer in np.unique(writers):
         mine = np.flatnonzero(writers == writer)
         report_drawings(f"  writer {writer}", classifier, [canvases[i] for i in mine], [strokes[i] for i in mine],
@@ -144,7 +143,8 @@ def main() -> None:
     probabilities = classifier.predict_proba(data.x_test / 255.0)
     raw = probabilities.argmax(axis=1)
     print(f"{'MNIST test, as is':<28} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")
-    how_sure("  how sure", probabilities, data.y_test)
+    how_sure("  how sure, network alone", classifier.predict_proba(data.x_test / 255.0, calibrated=False), data.y_test)
+    how_sure(f"  how sure, T={classifier.temperature:g}", probabilities, data.y_test)
     count = args.limit or 2000
     canvases = np.stack(list(drawn_digits.mnist_on_canvas(data.x_test[:count])))
     report("MNIST test on canvas", classifier, canvases, data.y_test[:count])

@@ -22,7 +22,7 @@ from digit_app.store.versions import version_id_of
 from digit_app.strokes.canvas import CanvasMemory
 from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
 from digit_app.ui.common import get_classifier
-from digit_app.ui.html import image_tag, probability_bars, split_picture
+from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
 
 CANVAS_SIZE = 280
 INPUT_WIDTH = 140  # the 28x28 model input, shown 5x
@@ -49,7 +49,7 @@ def show_digit(reading: Reading | None, problem: str | None) -> None:
     with st.container(horizontal=True, gap="large"):
         st.metric("Prediction", "—" if reading is None else str(reading.digit), width="content")
         if reading is not None:
-            st.metric("Confidence", f"{reading.confidence:.0%}", width="content")
+            st.metric("Confidence", percent_sure(reading.confidence), width="content")
     if reading is None:
         st.caption(problem or "Nothing drawn yet: the answer appears here after each stroke.")
     elif not reading.is_sure:
@@ -61,7 +61,7 @@ def show_number(number: NumberReading | None) -> None:
     with st.container(horizontal=True, gap="large"):
         st.metric("Prediction", "—" if number is None else number.text, width="content")
         if number is not None:
-            st.metric("Confidence", f"{number.confidence:.0%}", width="content")
+            st.metric("Confidence", percent_sure(number.confidence), width="content")
     if number is None:
         st.caption("Nothing written yet: write the digits left to right.")
         return
@@ -114,7 +114,8 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
     tiles = "".join(
         '<figure style="margin:0">'
         f'{image_tag(reading.model_input, f"{ORDINALS[i]} digit, read as {reading.digit}", 56)}'
-        f'<figcaption style="font-size:0.8rem">{ORDINALS[i]}: {reading.digit} · {reading.confidence:.0%}</figcaption>'
+        f'<figcaption style="font-size:0.8rem">{ORDINALS[i]}: {reading.digit} · '
+        f'{percent_sure(reading.confidence)}</figcaption>'
         f'</figure>'
         for i, reading in enumerate(number.digits))
     st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px">{tiles}</div>')

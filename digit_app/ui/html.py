@@ -28,6 +28,11 @@ def png_data_url(picture: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def percent_sure(confidence: float) -> str:
+    """A confidence as a whole percent, rounded down and never 100%: a calibrated 99.7% is not certainty."""
+    return f"{min(int(float(confidence) * 100), 99)}%"
+
+
 def image_tag(picture: np.ndarray, alt: str, width: int, pixelated: bool = True) -> str:
     """An <img> of `picture` at `width` CSS pixels, with alt text; pixelated shows a 28x28 input pixel for pixel."""
     style = f"width:{width}px;max-width:100%;height:auto;display:block;"

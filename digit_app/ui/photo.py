@@ -8,7 +8,7 @@ from digit_app.images import ImageLoadError, load_image
 from digit_app.photo import photo_ink
 from digit_app.prediction import NumberReading, read_number
 from digit_app.ui.common import ZOOM, get_classifier
-from digit_app.ui.html import image_tag
+from digit_app.ui.html import image_tag, percent_sure
 
 DIGIT_WIDTH = ZOOM * 28  # px: each digit's 28x28 model input, enlarged pixel for pixel
 
@@ -20,14 +20,14 @@ def show_reading(number: NumberReading | None) -> None:
         st.info("Nothing written yet.")
         return
     st.metric("Prediction", number.text)
-    st.metric("Confidence", f"{number.confidence:.0%}")
+    st.metric("Confidence", percent_sure(number.confidence))
     unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
     if unsure:
         st.warning(f"Not sure of digit {', '.join(unsure)} (counting from the left).")
     for index, (column, reading) in enumerate(zip(st.columns(max(len(number.digits), 6)), number.digits)):
         # inline, so the image can never be asked for after a newer run has dropped it
         picture = image_tag(reading.model_input, f"digit {index + 1}, read as {reading.digit}", DIGIT_WIDTH)
-        caption = f"{reading.digit} · {reading.confidence:.0%}"
+        caption = f"{reading.digit} · {percent_sure(reading.confidence)}"
         column.html(f'<figure style="margin:0">{picture}'
                     f'<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
 
