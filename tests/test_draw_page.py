@@ -213,6 +213,29 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkey
     assert "v2-cafe" in at.toast[0].value
 
 
+
+def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(tmp_path, monkeypatch):
+    import os
+
+    from digit_app.store import versions
+    from digit_app.store.versions import SHIPPED_MODEL, update_metadata
+
+    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    (tmp_path / "versions").mkdir()
+    model = tmp_path / "versions" / "v3-beef.keras"
+    model.write_bytes(SHIPPED_MODEL.read_bytes())
+    update_metadata(model, {"temperature": 1.0})
+    versions.activate("v3-beef")
+    at = start()
+    at.session_state["drawing"] = draw_digit(1, 100, 40, 200, brush=30)
+    at.run()
+    before = int(at.metric[1].value.rstrip("%"))
+    update_metadata(model, {"temperature": 3.0})  # `python -m digit_app calibrate`, say, on the model in use
+    stamp = model.with_suffix(".json").stat().st_mtime + 1
+    os.utime(model.with_suffix(".json"), (stamp, stamp))  # a later write, even on a coarse clock
+    at.run()
+    assert at.metric[0].value == "1" and int(at.metric[1].value.rstrip("%")) < before
+
 def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp_path, monkeypatch):
     from digit_app.store import versions
 

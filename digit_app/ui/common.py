@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
-from digit_app.store.versions import active_model, shipped_model_path
+from digit_app.store.versions import active_model, metadata_path, shipped_model_path
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
 _SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
@@ -34,7 +34,8 @@ def _load(path: str, modified: float) -> tuple[Classifier, str | None]:
 def get_classifier() -> Classifier:
     """The active model; falls back to the shipped one with a warning, stops the page if none loads."""
     path, pointer = active_model()
-    modified = path.stat().st_mtime if path.exists() else 0.0
+    # A model's answers change with its file or its metadata (a new temperature from `calibrate`).
+    modified = max((p.stat().st_mtime for p in (path, metadata_path(path)) if p.exists()), default=0.0)
     try:
         classifier, problem = _load(str(path), modified)
     except ModelLoadError as error:
