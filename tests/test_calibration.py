@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -9,7 +10,12 @@ import pytest
 
 from digit_app.calibration import calibration_error, fit_temperature, sharpen
 from digit_app.model import load_classifier
+from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
+from digit_app.render import draw_strokes
 from digit_app.store.versions import SHIPPED_MODEL, ModelStoreError, update_metadata
+from digit_app.strokes.canvas import CanvasStroke
+from digit_app.strokes.pen_digits import NUMBER_CANVAS
+from tests.strokes import digit_strokes, draw_digit
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -50,12 +56,43 @@ def test_the_shipped_model_says_how_sure_it_is_honestly(classifier, mnist_sample
 
 
 @pytest.mark.parametrize("saved", [-1, 0, 99, "0.5", True, None])
-def test_a_temperature_that_cannot_be_right_is_not_used(tmp_path, saved):
+def test_a_temperature_that_cannot_be_right_is_not_used(tmp_path, classifier, saved):
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
         shutil.copy(part, tmp_path / part.name)
     copy = tmp_path / SHIPPED_MODEL.name
     update_metadata(copy, {"temperature": saved})
-    assert load_classifier(copy).temperature == 1.0
+    assert load_classifier(copy).temperature == 1.0  # from a file, the wrong kinds never reach the model
+    given = dataclasses.replace(classifier, metadata={"temperature": saved})
+    assert given.temperature == 1.0  # nor any value that is no temperature, however it is handed over
+
+
+def drawn_number() -> list[CanvasStroke]:
+    return [CanvasStroke(stroke, 14.0) for digit, left in ((2, 60), (0, 190), (4, 320))
+            for stroke in digit_strokes(digit, left, 40, 110)]
+
+
+def test_every_answer_a_person_sees_is_calibrated_once(classifier):
+    """One drawing, a number from strokes, a number from pixels: the network's own probabilities, sharpened once."""
+    seven = draw_digit(7, 50, 40, 190, brush=20)
+    reading = read_digit(seven, classifier, [CanvasStroke(s, 20.0) for s in digit_strokes(7, 50, 40, 190)])
+    number = read_number_strokes(drawn_number(), classifier, NUMBER_CANVAS)
+    photo = read_number(draw_strokes([stroke.points for stroke in drawn_number()], 14.0, NUMBER_CANVAS), classifier)
+    assert number.text == photo.text == "204"
+    for shown in (reading, *number.digits, *photo.digits):
+        np.testing.assert_allclose(shown.probabilities, classifier.calibrate(shown.network), rtol=1e-5)
+        assert shown.confidence > shown.network.max()  # the shipped network is underconfident
+    images = np.stack([reading.model_input, *(d.model_input for d in number.digits)])
+    np.testing.assert_allclose(classifier.predict_proba(images),
+                               classifier.calibrate(classifier.predict_proba(images, calibrated=False)), rtol=1e-5)
+
+
+def test_not_sure_is_judged_on_the_networks_own_probabilities():
+    """A 0.55 / 0.40 answer is "not sure" even when calibration shows it as 0.7 / 0.3."""
+    own = np.array([0.55, 0.40] + [0.05 / 8] * 8)
+    unsure = Reading(0, sharpen(own[None], 0.5)[0], np.zeros((28, 28)), network=own)
+    assert unsure.confidence > 0.6 and not unsure.is_sure
+    sure = Reading(0, sharpen(own[None], 0.5)[0], np.zeros((28, 28)))  # without the network's own: as shown
+    assert sure.is_sure == (sure.confidence >= 0.6 and sure.confidence - sure.probabilities[1] >= 0.25)
 
 
 def test_changing_metadata_leaves_the_model_file_alone(tmp_path):
