@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
-from digit_app.calibration import calibration_error  # noqa: E402
+from digit_app.calibration import calibration_error, fit_temperature  # noqa: E402
 from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import SURE_MARGIN, SURE_PROBABILITY  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
@@ -81,13 +81,15 @@ def report_drawings(name: str, classifier: Classifier, canvases: Sequence[np.nda
     print(line)
 
 
-def how_sure(name: str, probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> None:
-    """Is the confidence shown honest? Mean confidence beside accuracy, calibration error, the "not sure" answers."""
-    ranked = np.sort(probabilities, axis=1)
-    confidence, margin = ranked[:, -1], ranked[:, -1] - ranked[:, -2]
+def how_sure(name: str, probabilities: np.ndarray, labels: np.ndarray, network: np.ndarray | None = None) -> None:
+    """Is the confidence shown honest? Mean confidence beside accuracy, calibration error, and the answers
+    the page calls "not sure" (judged on the `network`'s own probabilities when given, as `Reading.is_sure` does)."""
+    confidence = probabilities.max(axis=1)
+    ranked = np.sort(probabilities if network is None else network, axis=1)
+    top, margin = ranked[:, -1], ranked[:, -1] - ranked[:, -2]
     right = probabilities.argmax(axis=1) == labels
-    error = calibration_error(probabilities, labels, bins)
-    unsure = (confidence < SURE_PROBABILITY) | (margin < SURE_MARGIN)
+    error = calibration_error(probabilities, labels)
+    unsure = (top < SURE_PROBABILITY) | (margin < SURE_MARGIN)
     print(f"{name:<28} n={len(labels):>5}  mean confidence {confidence.mean():.3f} for accuracy {right.mean():.3f}"
           f" (calibration error {error:.3f}); 'not sure' {unsure.sum()}, right in {right[unsure].mean():.0%} of them")
 
@@ -121,7 +123,11 @@ def main() -> None:
         inputs, _ = pixel_inputs(canvases, to_mnist)
         features = np.stack([stroke_features(s) for s in strokes])
         how_sure("  how sure, network alone", classifier.predict_drawing(inputs, features, calibrated=False), labels)
-        how_sure(f"  how sure, T={classifier.temperature:g}", classifier.predict_drawing(inputs, features), labels)
+        own = classifier.predict_drawing(inputs, features, calibrated=False)
+        how_sure(f"  how sure, T={classifier.temperature:g}", classifier.predict_drawing(inputs, features), labels,
+                 network=own)
+        print(f"{'':<36}(the T that would fit these drawings best, for comparison only: "
+              f"{fit_temperature(own, labels):.3f})")
     for writer in np.unique(writers):
         mine = np.flatnonzero(writers == writer)
         report_drawings(f"  writer {writer}", classifier, [canvases[i] for i in mine], [strokes[i] for i in mine],
@@ -143,8 +149,9 @@ def main() -> None:
     probabilities = classifier.predict_proba(data.x_test / 255.0)
     raw = probabilities.argmax(axis=1)
     print(f"{'MNIST test, as is':<28} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")
-    how_sure("  how sure, network alone", classifier.predict_proba(data.x_test / 255.0, calibrated=False), data.y_test)
-    how_sure(f"  how sure, T={classifier.temperature:g}", probabilities, data.y_test)
+    own = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
+    how_sure("  how sure, network alone", own, data.y_test)
+    how_sure(f"  how sure, T={classifier.temperature:g}", probabilities, data.y_test, network=own)
     count = args.limit or 2000
     canvases = np.stack(list(drawn_digits.mnist_on_canvas(data.x_test[:count])))
     report("MNIST test on canvas", classifier, canvases, data.y_test[:count])

@@ -96,12 +96,14 @@ def report(name: str, classifier: Classifier, canvases: list[np.ndarray], texts:
            strokes: bool = False, segments: bool = True) -> None:
     reader = (lambda drawn: read_number_strokes(drawn, classifier, NUMBER_CANVAS, segments)) if strokes else (
         lambda canvas: read_number(canvas, classifier))
-    read = [(number.text if (number := reader(drawing)) else "") for drawing in canvases]
+    numbers = [reader(drawing) for drawing in canvases]
+    read = [number.text if number else "" for number in numbers]
     whole = np.mean([r == t for r, t in zip(read, texts)])
     digits = np.mean([a == b for r, t in zip(read, texts) if len(r) == len(t) for a, b in zip(r, t)])
     counted = np.mean([len(r) == len(t) for r, t in zip(read, texts)])
+    sure = np.mean([number.confidence if number else 0.0 for number in numbers])
     print(f"{name:<30} n={len(texts):>4}  whole numbers right {whole:.3f}   digit count right {counted:.3f}   "
-          f"digits right where counted right {digits:.3f}")
+          f"digits right where counted right {digits:.3f}   mean confidence shown {sure:.3f}")
 
 
 def main() -> None:

@@ -291,8 +291,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(run=_evaluate, tensorflow=True)
 
     calibrate = commands.add_parser("calibrate", help="fit how sure a model says it is to how often it is right")
-    calibrate.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz: its "
-                                                          "training digits fit the temperature")
+    calibrate.add_argument("--data", required=True, help="the data the model trained on, 'mnist' (Keras download) "
+                                                        "or a local .npz: its training digits fit the temperature")
     calibrate.add_argument("--model", help="a .keras model file (default: the active model)")
     calibrate.set_defaults(run=_calibrate, tensorflow=True)
 

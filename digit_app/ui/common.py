@@ -21,7 +21,7 @@ def default_local_data() -> str:
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def _load(path: str, modified: float) -> tuple[Classifier, str | None]:
+def _load(path: str, modified: tuple[float, float]) -> tuple[Classifier, str | None]:
     """The classifier at `path`, or the shipped one and the reason when `path` cannot be used."""
     try:
         return load_classifier(path), None
@@ -35,7 +35,7 @@ def get_classifier() -> Classifier:
     """The active model; falls back to the shipped one with a warning, stops the page if none loads."""
     path, pointer = active_model()
     # A model's answers change with its file or its metadata (a new temperature from `calibrate`).
-    modified = max((p.stat().st_mtime for p in (path, metadata_path(path)) if p.exists()), default=0.0)
+    modified = tuple(file.stat().st_mtime if file.exists() else 0.0 for file in (path, metadata_path(path)))
     try:
         classifier, problem = _load(str(path), modified)
     except ModelLoadError as error:

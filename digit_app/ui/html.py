@@ -42,7 +42,7 @@ def image_tag(picture: np.ndarray, alt: str, width: int, pixelated: bool = True)
 
 def probability_bars(probabilities: Sequence[float], answer: int, height: int = 150) -> str:
     """Ten bars, one per digit, the answer's in red: a figure a screen reader reads as one sentence."""
-    spoken = ", ".join(f"{digit}: {p:.0%}" for digit, p in enumerate(probabilities))
+    spoken = ", ".join(f"{digit}: {percent_sure(p)}" for digit, p in enumerate(probabilities))
     bars = "".join(
         f'<div style="flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;'
         f'height:100%">'
