@@ -116,16 +116,18 @@ def _combine(args: argparse.Namespace) -> int:
     _check_save_as(args)
     members = [load_classifier(path, keras=True) for path in args.models]
     model = average_models([member.model for member in members])
+    # their stroke models are averaged too, into one reader, when every member has one
+    strokes = (average_models([member.stroke_model for member in members], STROKE_SHAPE)
+               if all(member.reads_strokes for member in members) else None)
+    reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
     data = load_mnist(args.data)
-    report = evaluate(model, data.x_test, data.y_test)
+    report = evaluate(reader, data.x_test, data.y_test)
     metadata = {"data": members[0].metadata.get("data", data.describe()),
                 "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)}
                                             for member in members]},
                 "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist(),
-                "temperature": round(training_temperature(model, data), 4)}
-    if all(member.reads_strokes for member in members):  # their stroke models are averaged too, into one reader
-        strokes = average_models([member.stroke_model for member in members], STROKE_SHAPE)
-        reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
+                "temperature": round(training_temperature(reader, data), 4)}
+    if strokes is not None:
         metadata["held_out_writers"] = held_out_accuracy(reader)
         model = build_reader(model, strokes)
     each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
@@ -186,7 +188,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     """Fit a model's temperature on the training digits of `--data` and keep it in its metadata."""
-    from digit_app.calibration import calibration_error
+    from digit_app.calibration import calibration_error, sharpen
     from digit_app.model import load_classifier
     from digit_app.store.versions import update_metadata
     from digit_app.training.data import load_mnist
@@ -197,7 +199,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     temperature = round(training_temperature(classifier, data), 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
     update_metadata(classifier.path, {"temperature": temperature})
-    calibrated = load_classifier(classifier.path).predict_proba(data.x_test / 255.0)
+    calibrated = sharpen(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
           f"{min(len(data.x_train), CALIBRATION_DIGITS)} training digits. On the {len(data.x_test)} test digits, right "

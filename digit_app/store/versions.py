@@ -103,8 +103,7 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
     # nothing. Then metadata and the LiteRT parts are put in place before the model, so no model
     # appears without them.
     with contextlib.ExitStack() as files:
-        meta = files.enter_context(
-            staged(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")))
+        meta = files.enter_context(staged(metadata_path(model_path), _json_writer(record)))
         weights = files.enter_context(staged(model_path, lambda tmp: model.save(tmp)))
         digest = file_digest(weights.tmp)
         parts = [files.enter_context(staged(lite_path(model_path, digest, part), _writer(flat)))
@@ -117,7 +116,6 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
     return model_path
 
 
-
 def update_metadata(model_path: Path, changes: dict[str, Any]) -> dict[str, Any]:
     """Set entries of a model's metadata (written whole), leaving the model and its LiteRT parts as they are."""
     model_path = Path(model_path)
@@ -125,11 +123,12 @@ def update_metadata(model_path: Path, changes: dict[str, Any]) -> dict[str, Any]
         raise ModelStoreError(f"No model file at {model_path}: there is no metadata to change.")
     record = {**read_metadata(model_path), **changes}
     try:
-        atomic_write(metadata_path(model_path), lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n"))
+        atomic_write(metadata_path(model_path), _json_writer(record))
     except OSError as error:
         raise ModelStoreError(f"Could not write {metadata_path(model_path)}: {error.strerror or error}; "
                               "nothing was changed.") from error
     return record
+
 
 def lite_path(model_path: Path, digest: str, part: str) -> Path:
     """Where the LiteRT copy of one part ("pixels" or "strokes") of the model with this file digest lives."""
@@ -161,6 +160,11 @@ def write_lite(model_path: Path, parts: dict[str, bytes]) -> bool:
 
 def _writer(content: bytes) -> Any:
     return lambda tmp: tmp.write_bytes(content)
+
+
+def _json_writer(record: dict[str, Any]) -> Any:
+    """Writes a model's metadata the one way it is written: indented JSON, one trailing newline."""
+    return lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n")
 
 
 def _remove_stale_lite(model_path: Path, digest: str) -> None:
