@@ -6,27 +6,30 @@ import time
 
 import streamlit as st
 
-from digit_app.serving.access import AccessSettingsError, OperatorGate
+from digit_app.serving.access import OperatorGate, SecretsFile
 
 WRONG_PASSWORD_PAUSE = 1.0  # seconds after a wrong password: guessing stays slow
 
 
-def operator_gate() -> tuple[OperatorGate, str | None]:
-    """The gate `.streamlit/secrets.toml` and the environment describe, and the problem if they are malformed."""
+def operator_gate() -> OperatorGate:
+    """The gate `.streamlit/secrets.toml` and the environment describe; a broken setting shuts it, never opens it."""
+    return OperatorGate.from_secrets(_secrets_file())
+
+
+def _secrets_file() -> SecretsFile:
+    """Streamlit's secrets as the gate needs them: no file, a file that cannot be read, or its settings."""
     try:
-        settings = dict(st.secrets)
-    except FileNotFoundError:  # no secrets file: only the environment can lock the app
-        settings = {}
-    try:
-        return OperatorGate.from_settings(settings), None
-    except AccessSettingsError as problem:
-        return OperatorGate(), str(problem)
+        return SecretsFile.read(st.secrets.to_dict())
+    except FileNotFoundError:  # Streamlit raises this both for no file and for one it cannot parse: look
+        return SecretsFile.after_error(st.get_option("secrets.files"))
+    except Exception:  # not UTF-8, no permission, a bad secrets folder: read as broken, so the gate shuts
+        return SecretsFile(exists=True)
 
 
 def is_operator() -> bool:
     """Whether this session may train, switch or delete models, and export, import or delete corrections."""
-    gate, problem = operator_gate()
-    if problem:
+    gate = operator_gate()
+    if gate.problem:
         return False  # a broken setting locks, never opens
     if not gate.locked:
         return True
@@ -35,10 +38,10 @@ def is_operator() -> bool:
 
 def operator_panel() -> None:
     """The sidebar's "Operator" panel: what is locked, and the way to unlock it (or lock it again)."""
-    gate, problem = operator_gate()
+    gate = operator_gate()
     with st.sidebar:
-        if problem:
-            st.error(problem)
+        if gate.problem:
+            st.error(gate.problem)
             return
         if not gate.locked:
             st.caption("Unlocked: anyone who opens this app may train and change models. "
@@ -65,8 +68,9 @@ def operator_panel() -> None:
 
 
 def locked_note(what: str) -> None:
-    """Say, where an action would be, that it needs the operator."""
-    st.caption(f"🔒 {what} needs the operator: unlock in the sidebar.")
+    """Say, where an action would be, that it needs the operator, and where to look."""
+    where = "the sidebar says why it is locked" if operator_gate().problem else "unlock in the sidebar"
+    st.caption(f"🔒 {what} needs the operator: {where}.")
 
 
 def _logged_in() -> bool:
