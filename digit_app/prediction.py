@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from digit_app.model import Classifier
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, split_digits, to_mnist
-from digit_app.render import blank_canvas, draw_lines
+from digit_app.render import draw_canvas
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.strokes.features import box, stroke_features
 from digit_app.strokes.grouping import group_strokes
@@ -216,9 +215,5 @@ def _draw(strokes: Sequence[CanvasStroke], size: tuple[int, int]) -> np.ndarray:
     reads as a 1. Redrawn thinner (the strokes are known), the pixel CNN reads 0.98 of held-out
     writers' digits in close numbers, not 0.95 (PIXEL_BRUSH 0.06 to 0.2 tried).
     """
-    canvas: Image.Image = blank_canvas(size)
     left, top, right, bottom = box([stroke.points for stroke in strokes])
-    widest = max(PIXEL_BRUSH * max(right - left, bottom - top), 2.0)
-    for stroke in strokes:
-        draw_lines(canvas, [stroke.points], min(stroke.width, widest))
-    return np.asarray(canvas)
+    return draw_canvas(strokes, size, max_brush=max(PIXEL_BRUSH * max(right - left, bottom - top), 2.0))

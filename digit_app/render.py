@@ -7,6 +7,7 @@ app: white strokes on a black, opaque 280x280 RGBA canvas, like the Draw page's.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -14,6 +15,13 @@ from PIL import Image, ImageDraw
 CANVAS_SIZE = 280
 Stroke = Sequence[tuple[float, float]]
 Size = int | tuple[int, int]  # a square side, or (width, height)
+
+
+class PenStroke(Protocol):
+    """A stroke with its own brush, such as a `CanvasStroke`: (k, 2) points and a width in pixels."""
+
+    points: np.ndarray
+    width: float
 
 
 def blank_canvas(size: Size = CANVAS_SIZE) -> Image.Image:
@@ -25,6 +33,17 @@ def draw_strokes(strokes: Sequence[Stroke], brush: float, size: Size = CANVAS_SI
     """Draw polylines of (x, y) canvas points with a round white brush on a `size` canvas; return RGBA uint8."""
     canvas = blank_canvas(size)
     draw_lines(canvas, strokes, brush)
+    return np.asarray(canvas)
+
+
+def draw_canvas(strokes: Sequence[PenStroke], size: Size, max_brush: float = float("inf")) -> np.ndarray:
+    """Strokes drawn as the canvas shows them, each with its own brush (at most `max_brush`); return RGBA uint8.
+
+    The Draw page draws its pixels here from the strokes the canvas sent, so no image crosses the network.
+    """
+    canvas = blank_canvas(size)
+    for stroke in strokes:
+        draw_lines(canvas, [stroke.points], min(stroke.width, max_brush))
     return np.asarray(canvas)
 
 

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.canvas_values import NUMBER_CANVAS_KEY, seed
 from tests.pages import APP
-from tests.strokes import draw_digit
+from tests.strokes import DIGITS, digit_strokes
+
+
+def number_strokes(digits: list[int], gap: float, size: float = 90) -> list[list[tuple[float, float]]]:
+    """Digits written left to right on the number canvas, `gap` pixels apart, as strokes."""
+    strokes, left = [], 20.0
+    for digit in digits:
+        strokes += [[(left + x * size * 0.7, 50 + y * size) for x, y in stroke] for stroke in DIGITS[digit]]
+        left += size * 0.7 + gap
+    return strokes
 
 
 def start() -> AppTest:
@@ -38,7 +48,7 @@ def test_empty_canvas_shows_no_digit():
 
 def test_a_drawing_is_read_and_shown_with_its_confidence():
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "7"
@@ -49,10 +59,8 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
 
 
 def test_two_digits_get_a_reason_and_no_guess():
-    import numpy as np
-
     at = start()
-    at.session_state["drawing"] = np.maximum(draw_digit(1, 20, 70, 110, 12), draw_digit(2, 150, 70, 110, 12))
+    seed(at, digit_strokes(1, 20, 70, 110) + digit_strokes(2, 150, 70, 110), brush=12)
     at.run()
     assert not at.exception
     assert at.metric[0].value == "—" and len(at.metric) == 1
@@ -62,7 +70,7 @@ def test_two_digits_get_a_reason_and_no_guess():
 
 def test_clear_removes_the_answer():
     at = start()
-    at.session_state["drawing"] = draw_digit(1, 100, 40, 190, brush=20)
+    seed(at, digit_strokes(1, 100, 40, 190), brush=20)
     at.run()
     assert at.metric[0].value == "1"
     next(b for b in at.button if b.label == "Clear").click()
@@ -79,19 +87,19 @@ def test_retrain_page_opens():
 
 def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
     """Blends of two digits, drawn over each other: the page must flag the first one the model doubts."""
-    import numpy as np
-
     from digit_app.prediction import read_digit
+    from digit_app.render import draw_strokes
+    from digit_app.strokes.canvas import CanvasStroke
 
-    candidates = []
-    for first, second in ((1, 7), (0, 2), (2, 4), (7, 4), (0, 4), (1, 4)):
-        canvas = np.maximum(draw_digit(first, 60, 40, 180, brush=16), draw_digit(second, 60, 40, 180, brush=16))
-        candidates.append(canvas)
-    unsure = [(c, r) for c in candidates if (r := read_digit(c, classifier)) is not None and not r.is_sure]
+    candidates = [digit_strokes(first, 60, 40, 180) + digit_strokes(second, 60, 40, 180)
+                  for first, second in ((1, 7), (0, 2), (2, 4), (7, 4), (0, 4), (1, 4))]
+    unsure = [(strokes, r) for strokes in candidates
+              if (r := read_digit(draw_strokes(strokes, 16), classifier, [CanvasStroke(s, 16) for s in strokes]))
+              is not None and not r.is_sure]
     assert unsure, "none of the blends left the model unsure"
-    canvas, reading = unsure[0]
+    strokes, reading = unsure[0]
     at = start()
-    at.session_state["drawing"] = canvas
+    seed(at, strokes, brush=16)
     at.run()
     assert at.metric[0].value == str(reading.digit)
     assert f"Not sure: it could be {reading.digit} or {reading.runner_up}." in [c.value for c in at.caption]
@@ -106,7 +114,7 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(t
     (tmp_path / "versions" / "v1.keras").write_bytes(SHIPPED_MODEL.read_bytes()[:5000])  # cut off mid-write
     (tmp_path / "active.json").write_text('{"version": "v1"}')
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception and not at.error
     assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
@@ -115,12 +123,10 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(t
 
 
 def test_whole_number_mode_reads_every_digit_and_shows_each_one():
-    from tests.test_preprocess import number_canvas
-
     at = start().run()
     at.toggle(key="whole_number").set_value(True).run()
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "—"
-    at.session_state["drawing"] = number_canvas([2, 0, 4, 7], gap=30)
+    seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
     at.run()
     assert not at.exception
     assert at.metric[0].value == "2047"
@@ -132,16 +138,11 @@ def test_whole_number_mode_reads_every_digit_and_shows_each_one():
 
 
 def test_whole_number_mode_reads_touching_digits_by_their_strokes():
-    from digit_app.render import draw_strokes
-    from digit_app.strokes.canvas import CanvasStroke
-    from tests.strokes import digit_strokes
-
     at = start().run()
     at.toggle(key="whole_number").set_value(True).run()
     # a 2 whose base runs under the 3 that touches it, then a 7: the canvas' strokes tell them apart
     strokes = [s for digit, left in ((2, 20), (3, 95), (7, 180)) for s in digit_strokes(digit, left, 50, 100)]
-    at.session_state["drawing"] = draw_strokes(strokes, brush=14, size=(560, 200))
-    at.session_state["strokes"] = [CanvasStroke(s, 14) for s in strokes]
+    seed(at, strokes, brush=14, key=NUMBER_CANVAS_KEY)
     at.run()
     assert not at.exception
     assert at.metric[0].value == "237"
@@ -154,7 +155,7 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     from digit_app.store.corrections import CorrectionStore
 
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     save = next(b for b in at.button if b.label == "Save the correction")
     assert save.disabled  # nothing chosen yet
@@ -172,7 +173,7 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
 
 def test_why_this_answer_colours_the_strokes_that_decided_it():
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     at.toggle(key="explain").set_value(True).run()
     assert not at.exception
@@ -182,11 +183,9 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
 
 def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     from digit_app.store.corrections import CorrectionStore
-    from tests.test_preprocess import number_canvas
-
     at = start().run()
     at.toggle(key="whole_number").set_value(True).run()
-    at.session_state["drawing"] = number_canvas([2, 0, 4, 7], gap=30)
+    seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
     at.run()
     assert at.metric[0].value == "2047"
     at.selectbox[0].set_value(2).run()  # the 3rd digit, read as 4 ...
@@ -203,7 +202,7 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkey
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.toast
     (tmp_path / "versions").mkdir()
@@ -227,7 +226,7 @@ def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confiden
     update_metadata(model, {"temperature": 1.0})
     versions.activate("v3-beef")
     at = start()
-    at.session_state["drawing"] = draw_digit(1, 100, 40, 200, brush=30)
+    seed(at, digit_strokes(1, 100, 40, 200), brush=30)
     at.run()
     before = int(at.metric[1].value.rstrip("%"))
     update_metadata(model, {"temperature": 3.0})  # `python -m digit_app calibrate`, say, on the model in use
@@ -242,7 +241,7 @@ def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     (tmp_path / "active.json").write_text('{"version": "%s"}' % ("x" * 300))
     at = start()
-    at.session_state["drawing"] = draw_digit(7, 50, 40, 190, brush=20)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception and at.metric[0].value == "7"
     assert [w.value for w in at.warning] == [f"The active model pointer {tmp_path / 'active.json'} names no valid "

@@ -1,52 +1,18 @@
-"""Reading drawings by their strokes: the canvas' json_data, grouping a number into digits, the combined reader."""
+"""Reading drawings by their strokes: grouping a number into digits, the combined reader."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pytest
 
 from digit_app.prediction import read_digit, read_number_strokes
 from digit_app.render import draw_strokes
-from digit_app.strokes.canvas import CanvasMemory, CanvasStroke, canvas_strokes
+from digit_app.strokes.canvas import CanvasStroke
 from digit_app.strokes.grouping import group_strokes
 from digit_app.strokes.pen_digits import load_pen_digits, write_number
 from tests.strokes import digit_strokes
 
 NUMBER_SIZE = (560, 200)
-
-
-def fabric_path(points, width=12.0, **placement) -> dict:
-    """A freehand stroke as canvas 0.13 reports it: M, then Q curves through the pointer's positions."""
-    path = [["M", *points[0]]] + [["Q", *a, *(np.add(a, b) / 2)] for a, b in zip(points, points[1:])]
-    path.append(["L", *points[-1]])
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    return {"type": "path", "originX": "center", "originY": "center", "strokeWidth": width,
-            "left": (min(xs) + max(xs)) / 2, "top": (min(ys) + max(ys)) / 2, "path": path, **placement}
-
-
-def test_canvas_strokes_come_in_drawing_order_with_their_width():
-    first, second = [(60, 60), (200, 60), (120, 250)], [(90, 150), (170, 150)]
-    data = json.loads(json.dumps({"version": "7.4.0", "objects": [fabric_path(first, 14), fabric_path(second, 9)]}))
-    strokes = canvas_strokes(data)
-    assert [s.width for s in strokes] == [14, 9]
-    np.testing.assert_allclose(strokes[0].points[0], (60, 60))
-    np.testing.assert_allclose(strokes[0].points[-1], (120, 250))
-    np.testing.assert_allclose(strokes[1].points[[0, -1]], [(90, 150), (170, 150)])
-
-
-def test_a_stroke_moved_after_drawing_is_read_where_it_now_is():
-    stroke = fabric_path([(90, 150), (170, 150)])
-    stroke["left"] += 50  # dragged 50 px right in the toolbar's edit mode
-    np.testing.assert_allclose(canvas_strokes({"objects": [stroke]})[0].points[[0, -1]], [(140, 150), (220, 150)])
-
-
-@pytest.mark.parametrize("data", [None, {}, {"objects": "x"}, {"objects": [None, 3, {"type": "rect"}]},
-                                  {"objects": [{"type": "path", "path": [["M", float("nan"), 1]]}]},
-                                  {"objects": [{"type": "path", "path": "M 1 2"}]}])
-def test_unreadable_json_gives_no_strokes(data):
-    assert canvas_strokes(data) == []
 
 
 def number(*digits: tuple[int, float], top: float = 50, size: float = 100) -> list[np.ndarray]:
@@ -123,26 +89,6 @@ def test_a_drawing_with_its_strokes_reads_both_and_without_them_pixels(classifie
     np.testing.assert_allclose(pixels_only.probabilities, expected, atol=1e-6)
     if classifier.reads_strokes:
         assert not np.allclose(with_strokes.probabilities, pixels_only.probabilities)
-
-
-def test_clear_forgets_the_drawing_even_if_the_canvas_sends_it_again():
-    """The canvas empties itself in place when its initial drawing changes, and may send the old drawing once more."""
-    state: dict = {}
-    memory = CanvasMemory(state)
-    seven, seven_json = draw_strokes(digit_strokes(7, 50, 40, 190), 20), {"objects": [fabric_path([(1, 2), (3, 4)])]}
-    memory.take(seven, seven_json)
-    assert memory.drawing is seven and len(memory.strokes) == 1
-    memory.clear()
-    assert memory.drawing is None and memory.strokes == [] and memory.clears == 1
-    memory.take(seven, seven_json)  # the canvas' last value, sent before it emptied itself
-    assert memory.drawing is None
-    one, one_json = draw_strokes(digit_strokes(1, 50, 40, 190), 20), {"objects": [fabric_path([(5, 6), (5, 90)])]}
-    memory.take(one, one_json)  # a stroke drawn right after Clear
-    assert memory.drawing is one
-    memory.take(seven, seven_json)  # the same drawing drawn again later is a drawing like any other
-    assert memory.drawing is seven
-    memory.take(None, None)  # nothing sent: nothing changes
-    assert memory.drawing is seven
 
 
 def test_a_scribble_over_the_canvas_is_refused_from_pixels_and_from_strokes(classifier):

@@ -1,25 +1,45 @@
-"""The strokes of a canvas drawing, from the `json_data` that streamlit-drawable-canvas returns.
+"""The strokes of a canvas drawing, read from the `json_data` that streamlit-drawable-canvas sends.
+
+That value comes from the network: a browser sends it, and so can a client of its own. So it is
+checked here, before any work, against what the page asked for (`CanvasLimits`): a bounded number
+of strokes and points, finite coordinates near the canvas, a brush in the page's range. Anything
+else is refused with `CanvasValueError`, whose message is a sentence for the person drawing.
 
 Each freehand stroke is a fabric.js `path` object, in drawing order: "M x y", then "Q cx cy x y"
 curves (or "L x y") through the pointer's positions, in canvas pixels. An object moved or scaled
 afterwards carries that in `left`, `top`, `scaleX`, `scaleY` and `angle`, which are applied here.
-`CanvasMemory` is what a page keeps of its canvas between reruns.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from collections.abc import MutableMapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-MAX_STROKES = 500  # more paths than this is not a digit or a number; the rest are ignored
-MAX_POINTS = 20_000  # points per stroke kept at most (a path from a hostile client could be huge)
 NOT_MOVED = 3.0  # px: an object's box this close to its path's own has not been moved
+PATH_COMMANDS = frozenset("MLQC")  # what fabric's freehand brush writes: move, line, quadratic and cubic curves
+MAX_COORDINATE = 1e5  # px: no number in a drawing is larger (a canvas is a few hundred pixels)
+MAX_SCALE = 4.0  # an object scaled more (or less, 1 / MAX_SCALE) than this was not drawn on this page
+
+
+class CanvasValueError(ValueError):
+    """The canvas sent a value this page did not ask for; the message says so in a sentence."""
+
+
+@dataclass(frozen=True)
+class CanvasLimits:
+    """What a page's canvas may send: its size, its brush range, and how much drawing at most."""
+
+    size: tuple[int, int]  # (width, height) in canvas pixels
+    brush: tuple[float, float] = (1.0, 40.0)  # stroke widths the page's brush can draw
+    max_strokes: int = 40  # objects on the canvas
+    max_points: int = 2_000  # path commands in one stroke
+    max_total_points: int = 8_000  # path commands in all the strokes together
+    margin: float = 0.5  # share of the canvas a point may lie outside it (a stroke dragged past its edge)
 
 
 @dataclass(frozen=True)
@@ -30,101 +50,103 @@ class CanvasStroke:
     width: float
 
 
-def canvas_strokes(json_data: dict[str, Any] | None) -> list[CanvasStroke]:
-    """The freehand strokes in a canvas' `json_data`, in drawing order; [] for none or for anything unreadable."""
-    objects = json_data.get("objects") if isinstance(json_data, dict) else None
+def canvas_strokes(json_data: Any, limits: CanvasLimits) -> tuple[CanvasStroke, ...]:
+    """The freehand strokes in a canvas' `json_data`, in drawing order, checked against `limits`.
+
+    Objects other than paths (a real canvas here draws none) are left out. Raises
+    `CanvasValueError` for a value the page's canvas cannot have sent.
+    """
+    if not isinstance(json_data, dict):
+        raise CanvasValueError("The canvas sent something that is not a drawing: clear it and draw again.")
+    objects = json_data.get("objects", [])
     if not isinstance(objects, list):
-        return []
-    strokes = []
-    for item in objects[:MAX_STROKES]:
-        if not isinstance(item, dict) or str(item.get("type", "")).lower() != "path":
-            continue
-        points = _path_points(item.get("path"))
-        if points is None:
-            continue
-        width = _number(item.get("strokeWidth"), 1.0)
-        strokes.append(CanvasStroke(_placed(points, item), max(width, 1.0)))
-    return strokes
+        raise CanvasValueError("The canvas sent something that is not a drawing: clear it and draw again.")
+    if len(objects) > limits.max_strokes:
+        raise CanvasValueError(f"That is more than {limits.max_strokes} strokes: clear the canvas and write it "
+                               "again with fewer.")
+    paths = [item for item in objects if isinstance(item, dict) and str(item.get("type", "")).lower() == "path"]
+    if sum(len(item["path"]) for item in paths if isinstance(item.get("path"), list)) > limits.max_total_points:
+        raise CanvasValueError("That drawing has more points than this page reads: clear the canvas and draw again.")
+    strokes = (_stroke(item, limits) for item in paths)
+    return tuple(stroke for stroke in strokes if stroke is not None)
 
 
-def _path_points(path: Any) -> np.ndarray | None:
-    """Every coordinate pair of the path's commands (end points and control points), in order."""
-    if not isinstance(path, list):
+def _stroke(item: dict[str, Any], limits: CanvasLimits) -> CanvasStroke | None:
+    """One path object as a stroke where it now lies on the canvas; None for an empty path."""
+    width = _number(item.get("strokeWidth"), "a brush width", limit=math.inf)
+    low, high = limits.brush
+    if not low <= width <= high:
+        raise CanvasValueError(f"The canvas sent a stroke {width:g} px wide; the brush here is {low:g} to "
+                               f"{high:g} px. Clear it and draw again.")
+    points = _path_points(item.get("path"), limits)
+    if points is None:
         return None
+    scale = [_number(item.get(key, 1), "a scale", limit=math.inf) for key in ("scaleX", "scaleY")]
+    if not all(1 / MAX_SCALE <= abs(s) <= MAX_SCALE for s in scale):
+        raise CanvasValueError("The canvas sent a stroke stretched far beyond the canvas: clear it and draw again.")
+    placed = _placed(points, item, np.array(scale, np.float32))
+    _check_near_canvas(placed, limits)
+    return CanvasStroke(placed, width)
+
+
+def _path_points(path: Any, limits: CanvasLimits) -> np.ndarray | None:
+    """Every coordinate pair of the path's commands (end points and control points), in order."""
+    if not isinstance(path, list) or len(path) > limits.max_points:
+        raise CanvasValueError("The canvas sent a stroke this page cannot read: clear it and draw again.")
     values: list[float] = []
-    for command in path[:MAX_POINTS]:
-        if not isinstance(command, list) or len(command) < 3:
-            continue
-        numbers = [v for v in command[1:] if isinstance(v, (int, float)) and math.isfinite(v)]
-        values += numbers[: len(numbers) // 2 * 2]
+    for command in path:
+        if not (isinstance(command, list) and 3 <= len(command) <= 7 and command[0] in PATH_COMMANDS
+                and len(command) % 2 == 1):
+            raise CanvasValueError("The canvas sent a stroke this page cannot read: clear it and draw again.")
+        values += [_number(value, "a point") for value in command[1:]]
     if not values:
         return None
-    return np.asarray(values, dtype=np.float32).reshape(-1, 2)
+    return np.asarray(values, dtype=np.float64).reshape(-1, 2)
 
 
-def _placed(points: np.ndarray, item: dict[str, Any]) -> np.ndarray:
+def _placed(points: np.ndarray, item: dict[str, Any], scale: np.ndarray) -> np.ndarray:
     """The path's points where the object now sits on the canvas (moved, scaled or turned since drawn)."""
     low, high = points.min(axis=0), points.max(axis=0)
     middle = (low + high) / 2  # fabric's path offset: the path's own centre
-    scale = np.array([_number(item.get("scaleX"), 1.0), _number(item.get("scaleY"), 1.0)], np.float32)
-    width, height = (high - low) * scale
-    left, top = _number(item.get("left"), float(low[0])), _number(item.get("top"), float(low[1]))
+    width, height = (high - low) * np.abs(scale)
+    left = _number(item.get("left", float(low[0])), "a place")
+    top = _number(item.get("top", float(low[1])), "a place")
     # left/top name the object's origin point; by default its top-left corner, "center" its centre.
     centre_x = left + {"center": 0.0, "right": -width / 2}.get(item.get("originX"), width / 2)
     centre_y = top + {"center": 0.0, "bottom": -height / 2}.get(item.get("originY"), height / 2)
-    angle = math.radians(_number(item.get("angle"), 0.0))
+    angle = math.radians(_number(item.get("angle", 0.0), "an angle", limit=math.inf) % 360)
     if not angle and (scale == 1).all() and max(abs(centre_x - middle[0]), abs(centre_y - middle[1])) < NOT_MOVED:
-        return points  # where it was drawn (fabric's box of the curve differs from the points' by a pixel or so)
+        return points.astype(np.float32)  # where it was drawn (fabric's box differs from the points' by a pixel)
     placed = (points - middle) * scale
     if angle:
-        turn = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]], np.float32)
+        turn = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
         placed = placed @ turn.T
     return (placed + (centre_x, centre_y)).astype(np.float32)
 
 
-def _number(value: Any, default: float) -> float:
-    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else default
+def _check_near_canvas(points: np.ndarray, limits: CanvasLimits) -> None:
+    """Refuse points far outside the canvas: a pointer dragged past the edge stays near it."""
+    width, height = limits.size
+    low = -limits.margin * np.array([width, height])
+    high = (1 + limits.margin) * np.array([width, height])
+    if not (np.isfinite(points).all() and (points >= low).all() and (points <= high).all()):
+        raise CanvasValueError("The canvas sent a stroke far outside the canvas: clear it and draw again.")
 
 
-class CanvasMemory:
-    """What a page remembers of its canvas between reruns, kept in a mapping such as `st.session_state`.
+def _number(value: Any, what: str, limit: float = MAX_COORDINATE) -> float:
+    """A finite JSON number (never a bool or text) of at most `limit` in size, or `CanvasValueError`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CanvasValueError(f"The canvas sent {what} that is not a number: clear it and draw again.")
+    if abs(value) > limit:  # far beyond any canvas: refused before any arithmetic on it
+        raise CanvasValueError("The canvas sent a stroke far outside the canvas: clear it and draw again.")
+    return float(value)
 
-    Clear empties the canvas in place: the page gives the same canvas a new initial drawing (its
-    `clears` count changes), and the canvas redraws itself empty. Until it does, it may send the
-    drawing it showed once more; that one is recognised by its signature and ignored, so the answer
-    does not come back, while a stroke drawn right after Clear is taken as usual.
-    """
 
-    def __init__(self, state: MutableMapping[str, Any]) -> None:
-        self.state = state
-
-    @property
-    def clears(self) -> int:
-        return int(self.state.get("clears", 0))
-
-    @property
-    def drawing(self) -> np.ndarray | None:
-        return self.state.get("drawing")
-
-    @property
-    def strokes(self) -> list[CanvasStroke]:
-        return self.state.get("strokes") or []
-
-    def clear(self) -> None:
-        self.state["clears"] = self.clears + 1
-        self.state["stale"] = self.state.get("signature")
-        for key in ("drawing", "strokes", "signature"):
-            self.state.pop(key, None)
-
-    def take(self, image_data: np.ndarray | None, json_data: dict[str, Any] | None) -> None:
-        """Keep what the canvas sent (pixels and strokes), unless it is the drawing Clear just emptied."""
-        if image_data is None:
-            return
-        objects = json_data.get("objects", []) if isinstance(json_data, dict) else []
-        signature = hashlib.sha1(json.dumps(objects, sort_keys=True, default=str).encode()).hexdigest()
-        if signature == self.state.get("stale"):
-            return
-        self.state["stale"] = None
-        self.state["signature"] = signature
-        self.state["drawing"] = image_data
-        self.state["strokes"] = canvas_strokes(json_data)
+def signature(strokes: Sequence[CanvasStroke]) -> str:
+    """A short fingerprint of a drawing: the same strokes give the same one."""
+    digest = hashlib.sha1()
+    for stroke in strokes:
+        digest.update(np.float32(stroke.width).tobytes())
+        digest.update(stroke.points.tobytes())
+        digest.update(b"|")
+    return digest.hexdigest()

@@ -14,22 +14,36 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digit_app.model import Classifier
-from digit_app.prediction import NumberReading, Reading, read_digit, read_number, read_number_strokes
+from digit_app.prediction import NumberReading, Reading, read_digit, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
 from digit_app.store.corrections import CorrectionsError, CorrectionStore
 from digit_app.store.versions import version_id_of
-from digit_app.strokes.canvas import CanvasMemory
+from digit_app.strokes.canvas import CanvasLimits
 from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
+from digit_app.ui.canvas_memory import CanvasMemory
 from digit_app.ui.common import get_classifier
 from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
 
 CANVAS_SIZE = 280
+BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
+DEFAULT_BRUSH = 18
+DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=6_000)
+NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=8_000)
+NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
+UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
+# or the canvas package could not even decode: only a client of its own sends one
 INPUT_WIDTH = 140  # the 28x28 model input, shown 5x
 ANSWER_HEIGHT = 150  # px: the answer keeps this height, with or without an answer, so nothing below it moves
 HELPER = (Path(__file__).with_name("canvas_helper.js")).read_text()
 SPLIT_WIDTH = 360  # px: the picture of how a number was split, at most
-ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, 21)]
+
+
+def ordinal(index: int) -> str:
+    """The place of the digit at `index` in words people read: 1st, 2nd, 3rd, 4th ... 11th, 12th, 21st."""
+    place = index + 1
+    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    return f"{place}{suffix}"
 
 
 def clear_drawing() -> None:
@@ -56,16 +70,16 @@ def show_digit(reading: Reading | None, problem: str | None) -> None:
         st.caption(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
 
 
-def show_number(number: NumberReading | None) -> None:
-    """The whole number and how sure the model is of all of it."""
+def show_number(number: NumberReading | None, problem: str | None = None) -> None:
+    """The whole number and how sure the model is of all of it, or why there is none."""
     with st.container(horizontal=True, gap="large"):
         st.metric("Prediction", "—" if number is None else number.text, width="content")
         if number is not None:
             st.metric("Confidence", percent_sure(number.confidence), width="content")
     if number is None:
-        st.caption("Nothing written yet: write the digits left to right.")
+        st.caption(problem or "Nothing written yet: write the digits left to right.")
         return
-    unsure = [ORDINALS[index] for index, reading in enumerate(number.digits) if not reading.is_sure]
+    unsure = [ordinal(index) for index, reading in enumerate(number.digits) if not reading.is_sure]
     if unsure:
         st.caption(f"Not sure of the {', '.join(unsure)} digit.")
 
@@ -106,15 +120,15 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
         return
     boxes = [reading.box for reading in number.digits]
     if all(box is not None for box in boxes):
-        labels = [f"{ORDINALS[index]}: {reading.digit}" for index, reading in enumerate(number.digits)]
+        labels = [f"{ordinal(index)}: {reading.digit}" for index, reading in enumerate(number.digits)]
         picture = split_picture(drawing, boxes, labels)
         st.html(image_tag(picture, f"The writing split into {len(boxes)} digits: "
                           + ", ".join(str(reading.digit) for reading in number.digits),
                           min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
     tiles = "".join(
         '<figure style="margin:0">'
-        f'{image_tag(reading.model_input, f"{ORDINALS[i]} digit, read as {reading.digit}", 56)}'
-        f'<figcaption style="font-size:0.8rem">{ORDINALS[i]}: {reading.digit} · '
+        f'{image_tag(reading.model_input, f"{ordinal(i)} digit, read as {reading.digit}", 56)}'
+        f'<figcaption style="font-size:0.8rem">{ordinal(i)}: {reading.digit} · '
         f'{percent_sure(reading.confidence)}</figcaption>'
         f'</figure>'
         for i, reading in enumerate(number.digits))
@@ -127,7 +141,7 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
     if len(readings) > 1:
         options = list(range(len(readings)))
         index = st.selectbox("Wrong digit?", options, index=None, placeholder="Which digit is wrong?",
-                             format_func=lambda i: f"the {ORDINALS[i]} (read as {readings[i].digit})",
+                             format_func=lambda i: f"the {ordinal(i)} (read as {readings[i].digit})",
                              key=f"wrong-digit-{CanvasMemory(st.session_state).clears}")
         chosen = readings[index] if index is not None else None
     right = st.pills("Wrong? It is a", [d for d in range(10) if chosen is None or d != chosen.digit],
@@ -150,6 +164,36 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
         st.error(str(problem))
 
 
+def brush_width() -> int:
+    """The brush the slider holds, within its range whatever a client sent for it."""
+    value = st.session_state.get("brush", DEFAULT_BRUSH)
+    return int(min(max(value, BRUSH[0]), BRUSH[1])) if isinstance(value, (int, float)) else DEFAULT_BRUSH
+
+
+def canvas(memory: CanvasMemory, limits: CanvasLimits, mode: str) -> str | None:
+    """The canvas, its value checked and kept in `memory`; a sentence when the value is refused.
+
+    Only strokes cross the network (no image data): the pixels are drawn from them on the server.
+    A value that cannot even be decoded replaces the canvas with a new, empty one in the same place.
+    """
+    slot = st.empty()
+    try:
+        with slot:
+            result = _canvas(memory, limits, mode)
+        return memory.take(result.json_data, limits)
+    except UNDECODABLE:
+        memory.remount()
+        with slot:
+            _canvas(memory, limits, mode)
+        return NOT_A_DRAWING
+
+
+def _canvas(memory: CanvasMemory, limits: CanvasLimits, mode: str):
+    return st_canvas(stroke_width=brush_width(), stroke_color="#FFFFFF", background_color="#000000",
+                     width=limits.size[0], height=limits.size[1], drawing_mode="freedraw", return_image_data=False,
+                     initial_drawing=memory.initial_drawing(), key=f"canvas-{mode}-{memory.remounts}")
+
+
 @st.fragment
 def drawing_area(whole_number: bool) -> None:
     """The canvas, its controls and the answer: a stroke reruns only this.
@@ -157,10 +201,10 @@ def drawing_area(whole_number: bool) -> None:
     The controls sit above the canvas and the answer right under it on a phone (beside it on a
     wider screen), so a person drawing with a finger sees the answer without scrolling.
     """
-    width, height = NUMBER_CANVAS if whole_number else (CANVAS_SIZE, CANVAS_SIZE)
+    limits = NUMBER_LIMITS if whole_number else DIGIT_LIMITS
     memory = CanvasMemory(st.session_state)
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
-        st.slider("Brush width", 5, 40, 18, key="brush", width="stretch")
+        st.slider("Brush width", *BRUSH, DEFAULT_BRUSH, key="brush", width="stretch")
         st.button("Clear", on_click=clear_drawing, key="clear", width=110)
     if whole_number:
         canvas_column = answer_column = st.container()
@@ -168,18 +212,7 @@ def drawing_area(whole_number: bool) -> None:
         canvas_column, answer_column = st.columns([3, 2], gap="medium")
     with canvas_column:
         st.write("")  # room for the canvas toolbar, which floats above the canvas
-        result = st_canvas(
-            stroke_width=st.session_state.get("brush", 18),
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            width=width,
-            height=height,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            initial_drawing={"objects": [], "clears": memory.clears},
-            key=f"canvas-{'number' if whole_number else 'digit'}",
-        )
-        memory.take(result.image_data, result.json_data)
+        refused = canvas(memory, limits, "number" if whole_number else "digit")
     with answer_column:
         answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")
     classifier = get_classifier()
@@ -187,18 +220,18 @@ def drawing_area(whole_number: bool) -> None:
     if st.session_state.get("model-seen", in_use) != in_use:  # switched on the Retrain page, perhaps by someone else
         st.toast(f"The model in use is now {in_use}: answers come from it.", icon=":material/swap_horiz:")
     st.session_state["model-seen"] = in_use
-    drawing, strokes = memory.drawing, memory.strokes
+    strokes = memory.strokes
+    drawing = memory.drawing(limits.size)
 
     if whole_number:
-        number = (read_number_strokes(strokes, classifier, (width, height)) if strokes
-                  else read_number(drawing, classifier))
+        number = read_number_strokes(strokes, classifier, limits.size) if strokes else None
         with answer:
-            show_number(number)
+            show_number(number, refused)
         show_digits(number, drawing)
         correction_box(number.digits if number is not None else ())
     else:
         try:
-            reading, problem = read_digit(drawing, classifier, strokes), None
+            reading, problem = read_digit(drawing, classifier, strokes), refused
         except UnreadableDrawingError as error:
             reading, problem = None, str(error)
         with answer:

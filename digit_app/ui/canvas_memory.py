@@ -1,0 +1,90 @@
+"""What the Draw page keeps of its canvas between reruns: the checked strokes, never pixels.
+
+Plain Python over a mapping such as `st.session_state`, so it is tested without a browser. The
+pixels are drawn from the strokes on the server when needed (`render.draw_canvas`): a session holds
+a few kilobytes of points, never a full-size image, and no image data crosses the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+import numpy as np
+
+from digit_app.render import draw_canvas
+from digit_app.strokes.canvas import CanvasLimits, CanvasStroke, CanvasValueError, canvas_strokes, signature
+
+STROKES = "canvas-strokes"  # the session keys this memory uses
+SIGNATURE = "canvas-signature"
+STALE = "canvas-stale"
+CLEARS = "canvas-clears"
+REMOUNTS = "canvas-remounts"
+UNSENT = "clears"  # a key only the page's own initial drawing has: the canvas has sent nothing yet
+
+
+class CanvasMemory:
+    """The drawing a page's canvas last sent, checked, and how to clear it.
+
+    Clear empties the canvas in place: the page gives the same canvas a new initial drawing (its
+    `clears` count changes), and the canvas redraws itself empty. Until it does, it may send the
+    drawing it showed once more; that one is recognised by its signature and ignored, so the answer
+    does not come back, while a stroke drawn right after Clear is taken as usual.
+    """
+
+    def __init__(self, state: MutableMapping[str, Any]) -> None:
+        self.state = state
+
+    @property
+    def clears(self) -> int:
+        return int(self.state.get(CLEARS, 0))
+
+    @property
+    def remounts(self) -> int:
+        """How often the canvas was replaced by a new one because its value could not be decoded."""
+        return int(self.state.get(REMOUNTS, 0))
+
+    @property
+    def strokes(self) -> tuple[CanvasStroke, ...]:
+        return self.state.get(STROKES) or ()
+
+    def initial_drawing(self) -> dict[str, Any]:
+        """The canvas' initial drawing: empty, marked with the clears so far (a new one empties it in place)."""
+        return {"objects": [], UNSENT: self.clears}
+
+    def drawing(self, size: tuple[int, int]) -> np.ndarray | None:
+        """The strokes drawn as the canvas shows them, an RGBA `size` image; None when nothing is drawn."""
+        return draw_canvas(self.strokes, size) if self.strokes else None
+
+    def clear(self) -> None:
+        self.state[CLEARS] = self.clears + 1
+        self.state[STALE] = self.state.get(SIGNATURE)
+        for key in (STROKES, SIGNATURE):
+            self.state.pop(key, None)
+
+    def remount(self) -> None:
+        """Forget the drawing and use a new canvas: the old one's value cannot even be decoded."""
+        self.clear()
+        self.state[REMOUNTS] = self.remounts + 1
+
+    def take(self, json_data: Any, limits: CanvasLimits) -> str | None:
+        """Keep the strokes the canvas sent, unless it is the drawing Clear just emptied.
+
+        Returns a sentence for the person drawing when the value is refused; the drawing is then
+        forgotten, so no answer is shown for strokes the page did not check.
+        """
+        if isinstance(json_data, dict) and UNSENT in json_data:
+            return None  # the page's own initial drawing: the canvas has sent nothing since
+        try:
+            strokes = canvas_strokes(json_data, limits)
+        except CanvasValueError as problem:
+            self.state.pop(STROKES, None)
+            self.state.pop(SIGNATURE, None)
+            return str(problem)
+        drawn = signature(strokes)
+        if drawn == self.state.get(STALE):
+            return None
+        self.state[STALE] = None
+        self.state[SIGNATURE] = drawn
+        self.state[STROKES] = strokes
+        return None

@@ -1,0 +1,56 @@
+"""What the Draw page keeps of its canvas: checked strokes (never pixels), and Clear that sticks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digit_app.strokes.canvas import CanvasLimits
+from digit_app.ui.canvas_memory import CanvasMemory
+from tests.canvas_values import drawing_json
+from tests.strokes import digit_strokes
+
+LIMITS = CanvasLimits((280, 280), (5, 40))
+
+
+def test_clear_forgets_the_drawing_even_if_the_canvas_sends_it_again():
+    """The canvas empties itself in place when its initial drawing changes, and may send the old drawing once more."""
+    memory = CanvasMemory({})
+    seven, one = drawing_json(digit_strokes(7, 50, 40, 190), 20), drawing_json(digit_strokes(1, 50, 40, 190), 20)
+    assert memory.take(seven, LIMITS) is None
+    assert len(memory.strokes) == 1
+    memory.clear()
+    assert memory.strokes == () and memory.drawing(LIMITS.size) is None and memory.clears == 1
+    memory.take(seven, LIMITS)  # the canvas' last value, sent before it emptied itself
+    assert memory.strokes == ()
+    memory.take(one, LIMITS)  # a stroke drawn right after Clear
+    assert memory.strokes and memory.strokes[0].points[0, 0] == digit_strokes(1, 50, 40, 190)[0][0, 0]
+    memory.take(seven, LIMITS)  # the same drawing drawn again later is a drawing like any other
+    assert len(memory.strokes) == 1 and memory.strokes[0].points.shape[0] > 2
+    memory.take(memory.initial_drawing(), LIMITS)  # nothing sent yet: the page's own value changes nothing
+    assert len(memory.strokes) == 1
+
+
+def test_only_strokes_are_kept_and_the_pixels_are_drawn_from_them():
+    state: dict = {}
+    memory = CanvasMemory(state)
+    memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 20), LIMITS)
+    assert not any(isinstance(value, np.ndarray) for value in state.values())  # no image in the session
+    drawing = memory.drawing(LIMITS.size)
+    assert drawing.shape == (280, 280, 4) and drawing.dtype == np.uint8
+    assert drawing[..., 0].max() == 255 and drawing[..., 3].min() == 255  # white ink on an opaque canvas
+    assert drawing[50, 60:230, 0].mean() > 200  # the 7's bar, 20 px wide around y = 40 + 0.02 * 190
+    assert drawing[270, :, 0].max() == 0  # nothing below the 7
+
+
+def test_a_refused_value_forgets_the_drawing_and_says_why():
+    memory = CanvasMemory({})
+    memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 20), LIMITS)
+    problem = memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 400), LIMITS)
+    assert "400 px wide" in problem and memory.strokes == ()
+
+
+def test_a_remount_gives_a_new_canvas_and_an_empty_drawing():
+    memory = CanvasMemory({})
+    memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 20), LIMITS)
+    memory.remount()
+    assert memory.remounts == 1 and memory.strokes == () and memory.clears == 1
