@@ -1,12 +1,15 @@
-"""The operator gate on the pages in AppTest: a broken or misplaced setting keeps the actions locked and says why."""
+"""The operator gate on the pages in AppTest: a broken or misplaced setting keeps the actions locked and says why,
+and password guesses go through the server's one throttle."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit import config
 
+from digit_app.serving import access
 from digit_app.store import versions
 from tests.conftest import MNIST_SAMPLE
+from tests.test_access import FakeClock
 from tests.pages import open_page, unlock
 
 RETRAIN = "digit_app/ui/retrain.py"
@@ -75,3 +78,24 @@ def test_without_a_secrets_file_the_app_is_unlocked(retrain_env, no_secrets_file
     assert not page.exception and not page.sidebar.error
     assert not next(b for b in page.button if b.label == "Start training").disabled
     assert any(c.value.startswith("Unlocked") for c in page.sidebar.caption)
+
+
+def start_disabled(page) -> bool:
+    return next(b for b in page.button if b.label == "Start training").disabled
+
+
+def test_a_guess_refused_by_the_throttle_says_how_long_to_wait_and_the_password_works_after(retrain_env, monkeypatch):
+    clock = FakeClock()
+    throttle = access.GuessThrottle(clock)
+    monkeypatch.setattr(access, "GUESSES", throttle)
+    page = open_page(RETRAIN, secrets={"operator_password": PASSWORD})
+    throttle.admit(None), throttle.admit(None)  # two guesses elsewhere on the server, this second
+    unlock(page, PASSWORD)
+    assert not page.exception and start_disabled(page)
+    assert [e.value for e in page.sidebar.error] == ["Too many tries: wait 1 s."]
+    clock.now += 2.0
+    unlock(page, "wrong guess")
+    assert [e.value for e in page.sidebar.error] == ["That is not the operator password."] and start_disabled(page)
+    clock.now += 1.0
+    unlock(page, PASSWORD)
+    assert not page.exception and not page.sidebar.error and not start_disabled(page)

@@ -1,14 +1,16 @@
-"""The operator gate on the pages: a sidebar panel to unlock it, and one question the pages ask."""
+"""The operator gate on the pages: a sidebar panel to unlock it, and one question the pages ask.
+
+Password guesses go through the server process's one throttle (`access.GUESSES`), not a pause
+per session: a guess waits in the script thread for its turn, at most a second, and one refused
+(too many tries, from anywhere or from this address) is answered with the wait, never compared.
+"""
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
-from digit_app.serving.access import OperatorGate, SecretsFile
-
-WRONG_PASSWORD_PAUSE = 1.0  # seconds after a wrong password: guessing stays slow
+from digit_app.serving import access
+from digit_app.serving.access import OperatorGate, SecretsFile, try_password
 
 
 def operator_gate() -> OperatorGate:
@@ -58,11 +60,11 @@ def operator_panel() -> None:
                                      help="Training, switching and deleting models, and exporting, importing "
                                           "or deleting corrections need it.")
             if st.form_submit_button("Unlock") and password:
-                if gate.opens_for(password):
+                guess = try_password(gate, password, _client_address(), access.GUESSES)
+                if guess.opened:
                     st.session_state["operator"] = True
                     st.rerun()
-                time.sleep(WRONG_PASSWORD_PAUSE)
-                st.error("That is not the operator password.")
+                st.error(guess.message)
         if gate.emails:
             st.button("Log in as an operator", on_click=st.login)
 
@@ -71,6 +73,12 @@ def locked_note(what: str) -> None:
     """Say, where an action would be, that it needs the operator, and where to look."""
     where = "the sidebar says why it is locked" if operator_gate().problem else "unlock in the sidebar"
     st.caption(f"🔒 {what} needs the operator: {where}.")
+
+
+def _client_address() -> str | None:
+    """The visitor's IP address as Streamlit gives it; None on localhost, or where it gives none."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # AppTest's stand-in runtime gives a mock
 
 
 def _logged_in() -> bool:
