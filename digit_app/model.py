@@ -13,6 +13,7 @@ so a file with arbitrary Python code in a `Lambda` layer is refused.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ PREDICT_BATCH = 256  # images per compiled call when classifying many at once
 FIRST_FILTERS = 32  # 24 trains 1.4x faster on CPU but cost 0.2-0.4% MNIST accuracy in two 40-60 epoch runs
 DENSE_UNITS = 128
 BN_MOMENTUM = 0.9  # batch-norm statistics settle within a few dozen steps, even in a short run
+
+log = logging.getLogger(__name__)
 
 
 class ModelLoadError(RuntimeError):
@@ -128,6 +131,7 @@ class Classifier:
     lite: dict[str, bytes] | None = None  # LiteRT flatbuffers "pixels" (and "strokes"), instead of Keras models
     reader: Any = field(default=None, repr=False)  # the whole Keras model as saved, when loaded with Keras
     converted: dict[str, bytes] = field(default_factory=dict, init=False, repr=False)  # LiteRT copies made at load
+    notice: str | None = None  # what went wrong at load and what answers instead (a damaged LiteRT copy), for people
 
     def __post_init__(self) -> None:
         if self.lite:
@@ -237,10 +241,13 @@ def lite_parts(model: Any) -> dict[str, bytes]:
 def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = False) -> Classifier:
     """Load a model for prediction: the active one when `path` is None.
 
-    When the model's LiteRT parts lie beside it (every saved version has them), they answer alone,
-    without importing TensorFlow; a model without them is loaded with Keras and they are made for
-    next time. `keras=True` always loads the Keras models (to combine or retrain them), with no
-    LiteRT copies: one drawing at a time then runs through Keras too.
+    When the model's LiteRT parts lie beside it (every saved version has them) and match the SHA-256
+    digests in its metadata, they answer alone, without importing TensorFlow. A model without them,
+    or whose metadata has no digests (saved before they were kept), is loaded with Keras and they are
+    made for next time, digests and all. A part that does not match its digest, or cannot run, is
+    never used: the Keras model answers, `notice` says so, and the part is made again.
+    `keras=True` always loads the Keras models (to combine or retrain them), with no LiteRT
+    copies: one drawing at a time then runs through Keras too.
     Raises `ModelLoadError` naming the file and what to do when it is missing or broken.
     """
     model_path = Path(path) if path is not None else active_model_path()
@@ -251,22 +258,36 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
         )
     _check_archive(model_path)
     metadata = read_metadata(model_path)
+    notice = None
     if not keras:
-        try:
-            lite = read_lite(model_path)
-        except OSError:
-            lite = {}
+        lite, notice = _lite_parts(model_path)
         wants_strokes = "strokes" in (metadata.get("held_out_writers") or {})
-        if "pixels" in lite and ("strokes" in lite or not wants_strokes):
+        if notice is None and "pixels" in lite and ("strokes" in lite or not wants_strokes):
             try:
                 return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
-            except (ValueError, RuntimeError):
-                pass  # a damaged LiteRT file: the Keras model below answers, and the file is made again
+            except (ValueError, RuntimeError) as error:  # the Keras model below answers, the file is made again
+                notice = (f"The LiteRT copy of {model_path.name} cannot run ({_first_line(error)}); "
+                          "the Keras model answers instead and the copy is made again.")
     classifier = _load_keras(model_path, metadata, fast_single=not keras)
+    if notice is not None:
+        log.warning(notice)
+        classifier.notice = notice
     needed = {"pixels", "strokes"} if classifier.reads_strokes else {"pixels"}
     if not keras and set(classifier.converted) == needed:
         write_lite(model_path, classifier.converted)  # the copies just made; a read-only folder keeps none
     return classifier
+
+
+def _lite_parts(model_path: Path) -> tuple[dict[str, bytes], str | None]:
+    """The model's LiteRT parts that match their recorded SHA-256, and a sentence when one on disk did not."""
+    try:
+        lite, damaged = read_lite(model_path)
+    except OSError:
+        return {}, None
+    if not damaged:
+        return lite, None
+    return lite, (f"The LiteRT copy of {model_path.name} ({', '.join(damaged)}) does not match the SHA-256 kept "
+                  "in its metadata: it is damaged, so the Keras model answers instead and the copy is made again.")
 
 
 def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = True) -> Classifier:

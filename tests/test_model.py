@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,7 +201,67 @@ def test_a_model_without_litert_copies_gets_them_at_its_first_load(tmp_path):
     from digit_app.store.versions import read_lite
 
     path = save_model(build_model(), tmp_path / "plain.keras", {})
-    assert read_lite(path) == {}
+    assert read_lite(path) == ({}, [])
     first = load_classifier(path)
-    assert first.lite is None and set(read_lite(path)) == {"pixels"}
+    assert first.lite is None and set(read_lite(path)[0]) == {"pixels"}
     assert load_classifier(path).lite is not None  # the second load needs no TensorFlow
+
+
+def shipped_copy(folder: Path) -> Path:
+    """The shipped model, its metadata and its LiteRT parts, copied into `folder`."""
+    for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
+        shutil.copy(part, folder / part.name)
+    return folder / SHIPPED_MODEL.name
+
+
+def reads_a_clear_four(classifier: Classifier) -> int:
+    from digit_app.preprocess import to_mnist
+    from tests.strokes import draw_digit
+
+    return int(classifier.predict_proba(to_mnist(draw_digit(4, 50, 40, 190, brush=18)))[0].argmax())
+
+
+def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
+    from digit_app.store.versions import read_lite
+
+    path = shipped_copy(tmp_path)
+    (pixels,) = tmp_path.glob("*.pixels.tflite")
+    damaged = bytearray(pixels.read_bytes())
+    for at in range(len(damaged) // 3, len(damaged) * 2 // 3, 1021):  # weights' exponents: it loads, and misreads
+        damaged[at - at % 4 + 3] ^= 0x40
+    pixels.write_bytes(bytes(damaged))
+    assert reads_a_clear_four(Classifier(model=None, path=None, lite={"pixels": bytes(damaged)})) != 4
+    assert read_lite(path) == ({"strokes": (tmp_path / pixels.name.replace("pixels", "strokes")).read_bytes()},
+                               ["pixels"])
+    with caplog.at_level("WARNING"):
+        loaded = load_classifier(path)
+    assert loaded.lite is None  # the Keras model answers
+    assert "does not match the SHA-256" in loaded.notice and loaded.notice in caplog.text
+    assert reads_a_clear_four(loaded) == 4
+    # the copy is made again, with its digest, so the next load is fast and sound
+    assert pixels.read_bytes() != bytes(damaged) and set(read_lite(path)[0]) == {"pixels", "strokes"}
+    again = load_classifier(path)
+    assert again.lite is not None and again.notice is None and reads_a_clear_four(again) == 4
+
+
+def test_litert_copies_without_digests_are_made_again_and_their_digests_kept(tmp_path):
+    from digit_app.store.versions import LITE_DIGESTS, read_lite
+
+    path = shipped_copy(tmp_path)
+    metadata = json.loads(path.with_suffix(".json").read_text())
+    del metadata[LITE_DIGESTS]  # metadata saved before digests were kept
+    path.with_suffix(".json").write_text(json.dumps(metadata))
+    assert read_lite(path) == ({}, [])  # neither trusted nor called damaged
+    first = load_classifier(path)
+    assert first.lite is None and first.notice is None
+    kept = json.loads(path.with_suffix(".json").read_text())
+    assert set(kept[LITE_DIGESTS]) == {"pixels", "strokes"} and kept["temperature"] == metadata["temperature"]
+    again = load_classifier(path)
+    assert again.lite is not None and reads_a_clear_four(again) == 4
+
+
+def test_the_shipped_model_keeps_the_digests_of_its_litert_copies():
+    from digit_app.store.versions import read_lite
+
+    parts, damaged = read_lite(SHIPPED_MODEL)
+    assert set(parts) == {"pixels", "strokes"} and damaged == []

@@ -184,6 +184,59 @@ def test_a_bad_active_pointer_is_never_followed(models, pointer):
         versions.get_version(pointer if isinstance(pointer, str) else str(pointer))
 
 
+def pointer_that_is(models: Path, kind: str) -> None:
+    """active.json made into something that is not a small plain file."""
+    pointer = models / "active.json"
+    if kind == "fifo":
+        os.mkfifo(pointer)  # reading it would wait for a writer forever
+    elif kind == "link to /dev/zero":
+        pointer.symlink_to("/dev/zero")  # reading it would never end
+    else:
+        with open(pointer, "w") as file:  # read on every page run
+            file.write('{"version": "shipped"}')
+            file.truncate(200_000_000)  # sparse: costs no disk
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "200 MB"])
+def test_an_active_pointer_that_is_no_small_plain_file_is_never_read(models, kind):
+    code = ("from digit_app.store import versions\n"
+            "path, problem = versions.active_model()\n"
+            "print(path == versions.shipped_model_path(), versions.active_version_id())\n"
+            "print(problem)\n")
+    pointer_that_is(models, kind)
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, versions.ENV_MODELS_DIR: str(models)})  # a hang fails, not blocks
+    assert result.returncode == 0, result.stderr
+    same, problem = result.stdout.splitlines()
+    assert same == "True shipped"
+    assert problem.startswith("The active model pointer cannot be used") and "shipped model is in use" in problem
+    assert ("not a plain file" if kind != "200 MB" else "more than the 4,096") in problem
+
+
+def test_metadata_and_litert_parts_that_are_fifos_are_never_opened(models):
+    from digit_app.store.files import file_digest
+
+    (models / "versions").mkdir()
+    model = models / "versions" / "v1.keras"
+    model.write_bytes(SHIPPED_MODEL.read_bytes())
+    os.mkfifo(model.with_suffix(".json"))
+    os.mkfifo(versions.lite_path(model, file_digest(model), "pixels"))
+    code = f"from digit_app.store import versions\nprint(versions.read_metadata({str(model)!r}), " \
+           f"versions.read_lite(versions.Path({str(model)!r})))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["{}", "({},", "['pixels'])"]  # a FIFO part is damaged: never run
+
+
+def test_a_read_only_models_folder_is_found_before_training(models):
+    versions.check_writable()  # a writable folder passes, and keeps no probe
+    assert sorted(p.name for p in models.rglob("*")) == ["versions"]
+    with read_only(models):
+        with pytest.raises(versions.ModelStoreError, match="Could not write in the models folder"):
+            versions.check_writable()
+    assert sorted(p.name for p in models.rglob("*")) == ["versions"]
+
+
 def test_metadata_of_the_wrong_kind_is_left_out(models):
     from digit_app.store.versions import read_metadata
 

@@ -11,16 +11,18 @@ Layout of the models folder (default: the repository's `model/`, or `$DIGIT_APP_
 
 Every file is written to a temporary name and renamed into place, so a crash leaves either the
 old file or the new one, never half of either. A missing or broken active version falls back to
-the shipped model.
+the shipped model. The metadata keeps the SHA-256 of each LiteRT part, so a damaged copy is never run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,13 +31,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from digit_app.store.files import atomic_write, file_digest, staged
+from digit_app.store.files import atomic_write, file_digest, read_plain, staged
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "model" / "digit_cnn.keras"
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # what a version id may be: a plain file name, short
 ENV_MODELS_DIR = "DIGIT_APP_MODELS"
 LEFTOVER_AGE = 3600.0  # seconds after which an unfinished write is surely abandoned
+POINTER_BYTES = 4096  # the active pointer is a few dozen bytes: a larger file is not read
+LITE_PARTS = ("pixels", "strokes")  # the LiteRT copies a model may have
+LITE_BYTES = 500_000_000  # a LiteRT part larger than this is not read (the shipped pixel CNN's: 6 MB)
+LITE_DIGESTS = "lite_sha256"  # the metadata entry holding each LiteRT part's SHA-256, by part
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def metadata_path(model_path: Path) -> Path:
@@ -49,21 +56,26 @@ METADATA_KINDS: dict[str, type | tuple[type, ...]] = {
     "test_accuracy": (int, float), "held_out_writers": dict, "training": dict, "data": dict, "saved_at": str,
     "history": list, "confusion_matrix": list, "compared_with": str, "corrections_accuracy": dict,
     "train_seconds": (int, float), "images_per_second": (int, float), "train_images": int, "parameters": int,
-    "tensorflow_version": str, "keras_version": str, "temperature": (int, float),
+    "tensorflow_version": str, "keras_version": str, "temperature": (int, float), LITE_DIGESTS: dict,
 }
 
 
 def read_metadata(model_path: Path) -> dict[str, Any]:
     """The metadata saved beside a model, checked: {} if there is none or it cannot be read, and any
     entry of the wrong kind left out, so every page can rely on what it finds."""
-    path = metadata_path(model_path)
+    return clean_metadata(_saved_metadata(model_path) or {})
+
+
+def _saved_metadata(model_path: Path) -> dict[str, Any] | None:
+    """The metadata file as written ({} when there is none); None when one is there but cannot be read
+    (a FIFO, a device, too large, not JSON), so that it is never written over by a mere load."""
     try:
-        if path.stat().st_size > METADATA_BYTES:
-            return {}
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        data = json.loads(read_plain(metadata_path(model_path), METADATA_BYTES))
+    except FileNotFoundError:
         return {}
-    return clean_metadata(data)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def clean_metadata(data: Any) -> dict[str, Any]:
@@ -77,6 +89,9 @@ def clean_metadata(data: Any) -> dict[str, Any]:
     if "held_out_writers" in kept:
         kept["held_out_writers"] = {name: value for name, value in kept["held_out_writers"].items()
                                     if isinstance(value, (int, float)) and 0.0 <= value <= 1.0}
+    if LITE_DIGESTS in kept:
+        kept[LITE_DIGESTS] = {part: value for part, value in kept[LITE_DIGESTS].items()
+                              if part in LITE_PARTS and isinstance(value, str) and SHA256.fullmatch(value)}
     return kept
 
 
@@ -98,6 +113,7 @@ def save_model(model: Any, path: str | os.PathLike[str], metadata: dict[str, Any
         "tensorflow_version": tf.__version__,
         "keras_version": keras.__version__,
         "parameters": int(model.count_params()),
+        **({LITE_DIGESTS: lite_digests(lite)} if lite else {}),
     }
     # Every file is written to a temporary name first: a failure (a full disk, a bad path) changes
     # nothing. Then metadata and the LiteRT parts are put in place before the model, so no model
@@ -135,23 +151,51 @@ def lite_path(model_path: Path, digest: str, part: str) -> Path:
     return Path(model_path).with_name(f"{Path(model_path).stem}.{digest}.{part}.tflite")
 
 
-def read_lite(model_path: Path) -> dict[str, bytes]:
-    """The LiteRT parts made from exactly this model file ({} when there are none, or they are another's)."""
+def lite_digests(parts: dict[str, bytes]) -> dict[str, str]:
+    """Each LiteRT part's SHA-256 (hex), kept in the model's metadata: a flipped bit is found before the part runs."""
+    return {part: hashlib.sha256(flat).hexdigest() for part, flat in parts.items()}
+
+
+def read_lite(model_path: Path) -> tuple[dict[str, bytes], list[str]]:
+    """The LiteRT parts made from exactly this model file that match the SHA-256 in its metadata, and the
+    parts on disk that do not match it (damaged: never to be run).
+
+    A part whose metadata has no digest (saved before digests were kept) is left out, neither trusted
+    nor called damaged: the loader makes it again from the model, and records its digest.
+    """
     digest = file_digest(model_path)
-    parts = {}
-    for part in ("pixels", "strokes"):
-        path = lite_path(model_path, digest, part)
-        if path.is_file():
-            parts[part] = path.read_bytes()
-    return parts
+    expected = read_metadata(model_path).get(LITE_DIGESTS, {})
+    parts, damaged = {}, []
+    for part in LITE_PARTS:
+        try:
+            flat = read_plain(lite_path(model_path, digest, part), LITE_BYTES)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            damaged.append(part)
+            continue
+        if part not in expected:
+            continue
+        if lite_digests({part: flat})[part] == expected[part]:
+            parts[part] = flat
+        else:
+            damaged.append(part)
+    return parts, damaged
 
 
 def write_lite(model_path: Path, parts: dict[str, bytes]) -> bool:
-    """Keep LiteRT parts beside a model that lacked them (each file atomic); False if the folder is not writable."""
+    """Keep LiteRT parts beside a model that lacked them (each file atomic) and their digests in its metadata;
+    False if the folder is not writable.
+
+    Metadata that is there but cannot be read is left as it is (the parts then go unused).
+    """
     digest = file_digest(model_path)
     try:
         for part, flat in parts.items():
             atomic_write(lite_path(model_path, digest, part), _writer(flat))
+        saved = _saved_metadata(model_path)
+        if saved is not None:
+            atomic_write(metadata_path(model_path), _json_writer({**saved, LITE_DIGESTS: lite_digests(parts)}))
     except OSError:
         return False
     _remove_stale_lite(model_path, digest)
@@ -250,13 +294,20 @@ def active_version_id() -> str:
 
 
 def _read_pointer() -> tuple[str, str | None]:
-    """The active version's id, and why the pointer could not be followed (None when it could, or is absent)."""
+    """The active version's id, and why the pointer could not be followed (None when it could, or is absent).
+
+    Read on every page run, so only a plain file of at most POINTER_BYTES: a FIFO would block the
+    page, a link to /dev/zero never end, a 200 MB file cost every answer.
+    """
     path = models_dir() / "active.json"
     try:
-        version_id = json.loads(path.read_text()[:4096])["version"]
+        version_id = json.loads(read_plain(path, POINTER_BYTES))["version"]
     except FileNotFoundError:
         return SHIPPED, None
-    except (OSError, ValueError, KeyError, TypeError):
+    except OSError as error:
+        reason = f"{path}: {error.strerror}" if error.strerror else str(error).rstrip(".")
+        return SHIPPED, f"The active model pointer cannot be used ({reason}); the shipped model is in use."
+    except (ValueError, KeyError, TypeError):
         return SHIPPED, f"The active model pointer {path} cannot be read; the shipped model is in use."
     if not is_version_id(version_id):  # a path, a '..', a name too long for a file: never followed
         return SHIPPED, f"The active model pointer {path} names no valid version; the shipped model is in use."
@@ -300,6 +351,16 @@ def delete(version_id: str) -> None:
         version.path.with_suffix(".json").unlink(missing_ok=True)
         for lite in version.path.parent.glob(f"{version.id}.*.tflite"):
             lite.unlink(missing_ok=True)
+
+
+def check_writable() -> None:
+    """Raise `ModelStoreError` unless the models folder and its versions folder take a new file now:
+    a read-only folder is found before an hour of training, not after it."""
+    with _writing("write"):
+        for folder in (models_dir(), models_dir() / "versions"):
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+                pass
 
 
 def save_version(model: Any, metadata: dict[str, Any], lite: dict[str, bytes] | None = None) -> ModelVersion:
