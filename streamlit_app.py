@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from digit_app.ui.server import keep_keras_state
+from digit_app.ui.server import keep_keras_state, refuse_undecodable_widget_values
 
 keep_keras_state()  # no Keras reset after every run: it cost each stroke 0.3-1.5 s once Retrain was opened
+refuse_undecodable_widget_values()  # a canvas value nested too deep, or not JSON, becomes no value
 st.set_page_config(page_title="Digit reader", page_icon=":material/draw:")
 pages = [
     st.Page("digit_app/ui/draw.py", title="Draw", icon=":material/draw:", default=True),

@@ -106,6 +106,75 @@ async def _until_finished(socket) -> tuple[float | None, float | None, str | Non
             return answered or time.monotonic(), script_ms, answer
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What the server sent back for one crafted message."""
+
+    answer: str | None  # the Prediction's value, if the run sent one
+    texts: tuple[str, ...]  # every caption, markdown and alert body of the run
+    errors: tuple[str, ...]  # exception boxes (Streamlit's generic error box among them)
+    closed: int | None  # the close code when the server closed the connection instead of answering
+    seconds: float  # from sending to the run finishing (or the connection closing)
+
+
+def with_canvas_value(stroke: bytes, value: str) -> bytes:
+    """A recorded stroke message with the canvas' value replaced by `value` (any JSON text, or none at all)."""
+    message = BackMsg()
+    message.ParseFromString(stroke)
+    for state in message.rerun_script.widget_states.widgets:
+        if "-canvas-" in state.id:
+            state.json_value = value
+    return message.SerializeToString()
+
+
+async def _reply(socket, sent: float) -> Reply:
+    """Read the server's messages for one run, keeping the answer, the texts and any error box."""
+    from websockets.exceptions import ConnectionClosed
+
+    answer, texts, errors = None, [], []
+    try:
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await asyncio.wait_for(socket.recv(), STROKE_TIMEOUT))
+            kind = message.WhichOneof("type")
+            if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+                element = message.delta.new_element
+                shown = element.WhichOneof("type")
+                if shown == "metric" and answer is None:
+                    answer = element.metric.body
+                elif shown == "markdown":
+                    texts.append(element.markdown.body)
+                elif shown == "alert":
+                    texts.append(element.alert.body)
+                elif shown == "exception":
+                    errors.append(f"{element.exception.type}: {element.exception.message}")
+            elif kind == "script_finished":
+                return Reply(answer, tuple(texts), tuple(errors), None, time.monotonic() - sent)
+    except ConnectionClosed as closed:
+        code = closed.rcvd.code if closed.rcvd is not None else -1
+        return Reply(answer, tuple(texts), tuple(errors), code, time.monotonic() - sent)
+
+
+async def send_canvas_values(url: str, recording: Recording, values: Sequence[str]) -> list[Reply]:
+    """One session: open the Draw page, then send each canvas value in turn (a new session after a closed one)."""
+    from websockets.asyncio.client import connect
+
+    socket_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    replies: list[Reply] = []
+    remaining = list(values)
+    while remaining:
+        async with connect(socket_url, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
+            await socket.send(recording.opening)
+            await _until_finished(socket)
+            while remaining:
+                sent = time.monotonic()
+                await socket.send(with_canvas_value(recording.strokes[-1], remaining.pop(0)))
+                replies.append(await _reply(socket, sent))
+                if replies[-1].closed is not None:
+                    break
+    return replies
+
+
 async def protocol_session(url: str, recording: Recording, digits: int = 1, pause: float = 0.5,
                            start_after: float = 0.0) -> list[StrokeTiming]:
     """One person at the protocol level: open the Draw page, then draw the recorded digit `digits` times.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.canvas_values import NUMBER_CANVAS_KEY, seed
@@ -246,3 +247,25 @@ def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp
     assert not at.exception and at.metric[0].value == "7"
     assert [w.value for w in at.warning] == [f"The active model pointer {tmp_path / 'active.json'} names no valid "
                                              "version; the shipped model is in use."]
+
+
+@pytest.mark.parametrize("whole_number", [False, True])
+def test_no_crafted_canvas_value_stops_the_page(whole_number):
+    """Each value a client of its own could send gets a sentence or an answer, never an error."""
+    import json
+
+    from tests.canvas_values import DIGIT_CANVAS_KEY, hostile_values
+
+    for name, text in hostile_values().items():
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            continue  # never reaches the page: the server drops it (test_server.py)
+        at = start()
+        at.session_state["whole_number"] = whole_number
+        at.session_state[NUMBER_CANVAS_KEY if whole_number else DIGIT_CANVAS_KEY] = value
+        at.run()
+        assert not at.exception and not at.error, name
+        assert at.metric[0].value in ("—", "7"), name
+        if at.metric[0].value == "—":
+            assert any("canvas" in c.value or c.value.startswith("Nothing") for c in at.caption), name

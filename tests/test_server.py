@@ -40,3 +40,30 @@ def test_the_server_config_switches_off_file_watching_and_forced_collection():
     config = settings(ROOT / ".streamlit" / "config.toml")
     assert config["server.fileWatcherType"] == '"none"'
     assert config["runner.postScriptGC"] == "false"
+
+
+def test_a_widget_value_that_is_not_json_arrives_as_no_value(monkeypatch):
+    """Streamlit would raise while dispatching callbacks (before the page runs): the generic error box."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.runtime.app_session import AppSession
+
+    from digit_app.ui.server import refuse_undecodable_widget_values
+
+    received = []
+    monkeypatch.setattr(AppSession, "handle_backmsg", lambda session, msg: received.append(msg))
+    refuse_undecodable_widget_values()
+    message = BackMsg()
+    for widget_id, value in (("deep", "[" * 100_000 + "]" * 100_000), ("cut", '{"drawing": '), ("fine", '{"a": 1}')):
+        state = message.rerun_script.widget_states.widgets.add()
+        state.id, state.json_value = widget_id, value
+    AppSession.handle_backmsg(None, message)
+    assert [state.json_value for state in received[0].rerun_script.widget_states.widgets] == ["null", "null", '{"a": 1}']
+    refuse_undecodable_widget_values()  # installed once, however many runs ask
+    AppSession.handle_backmsg(None, BackMsg())
+    assert len(received) == 2
+
+
+def test_the_server_takes_small_messages_and_listens_on_this_machine_only():
+    config = settings(ROOT / ".streamlit" / "config.toml")
+    assert config["server.address"] == '"127.0.0.1"'
+    assert int(config["server.maxWidgetStateSize"]) <= 1  # MB: strokes are kilobytes

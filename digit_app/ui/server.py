@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 log = logging.getLogger(__name__)
@@ -27,3 +31,36 @@ def keep_keras_state() -> None:
         log.warning("Streamlit no longer has _clean_problem_modules: its Keras reset is not switched off.")
         return
     script_runner._clean_problem_modules = _nothing_to_clean
+
+
+def refuse_undecodable_widget_values() -> None:
+    """Have every widget value a browser sends as JSON decode, or arrive as no value at all.
+
+    Streamlit decodes a component's JSON value (the canvas') while it dispatches callbacks, before
+    the page runs, and only catches some failures: text nested 100,000 deep (RecursionError) or not
+    JSON at all stopped the run with the generic error box. Checked here as each message arrives,
+    such a value becomes "no value" (the canvas then shows as empty), and the server log says so.
+    """
+    if getattr(AppSession.handle_backmsg, "checks_widget_values", False):
+        return
+    original = AppSession.handle_backmsg
+
+    @functools.wraps(original)
+    def handle_backmsg(session: AppSession, msg: BackMsg) -> None:
+        if msg.WhichOneof("type") == "rerun_script":
+            _drop_undecodable(msg)
+        original(session, msg)
+
+    handle_backmsg.checks_widget_values = True  # type: ignore[attr-defined]
+    AppSession.handle_backmsg = handle_backmsg
+
+
+def _drop_undecodable(msg: BackMsg) -> None:
+    for state in msg.rerun_script.widget_states.widgets:
+        if state.WhichOneof("value") != "json_value":
+            continue
+        try:
+            json.loads(state.json_value)
+        except (ValueError, RecursionError):
+            log.warning("A widget value that is not JSON was dropped (%d characters).", len(state.json_value))
+            state.json_value = "null"
