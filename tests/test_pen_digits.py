@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -75,9 +79,10 @@ def test_the_shipped_file_holds_thirty_writers_with_six_held_out():
     assert len(held_out) + len(pen.for_training()) == len(pen)
 
 
-@pytest.mark.parametrize("damage", ["missing", "not npz", "inconsistent"])
+@pytest.mark.parametrize("damage", ["missing", "not npz", "inconsistent", "truncated", "flipped bytes"])
 def test_a_damaged_pen_digits_file_says_so(tmp_path, damage):
     path = tmp_path / "pen.npz"
+    packed_bytes = PEN_SAMPLE.read_bytes()
     if damage == "not npz":
         path.write_text("hello")
     elif damage == "inconsistent":
@@ -85,6 +90,12 @@ def test_a_damaged_pen_digits_file_says_so(tmp_path, damage):
             arrays = dict(packed)
         arrays["labels"] = arrays["labels"][:-3]
         np.savez(path, **arrays)
+    elif damage == "truncated":
+        path.write_bytes(packed_bytes[: len(packed_bytes) // 2])
+    elif damage == "flipped bytes":  # the zip's directory intact, a compressed member damaged
+        middle = len(packed_bytes) // 3
+        path.write_bytes(packed_bytes[:middle] + bytes(b ^ 0xFF for b in packed_bytes[middle:middle + 64])
+                         + packed_bytes[middle + 64:])
     with pytest.raises(PenDataError, match=str(path)):
         load_pen_digits(path)
 
@@ -161,3 +172,64 @@ def test_the_command_line_packs_a_unipen_file(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(bad), "--output", str(target)],
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 1 and "line 1" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def pen_digits_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m digit_app` in a process of its own, with a timeout: a blocking read fails instead of hanging."""
+    return subprocess.run([sys.executable, "-m", "digit_app", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo"])
+def test_a_unipen_source_that_is_a_device_or_a_fifo_is_refused_unopened(tmp_path, source):
+    if source == "fifo":
+        source = str(tmp_path / "pendigits.tra")
+        os.mkfifo(source)
+    target = tmp_path / "pen.npz"
+    result = pen_digits_command("pen-digits", source, "--output", str(target))
+    assert result.returncode == 1 and "not a plain file: it was not opened" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+
+
+def test_pen_digits_are_never_written_over_a_fifo(tmp_path):
+    target = tmp_path / "pen.npz"
+    os.mkfifo(target)
+    result = pen_digits_command("pen-digits", str(UNIPEN_SAMPLE), "--output", str(target))
+    assert result.returncode == 1 and "FIFO (named pipe), not a plain file" in result.stderr
+    assert stat_is_fifo(target) and os.listdir(tmp_path) == ["pen.npz"]
+
+
+def stat_is_fifo(path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize(("damage", "reason"), [("truncated", "File is not a zip file"),
+                                              ("fifo", "is a FIFO (named pipe), not a plain file")])
+def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_line(tmp_path, damage, reason):
+    pen = tmp_path / "pen.npz"
+    if damage == "fifo":
+        os.mkfifo(pen)  # opening it would wait for a writer forever
+    else:
+        pen.write_bytes(PEN_SAMPLE.read_bytes()[:4000])
+    result = pen_digits_command("segments", "--numbers", "60", "--epochs", "1", "--output",
+                                str(tmp_path / "segments.tflite"), env={"DIGIT_APP_PEN_DIGITS": str(pen)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: Could not read the pen digits in {pen} (") and reason in line
+    assert line.endswith("restore the file from the repository, or train without drawn digits.")
+    assert sorted(os.listdir(tmp_path)) == ["pen.npz"]
+
+
+@pytest.mark.parametrize(("change", "message"), [("step", "more than 32767 tablet units"), ("writer", "0 to 255")])
+def test_pen_digits_the_packed_types_cannot_hold_are_refused(tmp_path, change, message):
+    digits = from_unipen(read_unipen(UNIPEN_SAMPLE))
+    if change == "step":
+        digits.strokes[0][0][1] += (40_000, 0)
+    else:
+        digits.writers[0] = 300
+    with pytest.raises(PenDataError, match=message):
+        save_pen_digits(digits, tmp_path / "pen.npz")
+    assert list(tmp_path.iterdir()) == []

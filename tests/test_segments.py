@@ -70,6 +70,37 @@ def test_without_a_usable_judge_numbers_are_still_read(classifier, tmp_path, mon
         shipped_segment_judge.cache_clear()
 
 
+def test_a_judge_file_that_is_a_fifo_is_never_opened(tmp_path, monkeypatch, caplog):
+    import os
+    import signal
+
+    pipe = tmp_path / "segments.tflite"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(segments, "SEGMENTS_FILE", pipe)
+    shipped_segment_judge.cache_clear()
+    def give_up(*_: object) -> None:
+        raise TimeoutError("blocked on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(60)  # not a timing: opening the FIFO (the bug) would wait forever; this fails the test instead
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert shipped_segment_judge() is None
+        assert "FIFO" in caplog.text and "grouped without it" in caplog.text
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        shipped_segment_judge.cache_clear()
+
+
+@pytest.mark.parametrize(("numbers", "epochs", "message"), [(0, 1, "20 to 20000 numbers, not 0"),
+                                                           (10**8, 1, "not 100000000"),
+                                                           (60, 0, "1 to 200 epochs, not 0")])
+def test_training_the_judge_refuses_counts_out_of_bounds_before_any_work(numbers, epochs, message):
+    with pytest.raises(ValueError, match=message):
+        segments.train_segment_model(load_pen_digits(), numbers, epochs)
+
+
 @pytest.mark.parametrize("segments_used", [True, False])
 def test_two_touching_digits_are_read_as_two_with_or_without_the_judge(classifier, segments_used):
     pen = load_pen_digits().held_out()

@@ -10,6 +10,8 @@ any brush, the uneven points of a mouse or a finger.
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ import numpy as np
 
 from digit_app.preprocess import UnreadableDrawingError, to_mnist
 from digit_app.render import CANVAS_SIZE, draw_strokes
-from digit_app.store.files import atomic_write
+from digit_app.store.files import atomic_write, open_plain
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
 from digit_app.strokes.unipen import PenDigit
 
@@ -30,6 +32,10 @@ DIGIT_SIZE = (90, 250)  # the digit's longer side on a 280 px canvas
 BRUSH = (6, 30)  # brush widths a person picks
 POINT_SPACING = (2.0, 12.0)  # px between the points a mouse or finger reports (slow to fast strokes)
 WOBBLE = 1.2  # px: at most this much hand tremor and touch noise on each point
+MAX_STEP = np.iinfo(np.int16).max  # tablet units between two points: steps are packed as int16
+MAX_WRITER = np.iinfo(np.uint8).max  # writers are packed as uint8 (UCI's are 1 to 44)
+# What a damaged or cut-short .npz raises while it is read: all of them mean "restore the file".
+READ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 class PenDataError(ValueError):
@@ -72,9 +78,11 @@ def save_pen_digits(digits: PenDigits, path: str | os.PathLike[str] = PEN_DIGITS
     Steps of a few tablet units compress to about half the size of the points themselves.
     """
     strokes = [stroke for digit in digits.strokes for stroke in digit]
-    points = np.rint(np.concatenate(strokes)).astype(np.int32)
+    points = np.rint(np.concatenate(strokes)).astype(np.int64)
+    steps = np.diff(points, axis=0, prepend=np.zeros((1, 2), np.int64))
+    _check_packable(steps, digits)
     arrays = {
-        "steps": np.diff(points, axis=0, prepend=np.zeros((1, 2), np.int32)).astype(np.int16),
+        "steps": steps.astype(np.int16),
         "stroke_points": np.array([len(s) for s in strokes], np.int32),
         "digit_strokes": np.array([len(d) for d in digits.strokes], np.int32),
         "labels": digits.labels.astype(np.uint8),
@@ -87,15 +95,26 @@ def save_pen_digits(digits: PenDigits, path: str | os.PathLike[str] = PEN_DIGITS
 
     atomic_write(Path(path), write)
 
+def _check_packable(steps: np.ndarray, digits: PenDigits) -> None:
+    """Refuse (PenDataError) what the packed types cannot hold, rather than let it wrap around unseen."""
+    if np.abs(steps).max(initial=0) > MAX_STEP:
+        raise PenDataError(f"A pen moves more than {MAX_STEP} tablet units between two points: these are not "
+                           "tablet coordinates, so nothing was written.")
+    outside = digits.writers[(digits.writers < 0) | (digits.writers > MAX_WRITER)]
+    if len(outside):
+        raise PenDataError(f"Writers are numbered 0 to {MAX_WRITER}, not {outside[0]}: nothing was written.")
+
+
 def load_pen_digits(path: str | os.PathLike[str] | None = None) -> PenDigits:
     """The shipped pen digits ($DIGIT_APP_PEN_DIGITS, or another file written by `save_pen_digits`), checked."""
     path = path or os.environ.get(ENV_PEN_DIGITS) or PEN_DIGITS_FILE
     try:
-        with np.load(path, allow_pickle=False) as packed:
+        with open_plain(path) as file, np.load(file, allow_pickle=False) as packed:
             steps, stroke_points, digit_strokes, labels, writers = (
                 packed[key] for key in ("steps", "stroke_points", "digit_strokes", "labels", "writers"))
-    except (OSError, ValueError, KeyError) as error:
-        raise PenDataError(f"Could not read the pen digits in {path} ({error}): restore the file from the "
+    except READ_ERRORS as error:
+        reason = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
+        raise PenDataError(f"Could not read the pen digits in {path} ({reason}): restore the file from the "
                            "repository, or train without drawn digits.") from None
     points = np.cumsum(steps, axis=0, dtype=np.int32) if steps.ndim == 2 else steps
     if (points.ndim != 2 or points.shape[1:] != (2,) or stroke_points.sum() != len(points)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from digit_app.lite import LiteRunner
+from digit_app.store.files import read_plain
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
 from digit_app.strokes.grouping import MAX_STROKES
 from digit_app.strokes.pen_digits import PenDigits, write_number
@@ -32,7 +33,11 @@ SEGMENT_SHAPE = (STROKE_POINTS, STROKE_FEATURES + 3)  # per point: its features,
 FILTERS = (32, 64, 64)
 DENSE_UNITS = 64
 NUMBERS = 4000  # pen numbers written to learn from (half spaced, half touching): about 40,000 runs
+MIN_NUMBERS = 20  # fewer leave too few runs for the tenth kept aside to measure anything
+MAX_NUMBERS = 20_000  # five times the default: about 200,000 runs, 400 MB of features
 EPOCHS = 10
+MAX_EPOCHS = 200
+MAX_JUDGE_BYTES = 10_000_000  # the shipped judge is 150 KB; a larger file is not read
 BATCH_SIZE = 128
 LEARNING_RATE = 2e-3
 
@@ -95,7 +100,14 @@ def build_segment_model() -> Any:
 
 def train_segment_model(pen: PenDigits, numbers: int = NUMBERS, epochs: int = EPOCHS,
                         seed: int = 0) -> tuple[Any, float]:
-    """A segment judge trained on numbers written with `pen`'s digits, and its accuracy on a tenth kept aside."""
+    """A segment judge trained on numbers written with `pen`'s digits, and its accuracy on a tenth kept aside.
+
+    Raises ValueError, before any work, for a count of numbers or epochs outside the bounds above.
+    """
+    if not MIN_NUMBERS <= numbers <= MAX_NUMBERS:
+        raise ValueError(f"The segment judge learns from {MIN_NUMBERS} to {MAX_NUMBERS} numbers, not {numbers}.")
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise ValueError(f"The segment judge trains for 1 to {MAX_EPOCHS} epochs, not {epochs}.")
     import keras
 
     features, labels = segment_examples(pen, numbers, np.random.default_rng(seed))
@@ -122,7 +134,7 @@ class SegmentJudge:
 def shipped_segment_judge() -> SegmentJudge | None:
     """The judge in SEGMENTS_FILE, loaded once; None if it is unusable (the digit reader then groups alone)."""
     try:
-        return SegmentJudge(SEGMENTS_FILE.read_bytes())
+        return SegmentJudge(read_plain(SEGMENTS_FILE, MAX_JUDGE_BYTES))
     except (OSError, ValueError, RuntimeError) as problem:
         log.warning("The segment judge %s cannot be used (%s): whole numbers are grouped without it.",
                     SEGMENTS_FILE, problem)

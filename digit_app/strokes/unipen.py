@@ -7,12 +7,16 @@ returned here point down, like a canvas.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from digit_app.store.files import open_plain
+
+MAX_BYTES = 100_000_000  # a UNIPEN file larger than this is not read (UCI's pendigits-orig.tra: about 5 MB)
 _SEGMENT = re.compile(r'^\.SEGMENT\s+DIGIT\s+\S+\s+\S+\s+"(\d)"\s*$')
 _IGNORED = (".INCLUDE", ".LEXICON", ".HIERARCHY", ".DT", ".COORD", ".X_DIM", ".Y_DIM", ".POINTS_PER_SECOND")
 
@@ -31,7 +35,10 @@ class PenDigit:
 
 
 def read_unipen(path: str | os.PathLike[str]) -> list[PenDigit]:
-    """Every digit in a UNIPEN file, in file order. Raises `UnipenFormatError` naming the bad line."""
+    """Every digit in a UNIPEN file, in file order. Raises `UnipenFormatError` naming the bad line.
+
+    A FIFO or a device (/dev/zero would be read until memory ran out) is refused unopened (OSError).
+    """
     digits: list[PenDigit] = []
     label = writer = None
     strokes: list[np.ndarray] = []
@@ -51,7 +58,10 @@ def read_unipen(path: str | os.PathLike[str]) -> list[PenDigit]:
         digits.append(PenDigit(label, writer if writer is not None else 0, tuple(strokes)))
 
     try:
-        with open(path, encoding="ascii") as lines:
+        with open_plain(path) as raw, io.TextIOWrapper(raw, encoding="ascii") as lines:
+            if os.fstat(raw.fileno()).st_size > MAX_BYTES:
+                raise UnipenFormatError(f"{path} is larger than {MAX_BYTES // 1_000_000} MB; "
+                                        "this is not a UNIPEN digit file.")
             for number, line in enumerate(lines, start=1):
                 text = line.strip()
                 if not text:
