@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 
 import numpy as np
 import pytest
 
-from digit_app.training.data import ENV_DATA_DIR, KERAS_SOURCE, DataError, data_choices, keep_upload, load_mnist
+from digit_app.training.data import (
+    ENV_DATA_DIR,
+    KERAS_SOURCE,
+    MAX_DATA_BYTES,
+    PREVIEW_MAX,
+    DataError,
+    ReadLimits,
+    data_choices,
+    keep_upload,
+    load_mnist,
+    preview_images,
+)
 from tests.conftest import MNIST_SAMPLE
 
 
@@ -89,7 +101,8 @@ def test_download_without_network_names_the_offline_options(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     message = result.stdout.strip().splitlines()[-1]
     assert message.startswith("DataError Could not download MNIST"), result.stdout + result.stderr[-1000:]
-    assert str(tmp_path / ".keras" / "datasets" / "mnist.npz") in message and "local .npz" in message
+    assert "mnist.npz" in message and "local .npz" in message
+    assert str(tmp_path) not in message  # a visitor may read it: no folder of the server
 
 
 def test_corrections_join_the_training_images_repeated():
@@ -108,7 +121,6 @@ def test_corrections_join_the_training_images_repeated():
 
 
 def test_an_npz_whose_header_claims_a_billion_images_is_refused_before_reading(tmp_path):
-    import io
     import zipfile
 
     header = io.BytesIO()
@@ -154,3 +166,142 @@ def test_an_upload_is_checked_kept_once_by_its_content_and_capped(tmp_path):
     with pytest.raises(DataError, match="an upload is at most 15 MB"):
         keep_upload(bytes(16 * 1024 * 1024), tmp_path)
     assert len(list((tmp_path / "uploads").iterdir())) == 1  # nothing else left behind
+
+
+# Bounded reading: the size from the headers before anything is read, the values a block at a time.
+
+BIG = 12_000  # images: about 4 blocks of float32 (8 MiB each), so a problem in the last one is deep in the file
+
+
+def big_file(tmp_path, good, **change):
+    """A data file whose x_train holds BIG float32 images in [0, 1] (37 MB unpacked), with `change` applied."""
+    images = np.zeros((BIG, 28, 28), np.float32)
+    images[:, 10:18, 12:16] = 1.0
+    arrays = {**good, "x_train": images, "y_train": np.arange(BIG) % 10, **change}
+    return write(tmp_path / "big.npz", **arrays)
+
+
+def test_a_nan_deep_in_a_large_array_is_found_and_named(tmp_path, good):
+    images = np.zeros((BIG, 28, 28), np.float32)
+    images[BIG - 2, 27, 27] = np.nan
+    with pytest.raises(DataError, match=f"NaN or infinite values \\(image {BIG - 2}\\)"):
+        load_mnist(big_file(tmp_path, good, x_train=images))
+
+
+def test_a_value_out_of_range_deep_in_a_large_integer_array_is_found(tmp_path, good):
+    images = np.zeros((BIG, 28, 28), np.int16)
+    images[BIG - 1, 3, 3] = 256
+    with pytest.raises(DataError, match=f"around image {BIG - 1}; expected 0 to 255"):
+        load_mnist(big_file(tmp_path, good, x_train=images))
+
+
+def test_a_bad_label_deep_in_a_large_array_is_found(tmp_path, good):
+    labels = (np.arange(BIG) % 10).astype(np.float64)
+    labels[BIG - 3] = 3.5
+    with pytest.raises(DataError, match=f"label {BIG - 3} is 3.5"):
+        load_mnist(big_file(tmp_path, good, y_train=labels))
+
+
+def test_a_large_array_of_the_wrong_dtype_is_refused_from_its_header(tmp_path, good, monkeypatch):
+    path = big_file(tmp_path, good, x_train=np.zeros((BIG, 28, 28), np.complex64))
+    monkeypatch.setattr("digit_app.training.data.iter_rows", _never_read)
+    with pytest.raises(DataError, match="dtype complex64"):
+        load_mnist(path)
+
+
+def test_a_large_float_file_is_converted_without_a_whole_float_copy(tmp_path, good):
+    """Checking and converting 38 MB of float32 holds the uint8 result (9 MB) and a block or two, never the whole."""
+    import tracemalloc
+
+    path = big_file(tmp_path, good)
+    tracemalloc.start()
+    try:
+        data = load_mnist(path, ReadLimits(block_bytes=2**20))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert data.x_train.dtype == np.uint8 and data.x_train.max() == 255 and data.y_train[-1] == (BIG - 1) % 10
+    whole = BIG * 28 * 28 * 4
+    assert peak < whole / 2, f"peak {peak / 1e6:.0f} MB for {whole / 1e6:.0f} MB of floats"
+
+
+def _never_read(*_args, **_kwargs):
+    raise AssertionError("an array was read")
+
+
+def header_only_file(path, shapes: dict[str, tuple[int, ...]], dtype: str = "|u1"):
+    """An .npz of headers alone: it claims arrays of `shapes` and holds none of their bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, shape in shapes.items():
+            header = io.BytesIO()
+            np.lib.format.write_array_header_1_0(header, {"descr": dtype, "fortran_order": False, "shape": shape})
+            archive.writestr(f"{key}.npy", header.getvalue())
+    return path
+
+
+def test_a_header_declaring_more_than_the_cap_is_refused_before_reading(tmp_path, monkeypatch):
+    """701 MB declared (under the old 2 GB cap) in a file of a few hundred bytes: refused by its headers alone."""
+    path = header_only_file(tmp_path / "claims.npz", {"x_train": (892_858, 28, 28), "y_train": (892_858,),
+                                                      "x_test": (10, 28, 28), "y_test": (10,)})
+    assert MAX_DATA_BYTES < 701 * 10**6 and path.stat().st_size < 2_000
+    monkeypatch.setattr("digit_app.training.data.iter_rows", _never_read)
+    with pytest.raises(DataError, match=f"holds arrays of 701 MB.*at most {MAX_DATA_BYTES // 10**6} MB"):
+        load_mnist(path)
+    with pytest.raises(DataError, match="holds arrays of 701 MB"):
+        preview_images(path)
+
+
+def test_a_zip_bomb_is_refused_from_the_zip_directory(tmp_path, good):
+    """A member that unpacks to more than the cap (zeros compress a thousandfold) is refused before unpacking."""
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, **good, padding=np.zeros(5 * 10**6))  # 40 MB of zeros in 40 kB
+    with pytest.raises(DataError, match="holds arrays of 40 MB"):
+        load_mnist(path, ReadLimits(max_bytes=30 * 10**6))
+
+
+def test_fortran_ordered_images_are_refused_with_the_fix(tmp_path, good):
+    good["x_train"] = np.asfortranarray(good["x_train"])
+    with pytest.raises(DataError, match="Fortran order.*ascontiguousarray"):
+        load_mnist(write(tmp_path / "fortran.npz", **good))
+
+
+def test_the_preview_reads_only_the_first_images(tmp_path, good, monkeypatch):
+    images = np.zeros((BIG, 28, 28), np.float32)
+    images[:16] = 0.5
+    images[BIG - 1, 0, 0] = np.nan  # a full read would refuse the file
+    path = big_file(tmp_path, good, x_train=images)
+    first = preview_images(path, 16)
+    assert first.shape == (16, 28, 28) and first.dtype == np.uint8 and (first == 128).all()
+    assert len(preview_images(path, 10_000)) == PREVIEW_MAX
+    with pytest.raises(DataError, match="NaN"):
+        load_mnist(path)
+
+
+def test_messages_name_the_file_never_its_folder_and_the_log_keeps_the_path(tmp_path, good, caplog):
+    folder = tmp_path / "secret-server-folder"
+    folder.mkdir()
+    good["y_test"] = np.full(300, 12)
+    path = write(folder / "bad labels.npz", **good)
+    with pytest.raises(DataError) as refused:
+        load_mnist(path)
+    assert "bad labels.npz" in str(refused.value) and "secret-server-folder" not in str(refused.value)
+    assert str(path) in caplog.text
+    (folder / "inner.npz").mkdir()
+    for broken, message in ((folder / "absent.npz", "no data file at absent.npz"),
+                            (folder / "inner.npz", "inner.npz is a folder")):
+        with pytest.raises(DataError, match=message) as refused:
+            load_mnist(broken)
+        assert "secret-server-folder" not in str(refused.value)
+
+
+def test_choices_never_show_a_folder_even_when_names_repeat(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    (folder / "uploads").mkdir(parents=True)
+    shutil.copy(MNIST_SAMPLE, folder / "same.npz")
+    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "same.npz")
+    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
+    labels = list(data_choices())
+    assert labels[1].startswith("same.npz (0.") and labels[2].startswith("same.npz (2) (0.")
+    assert not any(str(tmp_path) in label for label in labels)

@@ -1,22 +1,30 @@
 """MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys; what the
-Retrain page offers (`data_choices`), and uploads kept whole (`keep_upload`).
+Retrain page offers (`data_choices`), its preview's first digits (`preview_images`), and uploads
+kept whole (`keep_upload`).
 
 Whatever the source, the arrays are checked before training sees them, and every problem is
-reported in one sentence that says what is wrong and what to do.
+reported in one sentence that says what is wrong and what to do. A file is bounded before it is
+read: its arrays may unpack to at most `MAX_DATA_BYTES` (by the zip directory and the .npy headers),
+and they are read, checked and converted to uint8 a block of rows at a time, so checking a file
+never holds more than the uint8 result and one block. Messages name a file, never its folder (a
+visitor may read them); the server log keeps the full path.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from digit_app.store.files import is_regular_file, npz_headers, staged
+from digit_app.store.files import is_regular_file, open_plain, staged
+from digit_app.store.npz import Member, NpzTooLargeError, iter_rows, members
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -24,10 +32,28 @@ ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
+MAX_DATA_BYTES = 600 * 10**6  # a data file's arrays, unpacked, at most: well under the server's memory (MNIST: 55 MB)
+BLOCK_BYTES = 8 * 2**20  # bytes of an array checked and converted at a time
+PREVIEW_MAX = 256  # images the Retrain page's preview reads, at most
+IMAGE_SHAPE = (28, 28)
+READ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, EOFError)  # a file that cannot be read as an .npz
+
+log = logging.getLogger(__name__)
 
 
 class DataError(ValueError):
     """The training data cannot be used; the message says why in one sentence."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of a data file may be held: all its arrays unpacked, and the block checked at a time."""
+
+    max_bytes: int = MAX_DATA_BYTES
+    block_bytes: int = BLOCK_BYTES
+
+
+LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
@@ -60,11 +86,62 @@ class Mnist:
                        corrections=self.corrections + len(images))
 
 
-def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE) -> Mnist:
+@dataclass(frozen=True)
+class Blocks:
+    """An array read a block of rows at a time (from memory or from a file), as often as a check needs."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    read: Callable[[], Iterator[np.ndarray]]
+    whole: np.ndarray | None = None  # the array itself, when it is already in memory
+
+    @classmethod
+    def of(cls, array: np.ndarray, limits: ReadLimits = LIMITS) -> Blocks:
+        """An array in memory, in blocks of about `limits.block_bytes`."""
+        rows = _rows_per_block(array.shape, array.dtype, limits)
+        return cls(array.shape, array.dtype, lambda: (array[i : i + rows] for i in range(0, len(array), rows)), array)
+
+    @classmethod
+    def stored(cls, archive: zipfile.ZipFile, member: Member, limits: ReadLimits = LIMITS) -> Blocks:
+        """A member of an open .npz, unpacked a block at a time each time it is read."""
+        rows = _rows_per_block(member.shape, member.dtype, limits)
+        return cls(member.shape, member.dtype, lambda: iter_rows(archive, member, rows))
+
+
+def _rows_per_block(shape: tuple[int, ...], dtype: np.dtype, limits: ReadLimits) -> int:
+    row_bytes = int(np.prod(shape[1:], dtype=np.float64)) * dtype.itemsize
+    return max(1, limits.block_bytes // max(1, row_bytes))
+
+
+def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits = LIMITS) -> Mnist:
     """Load MNIST: `"mnist"` for Keras' copy, or the path of an `.npz` with the same four keys."""
     if str(source) == KERAS_SOURCE:
         return _from_keras()
-    return _from_npz(Path(source))
+    path = Path(source)
+    return _named(path, lambda: _read_npz(path, limits))
+
+
+def preview_images(source: str | os.PathLike[str], count: int = 16, limits: ReadLimits = LIMITS) -> np.ndarray:
+    """The first `count` (at most `PREVIEW_MAX`) training images of a source as uint8, read alone.
+
+    The file's headers get every check `load_mnist` makes of them; of its arrays only those first
+    images are unpacked, so the preview costs the same for MNIST and for a file of 600 MB.
+    """
+    count = max(1, min(count, PREVIEW_MAX))
+    if str(source) == KERAS_SOURCE and not is_regular_file(keras_cache()):
+        return _from_keras().x_train[:count]
+    path = keras_cache() if str(source) == KERAS_SOURCE else Path(source)
+    return _named(path, lambda: _read_first(path, count, limits))
+
+
+def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """A source's (size, modification time in ns), or None: what a cache of its preview is keyed on, read cheaply."""
+    path = keras_cache() if str(source) == KERAS_SOURCE else Path(source)
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def data_folder() -> Path:
@@ -76,36 +153,43 @@ def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]
     """What the Retrain page offers to train on, by label: Keras' MNIST, the `extra` files, the data folder's .npz.
 
     The operator decides the list (by the folder and the files in it); a visitor picks from it and
-    never types a path, so no visitor can make the server open a file of their choosing.
+    never types a path, so no visitor can make the server open a file of their choosing. A label
+    names a file, never its folder.
     """
-    cached = keras_cache().is_file()
-    choices = {f"MNIST through Keras ({'kept in ' + str(keras_cache().parent) if cached else 'downloads once'})":
-               KERAS_SOURCE}
+    cached = is_regular_file(keras_cache())
+    choices = {f"MNIST through Keras ({'kept on this server' if cached else 'downloads once'})": KERAS_SOURCE}
     folder = data_folder()
     files = [Path(path) for path in extra if path]
     files += sorted(folder.glob("*.npz")) + sorted((folder / UPLOADS).glob("*.npz"))
     for path in files:
         if is_regular_file(path) and str(path) not in choices.values():
-            label = path.name if path.name not in {Path(v).name for v in choices.values()} else str(path)
-            choices[f"{label} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
+            choices[f"{_unique_name(path.name, choices)} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
     return choices
 
 
-def keep_upload(content: bytes, folder: Path | None = None) -> Path:
+def _unique_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`...: the first that no label in `taken` starts with."""
+    labels = list(taken)
+    candidate, number = name, 1
+    while any(label.startswith(f"{candidate} (") for label in labels):
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
+def keep_upload(content: bytes, folder: Path | None = None, limits: ReadLimits = LIMITS) -> Path:
     """Check an uploaded .npz, keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
     if len(content) > MAX_UPLOAD_BYTES:
         raise DataError(f"That file is {len(content) / 2**20:.0f} MB; an upload is at most "
                         f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB.")
     uploads = (folder or data_folder()) / UPLOADS
     target = uploads / f"upload-{hashlib.sha256(content).hexdigest()[:12]}.npz"
-    if target.is_file():
+    if is_regular_file(target):
         return target
     uploads.mkdir(parents=True, exist_ok=True)
     with staged(target, lambda tmp: tmp.write_bytes(content)) as upload:
-        try:
-            load_mnist(upload.tmp)  # every check a data file gets, before it joins the list
-        except DataError as problem:
-            raise DataError(str(problem).replace(str(upload.tmp), "The uploaded file")) from None
+        # every check a data file gets, before it joins the list
+        _named(upload.tmp, lambda: _read_npz(upload.tmp, limits), shown="The uploaded file")
         upload.commit()
     return target
 
@@ -122,97 +206,216 @@ def _from_keras() -> Mnist:
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # urllib, socket and HTTP errors all mean the download failed
+        log.warning("Downloading MNIST failed; Keras looks for its copy at %s", keras_cache(), exc_info=True)
         raise DataError(
-            f"Could not download MNIST ({type(error).__name__}: {error}). Without a network, "
-            f"put a copy of mnist.npz at {keras_cache()} or pass the path of a local .npz "
-            "with x_train, y_train, x_test and y_test."
+            f"Could not download MNIST ({type(error).__name__}). Without a network, put a copy of "
+            "mnist.npz in Keras' datasets folder on the server (~/.keras/datasets, or $KERAS_HOME/datasets) "
+            "or pass the path of a local .npz with x_train, y_train, x_test and y_test."
         ) from error
     return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)
 
 
-def _from_npz(path: Path) -> Mnist:
+def _named(path: Path, read: Callable[[], object], shown: str | None = None):
+    """`read()`, its `DataError` naming the file as `shown` (its name by default), never its folder.
+
+    A visitor may read the message; the server log keeps the full path.
+    """
+    try:
+        return read()
+    except DataError as problem:
+        log.warning("Data file %s refused: %s", path, problem)
+        message = str(problem)
+        for spelling in sorted({str(path.resolve()), str(path)}, key=len, reverse=True):
+            message = message.replace(spelling, shown or path.name)
+        raise DataError(message) from None
+
+
+def _read_npz(path: Path, limits: ReadLimits) -> Mnist:
+    """Every array of a local .npz, checked and converted a block at a time; messages name `path`."""
+    with _archive(path) as archive:
+        found = _check_headers(archive, path, limits)
+        try:
+            arrays = _convert({key: Blocks.stored(archive, found[key], limits) for key in KEYS}, str(path))
+        except DataError:
+            raise
+        except READ_ERRORS as error:
+            raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
+    return Mnist(**arrays, source=str(path))
+
+
+def _read_first(path: Path, count: int, limits: ReadLimits) -> np.ndarray:
+    """The first `count` training images of a local .npz, after the checks its headers allow."""
+    with _archive(path) as archive:
+        member = _check_headers(archive, path, limits)["x_train"]
+        try:
+            first = next(iter_rows(archive, member, min(count, member.rows)))
+        except READ_ERRORS as error:
+            raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
+    return _as_uint8_images(Blocks.of(first), "x_train", str(path))
+
+
+@contextmanager
+def _archive(path: Path) -> Iterator[zipfile.ZipFile]:
+    """A local .npz opened as a zip, a plain file only; failing to open it is a `DataError` naming the file."""
     if not path.exists():
         raise DataError(f"There is no data file at {path}.")
     if path.is_dir():
         raise DataError(f"{path} is a folder; give the path of an .npz file.")
     if not is_regular_file(path):
         raise DataError(f"{path} is not a plain file (a pipe or a device, say); give the path of an .npz file.")
-    _check_npz_sizes(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [key for key in KEYS if key not in archive.files]
-            if missing:
-                raise DataError(
-                    f"{path} lacks {', '.join(missing)}: an MNIST .npz holds "
-                    f"{', '.join(KEYS)} (it has {', '.join(archive.files) or 'nothing'})."
-                )
-            arrays = {key: archive[key] for key in KEYS}
-    except DataError:
-        raise
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise DataError(f"{path} is not a readable .npz file ({error}).") from error
-    return validate(**arrays, source=str(path))
+        file = open_plain(path)
+    except OSError as error:
+        raise DataError(f"{path} cannot be opened ({_reason(error)}).") from None
+    with file:
+        try:
+            archive = zipfile.ZipFile(file)
+        except READ_ERRORS as error:
+            raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
+        with archive:
+            yield archive
 
 
-MAX_DATA_BYTES = 2_000_000_000  # all arrays of a data file, as stored uncompressed (full MNIST: 55 MB)
+def _reason(error: BaseException) -> str:
+    """Why reading failed, in a few words: an OSError's reason without the file name it may carry."""
+    return (error.strerror or type(error).__name__) if isinstance(error, OSError) else str(error)
 
 
-def _check_npz_sizes(path: Path) -> None:
-    """Refuse an .npz whose arrays would take far more memory than MNIST, from their headers, before reading them."""
+def _check_headers(archive: zipfile.ZipFile, path: Path, limits: ReadLimits) -> dict[str, Member]:
+    """The four arrays' headers, checked (size, keys, shapes, dtypes) before any array is read."""
     try:
-        headers = npz_headers(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        raise DataError(f"{path} is not a readable .npz file ({error}).") from None
-    total = sum(int(np.prod(shape, dtype=np.float64)) * dtype.itemsize for shape, dtype in headers.values())
-    if total > MAX_DATA_BYTES:
-        raise DataError(f"{path} holds arrays of {total / 1e9:.1f} GB; an MNIST-like file is far smaller "
-                        f"(at most {MAX_DATA_BYTES / 1e9:.0f} GB), so it was not read.")
+        found = members(archive, limits.max_bytes)
+    except NpzTooLargeError as large:
+        raise DataError(f"{path} holds arrays of {_size(large.size)}; an MNIST-like file is far smaller "
+                        f"(at most {_size(limits.max_bytes)}), so it was not read.") from None
+    except READ_ERRORS as error:
+        raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
+    missing = [key for key in KEYS if key not in found]
+    if missing:
+        raise DataError(f"{path} lacks {', '.join(missing)}: an MNIST .npz holds {', '.join(KEYS)} "
+                        f"(it has {', '.join(sorted(found)) or 'nothing'}).")
+    for split in ("train", "test"):
+        images, labels = found[f"x_{split}"], found[f"y_{split}"]
+        _check_split(split, images.shape, labels.shape, str(path))
+        _check_dtypes(split, images.dtype, labels.dtype, str(path))
+        if images.fortran_order:
+            raise DataError(f"x_{split} in {path} is stored in Fortran order; save it with "
+                            "np.ascontiguousarray(...) so its images can be read one block at a time.")
+    return found
+
+
+def _size(size: int) -> str:
+    return f"{size / 1e9:.1f} GB" if size >= 1e9 else f"{size / 1e6:.0f} MB"
 
 
 def validate(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
 ) -> Mnist:
     """Check shapes, dtypes and labels; return the data as uint8 `Mnist` or raise `DataError`."""
-    checked = {}
-    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
-        images, labels = np.asarray(images), np.asarray(labels)
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise DataError(f"x_{split} in {source} has shape {images.shape}; expected (n, 28, 28).")
-        if len(images) == 0:
-            raise DataError(f"x_{split} in {source} is empty.")
-        if labels.shape != (len(images),):
-            raise DataError(
-                f"y_{split} in {source} has shape {labels.shape}; expected ({len(images)},), one label per image."
-            )
-        checked[f"x_{split}"] = _as_uint8_images(images, f"x_{split}", source)
-        checked[f"y_{split}"] = _as_labels(labels, f"y_{split}", source)
-    return Mnist(**checked, source=source)
+    arrays = {key: np.asarray(value) for key, value in zip(KEYS, (x_train, y_train, x_test, y_test))}
+    for split in ("train", "test"):
+        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        _check_split(split, images.shape, labels.shape, source)
+        _check_dtypes(split, images.dtype, labels.dtype, source)
+    return Mnist(**_convert({key: Blocks.of(value) for key, value in arrays.items()}, source), source=source)
 
 
-def _is_real_number(array: np.ndarray) -> bool:
-    """Integers or floats: not text, objects, booleans or complex numbers."""
-    return np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+def _check_split(split: str, images: tuple[int, ...], labels: tuple[int, ...], source: str) -> None:
+    """Images (n, 28, 28), not empty, and one label per image: from the shapes alone."""
+    if len(images) != 3 or images[1:] != IMAGE_SHAPE:
+        raise DataError(f"x_{split} in {source} has shape {images}; expected (n, 28, 28).")
+    if images[0] == 0:
+        raise DataError(f"x_{split} in {source} is empty.")
+    if labels != (images[0],):
+        raise DataError(f"y_{split} in {source} has shape {labels}; expected ({images[0]},), one label per image.")
 
 
-def _as_uint8_images(images: np.ndarray, name: str, source: str) -> np.ndarray:
-    if images.dtype == np.uint8:
-        return images
+def _check_dtypes(split: str, images: np.dtype, labels: np.dtype, source: str) -> None:
+    """Pixels and labels that are numbers: not text, objects, booleans or complex numbers."""
     if not _is_real_number(images):
-        raise DataError(f"{name} in {source} has dtype {images.dtype}; expected uint8 pixels.")
-    if not np.isfinite(images).all():
-        raise DataError(f"{name} in {source} contains NaN or infinite values.")
-    low, high = float(images.min()), float(images.max())
-    if low < 0 or high > 255:
-        raise DataError(f"{name} in {source} has values from {low} to {high}; expected 0 to 255.")
-    scale = 255.0 if high <= 1.0 and np.issubdtype(images.dtype, np.floating) else 1.0
-    return np.rint(images * scale).astype(np.uint8)
-
-
-def _as_labels(labels: np.ndarray, name: str, source: str) -> np.ndarray:
+        raise DataError(f"x_{split} in {source} has dtype {images}; expected uint8 pixels.")
     if not _is_real_number(labels):
-        raise DataError(f"{name} in {source} has dtype {labels.dtype}; expected digit labels 0 to 9.")
-    if not np.isfinite(labels).all():
-        raise DataError(f"{name} in {source} contains NaN or infinite labels.")
-    if labels.min() < 0 or labels.max() > 9 or not np.all(labels == np.rint(labels)):
-        raise DataError(f"{name} in {source} has labels outside the digits 0 to 9.")
-    return labels.astype(np.uint8)
+        raise DataError(f"y_{split} in {source} has dtype {labels}; expected digit labels 0 to 9.")
+
+
+def _convert(blocks: dict[str, Blocks], source: str) -> dict[str, np.ndarray]:
+    """The four arrays as uint8, each checked block by block, in the order a person would fix them."""
+    converted = {}
+    for split in ("train", "test"):
+        converted[f"x_{split}"] = _as_uint8_images(blocks[f"x_{split}"], f"x_{split}", source)
+        converted[f"y_{split}"] = _as_labels(blocks[f"y_{split}"], f"y_{split}", source)
+    return converted
+
+
+def _is_real_number(dtype: np.dtype) -> bool:
+    """Integers or floats: not text, objects, booleans or complex numbers."""
+    return np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)
+
+
+def _as_uint8_images(blocks: Blocks, name: str, source: str) -> np.ndarray:
+    """uint8 pixels from integers 0-255 or floats 0-255 (0-1 is scaled up); NaN and others are named with the image."""
+    if blocks.dtype == np.uint8 and blocks.whole is not None:
+        return blocks.whole
+    floating = np.issubdtype(blocks.dtype, np.floating)
+    high = 0.0
+    if floating:  # the scale depends on the whole array's maximum: one pass to check, one to convert
+        for start, block in _numbered(blocks):
+            high = max(high, _check_pixels(block, start, name, source))
+    scale = 255.0 if floating and high <= 1.0 else 1.0
+    out = np.empty(blocks.shape, np.uint8)
+    for start, block in _numbered(blocks):
+        if not floating:
+            _check_pixels(block, start, name, source)
+        out[start : start + len(block)] = _rounded(block, scale) if floating else block
+    return out
+
+
+def _rounded(block: np.ndarray, scale: float) -> np.ndarray:
+    """`block * scale` rounded to whole numbers, in one temporary array of the block's size."""
+    scaled = block * scale
+    return np.rint(scaled, out=scaled)
+
+
+def _check_pixels(block: np.ndarray, start: int, name: str, source: str) -> float:
+    """A block's largest pixel; `DataError` naming the first image with NaN or a value outside 0-255."""
+    flat = block.reshape(len(block), -1)
+    if np.issubdtype(block.dtype, np.floating):
+        bad = ~np.isfinite(flat).all(axis=1)
+        if bad.any():
+            raise DataError(f"{name} in {source} contains NaN or infinite values (image {start + _first(bad)}).")
+    low, high = flat.min(), flat.max()
+    if low < 0 or high > 255:
+        image = start + _first(((flat < 0) | (flat > 255)).any(axis=1))
+        raise DataError(f"{name} in {source} has values from {float(low)} to {float(high)} around image {image}; "
+                        "expected 0 to 255.")
+    return float(high)
+
+
+def _as_labels(blocks: Blocks, name: str, source: str) -> np.ndarray:
+    """uint8 labels from whole numbers 0-9 of any numeric dtype; the first bad one is named."""
+    out = np.empty(blocks.shape, np.uint8)
+    for start, block in _numbered(blocks):
+        if np.issubdtype(block.dtype, np.floating) and not np.isfinite(block).all():
+            raise DataError(f"{name} in {source} contains NaN or infinite labels "
+                            f"(label {start + _first(~np.isfinite(block))}).")
+        wrong = (block < 0) | (block > 9)
+        if np.issubdtype(block.dtype, np.floating):
+            wrong |= block != np.rint(block)
+        if wrong.any():
+            index = _first(wrong)
+            raise DataError(f"{name} in {source} has labels outside the digits 0 to 9 "
+                            f"(label {start + index} is {block[index]}).")
+        out[start : start + len(block)] = block
+    return out
+
+
+def _numbered(blocks: Blocks) -> Iterator[tuple[int, np.ndarray]]:
+    """Each block with the index of its first row."""
+    start = 0
+    for block in blocks.read():
+        yield start, block
+        start += len(block)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
