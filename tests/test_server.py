@@ -53,11 +53,15 @@ def test_a_widget_value_that_is_not_json_arrives_as_no_value(monkeypatch):
     monkeypatch.setattr(AppSession, "handle_backmsg", lambda session, msg: received.append(msg))
     refuse_undecodable_widget_values()
     message = BackMsg()
-    for widget_id, value in (("deep", "[" * 100_000 + "]" * 100_000), ("cut", '{"drawing": '), ("fine", '{"a": 1}')):
+    from digit_app.ui.server import MAX_JSON_VALUE
+
+    big = "[" + ",".join(["1"] * (MAX_JSON_VALUE // 2)) + "]"
+    for widget_id, value in (("deep", "[" * 100_000 + "]" * 100_000), ("cut", '{"drawing": '), ("big", big),
+                             ("fine", '{"a": 1}')):
         state = message.rerun_script.widget_states.widgets.add()
         state.id, state.json_value = widget_id, value
     AppSession.handle_backmsg(None, message)
-    assert [state.json_value for state in received[0].rerun_script.widget_states.widgets] == ["null", "null", '{"a": 1}']
+    assert [state.json_value for state in received[0].rerun_script.widget_states.widgets] == ["null", "null", "null", '{"a": 1}']
     refuse_undecodable_widget_values()  # installed once, however many runs ask
     AppSession.handle_backmsg(None, BackMsg())
     assert len(received) == 2

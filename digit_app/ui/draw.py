@@ -28,8 +28,9 @@ from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_p
 CANVAS_SIZE = 280
 BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
 DEFAULT_BRUSH = 18
-DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=6_000)
-NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=8_000)
+# What a canvas may send (a person's digit: 1-3 strokes of ~100 points; the server drops larger values unread)
+DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=4_000)
+NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=5_000)
 NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
 UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
 # or the canvas package could not even decode: only a client of its own sends one

@@ -11,6 +11,9 @@ from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
 log = logging.getLogger(__name__)
+# Characters of one JSON widget value, at most: the canvas' strokes at the Draw page's limits
+# (5,000 points) are about 230,000; a larger value is dropped unread, before Streamlit parses it.
+MAX_JSON_VALUE = 256_000
 STREAMLIT_CLEANUP = getattr(script_runner, "_clean_problem_modules", None)  # Streamlit's own, kept for the tests
 
 
@@ -34,12 +37,13 @@ def keep_keras_state() -> None:
 
 
 def refuse_undecodable_widget_values() -> None:
-    """Have every widget value a browser sends as JSON decode, or arrive as no value at all.
+    """Have every widget value a browser sends as JSON decode and be of a size the pages read, or be no value.
 
     Streamlit decodes a component's JSON value (the canvas') while it dispatches callbacks, before
     the page runs, and only catches some failures: text nested 100,000 deep (RecursionError) or not
-    JSON at all stopped the run with the generic error box. Checked here as each message arrives,
-    such a value becomes "no value" (the canvas then shows as empty), and the server log says so.
+    JSON at all stopped the run with the generic error box; and it parses the value up to three
+    times. Checked here as each message arrives, such a value, or one over `MAX_JSON_VALUE`, becomes
+    "no value" (the canvas then shows as empty), and the server log says so.
     """
     if getattr(AppSession.handle_backmsg, "checks_widget_values", False):
         return
@@ -58,6 +62,10 @@ def refuse_undecodable_widget_values() -> None:
 def _drop_undecodable(msg: BackMsg) -> None:
     for state in msg.rerun_script.widget_states.widgets:
         if state.WhichOneof("value") != "json_value":
+            continue
+        if len(state.json_value) > MAX_JSON_VALUE:
+            log.warning("A widget value of %d characters was dropped unread.", len(state.json_value))
+            state.json_value = "null"
             continue
         try:
             json.loads(state.json_value)

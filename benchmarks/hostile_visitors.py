@@ -1,0 +1,122 @@
+"""Hostile visitors, measured at the server: crafted canvas values, and what honest sessions keep.
+
+    python benchmarks/hostile_visitors.py [--sessions 50]
+
+Starts the app with `streamlit run`; Chromium draws a 4 once and the messages it sent are the
+template. Then, for each crafted canvas value of `tests/canvas_values.py` (one session of its own
+each, closed afterwards), it prints the server's CPU time for the value, its peak memory growth
+(the kernel's high-water mark, reset before each value), the memory still held once that session has
+closed, the reply (an answer, a sentence, or the connection closed as too big), and the slowest
+answer an honest visitor drawing meanwhile got. Last, `--sessions` honest sessions each draw the 4
+and stay connected: the memory they hold together above the idle server, then after they leave.
+Targets (issue "Open to the world"): <= 0.2 s CPU, <= 50 MB peak, a visitor's answer <= 1 s, 0
+error boxes; 50 sessions <= 250 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.browser import RunningApp, serve  # noqa: E402
+from tests.canvas_values import hostile_values  # noqa: E402
+from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.protocol import Recording, _until_finished, protocol_session, record_drawing, send_canvas_values  # noqa: E402
+from tests.strokes import DIGITS  # noqa: E402
+
+SETTLE = 1.0  # seconds for the server to let go of a closed session's messages before memory is read
+MAX_SESSIONS = 200
+
+
+def reset_peak(app: RunningApp) -> None:
+    """Start the server's memory high-water mark afresh (Linux: clear_refs 5)."""
+    Path(f"/proc/{app.pid}/clear_refs").write_text("5")
+
+
+def peak_mb(app: RunningApp) -> float:
+    for line in Path(f"/proc/{app.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def honest_visitor(app: RunningApp, recording: Recording, stop: asyncio.Event) -> float:
+    """Draw the 4 again and again until `stop`; the slowest answer, in seconds."""
+    slowest = 0.0
+    while not stop.is_set():
+        timings = await protocol_session(app.url, recording, digits=1, pause=0.05)
+        slowest = max([slowest] + [t.seconds for t in timings])
+    return slowest
+
+
+async def one_value(app: RunningApp, recording: Recording, value: str) -> tuple:
+    stop = asyncio.Event()
+    visitor = asyncio.create_task(honest_visitor(app, recording, stop))
+    await asyncio.sleep(0.3)
+    before, cpu = app.rss_mb(), app.cpu_seconds()
+    reset_peak(app)
+    (reply,) = await send_canvas_values(app.url, recording, [value])
+    cpu_used = app.cpu_seconds() - cpu
+    peak = peak_mb(app) - before
+    await asyncio.sleep(SETTLE)
+    kept = app.rss_mb() - before
+    stop.set()
+    slowest = await visitor
+    return reply, cpu_used, peak, kept, slowest
+
+
+async def crowd(app: RunningApp, recording: Recording, sessions: int) -> tuple[float, float, float]:
+    """`sessions` sessions each draw the 4 and stay; memory above idle while they stay, and after they leave."""
+    from websockets.asyncio.client import connect
+
+    idle = app.rss_mb()
+    socket_url = app.url.replace("http://", "ws://") + "/_stcore/stream"
+    sockets = []
+    for _ in range(sessions):
+        socket = await connect(socket_url, subprotocols=["streamlit"], origin=app.url, max_size=None)
+        await socket.send(recording.opening)
+        await _until_finished(socket)
+        for stroke in recording.strokes:
+            await socket.send(stroke)
+            await _until_finished(socket)
+        sockets.append(socket)
+    await asyncio.sleep(SETTLE)
+    staying = app.rss_mb() - idle
+    for socket in sockets:
+        await socket.close()
+    await asyncio.sleep(SETTLE)
+    return idle, staying, app.rss_mb() - idle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=50, help=f"honest sessions at the end (at most {MAX_SESSIONS})")
+    args = parser.parse_args()
+    if not 1 <= args.sessions <= MAX_SESSIONS:
+        parser.error(f"--sessions must be 1 to {MAX_SESSIONS}")
+    with serve(Path(__file__).resolve().parents[1] / "build" / "hostile-models", MNIST_SAMPLE) as app:
+        recording = asyncio.run(record_drawing(app.url, DIGITS[4], "4"))
+        asyncio.run(protocol_session(app.url, recording, digits=2, pause=0))  # warm: the model is loaded
+        print(f"a stroke of the 4: {max(len(s) for s in recording.strokes)} bytes; server {app.rss_mb():.0f} MB idle")
+        print(f"{'crafted canvas value':<46}{'CPU s':>7}{'peak MB':>9}{'kept MB':>9}{'visitor s':>11}  reply")
+        errors = 0
+        for name, value in hostile_values().items():
+            reply, cpu, peak, kept, slowest = asyncio.run(one_value(app, recording, value))
+            errors += len(reply.errors)
+            said = (f"closed ({reply.closed}: too big)" if reply.closed is not None
+                    else f"{reply.answer} " + next((t for t in reply.texts if "canvas" in t), ""))
+            print(f"{name:<46}{cpu:7.2f}{peak:9.1f}{kept:9.1f}{slowest:11.2f}  {said}"
+                  + (f"  ERROR BOX: {reply.errors}" if reply.errors else ""), flush=True)
+        print(f"generic error boxes: {errors}")
+        idle, staying, left = asyncio.run(crowd(app, recording, args.sessions))
+        print(f"{args.sessions} sessions that each drew a 4: {staying:.0f} MB above the idle server "
+              f"({idle:.0f} MB) while they stay, {left:.0f} MB after they left")
+
+
+if __name__ == "__main__":
+    main()
