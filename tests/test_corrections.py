@@ -1,15 +1,17 @@
-"""The corrections store: add, list, delete, export and import, and two processes writing at once."""
+"""The corrections store: add, list, accept, delete, export and import, suggestions and their migration, and two
+processes writing at once."""
 
 from __future__ import annotations
 
 import io
 import multiprocessing
 import sqlite3
+from contextlib import closing
 
 import numpy as np
 import pytest
 
-from digit_app.store.corrections import CorrectionsError, CorrectionStore
+from digit_app.store.corrections import ACCEPTED, MAX_IMPORT_BYTES, SUGGESTED, CorrectionsError, CorrectionStore
 
 
 @pytest.fixture()
@@ -178,3 +180,157 @@ def test_damaged_rows_are_named_and_skipped_everywhere(store):
     assert [row.id for row in page] == [good + 3, good + 2, good + 1]
     with pytest.raises(CorrectionsError, match="A page starts at 0"):
         store.page(-1, 3)
+
+
+# Suggestions: a visitor's correction on a locked deployment waits for the operator.
+
+def test_a_suggestion_waits_and_training_reads_accepted_corrections_only(store, tmp_path):
+    accepted = store.add(digit(0.9), 4, predicted=9)
+    suggested = [store.add(digit(0.1 * d), d, state=SUGGESTED) for d in (1, 2, 3)]
+    assert store.count() == 4 and store.count(ACCEPTED) == 1 and store.count(SUGGESTED) == 3
+    assert [c.state for c in store.list()] == [ACCEPTED, SUGGESTED, SUGGESTED, SUGGESTED]
+    assert store.arrays()[1].tolist() == [4]  # what training learns from
+    with np.load(io.BytesIO(store.export_npz())) as exported:
+        assert exported["labels"].tolist() == [4]  # nothing handed on before it is accepted
+    assert [row.id for row in store.page(0, 10, SUGGESTED)] == suggested[::-1]
+    assert store.accept([suggested[0], accepted, 9999]) == 1  # only what was waiting
+    assert store.reject(suggested[1]) is True
+    assert store.reject(accepted) is False  # reject never removes an accepted correction
+    assert store.arrays()[1].tolist() == [4, 1]
+    assert [(c.label, c.state) for c in store.list()] == [(4, ACCEPTED), (1, ACCEPTED), (3, SUGGESTED)]
+    with pytest.raises(CorrectionsError, match="accepted or suggested"):
+        store.add(digit(), 5, state="approved")
+
+
+def test_suggestions_are_capped_with_a_sentence(store, monkeypatch):
+    monkeypatch.setattr("digit_app.store.corrections.MAX_SUGGESTIONS", 2)
+    for d in (1, 2):
+        store.add(digit(), d, state=SUGGESTED)
+    with pytest.raises(CorrectionsError, match="2 suggestions already wait for the operator"):
+        store.add(digit(), 3, state=SUGGESTED)
+    store.add(digit(), 3)  # the operator's own is never capped
+    store.accept([c.id for c in store.list(SUGGESTED)][:1])
+    store.add(digit(), 4, state=SUGGESTED)
+    assert store.count(SUGGESTED) == 2 and store.count(ACCEPTED) == 2
+
+
+def test_a_rejected_suggestion_is_restored_as_a_suggestion(store):
+    store.add(digit(), 6, state=SUGGESTED)
+    taken = store.list()[0]
+    assert store.reject(taken.id) and store.count() == 0
+    assert store.restore(taken) is True
+    assert [(c.id, c.state) for c in store.list()] == [(taken.id, SUGGESTED)]
+
+
+OLD_SCHEMA = """
+CREATE TABLE corrections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    label INTEGER NOT NULL CHECK (label BETWEEN 0 AND 9),
+    predicted INTEGER,
+    image BLOB NOT NULL,
+    created TEXT NOT NULL
+)
+"""
+
+
+def test_a_file_from_before_suggestions_is_migrated_its_rows_accepted(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(OLD_SCHEMA)
+        db.executemany("INSERT INTO corrections (label, predicted, image, created) VALUES (?, ?, ?, '2026-11-01')",
+                       [(label, 8, bytes([label * 20]) * 784) for label in (2, 5)])
+    store = CorrectionStore(path)
+    assert store.count(ACCEPTED) == 2 and store.count(SUGGESTED) == 0
+    assert store.arrays()[1].tolist() == [2, 5]
+    store.add(digit(), 7, state=SUGGESTED)
+    assert store.arrays()[1].tolist() == [2, 5] and store.count(SUGGESTED) == 1
+    with closing(sqlite3.connect(path)) as db:
+        columns = [row[1] for row in db.execute("PRAGMA table_info(corrections)")]
+    assert columns == ["id", "label", "predicted", "image", "created", "state"]
+    assert CorrectionStore(path).count() == 3  # opened again: migrated once, nothing changed
+
+
+def _open_old_file(path: str, start) -> None:
+    start.wait()
+    CorrectionStore(path).count()
+
+
+def test_processes_opening_an_old_file_at_once_migrate_it_once(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(OLD_SCHEMA)
+        db.execute("INSERT INTO corrections (label, image, created) VALUES (3, ?, 'x')", (bytes(784),))
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(3)
+    workers = [context.Process(target=_open_old_file, args=(str(path), start)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    assert CorrectionStore(path).count(ACCEPTED) == 1
+
+
+# Imports are bounded member by member before anything is unpacked.
+
+def _peak_while(action) -> tuple[int, BaseException | None]:
+    """Peak memory Python and numpy allocated while `action` ran, and what it raised."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        action()
+        raised = None
+    except BaseException as error:  # noqa: BLE001 - handed back to the test
+        raised = error
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, raised
+
+
+def test_a_zip_bomb_in_predicted_is_refused_from_its_header(store, monkeypatch):
+    """`predicted` of 25 million zeros: 200 MB unpacked, 0.2 MB in the file; refused before it is unpacked."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, images=np.stack([digit() for _ in range(3)]), labels=np.array([1, 2, 3]),
+                        predicted=np.zeros(25 * 10**6, np.int64))
+    bomb = buffer.getvalue()
+    assert len(bomb) < MAX_IMPORT_BYTES
+    monkeypatch.setattr("digit_app.store.corrections.read_array", _never_read)
+    peak, raised = _peak_while(lambda: store.import_npz(bomb))
+    assert isinstance(raised, CorrectionsError) and "unpacks to 200 MB" in str(raised)
+    assert peak < 2 * len(bomb) + 10 * 10**6, f"peak {peak / 1e6:.0f} MB"
+    assert store.count() == 0
+
+
+def test_a_predicted_member_larger_than_the_images_is_refused_from_its_header(store, monkeypatch):
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, images=np.stack([digit() for _ in range(3)]), labels=np.array([1, 2, 3]),
+                        predicted=np.zeros(5 * 10**6, np.int8))  # under the size cap, but not one per image
+    monkeypatch.setattr("digit_app.store.corrections.read_array", _never_read)
+    with pytest.raises(CorrectionsError, match="one per image"):
+        store.import_npz(buffer.getvalue())
+
+
+def test_an_import_of_the_wrong_kinds_is_refused_from_its_headers(store, monkeypatch):
+    monkeypatch.setattr("digit_app.store.corrections.read_array", _never_read)
+    images = np.stack([digit() for _ in range(2)])
+    with pytest.raises(CorrectionsError, match="pixels must be uint8, or floats"):
+        store.import_npz(_npz(images=images.astype(np.int32), labels=np.array([1, 2])))
+    with pytest.raises(CorrectionsError, match="whole number from 0 to 9"):
+        store.import_npz(_npz(images=images, labels=np.array([1 + 1j, 2])))
+    with pytest.raises(CorrectionsError, match="images \\(n, 28, 28\\) and labels"):
+        store.import_npz(_npz(labels=np.array([1, 2])))
+
+
+def _never_read(*_args, **_kwargs):
+    raise AssertionError("an array was read")
+
+
+def test_messages_name_the_file_never_its_folder(tmp_path, caplog):
+    broken = tmp_path / "secret-server-folder" / "corrections.sqlite"
+    broken.parent.mkdir()
+    broken.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CorrectionsError, match="corrections.sqlite cannot be used") as refused:
+        CorrectionStore(broken).count()
+    assert "secret-server-folder" not in str(refused.value)
+    assert str(broken) in caplog.text
