@@ -155,11 +155,24 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
     if fingerprint in saved:
         st.info(f"Already saved as a {right}.")
         return
+    from digit_app.serving.rate import SESSION_SAVES, TokenBucket, admit_save, process_saves
+    from digit_app.store.corrections import ACCEPTED, SUGGESTED
+    from digit_app.ui.gate import is_operator
+
+    refused = admit_save(st.session_state.setdefault("correction-saves", TokenBucket(SESSION_SAVES)), process_saves())
+    if refused:
+        st.warning(refused)
+        return
+    # On a locked deployment a visitor's correction waits for the operator: training learns only accepted ones.
+    state = ACCEPTED if is_operator() else SUGGESTED
     try:
         store = CorrectionStore()
-        store.add(chosen.model_input, int(right), predicted=chosen.digit)
+        store.add(chosen.model_input, int(right), predicted=chosen.digit, state=state)
         saved.add(fingerprint)
-        count = store.count()
+        if state == SUGGESTED:
+            st.success(f"Saved as a {right}, as a suggestion: the operator looks at it before a model learns from it.")
+            return
+        count = store.count(ACCEPTED)
         st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
     except CorrectionsError as problem:
         st.error(str(problem))
