@@ -1,4 +1,5 @@
-"""The Corrections page through AppTest: saved corrections listed, deleted, imported."""
+"""The Corrections page through AppTest: saved corrections listed, deleted, imported; visitors' suggestions
+accepted or rejected by the operator."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import sqlite3
 
 import numpy as np
 
-from digit_app.store.corrections import CorrectionStore
+from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionStore
 from tests.pages import open_page, unlock
 
 CORRECTIONS = "digit_app/ui/corrections.py"
@@ -82,3 +83,49 @@ def test_a_locked_deployment_needs_the_operator_password_to_delete_or_export(cor
     assert not at.exception
     assert not any(b.disabled for b in at.button if b.label == "Delete")
     assert at.get("download_button") and at.file_uploader
+
+
+def test_the_operator_accepts_and_rejects_visitors_suggestions(corrections_file):
+    store = CorrectionStore(corrections_file)
+    store.add(np.full((28, 28), 0.5, np.float32), 3)
+    ids = [store.add(np.full((28, 28), value, np.float32), label, predicted=1, state=SUGGESTED)
+           for value, label in ((0.2, 7), (0.4, 2), (0.6, 9), (0.8, 4))]
+    at = open_page(CORRECTIONS, timeout=60, secrets={"operator_password": "correct horse"})
+    assert not at.exception
+    assert [(m.label, m.value) for m in at.metric] == [("Corrections kept", "1"), ("Suggestions waiting", "4")]
+    assert [image.proto.imgs[0].caption for image in at.get("image")] == [
+        "4, read as 1", "9, read as 1", "2, read as 1", "7, read as 1"]  # the suggestions, newest first
+    assert all(b.disabled for b in at.button if b.label in ("Accept", "Reject") or b.label.startswith("Accept all"))
+    unlock(at, "correct horse")
+    at.button(key=f"accept-{ids[0]}").click().run()
+    assert not at.exception and "Accepted 1 suggestions" in at.success[0].value
+    at.button(key=f"reject-{ids[1]}").click().run()
+    assert "Rejected a suggestion: 2" in at.info[0].value
+    assert [(c.label, c.state) for c in store.list()] == [(3, ACCEPTED), (7, ACCEPTED), (9, SUGGESTED), (4, SUGGESTED)]
+    at.button(key="accept-shown").click().run()
+    assert not at.exception and "Accepted 2 suggestions" in at.success[0].value
+    assert store.arrays()[1].tolist() == [3, 7, 9, 4] and store.count(SUGGESTED) == 0
+    assert at.metric[0].value == "4" and len(at.metric) == 1  # nothing waits: no second metric, no suggestions
+
+
+def test_a_visitor_s_correction_on_a_locked_app_is_a_suggestion_and_saving_is_rate_limited(corrections_file,
+                                                                                          monkeypatch):
+    from digit_app.serving import rate
+    from tests.canvas_values import seed
+    from tests.strokes import digit_strokes
+
+    monkeypatch.setattr(rate, "SESSION_SAVES", rate.Rate(per_second=1e-6))  # no second save in this test's time
+    monkeypatch.setattr(rate, "_process_saves", None)  # a fresh process-wide bucket
+    at = open_page(timeout=120, secrets={"operator_password": "correct horse"})
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
+    at.run()
+    at.get("button_group")[0].set_value(1).run()
+    next(b for b in at.button if b.label == "Save the correction").click().run()
+    assert not at.exception
+    assert "as a suggestion: the operator looks at it" in at.success[0].value
+    store = CorrectionStore(corrections_file)
+    assert [(c.label, c.state) for c in store.list()] == [(1, SUGGESTED)] and store.arrays()[1].tolist() == []
+    at.get("button_group")[0].set_value(2).run()  # another digit: a new correction, saved too soon
+    next(b for b in at.button if b.label == "Save the correction").click().run()
+    assert "one correction every" in at.warning[0].value
+    assert store.count() == 1

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digit_app.store import versions
-from digit_app.store.corrections import CorrectionStore
+from digit_app.store.corrections import SUGGESTED, CorrectionStore
 from tests.conftest import MNIST_SAMPLE
 from tests.pages import APP, open_page, unlock
 
@@ -167,3 +167,40 @@ def test_delete_asks_first_and_keep_it_deletes_nothing(page, tmp_path):
     next(b for b in page.button if b.label == "Keep it").click().run()
     assert not page.exception and not page.warning
     assert "v1-aaaa" in [v.id for v in versions.list_versions()]
+
+
+def test_a_data_file_name_is_shown_as_text_never_as_markdown(page, tmp_path, monkeypatch):
+    """A file named like Markdown (bold, a link) in the data folder: its name shows literally, and no folder does."""
+    from digit_app.ui.text import literal
+
+    folder = tmp_path / "server-only-folder"
+    folder.mkdir()
+    name = "**x**[y](http:evil) `z`.npz"
+    np.savez(folder / name, images=np.zeros((2, 28, 28), np.uint8))  # no MNIST keys: the page names the file
+    monkeypatch.setenv("DIGIT_APP_DATA_DIR", str(folder))
+    page.run()
+    label = next(option for option in page.selectbox(key="data-source").options if option.startswith(name))
+    page.selectbox(key="data-source").set_value(label).run()
+    assert not page.exception
+    message = page.error[0].value
+    assert message == literal(f"{name} lacks x_train, y_train, x_test, y_test: an MNIST .npz holds "
+                              "x_train, y_train, x_test, y_test (it has images).")
+    assert message.startswith("`` ") and "server-only-folder" not in message  # a code span: nothing in it is Markdown
+
+
+def test_training_offers_the_accepted_corrections_only(page, corrections_file):
+    store = CorrectionStore(corrections_file)
+    store.add(np.full((28, 28), 0.5, np.float32), 3)
+    for label in (1, 2):
+        store.add(np.full((28, 28), 0.5, np.float32), label, state=SUGGESTED)
+    page.run()
+    assert page.checkbox(key="include-corrections").label.startswith("Add the 1 accepted corrections")
+    assert any("2 suggestions from visitors wait" in caption.value for caption in page.caption)
+
+
+def test_literal_text_survives_any_backticks():
+    from digit_app.ui.text import literal
+
+    assert literal("a `b` c") == "`` a `b` c ``"
+    assert literal("``x```") == "```` ``x``` ````"
+    assert literal("two\nlines") == "` two lines `"

@@ -1,4 +1,8 @@
-"""Corrections page: the drawings saved with "Wrong? It is a ...", to look through, delete, export or import."""
+"""Corrections page: the drawings saved with "Wrong? It is a ...", to look through, accept, delete, export or import.
+
+On a locked deployment a visitor's correction is a suggestion until the operator accepts it here;
+training learns only accepted corrections.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import math
 
 import streamlit as st
 
-from digit_app.store.corrections import Correction, CorrectionsError, CorrectionStore, Damaged
+from digit_app.store.corrections import ACCEPTED, SUGGESTED, Correction, CorrectionsError, CorrectionStore, Damaged
 from digit_app.ui.common import enlarge
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
+from digit_app.ui.text import literal
 
 COLUMNS = 6
 PAGE_SIZE = 48  # corrections per page: thousands are paged, never drawn at once
+VIEWS = {"Suggestions": SUGGESTED, "Accepted": ACCEPTED}
 
 
 def delete(store: CorrectionStore, correction: Correction) -> None:
@@ -20,10 +26,68 @@ def delete(store: CorrectionStore, correction: Correction) -> None:
         st.session_state["deleted"] = correction
 
 
+def reject(store: CorrectionStore, correction: Correction) -> None:
+    """Remove one suggestion (never an accepted correction); Undo can put it back."""
+    if is_operator() and store.reject(correction.id):
+        st.session_state["deleted"] = correction
+
+
+def accept(store: CorrectionStore, ids: tuple[int, ...]) -> None:
+    """Accept the suggestions the operator saw, by their ids: from now on training learns from them."""
+    if is_operator():
+        st.session_state["accepted"] = store.accept(ids)
+
+
 def undo(store: CorrectionStore) -> None:
     correction = st.session_state.pop("deleted", None)
     if correction is not None and is_operator():
         store.restore(correction)
+
+
+def transfer(store: CorrectionStore, total: int) -> None:
+    """Export and import, for the operator."""
+    export_column, import_column = st.columns(2, vertical_alignment="bottom")
+    # The export is made only when asked for: with thousands kept, every rerun would build it.
+    export_column.download_button("Export as .npz", store.export_npz, "corrections.npz",
+                                  disabled=not total, width="stretch", help="The accepted corrections.")
+    with import_column:
+        upload = st.file_uploader("Import an exported .npz", type=["npz"])
+        if upload is not None and st.button("Import", width="stretch"):
+            try:
+                st.session_state["imported"] = store.import_npz(upload.getvalue())
+                st.rerun()
+            except CorrectionsError as problem:
+                st.error(literal(str(problem)))  # it may quote the file's own member names
+
+
+def news(store: CorrectionStore) -> None:
+    """What the last action did: imported, accepted, or deleted (with Undo)."""
+    if "imported" in st.session_state:
+        st.success(f"Imported {st.session_state.pop('imported')} corrections.")
+    if "accepted" in st.session_state:
+        st.success(f"Accepted {st.session_state.pop('accepted')} suggestions: training learns from them now.")
+    deleted = st.session_state.get("deleted")
+    if deleted is not None:
+        message, button = st.columns([3, 1], vertical_alignment="center")
+        what = "Rejected a suggestion" if deleted.state == SUGGESTED else "Deleted a correction"
+        message.info(f"{what}: {deleted.label} (#{deleted.id}).")
+        button.button("Undo", on_click=undo, args=(store,), width="stretch")
+
+
+def tiles(store: CorrectionStore, shown: list[Correction], operator: bool) -> None:
+    """The corrections in a grid, each with its buttons: Accept and Reject for a suggestion, Delete otherwise."""
+    for first in range(0, len(shown), COLUMNS):
+        for column, correction in zip(st.columns(COLUMNS), shown[first : first + COLUMNS]):
+            read = f", read as {correction.predicted}" if correction.predicted is not None else ""
+            column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}")
+            if correction.state == SUGGESTED:
+                column.button("Accept", key=f"accept-{correction.id}", width="stretch", disabled=not operator,
+                              on_click=accept, args=(store, (correction.id,)))
+                column.button("Reject", key=f"reject-{correction.id}", width="stretch", disabled=not operator,
+                              on_click=reject, args=(store, correction))
+            else:
+                column.button("Delete", key=f"delete-{correction.id}", width="stretch", disabled=not operator,
+                              on_click=delete, args=(store, correction))
 
 
 st.title("Corrections")
@@ -33,51 +97,43 @@ operator_panel()
 operator = is_operator()
 store = CorrectionStore()
 try:
-    total = store.count()
+    total, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
 except CorrectionsError as problem:
     st.error(str(problem))
     st.stop()
 
-st.metric("Corrections kept", total)
+kept_column, waiting_column = st.columns(2)
+kept_column.metric("Corrections kept", total, help="Accepted: what training learns from.")
+if waiting:
+    waiting_column.metric("Suggestions waiting", waiting, help="Visitors' corrections, waiting for the operator.")
 if operator:
-    export_column, import_column = st.columns(2, vertical_alignment="bottom")
-    # The export is made only when asked for: with thousands kept, every rerun would build it.
-    export_column.download_button("Export as .npz", store.export_npz, "corrections.npz",
-                                  disabled=not total, width="stretch")
-    with import_column:
-        upload = st.file_uploader("Import an exported .npz", type=["npz"])
-        if upload is not None and st.button("Import", width="stretch"):
-            try:
-                st.session_state["imported"] = store.import_npz(upload.getvalue())
-                st.rerun()
-            except CorrectionsError as problem:
-                st.error(str(problem))
+    transfer(store, total)
 else:
-    locked_note("Exporting, importing or deleting corrections")
-if "imported" in st.session_state:
-    st.success(f"Imported {st.session_state.pop('imported')} corrections.")
-deleted = st.session_state.get("deleted")
-if deleted is not None:
-    message, button = st.columns([3, 1], vertical_alignment="center")
-    message.info(f"Deleted a correction: {deleted.label} (#{deleted.id}).")
-    button.button("Undo", on_click=undo, args=(store,), width="stretch")
+    locked_note("Accepting, rejecting, exporting, importing or deleting corrections")
+news(store)
 
-if not total:
+view = ACCEPTED
+if waiting:
+    view = VIEWS[st.segmented_control("Show", list(VIEWS), default="Suggestions", key="corrections-view")
+                 or "Suggestions"]
+count = waiting if view == SUGGESTED else total
+if not count:
     st.info("No corrections yet: on the Draw page, under a wrong answer, pick the right digit and save it.")
     st.stop()
-pages = math.ceil(total / PAGE_SIZE)
-page = st.number_input("Page", 1, pages, 1, key="corrections-page", help=f"{PAGE_SIZE} a page, newest first.")
+pages = math.ceil(count / PAGE_SIZE)
+page = st.number_input("Page", 1, pages, 1, key="suggestions-page" if view == SUGGESTED else "corrections-page",
+                       help=f"{PAGE_SIZE} a page, newest first.")
 start = (int(page) - 1) * PAGE_SIZE
-rows = store.page(start, PAGE_SIZE)
-st.caption(f"{start + 1}-{start + len(rows)} of {total}, newest first.")
+rows = store.page(start, PAGE_SIZE, view)
+kind = "suggestions" if view == SUGGESTED else "corrections"
+st.caption(f"{kind.capitalize()} {start + 1}-{start + len(rows)} of {count}, newest first.")
 damaged = [row for row in rows if isinstance(row, Damaged)]
 if damaged:
     st.warning("Skipped, damaged in the corrections file: "
                + "; ".join(f"#{row.id} ({row.problem})" for row in damaged) + ".")
 shown = [row for row in rows if isinstance(row, Correction)]
-for first in range(0, len(shown), COLUMNS):
-    for column, correction in zip(st.columns(COLUMNS), shown[first : first + COLUMNS]):
-        read = f", read as {correction.predicted}" if correction.predicted is not None else ""
-        column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}")
-        column.button("Delete", key=f"delete-{correction.id}", width="stretch", disabled=not operator,
-                      on_click=delete, args=(store, correction))
+if view == SUGGESTED:
+    st.caption("Accepted suggestions join the corrections training learns from; rejected ones are removed.")
+    st.button(f"Accept all {len(shown)} shown", key="accept-shown", disabled=not operator or not shown,
+              on_click=accept, args=(store, tuple(correction.id for correction in shown)))
+tiles(store, shown, operator)

@@ -6,12 +6,13 @@ import numpy as np
 import streamlit as st
 
 from digit_app.serving.jobs import JobRunningError, Trainer
-from digit_app.store.corrections import CorrectionsError, CorrectionStore
+from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
 from digit_app.training import AugmentConfig, TrainConfig
 from digit_app.training.augment import preview_grid
-from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, keep_upload, load_mnist
+from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, data_stamp, keep_upload, preview_images
 from digit_app.ui.common import default_local_data, get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
+from digit_app.ui.text import literal
 from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
@@ -44,10 +45,16 @@ def trainer() -> Trainer:
     return Trainer()
 
 
-@st.cache_data(show_spinner="Loading the data…", max_entries=4)
-def preview(source: str, config: AugmentConfig) -> np.ndarray:
+@st.cache_data(show_spinner="Reading the first digits…", max_entries=8)
+def first_digits(source: str, stamp: tuple[int, int] | None) -> np.ndarray:
+    """The preview's digits, the first of the file only; keyed by its size and time, so a changed file is read again."""
+    return preview_images(source, PREVIEW_DIGITS)
+
+
+@st.cache_data(max_entries=4)
+def preview(source: str, stamp: tuple[int, int] | None, config: AugmentConfig) -> np.ndarray:
     """The preview grid, enlarged 3x; cached so reruns while a job trains do no TensorFlow work."""
-    grid = preview_grid(load_mnist(source).x_train[:PREVIEW_DIGITS], config)
+    grid = preview_grid(first_digits(source, stamp), config)
     return np.kron(grid, np.ones((3, 3), np.float32))
 
 
@@ -71,7 +78,7 @@ def data_source() -> str:
     try:
         return str(keep_upload(upload.getvalue()))
     except DataError as problem:
-        st.error(str(problem))
+        st.error(literal(str(problem)))  # it names the file, and a name is never Markdown
         st.stop()
 
 
@@ -85,15 +92,18 @@ def drawn_choice() -> bool:
 
 
 def corrections_choice() -> dict | None:
-    """Whether to add the corrections people saved on the Draw page, and how much they weigh."""
+    """Whether to add the accepted corrections people saved on the Draw page, and how much they weigh."""
     store = CorrectionStore()
     try:
-        count = store.count()
+        count, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
     except CorrectionsError as problem:
         st.warning(str(problem))
         return None
-    include = st.checkbox(f"Add the {count} saved corrections (Draw page, \"Wrong?\")", value=count > 0,
+    include = st.checkbox(f"Add the {count} accepted corrections (Draw page, \"Wrong?\")", value=count > 0,
                           disabled=count == 0, key="include-corrections")
+    if waiting:
+        st.caption(f"{waiting} suggestion{'' if waiting == 1 else 's'} from visitors wait on the Corrections page: "
+                   "training learns only the corrections the operator accepted.")
     repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
                        help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
     return {"path": str(store.path), "repeat": repeat} if include and count else None
@@ -136,7 +146,7 @@ def job_panel(drawn_for: tuple[int, bool]) -> None:
     elif status.state == "cancelled":
         st.info(status.message)
     else:
-        st.error(f"Training failed: {status.message}")
+        st.error(f"Training failed: {literal(status.message)}")
 
 
 st.title("Retrain")
@@ -151,10 +161,10 @@ corrections = corrections_choice()
 st.subheader("Augmentation")
 try:
     config = augmentation()
-    st.image(preview(source, config), clamp=True,
+    st.image(preview(source, data_stamp(source), config), clamp=True,
              caption="The first training digits as one batch of augmentation varies them")
 except (DataError, ValueError) as problem:
-    st.error(str(problem))
+    st.error(literal(str(problem)))
     st.stop()
 
 st.subheader("Training")
