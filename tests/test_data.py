@@ -305,3 +305,14 @@ def test_choices_never_show_a_folder_even_when_names_repeat(tmp_path, monkeypatc
     labels = list(data_choices())
     assert labels[1].startswith("same.npz (0.") and labels[2].startswith("same.npz (2) (0.")
     assert not any(str(tmp_path) in label for label in labels)
+
+
+def test_a_damaged_compressed_file_is_named_not_raised_as_zlib_s_error(tmp_path, good):
+    path = tmp_path / "damaged.npz"
+    np.savez_compressed(path, **good)
+    damaged = bytearray(path.read_bytes())
+    for index in range(2_000, len(damaged) - 3_000, 997):
+        damaged[index] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(DataError, match="damaged.npz is not a readable .npz file"):
+        load_mnist(path)

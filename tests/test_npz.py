@@ -98,3 +98,14 @@ def test_a_member_shorter_than_its_header_says_is_refused():
         read_array(archive, member)
     with pytest.raises(NpzError, match="ends before"):
         list(iter_rows(archive, member, 4))
+
+
+def test_a_damaged_compressed_member_is_an_npz_error():
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, noise=np.random.default_rng(0).integers(0, 255, 50_000, np.uint8))
+    damaged = bytearray(buffer.getvalue())
+    for index in range(200, len(damaged) - 200, 97):  # the compressed stream, not the zip's own headers
+        damaged[index] ^= 0xFF
+    archive = zipfile.ZipFile(io.BytesIO(bytes(damaged)))
+    with pytest.raises(NpzError, match="damaged"):  # zlib's own error would escape every caller's handling
+        read_array(archive, members(archive, 10**6)["noise"])

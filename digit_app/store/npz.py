@@ -13,15 +13,17 @@ from __future__ import annotations
 import io
 import math
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TypeVar
 
 import numpy as np
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER_BYTES = 10_000  # an .npy header's length, at most (numpy's own limit, here checked before reading it)
 BLOCK_BYTES = 4 * 2**20  # bytes read at a time into a whole array
+T = TypeVar("T")
 
 
 class NpzError(ValueError):
@@ -124,7 +126,7 @@ def read_array(archive: zipfile.ZipFile, member: Member) -> np.ndarray:
         read_header(stream)
         for start in range(0, len(target), BLOCK_BYTES):
             part = target[start : start + BLOCK_BYTES]
-            if stream.readinto(part) != len(part):
+            if _unpacked(lambda: stream.readinto(part)) != len(part):
                 raise NpzError("a member ends before its array does")
     return flat.reshape(member.shape, order="F" if member.fortran_order else "C")
 
@@ -138,7 +140,15 @@ def _open(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    data = stream.read(size)
+    data = _unpacked(lambda: stream.read(size))
     if len(data) != size:
         raise NpzError("a member ends before its array does")
     return data
+
+
+def _unpacked(read: Callable[[], T]) -> T:
+    """`read()` from a member; a damaged compressed stream (zlib's own error) is an `NpzError`."""
+    try:
+        return read()
+    except zlib.error as error:
+        raise NpzError(f"a member is damaged ({error})") from None

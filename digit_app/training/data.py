@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,6 +38,7 @@ BLOCK_BYTES = 8 * 2**20  # bytes of an array checked and converted at a time
 PREVIEW_MAX = 256  # images the Retrain page's preview reads, at most
 IMAGE_SHAPE = (28, 28)
 READ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, EOFError)  # a file that cannot be read as an .npz
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +217,7 @@ def _from_keras() -> Mnist:
     return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)
 
 
-def _named(path: Path, read: Callable[[], object], shown: str | None = None):
+def _named(path: Path, read: Callable[[], T], shown: str | None = None) -> T:
     """`read()`, its `DataError` naming the file as `shown` (its name by default), never its folder.
 
     A visitor may read the message; the server log keeps the full path.
