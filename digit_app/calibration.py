@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 5.0  # a fitted or saved temperature outside these is not believed
+MIN_DIGITS = 500  # fewer digits do not pin a temperature down: `calibrate` refuses to fit on them
 GRID_POINTS = 241  # temperatures tried, evenly spaced in log between the two bounds
 TINY = 1e-12  # a probability is never taken as exactly 0 before its logarithm
 
@@ -38,6 +39,26 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
     temperatures = np.geomspace(MIN_TEMPERATURE, MAX_TEMPERATURE, GRID_POINTS)
     losses = [-np.log(np.clip(sharpen(probabilities, t)[rows, labels], TINY, 1.0)).mean() for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])
+
+
+def check_digits(digits: int) -> None:
+    """Raise ValueError (one sentence) when fewer than MIN_DIGITS digits are there to fit a temperature on."""
+    if digits < MIN_DIGITS:
+        raise ValueError(f"Fitting a temperature needs at least {MIN_DIGITS} training digits, and the data has "
+                         f"{digits}; nothing was changed.")
+
+
+def check_fit(temperature: float, digits: int) -> None:
+    """Raise ValueError (one sentence) unless a temperature fitted on `digits` digits can be believed.
+
+    Fewer than MIN_DIGITS digits say little about how sure a model should be; a best fit on a bound
+    of the search (one image gives 5.0) means the best lies beyond what is searched, or nowhere.
+    """
+    check_digits(digits)
+    if np.isclose(temperature, MIN_TEMPERATURE) or np.isclose(temperature, MAX_TEMPERATURE):
+        raise ValueError(f"The best temperature lies on the bound of the search ({temperature:g}, searched "
+                         f"{MIN_TEMPERATURE} to {MAX_TEMPERATURE}): the data does not fit this model, so nothing "
+                         "was changed.")
 
 
 def calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:

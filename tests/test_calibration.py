@@ -8,7 +8,14 @@ import shutil
 import numpy as np
 import pytest
 
-from digit_app.calibration import calibration_error, fit_temperature, sharpen
+from digit_app.calibration import (
+    MAX_TEMPERATURE,
+    MIN_DIGITS,
+    calibration_error,
+    check_fit,
+    fit_temperature,
+    sharpen,
+)
 from digit_app.model import load_classifier
 from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
 from digit_app.render import draw_strokes
@@ -32,6 +39,16 @@ def test_the_temperature_that_made_the_labels_is_found():
     found = fit_temperature(softmax(logits), labels)
     assert found == pytest.approx(truth, rel=0.1)
     assert calibration_error(sharpen(softmax(logits), found), labels) < calibration_error(softmax(logits), labels) / 3
+
+
+def test_a_fit_on_too_few_digits_or_on_the_bound_of_the_search_is_not_believed():
+    one = softmax(np.array([[0.0, 3.0] + [0.0] * 8]))  # one image, read wrongly: the fit runs to the bound
+    assert fit_temperature(one, np.array([0])) == pytest.approx(MAX_TEMPERATURE)
+    with pytest.raises(ValueError, match=f"at least {MIN_DIGITS} training digits, and the data has 1"):
+        check_fit(fit_temperature(one, np.array([0])), 1)
+    with pytest.raises(ValueError, match="lies on the bound of the search"):
+        check_fit(MAX_TEMPERATURE, 10_000)
+    check_fit(0.46, MIN_DIGITS)  # a fit inside the search on enough digits is believed
 
 
 def test_sharpening_keeps_every_answer_and_sums_to_one():
