@@ -1,23 +1,33 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate|pen-digits|segments`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
-mistakes a user can make (a missing file, a broken image, bad settings).
+mistakes a user can make (a missing file, a broken image, bad settings). Every argument is checked
+for its range as it is parsed (exit code 2), before any work; failures while working exit with 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
-from digit_app.training import AugmentConfig
+from digit_app.strokes import segments as segment_judge
+from digit_app.training import AugmentConfig, TrainConfig
+
+if TYPE_CHECKING:
+    from digit_app.model import Classifier
 
 USER_ERRORS = (OSError, ValueError, RuntimeError)
-TRAIN_SETTINGS = {"epochs": int, "batch_size": int, "learning_rate": float, "seed": int,  # TrainConfig's, as flags
-                  "stroke_epochs": int, "width": int}
+USAGE_ERROR = 2  # argparse's exit code for a bad argument
+MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
+MAX_CORRECTIONS_REPEAT = 1000  # as often as `Mnist.with_corrections` repeats a correction
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +47,60 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line, like the commands' own, and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"error: {message} (see {self.prog} --help)\n")
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"a whole number from {low} to {high} is wanted, not {text[:40]!r}")
+        return value
+    return parse
+
+
+def _checked_by(make: Callable[[float], object], kind: type = float) -> Callable[[str], float]:
+    """An argparse type whose range is the one the settings object `make` builds checks: one source of bounds."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"a {'whole ' if kind is int else ''}number is wanted, not {text[:40]!r}")
+        try:
+            make(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+    return parse
+
+
+def _train_setting(name: str, kind: type) -> Callable[[str], float]:
+    """An argparse type for one TrainConfig field, within the bounds TrainConfig itself checks."""
+    return _checked_by(lambda value: TrainConfig(**{name: value}), kind)
+
+
+def _augment_setting(name: str) -> Callable[[str], float]:
+    """An argparse type for one AugmentConfig field, within the bounds AugmentConfig itself checks."""
+    return _checked_by(lambda value: AugmentConfig(**{name: value}))
+
+
+TRAIN_SETTINGS = {  # TrainConfig's fields, as flags, each with its range
+    "epochs": _train_setting("epochs", int), "batch_size": _train_setting("batch_size", int),
+    "learning_rate": _train_setting("learning_rate", float), "seed": _whole(0, MAX_SEED),
+    "stroke_epochs": _train_setting("stroke_epochs", int), "width": _train_setting("width", int),
+}
+
+
 def _import_tensorflow_quietly() -> None:
     """Import TensorFlow with its C++ start-up lines (CUDA probing on machines without a GPU) hidden.
 
@@ -51,17 +115,14 @@ def _import_tensorflow_quietly() -> None:
 
 def _predict(args: argparse.Namespace) -> int:
     """One answer per file; a file that cannot be read gets its own line (a JSON record with an error)."""
-    from digit_app.images import MAX_BYTES, ImageLoadError, load_image
-    from digit_app.model import load_classifier
+    from digit_app.images import ImageLoadError, load_image, read_image_file
     from digit_app.preprocess import to_mnist
 
-    classifier = load_classifier(args.model)
+    classifier = _load(args.model)
     failures = 0
     for name in args.images:
         try:
-            with open(name, "rb") as file:
-                data = file.read(MAX_BYTES + 1)  # the loader refuses more: no need to read it all
-            pixels = to_mnist(load_image(data))
+            pixels = to_mnist(load_image(read_image_file(name)))  # a FIFO or a device is refused unopened
         except (OSError, ImageLoadError, ValueError) as error:
             failures += 1
             reason = _one_line(error) if not isinstance(error, OSError) else (error.strerror or _one_line(error))
@@ -79,12 +140,25 @@ def _predict(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _load(path: str | None) -> Classifier:
+    """The model at `path` (the active one when None); what went wrong loading it, if anything, on stderr."""
+    from digit_app.model import load_classifier
+
+    classifier = load_classifier(path)
+    if classifier.notice:
+        print(f"warning: {classifier.notice}", file=sys.stderr)
+    return classifier
+
+
 def _train(args: argparse.Namespace) -> int:
-    from digit_app.training import TrainConfig
+    with _training_slot(args):
+        return _train_now(args)
+
+
+def _train_now(args: argparse.Namespace) -> int:
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import train
 
-    _check_save_as(args)  # before any training: a wrong path is found in a second, not after an hour
     augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)  # what is not chosen keeps the page's default
@@ -108,12 +182,32 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _training_slot(args: argparse.Namespace) -> Iterator[None]:
+    """Before training, everything that would otherwise fail after it: the place to save, and the machine's
+    one training slot (the lock the server's jobs hold in the models folder), held until the run ends."""
+    from digit_app.serving.jobs import JobRunningError, machine_slot
+    from digit_app.store.versions import models_dir
+
+    _check_destination(args)
+    try:
+        slot = machine_slot()
+    except JobRunningError:
+        raise JobRunningError(f"A model is being trained with the models folder {models_dir()} (by the app's "
+                              "server or another `train`); wait for it to finish.") from None
+    try:
+        yield
+    finally:
+        if slot is not None:
+            slot.close()  # closing the file gives the lock back
+
+
 def _combine(args: argparse.Namespace) -> int:
     from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
 
-    _check_save_as(args)
+    _check_destination(args)
     members = [load_classifier(path, keras=True) for path in args.models]
     model = average_models([member.model for member in members])
     # their stroke models are averaged too, into one reader, when every member has one
@@ -137,18 +231,35 @@ def _combine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_save_as(args: argparse.Namespace) -> None:
-    """Refuse a --save-as path that cannot be written, before the work that would be lost."""
-    if not args.save_as:
-        return
-    target = os.path.abspath(args.save_as)
-    folder = os.path.dirname(target)
+def _check_destination(args: argparse.Namespace) -> None:
+    """Refuse, before the work that would be lost, a --save-as path or a models folder that cannot be written."""
+    from digit_app.store import versions
+
+    if args.output:
+        os.environ[versions.ENV_MODELS_DIR] = args.output
+    if args.save_as:
+        _check_save_as(args.save_as)
+    else:
+        versions.check_writable()  # a read-only folder is found now, not after an hour of training
+
+
+def _check_save_as(save_as: str) -> None:
+    """Refuse a --save-as path that cannot be written."""
+    target = os.path.abspath(save_as)
     if not target.endswith(".keras"):
-        raise ValueError(f"--save-as {args.save_as}: a model file's name ends in .keras.")
-    if not os.path.isdir(folder):
-        raise ValueError(f"--save-as {args.save_as}: there is no folder {folder}.")
-    if not os.access(folder, os.W_OK) or os.path.isdir(target):
-        raise ValueError(f"--save-as {args.save_as}: cannot write there.")
+        raise ValueError(f"--save-as {save_as}: a model file's name ends in .keras.")
+    _check_writable_file(Path(target))
+
+
+def _check_writable_file(target: Path) -> None:
+    """Refuse (ValueError, OSError) an output file whose folder is missing or read-only, or that is no plain file."""
+    from digit_app.store.files import check_target
+
+    if not target.parent.is_dir():
+        raise ValueError(f"There is no folder {target.parent} to write {target.name} in.")
+    check_target(target)  # a FIFO, a device or a folder is never replaced
+    if not os.access(target.parent, os.W_OK):
+        raise ValueError(f"Cannot write {target.name} in {target.parent}: the folder is read-only.")
 
 
 def _brief(metadata: dict) -> dict:
@@ -165,8 +276,6 @@ def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
     lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if args.save_as:
         return f"saved {save_model(model, args.save_as, metadata, lite)}"
-    if args.output:
-        os.environ[versions.ENV_MODELS_DIR] = args.output
     version = versions.save_version(model, metadata, lite)
     if args.activate:
         versions.activate(version.id)
@@ -174,12 +283,11 @@ def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from digit_app.model import load_classifier
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import evaluate
 
     data = load_mnist(args.data)
-    classifier = load_classifier(args.model)
+    classifier = _load(args.model)
     report = evaluate(classifier, data.x_test, data.y_test)
     print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} "
           f"on {len(data.x_test)} images from {data.source}")
@@ -187,22 +295,28 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    """Fit a model's temperature on the training digits of `--data` and keep it in its metadata."""
-    from digit_app.calibration import calibration_error, sharpen
-    from digit_app.model import load_classifier
+    """Fit a model's temperature on the training digits of `--data` and keep it in its metadata.
+
+    Too few digits, or a best fit on the bound of the search, is refused and nothing is written.
+    """
+    from digit_app.calibration import calibration_error, check_digits, check_fit, sharpen
     from digit_app.store.versions import update_metadata
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
 
     data = load_mnist(args.data)
-    classifier = load_classifier(args.model)
-    temperature = round(training_temperature(classifier, data), 4)
+    digits = min(len(data.x_train), CALIBRATION_DIGITS)
+    check_digits(digits)  # before the model is loaded
+    classifier = _load(args.model)
+    fitted = training_temperature(classifier, data)
+    check_fit(fitted, digits)
+    temperature = round(fitted, 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
     update_metadata(classifier.path, {"temperature": temperature})
     calibrated = sharpen(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
-          f"{min(len(data.x_train), CALIBRATION_DIGITS)} training digits. On the {len(data.x_test)} test digits, right "
+          f"{digits} training digits. On the {len(data.x_test)} test digits, right "
           f"{accuracy:.4f}: mean confidence {raw.max(axis=1).mean():.3f} -> {calibrated.max(axis=1).mean():.3f}, "
           f"calibration error {calibration_error(raw, data.y_test):.4f} -> "
           f"{calibration_error(calibrated, data.y_test):.4f}")
@@ -213,8 +327,9 @@ def _pen_digits(args: argparse.Namespace) -> int:
     from digit_app.strokes.pen_digits import PEN_DIGITS_FILE, from_unipen, save_pen_digits
     from digit_app.strokes.unipen import read_unipen
 
+    target = Path(args.output or PEN_DIGITS_FILE)
+    _check_writable_file(target)
     digits = from_unipen(read_unipen(args.unipen))
-    target = args.output or PEN_DIGITS_FILE
     save_pen_digits(digits, target)
     print(f"{len(digits)} digits by {len(set(digits.writers.tolist()))} writers written to {target}")
     return 0
@@ -227,8 +342,7 @@ def _segments(args: argparse.Namespace) -> int:
     from digit_app.strokes.segments import SEGMENTS_FILE, train_segment_model
 
     target = Path(args.output or SEGMENTS_FILE)
-    if not target.parent.is_dir():
-        raise ValueError(f"There is no folder {target.parent} to write {target.name} in.")
+    _check_writable_file(target)  # before training: `--output /dev/full` is refused, never replaced
     model, accuracy = train_segment_model(load_pen_digits().for_training(), args.numbers, args.epochs, args.seed)
     flat = convert(model)
     atomic_write(target, lambda tmp: tmp.write_bytes(flat))
@@ -257,7 +371,7 @@ def _one_line(error: BaseException) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m digit_app", description="Read handwritten digits.")
+    parser = _Parser(prog="python -m digit_app", description="Read handwritten digits.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     predict = commands.add_parser("predict", help="read the digit in each image file")
@@ -272,12 +386,13 @@ def _parser() -> argparse.ArgumentParser:
         train.add_argument(f"--{name.replace('_', '-')}", type=kind, help="default: the Retrain page's")
     defaults = AugmentConfig()
     for f in fields(AugmentConfig):
-        train.add_argument(f"--{f.name}", type=float, default=getattr(defaults, f.name))
+        train.add_argument(f"--{f.name}", type=_augment_setting(f.name), default=getattr(defaults, f.name))
     train.add_argument("--no-drawn", dest="drawn", action="store_false",
                        help="learn from MNIST only: no pen digits, no stroke model "
                             "(default: both, as the Draw page reads)")
-    train.add_argument("--corrections-repeat", type=int, default=0, metavar="K",
-                       help="add the corrections saved on the Draw page, each K times (default: none)")
+    train.add_argument("--corrections-repeat", type=_whole(0, MAX_CORRECTIONS_REPEAT), default=0, metavar="K",
+                       help=f"add the corrections saved on the Draw page, each K times, at most "
+                            f"{MAX_CORRECTIONS_REPEAT} (default: none)")
     _keep_options(train)
     train.set_defaults(run=_train, tensorflow=True)
 
@@ -303,9 +418,12 @@ def _parser() -> argparse.ArgumentParser:
     pen.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/pen_digits.npz)")
     pen.set_defaults(run=_pen_digits)
     segments = commands.add_parser("segments", help="train the judge of which strokes make one digit in a whole number")
-    segments.add_argument("--numbers", type=int, default=4000, help="pen numbers to learn from (default 4000)")
-    segments.add_argument("--epochs", type=int, default=10, help="epochs (default 10)")
-    segments.add_argument("--seed", type=int, default=0)
+    segments.add_argument("--numbers", type=_whole(segment_judge.MIN_NUMBERS, segment_judge.MAX_NUMBERS),
+                          default=segment_judge.NUMBERS, help=f"pen numbers to learn from (default "
+                          f"{segment_judge.NUMBERS}, {segment_judge.MIN_NUMBERS} to {segment_judge.MAX_NUMBERS})")
+    segments.add_argument("--epochs", type=_whole(1, segment_judge.MAX_EPOCHS), default=segment_judge.EPOCHS,
+                          help=f"epochs (default {segment_judge.EPOCHS}, at most {segment_judge.MAX_EPOCHS})")
+    segments.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
     segments.set_defaults(run=_segments, tensorflow=True)
     return parser

@@ -10,10 +10,13 @@ its mode or bit depth (palettes, 16-bit grey, floats, transparency).
 from __future__ import annotations
 
 import io
+import os
 import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from digit_app.store.files import open_plain
 
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
 MAX_PIXELS = 40_000_000  # larger images are refused before they are decoded
@@ -27,11 +30,24 @@ class ImageLoadError(ValueError):
     """A file is not an image this app can read; the message says why, in one sentence."""
 
 
+def read_image_file(path: str | os.PathLike[str]) -> bytes:
+    """An image file's bytes for `load_image`; a FIFO or a device (reading would block or never end) is
+    refused before it is opened (OSError), and a file over MAX_BYTES before it is read."""
+    with open_plain(path) as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > MAX_BYTES:
+            raise ImageLoadError(_too_large(size))
+        return file.read(MAX_BYTES + 1)  # the loader refuses more, should it have grown meanwhile
+
+
+def _too_large(size: int) -> str:
+    return f"The file is {size / 1e6:.0f} MB; the largest accepted is {MAX_BYTES // (1024 * 1024)} MB."
+
+
 def load_image(data: bytes) -> np.ndarray:
     """Decode an image file's bytes into an RGB uint8 array, upright, the way it looks."""
     if len(data) > MAX_BYTES:
-        raise ImageLoadError(f"The file is {len(data) / 1e6:.0f} MB; the largest accepted is "
-                             f"{MAX_BYTES // (1024 * 1024)} MB.")
+        raise ImageLoadError(_too_large(len(data)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

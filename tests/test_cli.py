@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +18,22 @@ from tests.strokes import draw_digit
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The command line in a process of its own, with a timeout: one that blocks (a bug) fails instead of hanging."""
     return subprocess.run([sys.executable, "-m", "digit_app", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def enough_digits(folder: Path) -> Path:
+    """The MNIST sample with its 300 test digits added to its 300 training digits: enough to fit a temperature on."""
+    from tests.conftest import MNIST_SAMPLE
+
+    with np.load(MNIST_SAMPLE) as sample:
+        data = dict(sample)
+    path = folder / "six_hundred.npz"
+    np.savez(path, x_train=np.concatenate([data["x_train"], data["x_test"]]),
+             y_train=np.concatenate([data["y_train"], data["y_test"]]), x_test=data["x_test"], y_test=data["y_test"])
+    return path
 
 
 def test_predict_reads_each_image(tmp_path):
@@ -86,17 +101,32 @@ def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
 
     from digit_app.model import load_classifier
     from digit_app.store.versions import SHIPPED_MODEL
-    from tests.conftest import MNIST_SAMPLE
 
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
         shutil.copy(part, tmp_path / part.name)
     copy = tmp_path / SHIPPED_MODEL.name
     (tmp_path / "digit_cnn.json").write_text('{"test_accuracy": 0.99}')  # no temperature yet
-    result = run("calibrate", "--data", str(MNIST_SAMPLE), "--model", str(copy))
+    result = run("calibrate", "--data", str(enough_digits(tmp_path)), "--model", str(copy))
     assert result.returncode == 0, result.stderr
-    assert "(was 1.0)" in result.stdout and "calibration error" in result.stdout
+    assert "(was 1.0)" in result.stdout and "fitted on 600 training digits" in result.stdout
     calibrated = load_classifier(copy)
     assert 0.2 < calibrated.temperature < 0.8 and calibrated.metadata["test_accuracy"] == 0.99
+
+
+def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
+    import shutil
+
+    from digit_app.store.versions import SHIPPED_MODEL
+    from tests.conftest import MNIST_SAMPLE
+
+    for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
+        shutil.copy(part, tmp_path / part.name)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    result = run("calibrate", "--data", str(MNIST_SAMPLE), "--model", str(tmp_path / SHIPPED_MODEL.name))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("error: Fitting a temperature needs at least 500 training digits, and the data "
+                                     "has 300; nothing was changed.")
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
 
 
 def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
@@ -136,10 +166,77 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
     from tests.conftest import MNIST_SAMPLE
 
-    for flags, message in ((["--rotation", "720"], "rotation"), (["--epochs", "0"], "epochs"),
-                           (["--batch-size", "1000"], "is larger than the")):
+    for flags, message, code in ((["--rotation", "720"], "rotation", 2), (["--epochs", "0"], "epochs", 2),
+                                 (["--batch-size", "1000"], "is larger than the", 1)):
         result = run("train", "--data", str(MNIST_SAMPLE), "--output", str(tmp_path), *flags)
-        assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+        assert result.returncode == code and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "flags", "message"), [
+    ("segments", ["--epochs", "0"], "argument --epochs: a whole number from 1 to 200 is wanted, not '0'"),
+    ("segments", ["--numbers", "0"], "argument --numbers: a whole number from 20 to 20000 is wanted, not '0'"),
+    ("segments", ["--numbers", "1e8"], "argument --numbers: a whole number from 20 to 20000 is wanted, not '1e8'"),
+    ("segments", ["--numbers", "100000000"], "a whole number from 20 to 20000 is wanted, not '100000000'"),
+    ("segments", ["--seed", "-3"], "argument --seed: a whole number from 0 to 4294967295 is wanted"),
+    ("train", ["--epochs", "100000"], "argument --epochs: epochs must be between 1 and 500, got 100000"),
+    ("train", ["--batch-size", "0"], "argument --batch-size: batch size must be between 1 and 4096, got 0"),
+    ("train", ["--learning-rate", "nan"], "argument --learning-rate: a number is wanted, not 'nan'"),
+    ("train", ["--learning-rate", "5"], "learning rate must be above 0 and at most 1, got 5.0"),
+    ("train", ["--width", "1.5"], "argument --width: a whole number is wanted, not '1.5'"),
+    ("train", ["--stroke-epochs", "-1"], "stroke epochs must be between 1 and 500, got -1"),
+    ("train", ["--rotation", "inf"], "argument --rotation: a number is wanted, not 'inf'"),
+    ("train", ["--noise", "-0.5"], "augmentation noise must be between 0 and 1.0, got -0.5"),
+    ("train", ["--corrections-repeat", "5000"], "a whole number from 0 to 1000 is wanted, not '5000'"),
+    ("train", ["--seed", "1e3"], "argument --seed: a whole number from 0 to 4294967295 is wanted, not '1e3'"),
+])
+def test_every_argument_out_of_range_is_one_sentence_and_exit_code_2(tmp_path, command, flags, message):
+    result = run(command, *flags, "--output", str(tmp_path / "out"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and message in line
+    assert list(tmp_path.iterdir()) == []  # refused before any work
+
+
+def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
+    from tests.conftest import MNIST_SAMPLE
+
+    with open(tmp_path / ".training.lock", "a") as lock:  # as the app's server holds it while its job runs
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == (f"error: A model is being trained with the models folder {tmp_path} (by the "
+                                     "app's server or another `train`); wait for it to finish.")
+    assert [p.name for p in tmp_path.rglob("*")] == [".training.lock"]  # no version, nothing else
+
+
+def test_train_refuses_a_read_only_models_folder_before_training(tmp_path):
+    from tests.conftest import MNIST_SAMPLE
+    from tests.test_versions import read_only
+
+    (tmp_path / "versions").mkdir()
+    with read_only(tmp_path):
+        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "training on" not in result.stderr  # refused before any work
+    assert result.stderr.strip().startswith(f"error: Could not write in the models folder {tmp_path}: ")
+    assert [p.name for p in tmp_path.rglob("*")] == ["versions"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link to /dev/full"])
+def test_segments_never_replaces_a_fifo_a_folder_or_a_device(tmp_path, kind):
+    target = tmp_path / "segments.tflite"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        target.symlink_to("/dev/full")
+    result = run("segments", "--numbers", "20", "--epochs", "1", "--output", str(target))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.endswith("not a plain file: it was not replaced.")
+    assert [p.name for p in tmp_path.iterdir()] == ["segments.tflite"] and not target.is_file()
+    assert os.stat("/dev/full").st_rdev == os.makedev(1, 7)  # the device itself untouched
 
 
 def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, corrections_file):
@@ -171,7 +268,7 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
     assert lonely.returncode == 1 and lonely.stderr.strip() == "error: Averaging needs at least two models, got 1."
 
 
-@pytest.mark.parametrize(("target", "message"), [("{tmp}/nowhere/model.keras", "there is no folder"),
+@pytest.mark.parametrize(("target", "message"), [("{tmp}/nowhere/model.keras", "There is no folder"),
                                                  ("{tmp}/model.h5", "ends in .keras")])
 def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
     from tests.conftest import MNIST_SAMPLE

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,6 +88,33 @@ def test_predict_json_writes_a_record_for_every_file_and_fails_if_any_did(tmp_pa
     assert records[0]["digit"] == 7 and "error" not in records[0]
     assert "not an image" in records[1]["error"] and "No such file" in records[2]["error"]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "device"])
+def test_predict_refuses_a_fifo_a_folder_or_a_device_unopened(tmp_path, kind):
+    from digit_app.images import read_image_file
+
+    path = Path("/dev/zero") if kind == "device" else tmp_path / "digit.png"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    result = subprocess.run([sys.executable, "-m", "digit_app", "predict", "--json", str(path)],
+                            capture_output=True, text=True, timeout=300)  # a FIFO opened (the bug) fails, not hangs
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "not a plain file: it was not opened" in json.loads(result.stdout)["error"]
+    with pytest.raises(OSError, match="not a plain file"):
+        read_image_file(path)  # the file was refused before it was opened: this returns at once
+
+
+def test_an_image_file_larger_than_accepted_is_refused_before_it_is_read(tmp_path):
+    from digit_app.images import MAX_BYTES, read_image_file
+
+    path = tmp_path / "huge.png"
+    with open(path, "wb") as file:
+        file.truncate(MAX_BYTES + 1)
+    with pytest.raises(ImageLoadError, match="the largest accepted is 15 MB"):
+        read_image_file(path)
 
 
 def test_random_images_of_every_mode_and_size_give_an_answer_or_a_documented_error():

@@ -354,13 +354,14 @@ def delete(version_id: str) -> None:
 
 
 def check_writable() -> None:
-    """Raise `ModelStoreError` unless the models folder and its versions folder take a new file now:
-    a read-only folder is found before an hour of training, not after it."""
+    """Raise `ModelStoreError` unless the models folder (and its versions folder, if there is one yet) takes a
+    new file now: a read-only folder is found before an hour of training, not after it. Nothing is left behind."""
     with _writing("write"):
+        models_dir().mkdir(parents=True, exist_ok=True)  # as saving would: only a missing folder is made
         for folder in (models_dir(), models_dir() / "versions"):
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
-                pass
+            if folder.is_dir():
+                with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+                    pass
 
 
 def save_version(model: Any, metadata: dict[str, Any], lite: dict[str, bytes] | None = None) -> ModelVersion:

@@ -18,7 +18,7 @@ import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,9 @@ from digit_app.lite import LiteRunner
 from digit_app.store.files import read_plain
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
 from digit_app.strokes.grouping import MAX_STROKES
-from digit_app.strokes.pen_digits import PenDigits, write_number
+
+if TYPE_CHECKING:  # imported where numbers are written: the command line reads the bounds below without it
+    from digit_app.strokes.pen_digits import PenDigits
 
 SEGMENTS_FILE = Path(__file__).with_name("segments.tflite")
 SEGMENT_SHAPE = (STROKE_POINTS, STROKE_FEATURES + 3)  # per point: its features, then the run's width, height, strokes
@@ -71,6 +73,8 @@ def number_runs(digits: Sequence[Sequence[np.ndarray]]) -> tuple[list[list[int]]
 
 def segment_examples(pen: PenDigits, numbers: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Features and 0/1 labels of every run in `numbers` numbers of 2-5 digits, each by one writer of `pen`."""
+    from digit_app.strokes.pen_digits import write_number
+
     features, labels = [], []
     writers = np.unique(pen.writers)
     for count in range(numbers):
