@@ -7,6 +7,9 @@ a photo or an upload has only pixels, and the pixel CNN reads those alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +17,7 @@ import numpy as np
 from digit_app.model import Classifier
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, split_digits, to_mnist
 from digit_app.render import draw_canvas
-from digit_app.strokes.canvas import CanvasStroke
+from digit_app.strokes.canvas import CanvasStroke, signature
 from digit_app.strokes.features import box, stroke_features
 from digit_app.strokes.grouping import group_strokes
 from digit_app.strokes.segments import SegmentJudge, shipped_segment_judge
@@ -23,7 +26,12 @@ SURE_PROBABILITY = 0.6  # below this top probability the answer is "not sure" ..
 SURE_MARGIN = 0.25  # ... and so it is when the runner-up is closer than this
 SPECK_SIZE = 0.08  # a stroke smaller than this share of the drawing is a speck the stroke model ignores
 MAX_PATH = 8.0  # strokes longer than this many times the drawing's size are a scribble (pen digits: at most 5.5)
+MAX_CANDIDATES = 80  # runs of strokes judged as digits in one number, at most (honest 12-digit numbers: <= 57)
+MEMO_ENTRIES = 4096  # candidate digits remembered across answers, server-wide (about 4 KB each)
 PIXEL_BRUSH = 0.06  # a digit cut from a number is redrawn with a brush at most this share of its size, loops open
+TANGLED = ("Those strokes overlap too much to be split into digits: clear the canvas and write the digits "
+           "side by side.")
+TOO_MUCH_AT_ONCE = "That is more writing than can be read at once: clear the canvas and write it again."
 Box = tuple[float, float, float, float]  # left, top, right, bottom on the canvas
 
 
@@ -146,66 +154,147 @@ def read_number(image: np.ndarray | None, classifier: Classifier) -> NumberReadi
     return NumberReading(tuple(readings))
 
 
+Candidate = tuple[np.ndarray, np.ndarray | None, np.ndarray] | None  # pixels, features, network's probabilities
+
+
+class CandidateMemo:
+    """Candidate digits already read, by model and strokes, server-wide and bounded (least recently used go).
+
+    A number is read again after every stroke, and all but the candidates with the new stroke were
+    read the stroke before: remembered, each stroke costs a few candidates, not the whole number.
+    """
+
+    def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        self.entries = entries
+        self._items: OrderedDict[tuple[int, str], tuple[weakref.ref, Candidate]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, classifier: Classifier, key: str) -> tuple[bool, Candidate]:
+        """(found, the candidate) for these strokes read by this model."""
+        with self._lock:
+            item = self._items.get((id(classifier), key))
+            if item is None or item[0]() is not classifier:
+                return False, None
+            self._items.move_to_end((id(classifier), key))
+            return True, item[1]
+
+    def put(self, classifier: Classifier, key: str, candidate: Candidate) -> None:
+        with self._lock:
+            self._items[(id(classifier), key)] = (weakref.ref(classifier), candidate)
+            self._items.move_to_end((id(classifier), key))
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+
+CANDIDATES = CandidateMemo()
+
+
 def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier, size: tuple[int, int],
-                        segments: SegmentJudge | None | bool = True) -> NumberReading | None:
+                        segments: SegmentJudge | None | bool = True, max_new: int | None = None) -> NumberReading | None:
     """Read a whole number from its strokes on a canvas of `size` (width, height); None when nothing is drawn.
 
     The strokes are grouped into digits without cutting one (`group_strokes`); the unclear cases
     are judged by how surely this model reads each candidate as a digit and how likely the
     `segments` judge finds it one whole digit (True: the shipped one; False: none). Each digit is
     drawn alone, as the person drew it, and read from its pixels and strokes. Dots and specks (a
-    decimal point) are left out.
+    decimal point) are left out. Raises `UnreadableDrawingError` when the strokes are so tangled
+    that more than `MAX_CANDIDATES` runs of them could each be a digit, or when more than `max_new`
+    candidates would have to be read that no earlier answer read (`CANDIDATES` remembers them).
     """
     strokes = [stroke for stroke in strokes if len(stroke.points)]
     if not strokes:
         return None
     if isinstance(segments, bool):
         segments = shipped_segment_judge() if segments else None
-    cache: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray | None] | None] = {}
+    return StrokeNumberReader(strokes, classifier, size, segments, max_new=max_new).read()
 
-    def inputs(members: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None] | None:
-        key = tuple(members)
-        if key not in cache:
-            chosen = [strokes[i] for i in members]
-            try:
-                cache[key] = to_mnist(_draw(chosen, size)), digit_features(chosen) if classifier.reads_strokes else None
-            except (EmptyDrawingError, UnreadableDrawingError):
-                cache[key] = None
-        return cache[key]
 
-    answers: dict[tuple[int, ...], np.ndarray | None] = {}
+class StrokeNumberReader:
+    """One number's strokes read as digits: each candidate run of strokes drawn, read and judged once.
 
-    def read(groups: Sequence[Sequence[int]]) -> list[np.ndarray | None]:
-        """Probabilities for each group, in one batch for those not read yet (the judge reads most of them)."""
-        new = [key for key in dict.fromkeys(tuple(members) for members in groups) if key not in answers]
-        readable = [key for key in new if inputs(key) is not None]
-        answers.update(dict.fromkeys(new))
-        if readable:
-            found = [cache[key] for key in readable]
-            features = None if found[0][1] is None else np.stack([item[1] for item in found])
-            # the network's own probabilities: the grouping was tuned on them, and the temperature
-            # is applied once a group is settled
-            pixels = np.stack([item[0] for item in found])
-            answers.update(zip(readable, classifier.predict_drawing(pixels, features, calibrated=False)))
-        return [answers[tuple(members)] for members in groups]
+    Candidates read for an earlier answer come from `memo`; with `max_new`, at most that many are
+    read anew, so one message, whatever its strokes, costs a bounded amount of work.
+    """
 
-    def judge(candidates: list[list[int]]) -> list[float]:
-        sureness = [0.0 if p is None else float(p.max()) for p in read(candidates)]
-        if segments is None:
+    def __init__(self, strokes: Sequence[CanvasStroke], classifier: Classifier, size: tuple[int, int],
+                 segments: SegmentJudge | None, memo: CandidateMemo = CANDIDATES, max_new: int | None = None) -> None:
+        self.strokes, self.classifier, self.size, self.segments = list(strokes), classifier, size, segments
+        self.memo, self.max_new = memo, max_new
+        self._keys = [signature([stroke]) for stroke in self.strokes]
+        self._candidates: dict[tuple[int, ...], Candidate] = {}
+
+    def read(self) -> NumberReading | None:
+        """The number: its digits left to right, each with the network's probabilities calibrated once."""
+        groups = group_strokes([stroke.points for stroke in self.strokes], self.judge)
+        readings = []
+        for members in groups:
+            candidate = self._candidates[tuple(members)] if tuple(members) in self._candidates else \
+                self.candidates([members])[0]
+            if candidate is None:  # a dot, a speck: not a digit
+                continue
+            pixels, _, probabilities = candidate
+            left, top, right, bottom = box([self.strokes[i].points for i in members])
+            pad = max(self.strokes[i].width for i in members) / 2
+            readings.append(Reading(int(probabilities.argmax()), self.classifier.calibrate(probabilities), pixels,
+                                    box=(left - pad, top - pad, right + pad, bottom + pad), network=probabilities))
+        return NumberReading(tuple(readings)) if readings else None
+
+    def judge(self, candidates: list[list[int]]) -> list[float]:
+        """How surely each candidate run of strokes is one digit: read surely, and whole by the segment judge."""
+        if len(candidates) > MAX_CANDIDATES:
+            raise UnreadableDrawingError(TANGLED)
+        sureness = [0.0 if c is None else float(c[2].max()) for c in self.candidates(candidates)]
+        if self.segments is None:
             return sureness
-        return [sure * float(whole) for sure, whole in zip(sureness, segments([s.points for s in strokes], candidates))]
+        whole = self.segments([stroke.points for stroke in self.strokes], candidates)
+        return [sure * float(w) for sure, w in zip(sureness, whole)]
 
-    groups = group_strokes([stroke.points for stroke in strokes], judge)
-    readings = []
-    for members, probabilities in zip(groups, read(groups)):
-        if probabilities is None:  # a dot, a speck: not a digit
-            continue
-        left, top, right, bottom = box([strokes[i].points for i in members])
-        pad = max(strokes[i].width for i in members) / 2
-        readings.append(Reading(int(probabilities.argmax()), classifier.calibrate(probabilities),
-                                cache[tuple(members)][0], box=(left - pad, top - pad, right + pad, bottom + pad),
-                                network=probabilities))
-    return NumberReading(tuple(readings)) if readings else None
+    def candidates(self, groups: Sequence[Sequence[int]]) -> list[Candidate]:
+        """Each group read (None: not a digit): remembered ones from the memo, new ones drawn and read in one batch.
+
+        The probabilities are the network's own: the grouping was tuned on them, and the temperature
+        is applied once a group is settled.
+        """
+        new = []
+        for members in dict.fromkeys(tuple(members) for members in groups):
+            if members in self._candidates:
+                continue
+            found, candidate = self.memo.get(self.classifier, self._key(members))
+            if found:
+                self._candidates[members] = candidate
+            else:
+                new.append(members)
+        if self.max_new is not None and len(new) > self.max_new:
+            raise UnreadableDrawingError(TOO_MUCH_AT_ONCE)
+        inputs = {members: self._inputs(members) for members in new}
+        readable = [members for members in new if inputs[members] is not None]
+        if readable:
+            features = None if inputs[readable[0]][1] is None else np.stack([inputs[m][1] for m in readable])
+            pixels = np.stack([inputs[members][0] for members in readable])
+            own = self.classifier.predict_drawing(pixels, features, calibrated=False)
+            for members, probabilities in zip(readable, own):
+                inputs[members] = (*inputs[members], probabilities)
+        for members in new:
+            self._candidates[members] = inputs[members]
+            self.memo.put(self.classifier, self._key(members), inputs[members])
+        return [self._candidates[tuple(members)] for members in groups]
+
+    def _key(self, members: Sequence[int]) -> str:
+        return "+".join(self._keys[i] for i in members) + f"@{self.size}"
+
+    def _inputs(self, members: Sequence[int]) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """The model's input for these strokes drawn alone: (28x28 pixels, stroke features or None); None if unreadable.
+
+        A run whose pen went further than `MAX_PATH` times its size is a scribble, never drawn.
+        """
+        chosen = [self.strokes[i] for i in members]
+        if path_length(chosen) > MAX_PATH:
+            return None
+        try:
+            pixels = to_mnist(_draw(chosen, self.size))
+        except (EmptyDrawingError, UnreadableDrawingError):
+            return None
+        return pixels, digit_features(chosen) if self.classifier.reads_strokes else None
 
 
 def _draw(strokes: Sequence[CanvasStroke], size: tuple[int, int]) -> np.ndarray:
@@ -216,4 +305,4 @@ def _draw(strokes: Sequence[CanvasStroke], size: tuple[int, int]) -> np.ndarray:
     writers' digits in close numbers, not 0.95 (PIXEL_BRUSH 0.06 to 0.2 tried).
     """
     left, top, right, bottom = box([stroke.points for stroke in strokes])
-    return draw_canvas(strokes, size, max_brush=max(PIXEL_BRUSH * max(right - left, bottom - top), 2.0))
+    return draw_canvas(strokes, size, max_brush=max(PIXEL_BRUSH * max(right - left, bottom - top), 2.0), grey=True)

@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 CANVAS_SIZE = 280
 Stroke = Sequence[tuple[float, float]]
 Size = int | tuple[int, int]  # a square side, or (width, height)
+SPACING = 0.125  # share of the brush: points closer than this to the last one drawn add nothing visible
 
 
 class PenStroke(Protocol):
@@ -36,28 +37,48 @@ def draw_strokes(strokes: Sequence[Stroke], brush: float, size: Size = CANVAS_SI
     return np.asarray(canvas)
 
 
-def draw_canvas(strokes: Sequence[PenStroke], size: Size, max_brush: float = float("inf")) -> np.ndarray:
-    """Strokes drawn as the canvas shows them, each with its own brush (at most `max_brush`); return RGBA uint8.
+def draw_canvas(strokes: Sequence[PenStroke], size: Size, max_brush: float = float("inf"),
+                grey: bool = False) -> np.ndarray:
+    """Strokes drawn as the canvas shows them, each with its own brush (at most `max_brush`).
 
-    The Draw page draws its pixels here from the strokes the canvas sent, so no image crosses the network.
+    Returns the canvas' RGBA uint8 pixels, or with `grey` the same ink as one (H, W) uint8 channel
+    (a quarter of the work, for reading). The Draw page draws its pixels here from the strokes the
+    canvas sent, so no image crosses the network.
     """
-    canvas = blank_canvas(size)
+    canvas = Image.new("L", (size, size) if isinstance(size, int) else size, 0) if grey else blank_canvas(size)
     for stroke in strokes:
         draw_lines(canvas, [stroke.points], min(stroke.width, max_brush))
     return np.asarray(canvas)
 
 
 def draw_lines(image: Image.Image, strokes: Sequence[Stroke], brush: float) -> None:
-    """Draw white polylines of (x, y) points onto `image` in place, with round caps and joints."""
+    """Draw white polylines of (x, y) points onto `image` in place, with round caps and joints.
+
+    A disc of the brush at every point kept makes the caps and joints round. Points closer than
+    `SPACING` of the brush to the last one kept are skipped: their disc lies within the line (a
+    pointer reports a point every pixel or two, and work grows with the points).
+    """
     pen = ImageDraw.Draw(image)
     white = 255 if image.mode == "L" else "white"
     radius = brush / 2
     for stroke in strokes:
-        points = [(float(x), float(y)) for x, y in stroke]
+        points = _spaced(np.asarray(stroke, np.float64).reshape(-1, 2), max(1.0, SPACING * brush))
         if len(points) > 1:
-            pen.line(points, fill=white, width=max(1, round(brush)), joint="curve")
+            pen.line(points, fill=white, width=max(1, round(brush)))
         for x, y in points:
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=white)
+
+
+def _spaced(points: np.ndarray, spacing: float) -> list[tuple[float, float]]:
+    """The points at least `spacing` apart (in x or y) from the one kept before, the first and last always."""
+    kept, last = [], None
+    for x, y in points.tolist():
+        if last is None or max(abs(x - last[0]), abs(y - last[1])) >= spacing:
+            kept.append((x, y))
+            last = (x, y)
+    if len(points) and kept[-1] != tuple(points[-1].tolist()):
+        kept.append(tuple(points[-1].tolist()))
+    return kept
 
 
 def paste_digit(digit: np.ndarray, box: tuple[int, int, int], size: int = CANVAS_SIZE) -> np.ndarray:

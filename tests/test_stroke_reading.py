@@ -108,3 +108,76 @@ def test_a_scribble_over_the_canvas_is_refused_from_pixels_and_from_strokes(clas
     # a real digit drawn with the widest brush, large, is still read
     four = digit_strokes(4, 40, 40, 200)
     assert read_digit(draw_strokes(four, brush=40), classifier, [CanvasStroke(s, 40) for s in four]).digit == 4
+
+
+class CountingClassifier:
+    """The shipped model, counting how many candidate digits it is asked to read."""
+
+    def __init__(self, classifier) -> None:
+        self.inner, self.read = classifier, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def predict_drawing(self, pixels, features=None, calibrated=True):
+        self.read += len(pixels)
+        return self.inner.predict_drawing(pixels, features, calibrated=calibrated)
+
+
+def test_each_stroke_of_a_number_reads_only_the_candidates_it_adds(classifier):
+    """The page reads the number again after every stroke: candidates read before are remembered."""
+    from digit_app.prediction import CandidateMemo, StrokeNumberReader
+
+    counting, memo = CountingClassifier(classifier), CandidateMemo()
+    strokes = [CanvasStroke(s, 12) for s in number((2, 20), (0, 140), (4, 260), (7, 400))]
+    for count in range(1, len(strokes) + 1):
+        before = counting.read
+        reading = StrokeNumberReader(strokes[:count], counting, NUMBER_SIZE, None, memo=memo).read()
+        assert counting.read - before <= 3  # runs ending at the new stroke: it alone, or with one or two before
+    assert reading.text == "2047"
+    cold = CountingClassifier(classifier)
+    assert StrokeNumberReader(strokes, cold, NUMBER_SIZE, None, memo=CandidateMemo()).read().text == "2047"
+    assert cold.read > 3  # read cold, every candidate is new
+
+
+def test_a_model_never_answers_from_another_models_memory(classifier):
+    from digit_app.prediction import CandidateMemo, StrokeNumberReader
+
+    memo, strokes = CandidateMemo(), [CanvasStroke(s, 12) for s in number((7, 20))]
+    other = CountingClassifier(classifier)
+    StrokeNumberReader(strokes, classifier, NUMBER_SIZE, None, memo=memo).read()
+    StrokeNumberReader(strokes, other, NUMBER_SIZE, None, memo=memo).read()
+    assert other.read == 1
+
+
+def test_the_memory_of_candidates_is_bounded():
+    from digit_app.prediction import CandidateMemo
+
+    class Model:
+        pass
+
+    memo, model = CandidateMemo(entries=3), Model()
+    for key in "abcd":
+        memo.put(model, key, None)
+    assert memo.get(model, "a") == (False, None) and memo.get(model, "d") == (True, None)
+
+
+def test_tangled_strokes_or_too_much_new_writing_at_once_get_a_sentence(classifier):
+    from digit_app.preprocess import UnreadableDrawingError
+
+    rng = np.random.default_rng(0)
+    tangle = [CanvasStroke(np.stack([rng.uniform(100, 300, 20), rng.uniform(20, 180, 20)], 1).astype(np.float32), 9)
+              for _ in range(40)]
+    with pytest.raises(UnreadableDrawingError, match="overlap too much"):
+        read_number_strokes(tangle, classifier, NUMBER_SIZE)
+    columns = [CanvasStroke(np.array([(15 + 13 * i, 40), (15 + 13 * i, 160)], np.float32), 9) for i in range(20)]
+    with pytest.raises(UnreadableDrawingError, match="more writing than can be read at once"):
+        read_number_strokes(columns, classifier, NUMBER_SIZE, max_new=32)
+    assert read_number_strokes(columns[:6], classifier, NUMBER_SIZE, max_new=32).text == "111111"
+
+
+def test_a_run_of_strokes_that_scribbles_is_never_drawn_as_a_digit(classifier):
+    zigzag = np.stack([np.linspace(20, 540, 60), 30 + 140 * (np.arange(60) % 2)], 1).astype(np.float32)
+    one = [CanvasStroke(s, 12) for s in number((1, 20))]
+    assert read_number_strokes([CanvasStroke(zigzag, 12)], classifier, NUMBER_SIZE) is None
+    assert read_number_strokes(one, classifier, NUMBER_SIZE).text == "1"

@@ -31,6 +31,7 @@ DEFAULT_BRUSH = 18
 # What a canvas may send (a person's digit: 1-3 strokes of ~100 points; the server drops larger values unread)
 DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=4_000)
 NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=5_000)
+NEW_CANDIDATES = 32  # candidate digits read anew per stroke, at most (the rest are remembered from earlier answers)
 NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
 UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
 # or the canvas package could not even decode: only a client of its own sends one
@@ -238,7 +239,11 @@ def drawing_area(whole_number: bool) -> None:
     drawing = memory.drawing(limits.size)
 
     if whole_number:
-        number = read_number_strokes(strokes, classifier, limits.size) if strokes else None
+        try:
+            number = (read_number_strokes(strokes, classifier, limits.size, max_new=NEW_CANDIDATES) if strokes
+                      else None)
+        except UnreadableDrawingError as error:
+            number, refused = None, str(error)
         with answer:
             show_number(number, refused)
         show_digits(number, drawing)
