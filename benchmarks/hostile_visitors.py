@@ -9,6 +9,10 @@ each, closed afterwards), it prints the server's CPU time for the value, its pea
 closed, the reply (an answer, a sentence, or the connection closed as too big), and the slowest
 answer an honest visitor drawing meanwhile got. Last, `--sessions` honest sessions each draw the 4
 and stay connected: the memory they hold together above the idle server, then after they leave.
+Whole-number mode reads more per message (every way of grouping the strokes into digits), so its
+crafted values are also timed here in this process, through the page's own steps (the canvas value
+checked by `CanvasMemory`, then `read_number_strokes` with the page's budget): 40 strokes at the
+canvas' limits in tangles, columns, zigzags and dots, each a value no earlier answer saw.
 Targets (issue "Open to the world"): <= 0.2 s CPU, <= 50 MB peak, a visitor's answer <= 1 s, 0
 error boxes; 50 sessions <= 250 MB.
 """
@@ -23,14 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np  # noqa: E402
+
 from tests.browser import RunningApp, serve  # noqa: E402
-from tests.canvas_values import hostile_values  # noqa: E402
+from tests.canvas_values import drawing_json, hostile_values  # noqa: E402
 from tests.conftest import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import Recording, _until_finished, protocol_session, record_drawing, send_canvas_values  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
 SETTLE = 1.0  # seconds for the server to let go of a closed session's messages before memory is read
 MAX_SESSIONS = 200
+CRAFTED_STROKES = 40  # the number canvas' limit
 
 
 def reset_peak(app: RunningApp) -> None:
@@ -93,6 +100,47 @@ async def crowd(app: RunningApp, recording: Recording, sessions: int) -> tuple[f
     return idle, staying, app.rss_mb() - idle
 
 
+def crafted_numbers(seed: int = 0) -> dict[str, list[list[tuple[float, float]]]]:
+    """Forty strokes of 125 points each on the number canvas, arranged to make the grouping work hardest."""
+    rng = np.random.default_rng(seed)
+    steps = np.arange(125)
+    shapes = {
+        "tangle": lambda i: np.stack([rng.uniform(100, 300, 125), rng.uniform(20, 180, 125)], 1),
+        "columns 13 px apart": lambda i: np.stack([10 + i * 13.5 + rng.uniform(0, 10, 125), np.linspace(20, 180, 125)],
+                                                  1),
+        "zigzags across": lambda i: np.stack([np.linspace(0, 560, 125), 20 + 160 * (steps % 2)], 1),
+        "short verticals": lambda i: np.stack([10 + (i * 37) % 540 + rng.uniform(0, 3, 125),
+                                               np.linspace(40 + i % 3 * 20, 160, 125)], 1),
+        "dots": lambda i: np.stack([10 + i * 13.5 + rng.uniform(0, 3, 125), 100 + rng.uniform(0, 3, 125)], 1),
+    }
+    return {name: [make(i).tolist() for i in range(CRAFTED_STROKES)] for name, make in shapes.items()}
+
+
+def number_mode_cpu() -> None:
+    """The page's own reading of crafted numbers, in this process: CPU seconds and what the page says."""
+    import time
+
+    from digit_app.model import load_classifier
+    from digit_app.prediction import read_number_strokes
+    from digit_app.preprocess import UnreadableDrawingError
+    from digit_app.ui.canvas_memory import CanvasMemory
+    from digit_app.ui.draw import NEW_CANDIDATES, NUMBER_LIMITS
+
+    classifier = load_classifier()
+    print(f"{'whole-number mode, crafted (in process)':<46}{'CPU s':>7}  reply")
+    for seed in range(3):
+        for name, strokes in crafted_numbers(seed).items():
+            memory = CanvasMemory({})
+            started = time.process_time()
+            problem = memory.take(drawing_json(strokes, 40), NUMBER_LIMITS)
+            try:
+                number = read_number_strokes(memory.strokes, classifier, NUMBER_LIMITS.size, max_new=NEW_CANDIDATES)
+                said = number.text if number else "nothing read"
+            except UnreadableDrawingError as error:
+                said = str(error)
+            print(f"{name + f' (seed {seed})':<46}{time.process_time() - started:7.3f}  {problem or said}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50, help=f"honest sessions at the end (at most {MAX_SESSIONS})")
@@ -116,6 +164,7 @@ def main() -> None:
         idle, staying, left = asyncio.run(crowd(app, recording, args.sessions))
         print(f"{args.sessions} sessions that each drew a 4: {staying:.0f} MB above the idle server "
               f"({idle:.0f} MB) while they stay, {left:.0f} MB after they left")
+    number_mode_cpu()
 
 
 if __name__ == "__main__":

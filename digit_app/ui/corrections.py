@@ -13,7 +13,7 @@ import streamlit as st
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, Correction, CorrectionsError, CorrectionStore, Damaged
 from digit_app.ui.common import enlarge
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
-from digit_app.ui.text import literal
+from digit_app.ui.text import for_visitors, literal
 
 COLUMNS = 6
 PAGE_SIZE = 48  # corrections per page: thousands are paged, never drawn at once
@@ -99,7 +99,7 @@ store = CorrectionStore()
 try:
     total, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
 except CorrectionsError as problem:
-    st.error(str(problem))
+    st.error(for_visitors(str(problem)))
     st.stop()
 
 kept_column, waiting_column = st.columns(2)

@@ -24,6 +24,7 @@ from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment j
 from digit_app.ui.canvas_memory import CanvasMemory
 from digit_app.ui.common import get_classifier
 from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
+from digit_app.ui.text import for_visitors
 
 CANVAS_SIZE = 280
 BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
@@ -176,7 +177,7 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
         count = store.count(ACCEPTED)
         st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
     except CorrectionsError as problem:
-        st.error(str(problem))
+        st.error(for_visitors(str(problem)))
 
 
 def brush_width() -> int:

@@ -12,7 +12,7 @@ from digit_app.training.augment import preview_grid
 from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, data_stamp, keep_upload, preview_images
 from digit_app.ui.common import default_local_data, get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
-from digit_app.ui.text import literal
+from digit_app.ui.text import for_visitors, literal
 from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
@@ -97,7 +97,7 @@ def corrections_choice() -> dict | None:
     try:
         count, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
     except CorrectionsError as problem:
-        st.warning(str(problem))
+        st.warning(for_visitors(str(problem)))
         return None
     include = st.checkbox(f"Add the {count} accepted corrections (Draw page, \"Wrong?\")", value=count > 0,
                           disabled=count == 0, key="include-corrections")
@@ -185,7 +185,7 @@ if st.button("Start training", type="primary", disabled=running or not is_operat
         trainer().start(source, settings, corrections)
         st.rerun()  # the whole page again: Start disabled, the last run's report gone
     except (JobRunningError, ValueError) as problem:
-        st.error(str(problem))
+        st.error(for_visitors(str(problem)))
 if not is_operator():
     locked_note("Training")
 job = trainer().job
