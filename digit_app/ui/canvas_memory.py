@@ -1,4 +1,4 @@
-"""What the Draw page keeps of its canvas between reruns: the checked strokes, never pixels.
+"""What the Draw page's canvas may send, and what the page keeps of it between reruns: checked strokes, never pixels.
 
 Plain Python over a mapping such as `st.session_state`, so it is tested without a browser. The
 pixels are drawn from the strokes on the server when needed (`render.draw_canvas`): a session holds
@@ -12,8 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.render import draw_canvas
+from digit_app.render import CANVAS_SIZE, draw_canvas
 from digit_app.strokes.canvas import CanvasLimits, CanvasStroke, CanvasValueError, canvas_strokes, signature
+from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
+
+BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
+# What the Draw page's canvases may send (a person's digit: 1-3 strokes of ~100 points; the server
+# drops a value over 256,000 characters unread, and these fit in it)
+DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=4_000)
+NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=5_000)
+NEW_CANDIDATES = 32  # candidate digits of a number read anew per message, at most (the rest are remembered)
 
 STROKES = "canvas-strokes"  # the session keys this memory uses
 SIGNATURE = "canvas-signature"

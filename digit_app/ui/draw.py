@@ -21,18 +21,12 @@ from digit_app.store.corrections import CorrectionsError, CorrectionStore
 from digit_app.store.versions import version_id_of
 from digit_app.strokes.canvas import CanvasLimits
 from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
-from digit_app.ui.canvas_memory import CanvasMemory
+from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMBER_LIMITS, CanvasMemory
 from digit_app.ui.common import get_classifier
 from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
 from digit_app.ui.text import for_visitors
 
-CANVAS_SIZE = 280
-BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
 DEFAULT_BRUSH = 18
-# What a canvas may send (a person's digit: 1-3 strokes of ~100 points; the server drops larger values unread)
-DIGIT_LIMITS = CanvasLimits((CANVAS_SIZE, CANVAS_SIZE), BRUSH, max_strokes=20, max_total_points=4_000)
-NUMBER_LIMITS = CanvasLimits(NUMBER_CANVAS, BRUSH, max_strokes=40, max_total_points=5_000)
-NEW_CANDIDATES = 32  # candidate digits read anew per stroke, at most (the rest are remembered from earlier answers)
 NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
 UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
 # or the canvas package could not even decode: only a client of its own sends one
