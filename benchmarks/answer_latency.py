@@ -1,0 +1,153 @@
+"""Pen-up to answer on the Draw page, timed inside Chromium: from the pointer lifting to the Prediction showing it.
+
+    python benchmarks/answer_latency.py [--tries 20] [--sessions 50] [--no-training]
+
+Starts the app on 127.0.0.1. In Chromium, on a desktop (1280x800, mouse) and a phone (390x844,
+finger: real touch events), it draws a one-stroke 7 and a two-stroke 4 `--tries` times each,
+clearing the canvas between them. The page itself times each: a listener notes `performance.now()`
+at every pointerup, and a mutation observer notes when the Prediction first reads the expected
+digit; the figure is the time from the last stroke's pointerup to that moment. Rounds: idle; with
+`--sessions` protocol sessions drawing meanwhile (tests/protocol.py, replaying what Chromium sent);
+and while a model trains (started from the Retrain page). Prints median, p95 and max per round.
+Target (issue "Instant"): median <= 100 ms, p95 <= 150 ms idle and while training; p95 <= 250 ms
+with 50 sessions drawing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.browser import (  # noqa: E402
+    ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, serve, start_training, stroke_path)
+from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.protocol import LOCAL_ONLY, protocol_session, record_drawing  # noqa: E402
+from tests.strokes import DIGITS  # noqa: E402
+
+MAX_SESSIONS = 100
+# Installed in the page: the time of the last pointerup, and a promise for the Prediction reading `expected`.
+TIMER = """
+() => {
+  if (window.__answerTimer) return;
+  window.__answerTimer = { up: 0 };
+  window.addEventListener("pointerup", () => { window.__answerTimer.up = performance.now(); }, true);
+  window.addEventListener("touchend", () => { window.__answerTimer.up = performance.now(); }, true);
+  window.__awaitAnswer = (expected) => new Promise((resolve) => {
+    const reads = () => {
+      const metric = document.querySelector('[data-testid="stMetricValue"]');
+      return metric && metric.innerText.trim() === expected;
+    };
+    const observer = new MutationObserver(() => {
+      if (reads()) { observer.disconnect(); resolve(performance.now() - window.__answerTimer.up); }
+    });
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+"""
+
+
+async def draw(page, strokes, finger: bool) -> None:
+    """Draw `strokes` on the largest canvas with the mouse, or with a finger through the DevTools protocol."""
+    await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+    box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])
+    session = await page.context.new_cdp_session(page) if finger else None
+    for stroke in strokes:
+        path = stroke_path(box, stroke)
+        if finger:
+            await session.send("Input.dispatchTouchEvent",
+                               {"type": "touchStart", "touchPoints": [{"x": path[0][0], "y": path[0][1]}]})
+            for x, y in path[1:]:
+                await session.send("Input.dispatchTouchEvent",
+                                   {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+            await session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        else:
+            await page.mouse.move(*path[0])
+            await page.mouse.down()
+            for point in path[1:]:
+                await page.mouse.move(*point)
+            await page.mouse.up()
+
+
+async def device_round(browser, url: str, device: str, tries: int) -> list[float]:
+    """Milliseconds from the last pen-up to the answer, for every drawing of one device."""
+    from playwright.async_api import expect
+
+    phone = device == "phone"
+    context = await browser.new_context(viewport={"width": 390, "height": 844} if phone else
+                                        {"width": 1280, "height": 800}, has_touch=phone, is_mobile=phone)
+    page = await context.new_page()
+    await page.route(LOCAL_ONLY, lambda route: route.abort())
+    await page.goto(url)
+    answer = page.get_by_test_id("stMetricValue").first
+    await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    await page.evaluate(TIMER)
+    if phone:
+        await page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)
+        box = largest([await canvas.bounding_box() for canvas in await page.locator("canvas").all()])
+        await page.evaluate(f"window.scrollBy(0, {box['y'] - 60})")
+    times = []
+    for _ in range(tries):
+        for digit in (7, 4):
+            waiting = asyncio.ensure_future(page.evaluate(f"() => window.__awaitAnswer('{digit}')"))
+            await draw(page, DIGITS[digit], phone)
+            times.append(await asyncio.wait_for(waiting, ANSWER_TIMEOUT_MS / 1000))
+            await page.get_by_role("button", name="Clear").click()
+            await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+            await page.wait_for_timeout(300)
+    await context.close()
+    return times
+
+
+def summary(name: str, times: list[float]) -> str:
+    ms = np.array(times)
+    return (f"{name:<44} n={len(ms):>3}  median {np.median(ms):5.0f} ms  p95 {np.percentile(ms, 95):5.0f} ms  "
+            f"max {ms.max():5.0f} ms")
+
+
+async def rounds(url: str, tries: int, sessions: int, training: bool) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for device in ("desktop", "phone"):
+                print(summary(f"{device}, idle", await device_round(browser, url, device, tries)), flush=True)
+            if sessions:
+                recording = await record_drawing(url, DIGITS[4], "4")
+                crowd = asyncio.gather(*(protocol_session(url, recording, digits=1000, pause=0.5,
+                                                          start_after=i * 2 / sessions) for i in range(sessions)))
+                await asyncio.sleep(3)
+                for device in ("desktop", "phone"):
+                    print(summary(f"{device}, {sessions} protocol sessions drawing",
+                                  await device_round(browser, url, device, tries)), flush=True)
+                crowd.cancel()
+            if training:
+                trainer = await start_training(browser, url)
+                for device in ("desktop", "phone"):
+                    print(summary(f"{device}, while a model trains", await device_round(browser, url, device, tries)),
+                          flush=True)
+                await trainer.get_by_role("button", name="Cancel training").click()
+        finally:
+            await browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tries", type=int, default=20, help="drawings of each digit per round and device")
+    parser.add_argument("--sessions", type=int, default=50, help=f"protocol sessions drawing (0 to {MAX_SESSIONS})")
+    parser.add_argument("--no-training", action="store_true", help="skip the round while a model trains")
+    args = parser.parse_args()
+    if not 0 <= args.sessions <= MAX_SESSIONS or not 1 <= args.tries <= 200:
+        parser.error(f"--sessions must be 0 to {MAX_SESSIONS} and --tries 1 to 200")
+    with serve(Path(__file__).resolve().parents[1] / "build" / "latency-models", MNIST_SAMPLE) as app:
+        asyncio.run(rounds(app.url, args.tries, args.sessions, not args.no_training))
+
+
+if __name__ == "__main__":
+    main()
