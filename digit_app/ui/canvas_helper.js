@@ -13,7 +13,11 @@
 //   server's way (a new initial drawing);
 // - sends the drawing the moment the pen lifts: the canvas would wait 200 ms after the last change,
 //   so at pointerup on its drawing surface this presses the canvas' own "send now" (the hidden
-//   Update button), which cancels that wait. Without this script, the answer comes 200 ms later.
+//   Update button), which cancels that wait. Without this script, the answer comes 200 ms later;
+// - shows the answer as still being written while the pen is down and for PAUSE_MS after it lifts:
+//   the digit greyed, its confidence hidden. A 4, a 5 or an 8 drawn in two strokes reads as
+//   something else after the first, and people pause less than that between the strokes of one
+//   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later.
 (() => {
   const config = window.__digitAppCanvas = window.__digitAppCanvas || {};
   config.label = "__LABEL__";
@@ -25,6 +29,27 @@
     .dc-toolbar-separator { display: none !important; }
     .dc-canvas { outline: 2px solid rgba(128, 128, 128, 0.55) !important; outline-offset: 0 !important; }
   `;
+  const PAUSE_MS = 600;
+  const PAGE_STYLE = `
+    .st-key-answer.dc-writing [data-testid="stMetricValue"] { opacity: 0.45; }
+    .st-key-answer.dc-writing [data-testid="stCaptionContainer"] { visibility: hidden; }
+  `;
+  const writing = { until: 0 };
+  const markAnswer = () => {
+    const on = performance.now() < writing.until;
+    document.querySelectorAll(".st-key-answer").forEach((answer) => {
+      if (answer.classList.contains("dc-writing") !== on) answer.classList.toggle("dc-writing", on);
+      answer.setAttribute("aria-busy", on ? "true" : "false");
+      answer.querySelectorAll('[data-testid="stMetric"]').forEach((metric, index) => {
+        const hidden = on && index > 0 ? "hidden" : "";  // the Prediction stays; how sure waits for the pause
+        if (metric.style.visibility !== hidden) metric.style.visibility = hidden;
+      });
+    });
+  };
+  const onSurface = (event) => {
+    const path = event.composedPath ? event.composedPath() : [];
+    return path.find((node) => node.classList && node.classList.contains("upper-canvas"));
+  };
   const fix = (host) => {
     const root = host.shadowRoot;
     if (!root) return;
@@ -52,6 +77,13 @@
     }
   };
   const scan = () => {
+    if (!document.querySelector("style[data-digit-app-page]")) {
+      const style = document.createElement("style");
+      style.dataset.digitAppPage = "1";
+      style.textContent = PAGE_STYLE;
+      document.head.appendChild(style);
+    }
+    markAnswer();
     document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach(fix);
     document.querySelectorAll(".st-key-answer").forEach((answer) => {
       if (answer.getAttribute("aria-live") !== "polite") {
@@ -71,13 +103,22 @@
     event.stopPropagation();
     reset.click();
   }, true);
-  window.addEventListener("pointerup", (event) => {
-    const path = event.composedPath ? event.composedPath() : [];
-    const surface = path.find((node) => node.classList && node.classList.contains("upper-canvas"));
-    const root = surface && surface.getRootNode();
-    const send = root && root.querySelector && root.querySelector('button[aria-label="Update the app with this drawing"]');
-    if (send) setTimeout(() => send.click(), 0);  // after the canvas has added the stroke it just drew
+  window.addEventListener("pointerdown", (event) => {
+    if (!onSurface(event)) return;
+    writing.until = Infinity;
+    markAnswer();
   });
+  const penUp = (event) => {
+    const surface = onSurface(event);
+    if (!surface && writing.until !== Infinity) return;
+    writing.until = performance.now() + PAUSE_MS;  // also when the pen lifts off the canvas' edge
+    markAnswer();
+    setTimeout(markAnswer, PAUSE_MS + 20);
+    const send = surface && surface.getRootNode().querySelector('button[aria-label="Update the app with this drawing"]');
+    if (send) setTimeout(() => send.click(), 0);  // after the canvas has added the stroke it just drew
+  };
+  window.addEventListener("pointerup", penUp);
+  window.addEventListener("pointercancel", penUp);
   new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
   window.addEventListener("resize", scan);
   setInterval(scan, 1000);  // changes inside the shadow root are not seen by the observer

@@ -1,0 +1,63 @@
+"""The Draw page's canvas helper (digit_app/ui/canvas_helper.js) in Chromium: the answer while a digit is written."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, mouse_draw, serve
+from tests.conftest import MNIST_SAMPLE
+from tests.strokes import DIGITS
+
+pytestmark = pytest.mark.browser
+
+# Notes, at every change of the answer area, what a person would see there: is it marked as being
+# written, what the Prediction reads, and whether the confidence shows.
+WATCH = """
+() => {
+  window.__seen = [];
+  const note = () => {
+    const answer = document.querySelector(".st-key-answer");
+    if (!answer) return;
+    const metrics = answer.querySelectorAll('[data-testid="stMetric"]');
+    const value = answer.querySelector('[data-testid="stMetricValue"]');
+    window.__seen.push({
+      busy: answer.getAttribute("aria-busy"),
+      value: value ? value.innerText.trim() : null,
+      confidence: metrics.length > 1 && getComputedStyle(metrics[1]).visibility === "visible",
+    });
+  };
+  new MutationObserver(note).observe(document.body, { childList: true, subtree: true, attributes: true,
+                                                       characterData: true });
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as app, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(app.url)
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+        yield page
+        browser.close()
+
+
+def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_written(page):
+    """After a 4's first stroke the page shows an answer greyed, with no confidence, until the pen has
+    rested a moment; then how sure it is. The second stroke makes it a 4, shown the same way."""
+    page.evaluate(WATCH)
+    answer = page.locator(".st-key-answer")
+    mouse_draw(page, DIGITS[4][:1])
+    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)  # the pause is over
+    seen = page.evaluate("window.__seen")
+    written = [s for s in seen if s["busy"] == "true" and s["value"] not in (None, "—")]
+    assert written, "no answer was ever shown as being written"
+    assert not any(s["confidence"] for s in written)  # never how sure, while the digit may go on
+    assert seen[-1]["busy"] == "false" and seen[-1]["confidence"]  # and then it says how sure
+    mouse_draw(page, DIGITS[4][1:])
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.get_by_test_id("stMetric").nth(1)).to_be_visible()
