@@ -87,3 +87,29 @@ def test_the_signature_tells_drawings_apart_and_knows_the_same_one_again():
     assert signature(one) == signature(canvas_strokes(drawing_json(SEVEN, 20), LIMITS))
     assert signature(one) != signature(canvas_strokes(drawing_json(SEVEN, 21), LIMITS))
     assert signature(one) != signature(canvas_strokes(drawing_json([[(60, 50), (220, 51)]], 20), LIMITS))
+
+
+def test_strokes_drawn_again_on_a_canvas_come_back_as_they_were():
+    from digit_app.strokes.canvas import fabric_paths
+
+    strokes = canvas_strokes(drawing_json([[(60, 60), (200, 60), (120, 250)], [(90, 150), (170, 150)]], 14), LIMITS)
+    again = canvas_strokes({"objects": fabric_paths(strokes)}, LIMITS)
+    assert [s.width for s in again] == [s.width for s in strokes]
+    for before, after in zip(strokes, again):
+        np.testing.assert_allclose(after.points, before.points, atol=1e-4)
+
+
+def test_a_drawing_fitted_to_another_canvas_fits_it_and_keeps_its_shape():
+    from digit_app.strokes.canvas import fitted
+
+    seven = canvas_strokes(drawing_json(SEVEN, 20), LIMITS)  # 160 x 190 px on the digit canvas
+    wide = fitted(seven, (560, 200), (5, 40))
+    points = np.concatenate([s.points for s in wide])
+    assert points[:, 1].min() >= 20 - 1e-3 and points[:, 1].max() <= 180 + 1e-3  # shrunk to fit 200 px high
+    assert points[:, 0].min() == pytest.approx(56, abs=1)  # at the left, where a number starts
+    ratio = np.ptp(points, axis=0)
+    assert ratio[0] / ratio[1] == pytest.approx(160 / 190, rel=1e-3)  # the same shape
+    assert 5 <= wide[0].width < 20  # the brush shrinks with it, within the page's range
+    back = np.concatenate([s.points for s in fitted(wide, (280, 280), (5, 40))])
+    assert (back.min(axis=0) + back.max(axis=0)) / 2 == pytest.approx((140, 140), abs=1)  # centred
+    assert fitted((), (280, 280), (5, 40)) == ()

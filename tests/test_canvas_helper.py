@@ -61,3 +61,23 @@ def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_writt
     expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_test_id("stMetric").nth(1)).to_be_visible()
+
+
+def test_the_drawing_survives_the_whole_number_switch_and_clear_still_empties_the_canvas(page):
+    """A 7 drawn, then "Whole number" on: the 7 is on the number canvas and read; Clear empties it
+    (the canvas' own reset would bring the carried 7 back for good), and nothing comes back."""
+    answer = page.get_by_test_id("stMetricValue").first
+    page.get_by_role("button", name="Clear").click()
+    expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    mouse_draw(page, DIGITS[7])
+    expect(answer).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    page.get_by_text("Whole number").click()
+    expect(page.get_by_role("heading", name="Write a number")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)  # carried over, and read
+    page.get_by_role("button", name="Clear").click()
+    expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # the canvas has had time to bring anything back
+    expect(answer).to_have_text("—")
+    page.get_by_text("Whole number").click()
+    expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)  # nothing to carry back

@@ -54,3 +54,19 @@ def test_a_remount_gives_a_new_canvas_and_an_empty_drawing():
     memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 20), LIMITS)
     memory.remount()
     assert memory.remounts == 1 and memory.strokes == () and memory.clears == 1
+
+
+def test_the_drawing_goes_along_to_the_other_canvas_and_clear_empties_it():
+    from digit_app.ui.canvas_memory import DIGIT_LIMITS, NUMBER_LIMITS
+
+    memory = CanvasMemory({})
+    memory.take(drawing_json(digit_strokes(7, 50, 40, 190), 20), DIGIT_LIMITS)
+    memory.carry_to(NUMBER_LIMITS)
+    assert memory.carried and len(memory.strokes) == 1
+    assert memory.drawing(NUMBER_LIMITS.size)[..., 0].max() == 255  # drawn on the number canvas
+    initial = memory.initial_drawing()
+    assert len(initial["objects"]) == 1 and initial["objects"][0]["type"] == "Path"
+    assert memory.take(initial, NUMBER_LIMITS) is None and len(memory.strokes) == 1  # nothing sent yet
+    assert memory.initial_drawing() == initial  # unchanged while a person draws on
+    memory.clear()
+    assert not memory.carried and memory.strokes == () and memory.initial_drawing()["objects"] == []

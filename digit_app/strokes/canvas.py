@@ -142,6 +142,41 @@ def _number(value: Any, what: str, limit: float = MAX_COORDINATE) -> float:
     return float(value)
 
 
+def fabric_paths(strokes: Sequence[CanvasStroke], colour: str = "#FFFFFF") -> list[dict[str, Any]]:
+    """Strokes as the canvas' own path objects (the inverse of `canvas_strokes`), to draw them on a canvas again."""
+    objects = []
+    for stroke in strokes:
+        points = stroke.points.astype(float)
+        low, high = points.min(axis=0), points.max(axis=0)
+        path = [["M", *points[0].tolist()]] + [["L", *point] for point in points[1:].tolist()]
+        objects.append({"type": "Path", "originX": "center", "originY": "center",
+                        "left": float(low[0] + high[0]) / 2, "top": float(low[1] + high[1]) / 2,
+                        "width": float(high[0] - low[0]), "height": float(high[1] - low[1]),
+                        "fill": None, "stroke": colour, "strokeWidth": float(stroke.width),
+                        "strokeLineCap": "round", "strokeLineJoin": "round", "path": path})
+    return objects
+
+
+def fitted(strokes: Sequence[CanvasStroke], size: tuple[int, int], brush: tuple[float, float],
+           margin: float = 0.1) -> tuple[CanvasStroke, ...]:
+    """The strokes moved (and shrunk when they do not fit) onto a canvas of `size`, brushes kept in range.
+
+    Centred on a square canvas; on a wide one (a number's) at its left, where a number starts.
+    """
+    if not strokes:
+        return ()
+    points = np.concatenate([stroke.points for stroke in strokes])
+    low, high = points.min(axis=0), points.max(axis=0)
+    width, height = size
+    room = np.array(size, np.float64) * (1 - 2 * margin)
+    scale = float(min(1.0, *(room / np.maximum(high - low, 1.0))))
+    middle = (low + high) / 2 * scale
+    target_x = margin * width + (high[0] - low[0]) * scale / 2 if width > height else width / 2
+    shift = np.array([target_x - middle[0], height / 2 - middle[1]])
+    return tuple(CanvasStroke((stroke.points * scale + shift).astype(np.float32),
+                              float(np.clip(stroke.width * scale, *brush))) for stroke in strokes)
+
+
 def signature(strokes: Sequence[CanvasStroke]) -> str:
     """A short fingerprint of a drawing: the same strokes give the same one."""
     digest = hashlib.sha1()

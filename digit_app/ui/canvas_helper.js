@@ -10,7 +10,8 @@
 // - makes the page's Clear button empty the canvas at once, in the browser, through the canvas' own
 //   reset (which then tells the app): a stroke started right after Clear is never wiped by an
 //   emptying that arrives from the server later. Without this script, Clear still works the
-//   server's way (a new initial drawing);
+//   server's way (a new initial drawing), and so does the first Clear after switching "Whole number"
+//   (the canvas then starts with the drawing carried over, which its reset would bring back);
 // - sends the drawing the moment the pen lifts: the canvas would wait 200 ms after the last change,
 //   so at pointerup on its drawing surface this presses the canvas' own "send now" (the hidden
 //   Update button), which cancels that wait. Without this script, the answer comes 200 ms later;
@@ -21,6 +22,7 @@
 (() => {
   const config = window.__digitAppCanvas = window.__digitAppCanvas || {};
   config.label = "__LABEL__";
+  config.carried = __CARRIED__;  // the canvas starts with a drawing carried from the other mode
   if (config.installed) { config.scan && config.scan(); return; }
   config.installed = true;
   const STYLE = `
@@ -96,6 +98,9 @@
   document.addEventListener("click", (event) => {
     const clear = event.target.closest && event.target.closest(".st-key-clear button");
     if (!clear) return;
+    // The canvas' reset goes back to its initial drawing: with a carried drawing, that is not empty,
+    // so this Clear goes the server's way (a new, empty initial drawing); later ones are quick again.
+    if (config.carried) { config.carried = false; return; }
     const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
     const reset = host && host.shadowRoot && host.shadowRoot.querySelector('button[aria-label="Reset canvas & history"]');
     if (!reset) return;  // no canvas here: the app clears it the server's way

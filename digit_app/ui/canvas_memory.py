@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from digit_app.render import CANVAS_SIZE, draw_canvas
-from digit_app.strokes.canvas import CanvasLimits, CanvasStroke, CanvasValueError, canvas_strokes, signature
+from digit_app.strokes.canvas import (CanvasLimits, CanvasStroke, CanvasValueError, canvas_strokes, fabric_paths,
+                                     fitted, signature)
 from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
 
 BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
@@ -28,6 +29,7 @@ SIGNATURE = "canvas-signature"
 STALE = "canvas-stale"
 CLEARS = "canvas-clears"
 REMOUNTS = "canvas-remounts"
+CARRIED = "canvas-carried"  # the drawing a new canvas starts with (fabric objects), after a change of canvas
 UNSENT = "clears"  # a key only the page's own initial drawing has: the canvas has sent nothing yet
 
 
@@ -53,12 +55,28 @@ class CanvasMemory:
         return int(self.state.get(REMOUNTS, 0))
 
     @property
+    def carried(self) -> bool:
+        """Whether the canvas starts with a drawing carried over from the other mode's canvas."""
+        return bool(self.state.get(CARRIED))
+
+    @property
     def strokes(self) -> tuple[CanvasStroke, ...]:
         return self.state.get(STROKES) or ()
 
     def initial_drawing(self) -> dict[str, Any]:
-        """The canvas' initial drawing: empty, marked with the clears so far (a new one empties it in place)."""
-        return {"objects": [], UNSENT: self.clears}
+        """The canvas' initial drawing: the one carried over (or none), marked with the clears so far.
+
+        It stays the same while a person draws (a changed one redraws the canvas in place): a new
+        `clears` count empties it, a carried drawing comes with a new canvas.
+        """
+        return {"objects": self.state.get(CARRIED) or [], UNSENT: self.clears}
+
+    def carry_to(self, limits: CanvasLimits) -> None:
+        """Keep the drawing for another canvas (the other mode's): fitted to it, and drawn there at the start."""
+        strokes = fitted(self.strokes, limits.size, limits.brush)
+        self.state[STROKES] = strokes
+        self.state[SIGNATURE] = signature(strokes)
+        self.state[CARRIED] = fabric_paths(strokes)
 
     def drawing(self, size: tuple[int, int]) -> np.ndarray | None:
         """The strokes drawn as the canvas shows them, an RGBA `size` image; None when nothing is drawn."""
@@ -67,7 +85,7 @@ class CanvasMemory:
     def clear(self) -> None:
         self.state[CLEARS] = self.clears + 1
         self.state[STALE] = self.state.get(SIGNATURE)
-        for key in (STROKES, SIGNATURE):
+        for key in (STROKES, SIGNATURE, CARRIED):
             self.state.pop(key, None)
 
     def remount(self) -> None:

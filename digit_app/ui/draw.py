@@ -43,6 +43,11 @@ def ordinal(index: int) -> str:
     return f"{place}{suffix}"
 
 
+def carry_drawing() -> None:
+    """The drawing goes with the person to the other canvas when they switch "Whole number"."""
+    CanvasMemory(st.session_state).carry_to(NUMBER_LIMITS if st.session_state.get("whole_number") else DIGIT_LIMITS)
+
+
 def clear_drawing() -> None:
     CanvasMemory(st.session_state).clear()
 
@@ -261,11 +266,13 @@ def drawing_area(whole_number: bool) -> None:
 
 whole_number = st.session_state.get("whole_number", False)
 st.title("Write a number" if whole_number else "Draw a digit")
-st.toggle("Whole number", key="whole_number", on_change=clear_drawing,
+st.toggle("Whole number", key="whole_number", on_change=carry_drawing,
           help="Write several digits side by side, like 2024, and read them all.")
 st.caption("Write a number, digit by digit, left to right, with the mouse or a finger." if whole_number else
            "Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
 drawing_area(whole_number)
 label = ("Drawing area for a whole number: write its digits left to right" if whole_number
          else "Drawing area: draw one digit with the mouse or a finger")
-st.html(f"<script>{HELPER.replace('__LABEL__', label)}</script>", unsafe_allow_javascript=True)
+carried = "true" if CanvasMemory(st.session_state).carried else "false"
+st.html(f"<script>{HELPER.replace('__LABEL__', label).replace('__CARRIED__', carried)}</script>",
+        unsafe_allow_javascript=True)
