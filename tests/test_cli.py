@@ -1,4 +1,4 @@
-"""python -m digit_app predict: one line per image, JSON on request, clean errors."""
+"""The command line (python -m digit_app): predict, train, calibrate, combine, segments, pen-digits; clean errors."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from digit_app.strokes.pen_digits import load_pen_digits
+from tests.conftest import PEN_SAMPLE, UNIPEN_SAMPLE
 from tests.strokes import draw_digit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,3 +305,70 @@ def test_segments_trains_a_judge_that_loads_and_refuses_a_missing_folder(tmp_pat
     missing = run("segments", "--output", str(tmp_path / "nowhere" / "segments.tflite"))
     assert missing.returncode != 0 and "There is no folder" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_the_command_line_packs_a_unipen_file(tmp_path):
+    import subprocess
+    import sys
+
+    target = tmp_path / "pen.npz"
+    result = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(UNIPEN_SAMPLE),
+                             "--output", str(target)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "6 digits by 6 writers" in result.stdout
+    assert load_pen_digits(target).labels.tolist() == [8, 2, 4, 0, 1, 4]
+    bad = tmp_path / "bad.tra"
+    bad.write_text(".PEN_DOWN\n")
+    refused = subprocess.run([sys.executable, "-m", "digit_app", "pen-digits", str(bad), "--output", str(target)],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "line 1" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def pen_digits_command(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m digit_app` in a process of its own, with a timeout: a blocking read fails instead of hanging."""
+    return subprocess.run([sys.executable, "-m", "digit_app", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo"])
+def test_a_unipen_source_that_is_a_device_or_a_fifo_is_refused_unopened(tmp_path, source):
+    if source == "fifo":
+        source = str(tmp_path / "pendigits.tra")
+        os.mkfifo(source)
+    target = tmp_path / "pen.npz"
+    result = pen_digits_command("pen-digits", source, "--output", str(target))
+    assert result.returncode == 1 and "not a plain file: it was not opened" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not target.exists()
+
+
+def test_pen_digits_are_never_written_over_a_fifo(tmp_path):
+    target = tmp_path / "pen.npz"
+    os.mkfifo(target)
+    result = pen_digits_command("pen-digits", str(UNIPEN_SAMPLE), "--output", str(target))
+    assert result.returncode == 1 and "FIFO (named pipe), not a plain file" in result.stderr
+    assert stat_is_fifo(target) and os.listdir(tmp_path) == ["pen.npz"]
+
+
+def stat_is_fifo(path) -> bool:
+    import stat
+
+    return stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize(("damage", "reason"), [("truncated", "File is not a zip file"),
+                                              ("fifo", "is a FIFO (named pipe), not a plain file")])
+def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_line(tmp_path, damage, reason):
+    pen = tmp_path / "pen.npz"
+    if damage == "fifo":
+        os.mkfifo(pen)  # opening it would wait for a writer forever
+    else:
+        pen.write_bytes(PEN_SAMPLE.read_bytes()[:4000])
+    result = pen_digits_command("segments", "--numbers", "60", "--epochs", "1", "--output",
+                                str(tmp_path / "segments.tflite"), env={"DIGIT_APP_PEN_DIGITS": str(pen)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: Could not read the pen digits in {pen} (") and reason in line
+    assert line.endswith("restore the file from the repository, or train without drawn digits.")
+    assert sorted(os.listdir(tmp_path)) == ["pen.npz"]

@@ -79,13 +79,6 @@ def test_clear_removes_the_answer():
     assert at.metric[0].value == "—"
 
 
-def test_retrain_page_opens():
-    at = start().run()
-    at.switch_page("digit_app/ui/retrain.py").run()
-    assert not at.exception
-    assert at.title[0].value == "Retrain"
-
-
 def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
     """Blends of two digits, drawn over each other: the page must flag the first one the model doubts."""
     from digit_app.prediction import read_digit
@@ -214,7 +207,6 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkey
     assert "v2-cafe" in at.toast[0].value
 
 
-
 def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(tmp_path, monkeypatch):
     import os
 
@@ -272,3 +264,17 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
         assert at.metric[0].value in ("—", "7"), name
         if at.metric[0].value == "—":
             assert any("canvas" in c.value or c.value.startswith("Nothing") for c in at.caption), name
+
+
+def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mode():
+    at = start()
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
+    at.run()
+    assert at.metric[0].value == "7"
+    at.toggle(key="whole_number").set_value(True).run()
+    assert not at.exception
+    assert at.title[0].value == "Write a number" and at.metric[0].value == "7"  # the same 7, as a number
+    at.toggle(key="whole_number").set_value(False).run()
+    assert at.metric[0].value == "7"
+    next(b for b in at.button if b.label == "Clear").click().run()
+    assert at.metric[0].value == "—"

@@ -16,6 +16,7 @@ from PIL import Image
 from digit_app.images import ImageLoadError, load_image
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist
 from tests.strokes import draw_digit
+from tests.test_photo import as_file, paper_photo
 
 SEVEN = draw_digit(7, 50, 40, 190, brush=20)[..., 0]  # white on black, grey uint8
 
@@ -159,3 +160,21 @@ def test_random_arrays_of_every_dtype_and_shape_give_an_answer_or_a_documented_e
                 continue
             if read is to_mnist:
                 assert result.shape == (28, 28) and np.isfinite(result).all()
+
+
+def test_files_that_are_not_images_are_refused_with_a_reason():
+    with pytest.raises(ImageLoadError, match="not an image"):
+        load_image(b"%PDF-1.4 this is a document")
+    truncated = as_file(paper_photo([1, 2]), "PNG")[:400]
+    with pytest.raises(ImageLoadError, match="damaged"):
+        load_image(truncated)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    small = as_file(np.zeros((16, 16), np.uint8), "PNG")
+    header = Image.new("1", (12_000, 12_000))  # 144 megapixels that compress to a few kilobytes
+    buffer = io.BytesIO()
+    header.save(buffer, "PNG")
+    with pytest.raises(ImageLoadError, match="megapixels|not an image"):
+        load_image(buffer.getvalue())
+    assert load_image(small).shape == (16, 16, 3)

@@ -1,10 +1,9 @@
-"""The classifier: loading (good, missing, broken files), prediction shapes, and saving through the store."""
+"""The classifier: loading (good, missing, broken files), prediction shapes, its LiteRT copies."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -98,17 +97,6 @@ def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
     assert loaded.predict_proba(np.zeros((28, 28), np.float32)).shape == (1, 10)
 
 
-def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
-    path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]
-    assert all(p.stat().st_mode & 0o777 == 0o644 for p in tmp_path.iterdir())  # others may read them
-    assert zipfile.is_zipfile(path)
-    metadata = json.loads((tmp_path / "fresh.json").read_text())
-    assert metadata["note"] == "test" and metadata["parameters"] > 0
-    loaded = load_classifier(path)
-    assert isinstance(loaded, Classifier) and loaded.metadata["note"] == "test"
-
-
 def test_an_average_of_models_answers_with_their_mean_and_survives_a_save(tmp_path, mnist_sample):
     import keras
 
@@ -140,27 +128,6 @@ def test_an_archive_that_would_unpack_to_far_too_much_is_not_opened(tmp_path):
     text.write_text("hello")
     with pytest.raises(ModelLoadError, match="not a Keras model file"):
         load_classifier(text)
-
-
-def test_a_failed_save_changes_nothing(tmp_path):
-    from digit_app.model import build_model
-    from digit_app.store.versions import save_model
-
-    class Unsaveable:
-        def count_params(self):
-            return 1
-
-        def save(self, path):
-            raise OSError(28, "No space left on device")
-
-    with pytest.raises(OSError, match="No space left"):
-        save_model(Unsaveable(), tmp_path / "new.keras", {"test_accuracy": 0.5})
-    assert list(tmp_path.iterdir()) == []  # no metadata without its model, no temporary files
-    existing = save_model(build_model(), tmp_path / "kept.keras", {"test_accuracy": 0.5})
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    with pytest.raises(OSError):
-        save_model(Unsaveable(), existing, {"test_accuracy": 0.9})
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old files untouched
 
 
 def test_the_drawing_path_runs_on_litert_without_importing_tensorflow():
@@ -258,10 +225,3 @@ def test_litert_copies_without_digests_are_made_again_and_their_digests_kept(tmp
     assert set(kept[LITE_DIGESTS]) == {"pixels", "strokes"} and kept["temperature"] == metadata["temperature"]
     again = load_classifier(path)
     assert again.lite is not None and reads_a_clear_four(again) == 4
-
-
-def test_the_shipped_model_keeps_the_digests_of_its_litert_copies():
-    from digit_app.store.versions import read_lite
-
-    parts, damaged = read_lite(SHIPPED_MODEL)
-    assert set(parts) == {"pixels", "strokes"} and damaged == []

@@ -198,9 +198,8 @@ def test_training_offers_the_accepted_corrections_only(page, corrections_file):
     assert any("2 suggestions from visitors wait" in caption.value for caption in page.caption)
 
 
-def test_literal_text_survives_any_backticks():
-    from digit_app.ui.text import literal
-
-    assert literal("a `b` c") == "`` a `b` c ``"
-    assert literal("``x```") == "```` ``x``` ````"
-    assert literal("two\nlines") == "` two lines `"
+def test_retrain_page_opens():
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("digit_app/ui/retrain.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Retrain"

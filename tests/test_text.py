@@ -21,3 +21,11 @@ def test_a_visitor_sees_file_names_and_never_the_servers_folders(message, shown)
 
 def test_outside_text_is_never_markdown():
     assert literal("**x**[y](http://evil) `z`") == "`` **x**[y](http://evil) `z` ``"
+
+
+def test_literal_text_survives_any_backticks():
+    from digit_app.ui.text import literal
+
+    assert literal("a `b` c") == "`` a `b` c ``"
+    assert literal("``x```") == "```` ``x``` ````"
+    assert literal("two\nlines") == "` two lines `"

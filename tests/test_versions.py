@@ -1,22 +1,24 @@
-"""Model versions: save, list, activate, delete, and fall back to the shipped model."""
+"""Model versions: save (a model and its metadata), list, activate, delete, and fall back to the shipped model."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from digit_app.model import build_model, load_classifier
+from digit_app.model import Classifier, build_model, load_classifier
 from digit_app.store import versions
-from digit_app.store.versions import SHIPPED_MODEL
+from digit_app.store.versions import SHIPPED_MODEL, ModelStoreError, save_model, update_metadata
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -265,3 +267,55 @@ def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models)
     assert load_classifier(version.path).lite is not None
     versions.delete(version.id)
     assert list((models / "versions").iterdir()) == []
+
+
+def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
+    path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]
+    assert all(p.stat().st_mode & 0o777 == 0o644 for p in tmp_path.iterdir())  # others may read them
+    assert zipfile.is_zipfile(path)
+    metadata = json.loads((tmp_path / "fresh.json").read_text())
+    assert metadata["note"] == "test" and metadata["parameters"] > 0
+    loaded = load_classifier(path)
+    assert isinstance(loaded, Classifier) and loaded.metadata["note"] == "test"
+
+
+def test_a_failed_save_changes_nothing(tmp_path):
+    from digit_app.model import build_model
+    from digit_app.store.versions import save_model
+
+    class Unsaveable:
+        def count_params(self):
+            return 1
+
+        def save(self, path):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        save_model(Unsaveable(), tmp_path / "new.keras", {"test_accuracy": 0.5})
+    assert list(tmp_path.iterdir()) == []  # no metadata without its model, no temporary files
+    existing = save_model(build_model(), tmp_path / "kept.keras", {"test_accuracy": 0.5})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(OSError):
+        save_model(Unsaveable(), existing, {"test_accuracy": 0.9})
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old files untouched
+
+
+def test_the_shipped_model_keeps_the_digests_of_its_litert_copies():
+    from digit_app.store.versions import read_lite
+
+    parts, damaged = read_lite(SHIPPED_MODEL)
+    assert set(parts) == {"pixels", "strokes"} and damaged == []
+
+
+def test_changing_metadata_leaves_the_model_file_alone(tmp_path):
+    for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
+        shutil.copy(part, tmp_path / part.name)
+    copy = tmp_path / SHIPPED_MODEL.name
+    before = copy.read_bytes()
+    record = update_metadata(copy, {"temperature": 0.7})
+    assert record["temperature"] == 0.7 and record["test_accuracy"] == load_classifier(SHIPPED_MODEL).metadata[
+        "test_accuracy"]
+    assert copy.read_bytes() == before and load_classifier(copy).temperature == 0.7
+    with pytest.raises(ModelStoreError, match="No model file"):
+        update_metadata(tmp_path / "missing.keras", {"temperature": 0.7})
