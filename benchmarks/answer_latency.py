@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser import (  # noqa: E402
     ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, serve, start_training, stroke_path)
-from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import LOCAL_ONLY, protocol_session, record_drawing  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 

@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, finger_draw, largest, mouse_draw, serve  # noqa: E402
-from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
 

@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 
 from tests.browser import RunningApp, serve  # noqa: E402
 from tests.canvas_values import drawing_json, hostile_values  # noqa: E402
-from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import Recording, _until_finished, protocol_session, record_drawing, send_canvas_values  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 

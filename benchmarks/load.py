@@ -24,7 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser import RunningApp, Timing, serve, sessions_drawing  # noqa: E402
-from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
 

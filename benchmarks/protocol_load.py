@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser import RunningApp, draw_and_time, serve, start_training  # noqa: E402
-from tests.conftest import MNIST_SAMPLE  # noqa: E402
+from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import LOCAL_ONLY, Recording, protocol_session, record_drawing  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 

@@ -1,21 +1,27 @@
-"""Shared test fixtures: the small MNIST sample shipped with the tests and the shipped model."""
+"""Shared test fixtures: the small MNIST sample shipped with the tests, the shipped model, and the folders and
+settings every test gets (the fixture files' paths are in tests/paths.py, which benchmarks/ import too)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-FIXTURES = Path(__file__).parent / "fixtures"
-MNIST_SAMPLE = FIXTURES / "mnist_sample.npz"
-PEN_SAMPLE = FIXTURES / "pen_digits_small.npz"  # 4 of each digit by writers 1 and 2, and by held-out writer 25
-UNIPEN_SAMPLE = FIXTURES / "pendigits_small.tra"  # six digits of pendigits-orig.tra, two of them in two strokes
-# Training in the tests (and in the app servers they start) learns from the small pen sample: seconds, not minutes.
-os.environ["DIGIT_APP_PEN_DIGITS"] = str(PEN_SAMPLE)
+
+@pytest.fixture(scope="session", autouse=True)
+def small_pen_digits():
+    """Training in the tests (and in the training processes they start) learns from the small pen sample, for the
+    whole run; the variable is set here, not when this file is imported, so nothing that imports the tests' helpers
+    inherits it. The app servers the tests start get it from `serve(..., env=SMALL_PEN_DIGITS)`."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in SMALL_PEN_DIGITS.items():
+            patch.setenv(name, value)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from tests.browser import (
     mouse_draw,
     serve,
 )
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -43,7 +43,7 @@ def models_folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def app_url(models_folder) -> Iterator[str]:
     """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
-    with serve(models_folder, MNIST_SAMPLE) as app:
+    with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
         yield app.url
 
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, mouse_draw, serve
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -35,7 +35,8 @@ WATCH = """
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE) as app, sync_playwright() as playwright:
+    with (serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app,
+          sync_playwright() as playwright):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(app.url)

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from digit_app.strokes.pen_digits import load_pen_digits
-from tests.conftest import PEN_SAMPLE, UNIPEN_SAMPLE
+from tests.paths import PEN_SAMPLE, UNIPEN_SAMPLE
 from tests.strokes import draw_digit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def enough_digits(folder: Path) -> Path:
     """The MNIST sample with its 300 test digits added to its 300 training digits: enough to fit a temperature on."""
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     with np.load(MNIST_SAMPLE) as sample:
         data = dict(sample)
@@ -79,7 +79,7 @@ def test_missing_model_is_a_one_line_error(tmp_path):
 
 
 def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--batch-size", "32", "--redraw", "0.1",
                  "--output", str(tmp_path), "--activate")
@@ -119,7 +119,7 @@ def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
     import shutil
 
     from digit_app.store.versions import SHIPPED_MODEL
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
         shutil.copy(part, tmp_path / part.name)
@@ -133,7 +133,7 @@ def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
 
 def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     from digit_app.model import load_classifier
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--no-drawn", "--save-as",
                  str(tmp_path / "pixels.keras"))
@@ -149,7 +149,7 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     from digit_app.model import build_model, build_reader, load_classifier
     from digit_app.store.versions import save_model
     from digit_app.strokes.network import build_stroke_model
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()),
                                           tmp_path / f"r{i}.keras", {}))
@@ -166,7 +166,7 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
 
 
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     for flags, message, code in ((["--rotation", "720"], "rotation", 2), (["--epochs", "0"], "epochs", 2),
                                  (["--batch-size", "1000"], "is larger than the", 1)):
@@ -200,7 +200,7 @@ def test_every_argument_out_of_range_is_one_sentence_and_exit_code_2(tmp_path, c
 
 
 def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     with open(tmp_path / ".training.lock", "a") as lock:  # as the app's server holds it while its job runs
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -212,7 +212,7 @@ def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
 
 
 def test_train_refuses_a_read_only_models_folder_before_training(tmp_path):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
     from tests.test_versions import read_only
 
     (tmp_path / "versions").mkdir()
@@ -242,7 +242,7 @@ def test_segments_never_replaces_a_fifo_a_folder_or_a_device(tmp_path, kind):
 
 
 def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, corrections_file):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--corrections-repeat", "5",
                  "--output", str(tmp_path))
@@ -253,7 +253,7 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
 def test_combine_averages_models_into_one_that_loads(tmp_path):
     from digit_app.model import build_model, load_classifier
     from digit_app.store.versions import save_model
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     members = [save_model(build_model(), tmp_path / f"member{i}.keras", {"test_accuracy": 0.1 * i, "temperature": 4.9})
                for i in (1, 2)]
@@ -273,7 +273,7 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
 @pytest.mark.parametrize(("target", "message"), [("{tmp}/nowhere/model.keras", "There is no folder"),
                                                  ("{tmp}/model.h5", "ends in .keras")])
 def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
-    from tests.conftest import MNIST_SAMPLE
+    from tests.paths import MNIST_SAMPLE
 
     result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--save-as", target.format(tmp=tmp_path))
     assert result.returncode == 1 and message in result.stderr

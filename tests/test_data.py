@@ -21,7 +21,7 @@ from digit_app.training.data import (
     load_mnist,
     preview_images,
 )
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE
 
 
 def write(path, **arrays):

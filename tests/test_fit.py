@@ -12,7 +12,7 @@ from digit_app.store.versions import save_model
 from digit_app.training import AugmentConfig, TrainConfig
 from digit_app.training.data import load_mnist
 from digit_app.training.fit import Cancelled, train
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE
 
 QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5), stroke_epochs=4)
 

@@ -8,9 +8,9 @@ from streamlit import config
 
 from digit_app.serving import access
 from digit_app.store import versions
-from tests.conftest import MNIST_SAMPLE
-from tests.test_access import FakeClock
 from tests.pages import open_page, unlock
+from tests.paths import MNIST_SAMPLE
+from tests.test_access import FakeClock
 
 RETRAIN = "digit_app/ui/retrain.py"
 PASSWORD = "correct horse"

@@ -13,7 +13,7 @@ from digit_app.model import load_classifier
 from digit_app.serving.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.store import versions
 from digit_app.training import AugmentConfig, TrainConfig
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE
 
 TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
 

@@ -18,7 +18,7 @@ from digit_app.strokes.pen_digits import (
     save_pen_digits,
 )
 from digit_app.strokes.unipen import read_unipen
-from tests.conftest import PEN_SAMPLE, UNIPEN_SAMPLE
+from tests.paths import PEN_SAMPLE, UNIPEN_SAMPLE
 
 
 def test_pen_digits_survive_packing_exactly(tmp_path):

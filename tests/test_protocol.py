@@ -9,7 +9,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from tests.browser import serve
 from tests.canvas_values import hostile_values
-from tests.conftest import MNIST_SAMPLE
+from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.protocol import protocol_session, record_drawing, send_canvas_values
 from tests.strokes import DIGITS
 
@@ -20,7 +20,7 @@ MEMORY_BUDGET_MB = 50  # growth of the server's memory over all the crafted valu
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, usage_stats=True) as running:
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, usage_stats=True, env=SMALL_PEN_DIGITS) as running:
         yield running
 
 

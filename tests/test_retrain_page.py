@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from digit_app.store import versions
 from digit_app.store.corrections import SUGGESTED, CorrectionStore
-from tests.conftest import MNIST_SAMPLE
 from tests.pages import APP, open_page, unlock
+from tests.paths import MNIST_SAMPLE
 
 RETRAIN = "digit_app/ui/retrain.py"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digit_app.strokes.unipen import UnipenFormatError, read_unipen
-from tests.conftest import UNIPEN_SAMPLE
+from tests.paths import UNIPEN_SAMPLE
 
 
 def test_unipen_reader_keeps_every_stroke_of_each_digit_in_order():
