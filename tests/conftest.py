@@ -42,7 +42,8 @@ def classifier():
 
 @pytest.fixture()
 def models(tmp_path, monkeypatch):
-    """An empty models folder for the test: versions and the active pointer go there."""
+    """An empty models folder for the test (its tmp_path): versions and the active pointer go there. The one way a
+    test (or a fixture) gets its own models folder."""
     from digit_app.store import versions
 
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))

@@ -9,14 +9,20 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
 
-def open_page(page: str | None = None, timeout: float = 120, secrets: dict | None = None) -> AppTest:
+def open_page(page: str | None = None, timeout: float = 120, secrets: dict | None = None,
+              run: bool = True) -> AppTest:
     """The app run once, then switched to `page` (a path like "digit_app/ui/photo.py") if one is given.
 
-    `secrets` are what `.streamlit/secrets.toml` would hold (an operator password, say).
+    `secrets` are what `.streamlit/secrets.toml` would hold (an operator password, say). With `run=False`
+    the app (the Draw page) is not run yet: set its session state first (a canvas' drawing), then `.run()` it.
     """
     at = AppTest.from_file(APP, default_timeout=timeout)
     for key, value in (secrets or {}).items():
         at.secrets[key] = value
+    if not run:
+        if page:
+            raise ValueError("a page is switched to only after the app's first run")
+        return at
     at.run()
     return at.switch_page(page).run() if page else at
 

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.canvas_values import NUMBER_CANVAS_KEY, seed
-from tests.pages import APP
+from tests.pages import open_page
 from tests.strokes import DIGITS, digit_strokes
 
 
@@ -17,10 +17,6 @@ def number_strokes(digits: list[int], gap: float, size: float = 90) -> list[list
         strokes += [[(left + x * size * 0.7, 50 + y * size) for x, y in stroke] for stroke in DIGITS[digit]]
         left += size * 0.7 + gap
     return strokes
-
-
-def start() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=120)
 
 
 def html(at: AppTest, starting: str) -> list[str]:
@@ -35,7 +31,7 @@ def alt_texts(at: AppTest) -> list[str]:
 
 
 def test_empty_canvas_shows_no_digit():
-    at = start().run()
+    at = open_page()
     assert not at.exception
     assert at.metric[0].label == "Prediction"
     assert at.metric[0].value == "—"
@@ -48,7 +44,7 @@ def test_empty_canvas_shows_no_digit():
 
 
 def test_a_drawing_is_read_and_shown_with_its_confidence():
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception
@@ -60,7 +56,7 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
 
 
 def test_two_digits_get_a_reason_and_no_guess():
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(1, 20, 70, 110) + digit_strokes(2, 150, 70, 110), brush=12)
     at.run()
     assert not at.exception
@@ -70,7 +66,7 @@ def test_two_digits_get_a_reason_and_no_guess():
 
 
 def test_clear_removes_the_answer():
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 190), brush=20)
     at.run()
     assert at.metric[0].value == "1"
@@ -92,33 +88,31 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
               is not None and not r.is_sure]
     assert unsure, "none of the blends left the model unsure"
     strokes, reading = unsure[0]
-    at = start()
+    at = open_page(run=False)
     seed(at, strokes, brush=16)
     at.run()
     assert at.metric[0].value == str(reading.digit)
     assert f"Not sure: it could be {reading.digit} or {reading.runner_up}." in [c.value for c in at.caption]
 
 
-def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(tmp_path, monkeypatch):
-    from digit_app.store import versions
+def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(models):
     from digit_app.store.versions import SHIPPED_MODEL
 
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    (tmp_path / "versions").mkdir()
-    (tmp_path / "versions" / "v1.keras").write_bytes(SHIPPED_MODEL.read_bytes()[:5000])  # cut off mid-write
-    (tmp_path / "active.json").write_text('{"version": "v1"}')
-    at = start()
+    (models / "versions").mkdir()
+    (models / "versions" / "v1.keras").write_bytes(SHIPPED_MODEL.read_bytes()[:5000])  # cut off mid-write
+    (models / "active.json").write_text('{"version": "v1"}')
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception and not at.error
     assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
-    assert str(tmp_path) not in at.warning[0].value  # a visitor sees the file's name, not the server's folders
+    assert str(models) not in at.warning[0].value  # a visitor sees the file's name, not the server's folders
     assert at.metric[0].value == "7"
     assert any(caption.value.startswith("Model: shipped") for caption in at.caption)
 
 
 def test_whole_number_mode_reads_every_digit_and_shows_each_one():
-    at = start().run()
+    at = open_page()
     at.toggle(key="whole_number").set_value(True).run()
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "—"
     seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
@@ -133,7 +127,7 @@ def test_whole_number_mode_reads_every_digit_and_shows_each_one():
 
 
 def test_whole_number_mode_reads_touching_digits_by_their_strokes():
-    at = start().run()
+    at = open_page()
     at.toggle(key="whole_number").set_value(True).run()
     # a 2 whose base runs under the 3 that touches it, then a 7: the canvas' strokes tell them apart
     strokes = [s for digit, left in ((2, 20), (3, 95), (7, 180)) for s in digit_strokes(digit, left, 50, 100)]
@@ -149,7 +143,7 @@ def test_whole_number_mode_reads_touching_digits_by_their_strokes():
 def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     from digit_app.store.corrections import CorrectionStore
 
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     save = next(b for b in at.button if b.label == "Save the correction")
@@ -167,7 +161,7 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
 
 
 def test_why_this_answer_colours_the_strokes_that_decided_it():
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     at.toggle(key="explain").set_value(True).run()
@@ -178,7 +172,7 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
 
 def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     from digit_app.store.corrections import CorrectionStore
-    at = start().run()
+    at = open_page()
     at.toggle(key="whole_number").set_value(True).run()
     seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
     at.run()
@@ -191,35 +185,33 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     assert [(c.label, c.predicted) for c in saved] == [(9, 4)]
 
 
-def test_a_model_switched_elsewhere_is_named_at_the_next_answer(tmp_path, monkeypatch):
+def test_a_model_switched_elsewhere_is_named_at_the_next_answer(models):
     from digit_app.store import versions
     from digit_app.store.versions import SHIPPED_MODEL
 
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.toast
-    (tmp_path / "versions").mkdir()
-    (tmp_path / "versions" / "v2-cafe.keras").write_bytes(SHIPPED_MODEL.read_bytes())
+    (models / "versions").mkdir()
+    (models / "versions" / "v2-cafe.keras").write_bytes(SHIPPED_MODEL.read_bytes())
     versions.activate("v2-cafe")  # on the Retrain page, in another session
     at.run()
     assert "v2-cafe" in at.toast[0].value
 
 
-def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(tmp_path, monkeypatch):
+def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(models):
     import os
 
     from digit_app.store import versions
     from digit_app.store.versions import SHIPPED_MODEL, update_metadata
 
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    (tmp_path / "versions").mkdir()
-    model = tmp_path / "versions" / "v3-beef.keras"
+    (models / "versions").mkdir()
+    model = models / "versions" / "v3-beef.keras"
     model.write_bytes(SHIPPED_MODEL.read_bytes())
     update_metadata(model, {"temperature": 1.0})
     versions.activate("v3-beef")
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 200), brush=30)
     at.run()
     before = int(at.metric[1].value.rstrip("%"))
@@ -229,19 +221,16 @@ def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confiden
     at.run()
     assert at.metric[0].value == "1" and int(at.metric[1].value.rstrip("%")) < before
 
-def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(tmp_path, monkeypatch):
-    from digit_app.store import versions
-
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
-    (tmp_path / "active.json").write_text('{"version": "%s"}' % ("x" * 300))
-    at = start()
+def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(models):
+    (models / "active.json").write_text('{"version": "%s"}' % ("x" * 300))
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception and at.metric[0].value == "7"
     # the file named, never the server's folders
     assert [w.value for w in at.warning] == ["The active model pointer active.json names no valid version; the "
                                              "shipped model is in use."]
-    assert str(tmp_path) not in at.warning[0].value
+    assert str(models) not in at.warning[0].value
 
 
 @pytest.mark.parametrize("whole_number", [False, True])
@@ -256,7 +245,7 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
             value = json.loads(text)
         except (ValueError, RecursionError):
             continue  # never reaches the page: the server drops it (test_server.py)
-        at = start()
+        at = open_page(run=False)
         at.session_state["whole_number"] = whole_number
         at.session_state[NUMBER_CANVAS_KEY if whole_number else DIGIT_CANVAS_KEY] = value
         at.run()
@@ -267,7 +256,7 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
 
 
 def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mode():
-    at = start()
+    at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert at.metric[0].value == "7"

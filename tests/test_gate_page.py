@@ -7,7 +7,6 @@ import pytest
 from streamlit import config
 
 from digit_app.serving import access
-from digit_app.store import versions
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
 from tests.test_access import FakeClock
@@ -17,9 +16,8 @@ PASSWORD = "correct horse"
 
 
 @pytest.fixture()
-def retrain_env(tmp_path, monkeypatch):
+def retrain_env(models, monkeypatch):
     """An empty models folder and the small MNIST sample, as the Retrain page tests use."""
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
     monkeypatch.delenv("DIGIT_APP_OPERATOR_PASSWORD", raising=False)
 

@@ -11,18 +11,16 @@ from streamlit.testing.v1 import AppTest
 
 from digit_app.store import versions
 from digit_app.store.corrections import SUGGESTED, CorrectionStore
-from tests.pages import APP, open_page, unlock
+from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
 
 RETRAIN = "digit_app/ui/retrain.py"
 
 
 @pytest.fixture()
-def page(tmp_path, monkeypatch) -> AppTest:
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+def page(models, monkeypatch) -> AppTest:
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    return at.switch_page(RETRAIN).run()
+    return open_page(RETRAIN)
 
 
 def train_until_done(page: AppTest) -> list[str]:
@@ -67,8 +65,7 @@ def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypat
     assert len(list((tmp_path / "data" / "uploads").glob("upload-*.npz"))) == 1
 
 
-def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(tmp_path, monkeypatch):
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(models, monkeypatch):
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
     page = open_page(RETRAIN, secrets={"operator_password": "correct horse"})
     assert not page.exception
@@ -81,13 +78,12 @@ def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(tmp_
     assert "Upload an .npz…" in page.selectbox(key="data-source").options
 
 
-def test_a_short_training_run_with_corrections_then_use_it(tmp_path, monkeypatch, corrections_file, mnist_sample):
+def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, corrections_file, mnist_sample):
     store = CorrectionStore(corrections_file)
     for image, label in zip(mnist_sample["x_test"][:12], mnist_sample["y_test"][:12]):
         store.add(image, int(label))
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
-    page = AppTest.from_file(APP, default_timeout=120).run().switch_page(RETRAIN).run()
+    page = open_page(RETRAIN)
     assert page.checkbox(key="include-corrections").value is True  # there are corrections: offered
     assert page.checkbox(key="learn-drawn").value is True  # real pen digits and a stroke model: on by default
     page.number_input[0].set_value(1).run()
@@ -127,11 +123,11 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
     assert version.metadata["training"]["drawn"] is False
 
 
-def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, tmp_path):
+def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, models):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
     from digit_app.store.versions import SHIPPED_MODEL
 
-    folder = tmp_path / "versions"
+    folder = models / "versions"
     folder.mkdir(exist_ok=True)
     for name in ("v1-aaaa", "v2-bbbb"):
         (folder / f"{name}.keras").write_bytes(SHIPPED_MODEL.read_bytes())
@@ -153,10 +149,10 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, t
     assert next(b for b in page.button if b.label == "Delete").disabled
 
 
-def test_delete_asks_first_and_keep_it_deletes_nothing(page, tmp_path):
+def test_delete_asks_first_and_keep_it_deletes_nothing(page, models):
     from digit_app.store.versions import SHIPPED_MODEL
 
-    folder = tmp_path / "versions"
+    folder = models / "versions"
     folder.mkdir(exist_ok=True)
     (folder / "v1-aaaa.keras").write_bytes(SHIPPED_MODEL.read_bytes())
     (folder / "v1-aaaa.json").write_text('{"test_accuracy": 0.99}')
@@ -199,7 +195,6 @@ def test_training_offers_the_accepted_corrections_only(page, corrections_file):
 
 
 def test_retrain_page_opens():
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("digit_app/ui/retrain.py").run()
+    at = open_page(RETRAIN)
     assert not at.exception
     assert at.title[0].value == "Retrain"
