@@ -281,15 +281,6 @@ def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
-    from digit_app.serving.jobs import worker_reason
-
-    stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
-              "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")
-    assert worker_reason(stderr) == "MemoryError: could not allocate 12 GB"
-    assert worker_reason("W tensorflow: something\n") == ""
-
-
 def test_segments_trains_a_judge_that_loads_and_refuses_a_missing_folder(tmp_path):
     from digit_app.strokes.segments import SegmentJudge, number_runs
 

@@ -151,3 +151,12 @@ def test_settings_and_the_job_runner_load_no_keras():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["5", "False", "False"]
+
+
+def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
+    from digit_app.serving.jobs import worker_reason
+
+    stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
+              "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")
+    assert worker_reason(stderr) == "MemoryError: could not allocate 12 GB"
+    assert worker_reason("W tensorflow: something\n") == ""
