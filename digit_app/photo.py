@@ -1,23 +1,100 @@
-"""Photos and scans of digits written on paper: even out the light, find the ink, drop the noise.
+"""Photos and scans of digits written on paper: the sheet found, the light evened out, the ink found, the lines read.
 
-A phone photo of a page is nothing like a canvas: the paper is grey in one corner and white in
-another, the ink is dark, and the sensor adds grain. `photo_ink` turns it into what the rest of
-the app reads, white ink on black, by dividing out the paper's own brightness (estimated where
-there is no ink) and thresholding what is left with Otsu's method.
+A phone photo of a page is nothing like a canvas: the sheet lies askew on a table, the paper is
+grey in one corner and white in another, it may be ruled, the ink is dark, and the sensor adds
+grain. `read_photo` (the Photo page's one call) finds the sheet and straightens it
+(`digit_app.photos.sheet`), divides out the paper's own brightness, turns the writing level,
+takes printed lines out (`digit_app.photos.ruling`), finds the ink, splits it into lines of
+writing (`digit_app.photos.lines`) and reads each line as a number. `photo_ink` is the ink of a
+whole photo as it is, white on black, for reading without looking for a sheet or lines.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from skimage.filters import threshold_otsu
+from scipy.signal import fftconvolve
+from skimage.filters import apply_hysteresis_threshold, threshold_otsu
+from skimage.morphology import skeletonize
 
-WORK_SIDE = 640  # photos are averaged down to about this many pixels on their longer side
+from digit_app.model import Classifier
+from digit_app.photos.lines import Line, split_lines, writing_turn
+from digit_app.photos.ruling import remove_ruling
+from digit_app.photos.sheet import Corners, find_sheet, straighten
+from digit_app.prediction import NumberReading, read_number
+from digit_app.preprocess import MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits, to_mnist
+
+WORK_SIDE = 640  # photo_ink: photos are averaged down to about this many pixels on their longer side
+PAGE_SIDE = 1200  # read_photo: the page (the straightened sheet, or the photo) is read at most this long
 PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this share of the longer side
 GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
+PAPER_SMOOTHING = 2.0  # px: the paper's brightness is measured on the photo smoothed this much more
+STROKE_WINDOW = 0.015  # strokes are thinner than this share of the page's longer side
+GRAIN_TIMES = 3.0  # marks stick out of the grain by more than this many times its typical height
 MIN_INK_CONTRAST = 0.2  # darker than the paper around it by less than this is paper, not ink
 MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are grain
+FAINT_INK = 0.7  # read_photo: pixels this share of the ink's level are ink where they join darker ink
+GRAIN_HIGH, GRAIN_LOW = 8.0, 4.0  # read_photo: ink stands out of the paper's grain by this many spreads (faint ink: low)
+MIN_MARK = 0.01  # read_photo: ink marks shorter and narrower than this share of the page's side are dust
+SHEET_EDGE = 0.01  # read_photo: nothing within this share of a straightened sheet's side of its edge is ink
+PEN = 0.03  # read_photo: a line's strokes are redrawn this share of its height from their centre lines
+LINE_HEIGHT = 64  # px: a line of writing is read at most this tall (and at most MAX_INPUT_SIDE^2 in area)
+LINE_MARGIN = 4  # px of paper left around a line's ink
+PAPER = (255, 255, 255)  # what shows where the page was turned level
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in the page's pixels
+
+
+@dataclass(frozen=True)
+class FoundLine:
+    """One line of writing found on the page, and what it reads."""
+
+    box: Box
+    picture: np.ndarray  # the line's ink, float32 white on black: what the number reader reads
+    number: NumberReading | None  # None: no digit in it
+    digit_boxes: tuple[Box, ...]  # each digit read, in the page's pixels (empty when they could not be placed)
+
+
+@dataclass(frozen=True)
+class PhotoReading:
+    """What `read_photo` found: the page it read, and each line of writing on it, top to bottom."""
+
+    page: np.ndarray  # RGB uint8: the sheet straightened (or the photo), writing level; the boxes are on it
+    sheet: Corners | None  # the sheet's corners in the photo; None when no whole sheet shows
+    turn: float  # degrees the writing was turned back to level
+    lines: tuple[FoundLine, ...]
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The number on each line that has one, top to bottom."""
+        return tuple(line.number.text for line in self.lines if line.number is not None)
+
+
+def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
+    """Read every line of digits in an RGB photo of writing on paper (or chalk on a board), top to bottom.
+
+    The sheet, when one shows whole, is straightened; the table around it, its edges, shadows and
+    printed lines are never ink; writing turned up to 15 degrees is turned level first.
+    """
+    corners = find_sheet(image)
+    page = straighten(image, corners, PAGE_SIDE) if corners is not None else _fitted(image, PAGE_SIDE)
+    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA))
+    if corners is not None:
+        _clear_edges(darkness, round(SHEET_EDGE * max(darkness.shape)))
+    paper, spread = _grain(darkness)
+    turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
+    if abs(turn) >= TURN_AT_LEAST:
+        page, darkness = _turned_back(page, turn), _turned_back(darkness, turn)
+    ink = ink_mask(remove_ruling(darkness), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
+    labels, lines = split_lines(ink)
+    found = tuple(_read_line(labels, line, classifier) for line in lines)
+    return PhotoReading(page, corners, turn if abs(turn) >= TURN_AT_LEAST else 0.0, found)
+
+
+TURN_AT_LEAST = 0.5  # degrees: writing turned less than this is read as it is
 
 
 def photo_ink(image: np.ndarray) -> np.ndarray:
@@ -26,34 +103,180 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     Uneven light is divided out, what is not clearly darker than the paper around it is dropped,
     and grain smaller than a tenth of the largest stroke is removed. All zeros when there is no ink.
     """
-    grey = ndimage.gaussian_filter(_grey(image), GRAIN_SIGMA)
-    if np.median(grey) < 0.5:  # light writing on a dark board: make it dark on light
+    darkness = ink_darkness(ndimage.gaussian_filter(_grey(image), GRAIN_SIGMA))
+    ink = np.where(ink_mask(darkness), darkness, 0.0)
+    return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
+
+
+def ink_darkness(grey: np.ndarray) -> np.ndarray:
+    """How much darker than the paper around it each pixel is, in [0, 1]; light writing on a dark board is turned over.
+
+    Ink is thinner than the window, so a closing (the brightest pixel nearby, then the darkest of
+    those) is the paper without the writing; a shadow wider than the window stays in it, with its
+    edge where it is. Dividing by it evens out the light.
+    """
+    if _light_on_dark(grey):
         grey = 1.0 - grey
     window = max(3, int(max(grey.shape) * PAPER_WINDOW))
-    # Ink is thinner than the window, so the brightest pixel nearby is paper; smooth that out.
-    paper = ndimage.uniform_filter(ndimage.maximum_filter(grey, size=window), size=window)
-    contrast = np.clip(1.0 - grey / np.maximum(paper, 1e-3), 0.0, 1.0)
-    if contrast.max() < MIN_INK_CONTRAST:
-        return np.zeros_like(contrast)
-    mask = contrast > max(MIN_INK_CONTRAST, threshold_otsu(contrast))
+    paper = ndimage.grey_closing(ndimage.gaussian_filter(grey, PAPER_SMOOTHING), size=(window, window))
+    return np.clip(1.0 - grey / np.maximum(paper, 1e-3), 0.0, 1.0)
+
+
+def _light_on_dark(grey: np.ndarray) -> bool:
+    """Whether the writing is lighter than its ground: thin marks stick out of it upwards more than down.
+
+    A closing less the picture keeps what is darker than its surroundings and thinner than the
+    window (ink on paper), the picture less an opening what is lighter (chalk on a board); grain
+    adds about as much to both (and only marks well above it are counted), and a shadow's edge to neither. Not the median brightness: paper
+    in dim light is dark too, with dark ink on it.
+    """
+    size = max(3, int(max(grey.shape) * STROKE_WINDOW))
+    darker = ndimage.grey_closing(grey, size=(size, size)) - grey
+    lighter = grey - ndimage.grey_opening(grey, size=(size, size))
+    grain = GRAIN_TIMES * float(np.median(darker) + np.median(lighter))  # what grain alone reaches, about
+    return float(np.clip(lighter - grain, 0, None).sum()) > float(np.clip(darker - grain, 0, None).sum())
+
+
+def _clear_edges(darkness: np.ndarray, band: int) -> None:
+    """No ink within `band` pixels of a straightened sheet's edges (in place): a sliver of table or the edge's shadow."""
+    if band > 0:
+        darkness[:band], darkness[-band:], darkness[:, :band], darkness[:, -band:] = 0.0, 0.0, 0.0, 0.0
+
+
+def _ink_level(darkness: np.ndarray) -> float:
+    """The darkness above which a pixel is ink: Otsu's level, and never below MIN_INK_CONTRAST."""
+    if darkness.max() < MIN_INK_CONTRAST:
+        return MIN_INK_CONTRAST
+    return max(MIN_INK_CONTRAST, float(threshold_otsu(darkness)))
+
+
+def _grain(darkness: np.ndarray) -> tuple[float, float]:
+    """(typical darkness of the paper, spread of its grain): the median and a robust standard deviation."""
+    middle = float(np.median(darkness))
+    return middle, 1.4826 * float(np.median(np.abs(darkness - middle)))
+
+
+def ink_mask(darkness: np.ndarray, min_mark: float = 0.0, hysteresis: bool = False) -> np.ndarray:
+    """The ink: pixels clearly darker than their paper, without grain (blobs under MIN_SPECK_AREA of the
+    largest, or shorter and narrower than `min_mark` pixels). All False when there is no ink.
+
+    With `hysteresis`, the ink also stands out of the paper's own grain (by GRAIN_HIGH of its
+    spread; a dim photo is grainy), and fainter pixels (down to FAINT_INK of the level, and
+    GRAIN_LOW spreads) are ink too where they join clearly dark ones: a thin pen stroke that
+    fades for a moment is not cut in two.
+    """
+    level = _ink_level(darkness)
+    if hysteresis:
+        paper, spread = _grain(darkness)
+        high = max(level, paper + GRAIN_HIGH * spread)
+        mask = apply_hysteresis_threshold(darkness, max(FAINT_INK * high, paper + GRAIN_LOW * spread), high)
+    else:
+        mask = darkness > level
     labels, count = ndimage.label(mask)
-    if count:
-        areas = np.bincount(labels.ravel())[1:]
-        mask = np.concatenate([[False], areas >= MIN_SPECK_AREA * areas.max()])[labels]
-    ink = np.where(mask, contrast, 0.0)
-    return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
+    if not count:
+        return mask
+    areas = np.bincount(labels.ravel())[1:]
+    extents = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in ndimage.find_objects(labels)])
+    keep = (areas >= MIN_SPECK_AREA * areas.max()) & (extents >= min_mark)
+    return np.concatenate([[False], keep])[labels]
+
+
+def _read_line(labels: np.ndarray, line: Line, classifier: Classifier) -> FoundLine:
+    """One line's marks read as a number, and where its digits are on the page."""
+    left, top, right, bottom = line.box
+    top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
+    bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
+    marks = _thinned(np.isin(labels[top:bottom, left:right], line.marks), PEN * (bottom - top)).astype(np.float32)
+    scale = min(1.0, LINE_HEIGHT / marks.shape[0], MAX_INPUT_SIDE / np.sqrt(marks.size))
+    size = (max(1, round(marks.shape[1] * scale)), max(1, round(marks.shape[0] * scale)))
+    picture = np.asarray(Image.fromarray(marks).resize(size, Image.Resampling.BOX), np.float32) if scale < 1 else marks
+    number = read_number(picture, classifier)
+    boxes = _digit_boxes(picture) if number is not None else []
+    placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale) for x0, y0, x1, y1 in boxes)
+    fits = number is not None and len(placed) == len(number.digits)
+    return FoundLine((left, top, right, bottom), picture, number, placed if fits else ())
+
+
+def _thinned(marks: np.ndarray, radius: float) -> np.ndarray:
+    """The marks redrawn from their centre lines with a pen `radius` pixels wide either side (at least one).
+
+    A thick pen fills a small digit's loops and makes close digits touch; `split_digits` then
+    cuts them worse.
+    """
+    return ndimage.distance_transform_edt(~skeletonize(marks)) <= max(1.0, radius)
+
+
+def _digit_boxes(picture: np.ndarray) -> list[Box]:
+    """Where in a line's picture each digit `read_number` reads lies, left to right.
+
+    `split_digits` gives each digit's crop without its place; a crop's ink is the picture's own,
+    so the crop is found where all its ink lands on ink (the first such place right of the last digit).
+    """
+    try:
+        crops = split_digits(picture)
+    except EmptyDrawingError:
+        return []
+    ink = (ink_map(picture) > 0).astype(np.float32)
+    boxes: list[Box] = []
+    for crop in crops:
+        try:
+            to_mnist(crop)
+        except (EmptyDrawingError, UnreadableDrawingError):
+            continue  # read_number leaves it out too
+        rows, columns = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
+        own = (crop[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1] > 0).astype(np.float32)
+        if own.shape[0] > ink.shape[0] or own.shape[1] > ink.shape[1]:
+            return []
+        landed = fftconvolve(ink, own[::-1, ::-1], mode="valid")
+        places = np.argwhere(landed > own.sum() - 0.5)
+        after = places[places[:, 1] >= (boxes[-1][0] if boxes else 0)]
+        if not len(after):
+            return []
+        y, x = after[np.argmin(after[:, 1])]
+        boxes.append((float(x), float(y), float(x + own.shape[1]), float(y + own.shape[0])))
+    return boxes
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
     """Grey levels in [0, 1] at about WORK_SIDE pixels on the longer side."""
+    array = _as_uint8(image)
+    picture = Image.fromarray(array[..., :3] if array.ndim == 3 else array).convert("L")
+    factor = int(np.ceil(max(picture.size) / WORK_SIDE))
+    if factor > 1:
+        picture = picture.reduce(factor)
+    return np.asarray(picture, dtype=np.float32) / 255.0
+
+
+def _grey_of(page: np.ndarray) -> np.ndarray:
+    """Grey levels in [0, 1] of an RGB page, at its own size."""
+    return np.asarray(Image.fromarray(page).convert("L"), dtype=np.float32) / 255.0
+
+
+def _as_uint8(image: np.ndarray) -> np.ndarray:
+    """An image array as uint8 (floats in [0, 1] or [0, 255]); ValueError for what is not an image."""
     array = np.asarray(image)
     if array.ndim not in (2, 3) or array.size == 0:
         raise ValueError(f"expected an image array, got one of shape {array.shape}")
     if array.dtype != np.uint8:
         array = np.clip(np.nan_to_num(array.astype(np.float32)) * (255.0 if array.max() <= 1.0 else 1.0), 0, 255)
         array = array.astype(np.uint8)
-    picture = Image.fromarray(array[..., :3] if array.ndim == 3 else array).convert("L")
-    factor = int(np.ceil(max(picture.size) / WORK_SIDE))
-    if factor > 1:
-        picture = picture.reduce(factor)
-    return np.asarray(picture, dtype=np.float32) / 255.0
+    return array
+
+
+def _fitted(image: np.ndarray, longest: int) -> np.ndarray:
+    """An RGB copy of the photo, averaged down to at most `longest` pixels on its longer side."""
+    array = _as_uint8(image)
+    picture = Image.fromarray(np.ascontiguousarray(array[..., :3]) if array.ndim == 3 else array).convert("RGB")
+    scale = longest / max(picture.size)
+    if scale < 1:
+        size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+        picture = picture.resize(size, Image.Resampling.BOX)
+    return np.asarray(picture)
+
+
+def _turned_back(array: np.ndarray, turn: float) -> np.ndarray:
+    """A page (RGB uint8) or a darkness map (float) turned `turn` degrees back (anticlockwise), grown to hold it all."""
+    if array.dtype == np.uint8:
+        return np.asarray(Image.fromarray(array).rotate(turn, Image.Resampling.BILINEAR, expand=True, fillcolor=PAPER))
+    return np.asarray(Image.fromarray(array.astype(np.float32)).rotate(
+        turn, Image.Resampling.BILINEAR, expand=True, fillcolor=0.0), np.float32)
