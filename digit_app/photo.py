@@ -39,7 +39,7 @@ MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are
 FAINT_INK = 0.7  # read_photo: pixels this share of the ink's level are ink where they join darker ink
 GRAIN_HIGH, GRAIN_LOW = 8.0, 4.0  # read_photo: ink stands out of the paper's grain by this many spreads (faint ink: low)
 MIN_MARK = 0.01  # read_photo: ink marks shorter and narrower than this share of the page's side are dust
-SHEET_EDGE = 0.01  # read_photo: nothing within this share of a straightened sheet's side of its edge is ink
+PAGE_EDGE = 0.01  # read_photo: nothing within this share of the page's side of its edges is ink
 PEN = 0.03  # read_photo: a line's strokes are redrawn this share of its height from their centre lines
 LINE_HEIGHT = 64  # px: a line of writing is read at most this tall (and at most MAX_INPUT_SIDE^2 in area)
 LINE_MARGIN = 4  # px of paper left around a line's ink
@@ -65,6 +65,7 @@ class PhotoReading:
     page: np.ndarray  # RGB uint8: the sheet straightened (or the photo), writing level; the boxes are on it
     sheet: Corners | None  # the sheet's corners in the photo; None when no whole sheet shows
     turn: float  # degrees the writing was turned back to level
+    ink: np.ndarray  # bool, the page's size: the ink found (no table, edges, shadows or printed lines)
     lines: tuple[FoundLine, ...]
 
     @property
@@ -82,16 +83,16 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
     corners = find_sheet(image)
     page = straighten(image, corners, PAGE_SIDE) if corners is not None else _fitted(image, PAGE_SIDE)
     darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA))
-    if corners is not None:
-        _clear_edges(darkness, round(SHEET_EDGE * max(darkness.shape)))
     paper, spread = _grain(darkness)
     turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
+    inside = np.ones(darkness.shape, np.float32)  # where the page is, once turned
     if abs(turn) >= TURN_AT_LEAST:
-        page, darkness = _turned_back(page, turn), _turned_back(darkness, turn)
-    ink = ink_mask(remove_ruling(darkness), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
+        page, darkness, inside = (_turned_back(array, turn) for array in (page, darkness, inside))
+    darkness = np.where(_away_from_edges(inside > 0.5, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
+    ink = ink_mask(remove_ruling(darkness, inside > 0.5), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
     labels, lines = split_lines(ink)
     found = tuple(_read_line(labels, line, classifier) for line in lines)
-    return PhotoReading(page, corners, turn if abs(turn) >= TURN_AT_LEAST else 0.0, found)
+    return PhotoReading(page, corners, turn if abs(turn) >= TURN_AT_LEAST else 0.0, ink, found)
 
 
 TURN_AT_LEAST = 0.5  # degrees: writing turned less than this is read as it is
@@ -137,10 +138,10 @@ def _light_on_dark(grey: np.ndarray) -> bool:
     return float(np.clip(lighter - grain, 0, None).sum()) > float(np.clip(darker - grain, 0, None).sum())
 
 
-def _clear_edges(darkness: np.ndarray, band: int) -> None:
-    """No ink within `band` pixels of a straightened sheet's edges (in place): a sliver of table or the edge's shadow."""
-    if band > 0:
-        darkness[:band], darkness[-band:], darkness[:, :band], darkness[:, -band:] = 0.0, 0.0, 0.0, 0.0
+def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
+    """Where the page is, `band` pixels in from its edges: a sliver of table at a sheet's edge, the edge's shadow,
+    or a printed line cut off by the photo's edge is never ink."""
+    return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
 
 
 def _ink_level(darkness: np.ndarray) -> float:

@@ -16,7 +16,8 @@ from scipy import ndimage
 MAX_TURN = 15.0  # degrees: the writing may be turned this much either way
 TURN_STEP = 0.5  # degrees between the angles tried, then refined to a tenth of that
 OUTLYING = 98  # percentile: the points beyond the 2nd and 98th in either direction are left out of its extent
-MIN_ASPECT = 2.0  # writing less than twice as long as high (a digit or two) has no turn to tell: read as it is
+MIN_ASPECT = 2.0  # writing less than twice as long as high (a digit or two) has no turn to tell: read as it is ...
+PRINTED_PEAK = 2.0  # ... unless printed lines make the rows at one angle this many times as peaked as usual
 MAX_POINTS = 20_000  # ink pixels the turn is judged on (a random sample of them, the same for the same ink)
 SAME_LINE = 0.4  # marks whose heights overlap by this share of the shorter one are on one line
 SMALL_MARK = 0.35  # a line shorter than this share of the tallest (a dot, a bar) joins the nearest line
@@ -30,7 +31,7 @@ def writing_turn(marks: np.ndarray) -> float:
     """Degrees the writing (and printed lines) in a map of how strongly each pixel is a mark are turned clockwise
     on screen (to undo: turn it back).
 
-    0 when there are no marks, or too few to tell their direction (a digit or two).
+    0 when there are no marks, or too few to tell their direction (a digit or two, and no ruling).
     """
     rows, columns = np.nonzero(marks)
     if len(rows) < 2:
@@ -41,10 +42,11 @@ def writing_turn(marks: np.ndarray) -> float:
     weights = marks[rows, columns].astype(np.float64)
     x, y = columns - columns.mean(), rows - rows.mean()
     coarse = np.arange(-MAX_TURN, MAX_TURN + TURN_STEP / 2, TURN_STEP)
-    best = coarse[np.argmax([_peakedness(x, y, weights, angle) for angle in coarse])]
-    fine = np.clip(best + np.arange(-TURN_STEP, TURN_STEP + 1e-9, TURN_STEP / 10), -MAX_TURN, MAX_TURN)
+    scores = np.array([_peakedness(x, y, weights, angle) for angle in coarse])
+    fine = np.clip(coarse[scores.argmax()] + np.arange(-TURN_STEP, TURN_STEP + 1e-9, TURN_STEP / 10), -MAX_TURN, MAX_TURN)
     turn = float(fine[np.argmax([_peakedness(x, y, weights, angle) for angle in fine])])
-    return turn if _aspect(x, y, turn) >= MIN_ASPECT else 0.0
+    printed = scores.max() >= PRINTED_PEAK * float(np.median(scores))  # long straight lines: ruled paper
+    return turn if printed or _aspect(x, y, turn) >= MIN_ASPECT else 0.0
 
 
 def _peakedness(x: np.ndarray, y: np.ndarray, weights: np.ndarray, angle: float) -> float:
