@@ -88,7 +88,7 @@ def test_a_turned_close_up_with_two_lines_is_read_line_by_line(classifier):
 
 def test_a_one_written_as_tall_as_the_photo_is_not_a_printed_line():
     darkness = np.zeros((600, 400), np.float32)
-    darkness[10:590, 180:205] = 0.8  # a pen's 1, 25 px thick
-    darkness[300:302] = 0.2  # and a thin printed line across
+    darkness[300:302] = 0.2  # a thin printed line across
+    darkness[10:590, 180:205] = 0.8  # and a pen's 1 over it, 25 px thick
     cleaned = remove_ruling(darkness)
     assert (cleaned[10:590, 180:205] > 0.5).all() and cleaned[300, :150].max() < 0.05
