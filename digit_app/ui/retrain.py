@@ -152,6 +152,15 @@ def job_panel(drawn_for: tuple[int, bool]) -> None:
 st.title("Retrain")
 get_classifier()  # says so here too if the active model is broken
 operator_panel()
+job = trainer().job
+running = job is not None and job.status.running
+if not running:
+    st.session_state.pop("started-here", None)
+# A run under way is the first thing a person arriving sees; who started it sees it under Start.
+progress_on_top = running and not st.session_state.get("started-here")
+if progress_on_top:
+    st.subheader("Training now")
+    st.fragment(job_panel, run_every=1.0)(job_state())
 
 st.subheader("Data")
 source = data_source()
@@ -168,29 +177,34 @@ except (DataError, ValueError) as problem:
     st.stop()
 
 st.subheader("Training")
-left, right = st.columns(2)
+left, middle = st.columns(2)
 epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs,
-                           help="Passes over the training images; the stroke model learns for its own 30.")
-batch_size = right.segmented_control("Batch size, images", [32, 64, 128, 256, 512], default=128, key="batch-size",
-                                     help="Images per training step: larger is faster per epoch, smaller "
-                                          "often generalises a little better.") or 128
+                           help="Passes of the pixel CNN over the training images.")
+stroke_epochs = middle.number_input("Stroke model epochs", 1, 200, TrainConfig().stroke_epochs,
+                                    disabled=not learn_drawn,
+                                    help="Passes of the stroke model over the pen digits, after the pixel CNN "
+                                         "(a few seconds each): it reads a drawing's strokes on the Draw page.")
+batch_size = st.segmented_control("Batch size, images", [32, 64, 128, 256, 512], default=128, key="batch-size",
+                                  help="Images per training step: larger is faster per epoch, smaller "
+                                       "often generalises a little better.") or 128
 
-running = trainer().job is not None and trainer().job.status.running
 if st.button("Start training", type="primary", disabled=running or not is_operator(),
              help="One training at a time on this server; every session sees it and can cancel it."):
     try:
         if not is_operator():
             raise ValueError("Only the operator may start training: unlock in the sidebar.")
-        settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn)
+        settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn,
+                               stroke_epochs=int(stroke_epochs))
         trainer().start(source, settings, corrections)
+        st.session_state["started-here"] = True
         st.rerun()  # the whole page again: Start disabled, the last run's report gone
     except (JobRunningError, ValueError) as problem:
         st.error(for_visitors(str(problem)))
 if not is_operator():
     locked_note("Training")
-job = trainer().job
-# Every tab looks every second or two, so a run started in another session shows here too.
-st.fragment(job_panel, run_every=1.0 if job is not None and job.status.running else 2.0)(job_state())
+if not progress_on_top:
+    # Every tab looks every second or two, so a run started in another session shows here too.
+    st.fragment(job_panel, run_every=1.0 if running else 2.0)(job_state())
 
 st.subheader("Model versions")
 versions_table()
