@@ -9,6 +9,7 @@ AppTest's session state under the canvas' key), the protocol test and `benchmark
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 from collections.abc import Sequence
@@ -57,7 +58,13 @@ SEVEN = [[(60.0, 50.0), (220.0, 50.0), (120.0, 240.0)]]
 
 
 def hostile_values() -> dict[str, str]:
-    """Crafted component values, by name, as the JSON text a client would send."""
+    """Crafted component values, by name, as the JSON text a client would send (made once: the 12000x12000
+    PNG and the 200,000-point path take seconds; each call gets its own dict)."""
+    return dict(_hostile_values())
+
+
+@functools.cache
+def _hostile_values() -> tuple[tuple[str, str], ...]:
     seven = drawing_json(SEVEN, 20)
     long_path = [["M", 100.0, 100.0]] + [["L", 100.0 + (i % 50), 100.0 + (i % 70)] for i in range(200_000)]
     values = {
@@ -90,4 +97,4 @@ def hostile_values() -> dict[str, str]:
     texts = {name: json.dumps(value) for name, value in values.items()}
     texts["nested 100,000 deep"] = '{"drawing": {"raw": {"objects": ' + "[" * 100_000 + "]" * 100_000 + "}}}"
     texts["not JSON"] = '{"drawing": {"raw": '
-    return texts
+    return tuple(texts.items())
