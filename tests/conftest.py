@@ -4,6 +4,8 @@ settings every test gets (the fixture files' paths are in tests/paths.py, which 
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,3 +60,24 @@ def corrections_file(tmp_path, monkeypatch):
     path = tmp_path / "corrections.sqlite"
     monkeypatch.setenv(ENV_CORRECTIONS, str(path))
     return path
+
+
+# A test file that starts a Streamlit server or Chromium (through tests/browser.py, tests/protocol.py or
+# Playwright itself) must mark every test in it `browser`, so that `-m "not browser"` never starts one.
+STARTS_A_SERVER_OR_BROWSER = re.compile(
+    r"\b(serve|sessions_drawing|record_drawing|sync_playwright|async_playwright)\(|[\"']streamlit[\"'],\s*[\"']run[\"']")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: the quick run checks every file too
+def pytest_collection_modifyitems(config, items):
+    starts: dict[Path, bool] = {}
+    unmarked = []
+    for item in items:
+        path = Path(item.path)
+        if path not in starts:
+            starts[path] = bool(STARTS_A_SERVER_OR_BROWSER.search(path.read_text(encoding="utf-8")))
+        if starts[path] and item.get_closest_marker("browser") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError("These tests are in a file that starts a Streamlit server or a browser, but are not "
+                                "marked `browser` (pytestmark = pytest.mark.browser):\n  " + "\n  ".join(unmarked))

@@ -29,6 +29,8 @@ from tests.browser import (
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
+pytestmark = pytest.mark.browser
+
 SCREENSHOTS = ROOT / "build" / "screenshots"
 SEVEN, FOUR = DIGITS[7], DIGITS[4]
 ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), (0.7, 1.0)]]  # two digits
@@ -156,6 +158,7 @@ def test_draw_with_a_finger_on_a_phone_in_dark_mode(browser, app_url):
     context.close()
 
 
+@pytest.mark.slow
 def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url, models_folder, monkeypatch):
     page = browser.new_page(viewport={"width": 1100, "height": 1000})
     page.goto(f"{app_url}/retrain")
@@ -195,6 +198,7 @@ def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url, mo
         page.close()
 
 
+@pytest.mark.slow
 def test_training_outlives_its_tab_and_another_session_can_cancel_it(browser, app_url):
     """Start a run and close the tab: another session sees the run going on, cannot start a
     second one, and cancels it; nothing is kept and the server is free to train again."""

@@ -78,6 +78,7 @@ def test_missing_model_is_a_one_line_error(tmp_path):
     assert result.stderr.startswith("error: No model file at") and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     from tests.paths import MNIST_SAMPLE
 
@@ -98,6 +99,7 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     assert MIN_TEMPERATURE <= load_classifier(model).metadata["temperature"] <= MAX_TEMPERATURE  # fitted after training
 
 
+@pytest.mark.slow
 def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
     import shutil
 
@@ -115,6 +117,7 @@ def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
     assert 0.2 < calibrated.temperature < 0.8 and calibrated.metadata["test_accuracy"] == 0.99
 
 
+@pytest.mark.slow
 def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
     import shutil
 
@@ -131,6 +134,7 @@ def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
 
 
+@pytest.mark.slow
 def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     from digit_app.model import load_classifier
     from tests.paths import MNIST_SAMPLE
@@ -143,6 +147,7 @@ def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     assert not classifier.reads_strokes and classifier.metadata["training"]["drawn"] is False
 
 
+@pytest.mark.slow
 def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     import numpy as np
 
@@ -165,6 +170,7 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     np.testing.assert_allclose(both.predict_strokes(features, calibrated=False), expected, atol=1e-5)  # the networks
 
 
+@pytest.mark.slow
 def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
     from tests.paths import MNIST_SAMPLE
 
@@ -174,6 +180,7 @@ def test_absurd_training_settings_are_refused_in_one_line(tmp_path):
         assert result.returncode == code and message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("command", "flags", "message"), [
     ("segments", ["--epochs", "0"], "argument --epochs: a whole number from 1 to 200 is wanted, not '0'"),
     ("segments", ["--numbers", "0"], "argument --numbers: a whole number from 20 to 20000 is wanted, not '0'"),
@@ -199,6 +206,7 @@ def test_every_argument_out_of_range_is_one_sentence_and_exit_code_2(tmp_path, c
     assert list(tmp_path.iterdir()) == []  # refused before any work
 
 
+@pytest.mark.slow
 def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
     from tests.paths import MNIST_SAMPLE
 
@@ -211,6 +219,7 @@ def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
     assert [p.name for p in tmp_path.rglob("*")] == [".training.lock"]  # no version, nothing else
 
 
+@pytest.mark.slow
 def test_train_refuses_a_read_only_models_folder_before_training(tmp_path):
     from tests.paths import MNIST_SAMPLE
     from tests.test_versions import read_only
@@ -224,6 +233,7 @@ def test_train_refuses_a_read_only_models_folder_before_training(tmp_path):
     assert [p.name for p in tmp_path.rglob("*")] == ["versions"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["fifo", "folder", "link to /dev/full"])
 def test_segments_never_replaces_a_fifo_a_folder_or_a_device(tmp_path, kind):
     target = tmp_path / "segments.tflite"
@@ -241,6 +251,7 @@ def test_segments_never_replaces_a_fifo_a_folder_or_a_device(tmp_path, kind):
     assert os.stat("/dev/full").st_rdev == os.makedev(1, 7)  # the device itself untouched
 
 
+@pytest.mark.slow
 def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, corrections_file):
     from tests.paths import MNIST_SAMPLE
 
@@ -250,6 +261,7 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
     assert result.stderr.strip() == f"error: There are no saved corrections in {corrections_file} to add."
 
 
+@pytest.mark.slow
 def test_combine_averages_models_into_one_that_loads(tmp_path):
     from digit_app.model import build_model, load_classifier
     from digit_app.store.versions import save_model
@@ -270,6 +282,7 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
     assert lonely.returncode == 1 and lonely.stderr.strip() == "error: Averaging needs at least two models, got 1."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("target", "message"), [("{tmp}/nowhere/model.keras", "There is no folder"),
                                                  ("{tmp}/model.h5", "ends in .keras")])
 def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
@@ -281,6 +294,7 @@ def test_a_bad_save_as_is_refused_before_training(tmp_path, target, message):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_segments_trains_a_judge_that_loads_and_refuses_a_missing_folder(tmp_path):
     from digit_app.strokes.segments import SegmentJudge, number_runs
 
@@ -348,6 +362,7 @@ def stat_is_fifo(path) -> bool:
     return stat.S_ISFIFO(os.stat(path).st_mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("damage", "reason"), [("truncated", "File is not a zip file"),
                                               ("fifo", "is a FIFO (named pipe), not a plain file")])
 def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_line(tmp_path, damage, reason):

@@ -85,7 +85,8 @@ def _import_twice(path: str, data: bytes, start) -> None:
         store.import_npz(data)  # reads what is kept, then writes: another writer may commit in between
 
 
-@pytest.mark.parametrize("round_", range(5))  # each round races on a new file; one round alone misses it half the time
+# Each round races on a new file; one round alone misses it half the time: the quick run (-m "not slow") races once.
+@pytest.mark.parametrize("round_", [0, *(pytest.param(r, marks=pytest.mark.slow) for r in range(1, 5))])
 def test_processes_adding_and_importing_at_once_lose_nothing(store, tmp_path, round_):
     source = CorrectionStore(tmp_path / "source.sqlite")
     for value in np.linspace(0.1, 0.9, 20):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
 
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionStore
 from tests.pages import open_page, unlock
+
+pytestmark = pytest.mark.apptest
 
 CORRECTIONS = "digit_app/ui/corrections.py"
 

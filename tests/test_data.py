@@ -87,6 +87,7 @@ def test_float_images_in_zero_one_are_accepted(tmp_path, good):
     assert data.x_train.dtype == np.uint8 and data.x_train.max() > 200
 
 
+@pytest.mark.slow
 def test_download_without_network_names_the_offline_options(tmp_path):
     """A real failed download: no cached copy (a fresh HOME) and every request sent to a closed port."""
     import os

@@ -9,6 +9,8 @@ from tests.canvas_values import NUMBER_CANVAS_KEY, seed
 from tests.pages import open_page
 from tests.strokes import DIGITS, digit_strokes
 
+pytestmark = pytest.mark.apptest
+
 
 def number_strokes(digits: list[int], gap: float, size: float = 90) -> list[list[tuple[float, float]]]:
     """Digits written left to right on the number canvas, `gap` pixels apart, as strokes."""
@@ -185,6 +187,7 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     assert [(c.label, c.predicted) for c in saved] == [(9, 4)]
 
 
+@pytest.mark.slow
 def test_a_model_switched_elsewhere_is_named_at_the_next_answer(models):
     from digit_app.store import versions
     from digit_app.store.versions import SHIPPED_MODEL
@@ -200,6 +203,7 @@ def test_a_model_switched_elsewhere_is_named_at_the_next_answer(models):
     assert "v2-cafe" in at.toast[0].value
 
 
+@pytest.mark.slow
 def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(models):
     import os
 
@@ -233,6 +237,7 @@ def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(mod
     assert str(models) not in at.warning[0].value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("whole_number", [False, True])
 def test_no_crafted_canvas_value_stops_the_page(whole_number):
     """Each value a client of its own could send gets a sentence or an answer, never an error."""

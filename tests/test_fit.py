@@ -17,6 +17,7 @@ from tests.paths import MNIST_SAMPLE
 QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5), stroke_epochs=4)
 
 
+@pytest.mark.slow
 def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     data = load_mnist(MNIST_SAMPLE)
     events = []
@@ -46,6 +47,7 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     json.dumps(classifier.metadata)  # the metadata is plain JSON
 
 
+@pytest.mark.slow
 def test_cancel_stops_between_batches_and_keeps_nothing():
     data = load_mnist(MNIST_SAMPLE)
     batches = []
@@ -78,6 +80,7 @@ print(strategy.num_replicas_in_sync, report.test_accuracy)
 """
 
 
+@pytest.mark.slow
 def test_training_runs_mirrored_on_two_devices():
     """The several-GPU path (MirroredStrategy), on two logical CPUs in a fresh process."""
     import subprocess
@@ -91,6 +94,7 @@ def test_training_runs_mirrored_on_two_devices():
     assert replicas == "2" and float(accuracy) > 0.3
 
 
+@pytest.mark.slow
 def test_without_drawn_digits_the_model_reads_pixels_only():
     data = load_mnist(MNIST_SAMPLE)
     events = []
@@ -101,6 +105,7 @@ def test_without_drawn_digits_the_model_reads_pixels_only():
     assert len(model.inputs) == 1
 
 
+@pytest.mark.slow
 def test_cancel_while_the_stroke_model_learns_keeps_nothing():
     data = load_mnist(MNIST_SAMPLE)
     events = []

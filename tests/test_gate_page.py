@@ -11,6 +11,8 @@ from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
 from tests.test_access import FakeClock
 
+pytestmark = pytest.mark.apptest
+
 RETRAIN = "digit_app/ui/retrain.py"
 PASSWORD = "correct horse"
 

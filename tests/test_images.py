@@ -138,6 +138,7 @@ def test_random_images_of_every_mode_and_size_give_an_answer_or_a_documented_err
             pass
 
 
+@pytest.mark.slow
 def test_random_arrays_of_every_dtype_and_shape_give_an_answer_or_a_documented_error():
     from digit_app.preprocess import split_digits
 

@@ -18,6 +18,7 @@ from tests.paths import MNIST_SAMPLE
 TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
 
 
+@pytest.mark.slow
 def test_a_job_trains_and_keeps_a_new_version(models):
     trainer = Trainer()
     job = trainer.start(str(MNIST_SAMPLE), TINY)
@@ -31,6 +32,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
     assert versions.active_version_id() == versions.SHIPPED
 
 
+@pytest.mark.slow
 def test_only_one_job_at_a_time(models):
     trainer = Trainer()
     job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
@@ -43,6 +45,7 @@ def test_only_one_job_at_a_time(models):
         job.join(timeout=120)
 
 
+@pytest.mark.slow
 def test_cancel_keeps_nothing(models):
     trainer = Trainer()
     job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
@@ -54,6 +57,7 @@ def test_cancel_keeps_nothing(models):
     assert trainer.job.status.state == "done"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase, outcome", [("loading", "cancelled"), ("training", "cancelled"), ("saving", "done")])
 def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, outcome):
     """Cancel as soon as the job reaches `phase`: before the save nothing is kept; during the save
@@ -74,12 +78,14 @@ def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, 
         assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
 
 
+@pytest.mark.slow
 def test_bad_data_fails_with_a_message(models, tmp_path):
     job = Trainer().start(str(tmp_path / "missing.npz"), TINY)
     job.join(timeout=60)
     assert job.status.state == "failed" and "no data file" in job.status.message
 
 
+@pytest.mark.slow
 def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
     job = Trainer().start(str(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=1024))
     job.join(timeout=120)
@@ -102,6 +108,7 @@ def test_time_left_follows_the_pace_so_far():
     assert preparing.fraction == 0.4 and time_left(preparing, now=150.0) == pytest.approx(75.0)
 
 
+@pytest.mark.slow
 def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
     """The pen digits are drawn before the first epoch: the job says how far, from 0 up, in steps."""
     seen = []
@@ -122,6 +129,7 @@ def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
     assert len({started for _, started in seen}) == 1  # one stage, one start
 
 
+@pytest.mark.slow
 def test_one_training_per_models_folder_even_across_server_processes(models):
     """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
     from digit_app.serving.jobs import JobRunningError, machine_slot

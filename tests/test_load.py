@@ -14,10 +14,13 @@ from tests.browser import serve, sessions_drawing
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
+pytestmark = pytest.mark.browser
+
 SESSIONS = 6
 
 
-@pytest.mark.parametrize("while_training", [False, True], ids=["idle", "while-training"])
+@pytest.mark.parametrize("while_training", [False, pytest.param(True, marks=pytest.mark.slow)],  # it trains: slow too
+                         ids=["idle", "while-training"])
 def test_sessions_drawing_at_once_each_read_their_own_digit(tmp_path, while_training):
     digits = [list(DIGITS)[i % len(DIGITS)] for i in range(SESSIONS)]
     with serve(tmp_path, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:

@@ -85,6 +85,7 @@ def test_a_model_with_python_code_in_it_is_refused(tmp_path):
         load_classifier(path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metadata", [None, "", "{not json", "[1, 2]"],
                          ids=["missing", "empty", "invalid", "not an object"])
 def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
@@ -97,6 +98,7 @@ def test_missing_or_broken_metadata_still_loads_the_model(tmp_path, metadata):
     assert loaded.predict_proba(np.zeros((28, 28), np.float32)).shape == (1, 10)
 
 
+@pytest.mark.slow
 def test_an_average_of_models_answers_with_their_mean_and_survives_a_save(tmp_path, mnist_sample):
     import keras
 
@@ -188,6 +190,7 @@ def reads_a_clear_four(classifier: Classifier) -> int:
     return int(classifier.predict_proba(to_mnist(draw_digit(4, 50, 40, 190, brush=18)))[0].argmax())
 
 
+@pytest.mark.slow
 def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
     from digit_app.store.versions import read_lite
 
@@ -211,6 +214,7 @@ def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
     assert again.lite is not None and again.notice is None and reads_a_clear_four(again) == 4
 
 
+@pytest.mark.slow
 def test_litert_copies_without_digests_are_made_again_and_their_digests_kept(tmp_path):
     from digit_app.store.versions import LITE_DIGESTS, read_lite
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.pages import open_page
 from tests.test_photo import as_file, paper_photo
+
+pytestmark = pytest.mark.apptest
 
 PHOTO = "digit_app/ui/photo.py"
 

@@ -13,6 +13,8 @@ from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.protocol import protocol_session, record_drawing, send_canvas_values
 from tests.strokes import DIGITS
 
+pytestmark = pytest.mark.browser
+
 TOO_BIG = 1009  # the websocket close code for a message over the server's limit
 CPU_BUDGET = 0.4  # server CPU seconds per crafted value, at most, on average (a slow CI machine's margin)
 MEMORY_BUDGET_MB = 50  # growth of the server's memory over all the crafted values

@@ -14,6 +14,8 @@ from digit_app.store.corrections import SUGGESTED, CorrectionStore
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
 
+pytestmark = pytest.mark.apptest
+
 RETRAIN = "digit_app/ui/retrain.py"
 
 
@@ -78,6 +80,7 @@ def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(mode
     assert "Upload an .npz…" in page.selectbox(key="data-source").options
 
 
+@pytest.mark.slow
 def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, corrections_file, mnist_sample):
     store = CorrectionStore(corrections_file)
     for image, label in zip(mnist_sample["x_test"][:12], mnist_sample["y_test"][:12]):
@@ -111,6 +114,7 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     assert abs(float(new.delta.split()[0]) - (float(new.value.rstrip("%")) - shipped * 100)) <= 0.011
 
 
+@pytest.mark.slow
 def test_without_the_pen_digits_the_run_learns_pixels_only(page):
     page.checkbox(key="learn-drawn").set_value(False).run()
     page.number_input[0].set_value(1).run()
@@ -123,6 +127,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
     assert version.metadata["training"]["drawn"] is False
 
 
+@pytest.mark.slow
 def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, models):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
     from digit_app.store.versions import SHIPPED_MODEL

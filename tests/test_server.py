@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import pytest
 from streamlit.runtime.scriptrunner import script_runner
 
 from digit_app.ui.server import STREAMLIT_CLEANUP
@@ -10,6 +11,7 @@ from tests.browser import ROOT
 from tests.pages import open_page
 
 
+@pytest.mark.apptest
 def test_a_page_run_never_resets_keras(monkeypatch):
     """Streamlit would call keras.backend.clear_session() after every run (a full GC with TensorFlow loaded)."""
     calls = []

@@ -135,6 +135,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seconds", [0.4, 1.7])
 def test_killed_while_saving_leaves_a_readable_active_model(models, seconds):
     """SIGKILL a process that saves and activates versions back to back: whatever moment the kill
