@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from digit_app.images import ImageLoadError, load_image
+from digit_app.images import MAX_ASPECT, MIN_SIDE, ImageLoadError, load_image
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist
 from tests.strokes import draw_digit
 from tests.test_photo import as_file, paper_photo
@@ -118,10 +119,25 @@ def test_an_image_file_larger_than_accepted_is_refused_before_it_is_read(tmp_pat
         read_image_file(path)
 
 
+def as_seen(picture: Image.Image, array: np.ndarray) -> np.ndarray:
+    """The 8-bit RGB a viewer shows for `picture` made from `array`: deep greys scaled, the rest as PIL converts it."""
+    values = array.astype(np.float64)
+    if picture.mode == "I;16":
+        grey = np.rint(values / 65535 * 255)
+    elif picture.mode == "F":
+        grey = np.rint((values - values.min()) / (values.max() - values.min()) * 255)
+    else:
+        return np.asarray(picture.convert("RGB"))
+    return np.repeat(grey.astype(np.uint8)[..., None], 3, axis=2)
+
+
 def test_random_images_of_every_mode_and_size_give_an_answer_or_a_documented_error():
-    """Property-style: whatever comes in, the loader and to_mnist answer or refuse in one of their own errors."""
+    """Property-style: whatever comes in, the loader gives the picture as it looks (8-bit RGB, its own size) or
+    refuses it in one sentence of its own error (cut short, too thin to hold a digit); and to_mnist gives an MNIST
+    input or refuses in one of its own errors. Each of those outcomes happens."""
     rng = np.random.default_rng(0)
     modes = ["L", "RGB", "RGBA", "P", "1", "I;16", "F"]
+    outcomes = Counter()
     for _ in range(60):
         mode = modes[rng.integers(len(modes))]
         width, height = (int(v) for v in rng.integers(1, 400, 2))
@@ -130,12 +146,29 @@ def test_random_images_of_every_mode_and_size_give_an_answer_or_a_documented_err
             mode, (noise * 255).astype(np.uint8))
         picture = Image.fromarray(array) if mode in ("I;16", "F") else Image.fromarray(array).convert(mode)
         data = encoded(picture, "TIFF" if mode in ("I;16", "F") else "PNG")
-        if rng.random() < 0.2:
+        cut = rng.random() < 0.2
+        if cut:
             data = data[: rng.integers(1, len(data))]  # cut short
+        thin = min(width, height) < MIN_SIDE or max(width, height) > MAX_ASPECT * min(width, height)
+        if cut or thin:
+            with pytest.raises(ImageLoadError, match="cut short|not an image|too thin" if cut else "too thin") as error:
+                load_image(data)
+            assert "\n" not in str(error.value) and str(error.value).endswith("."), str(error.value)
+            outcomes["refused by the loader"] += 1
+            continue
+        rgb = load_image(data)
+        assert rgb.dtype == np.uint8 and rgb.shape == (height, width, 3), mode
+        assert np.array_equal(rgb, as_seen(picture, array)), mode
         try:
-            to_mnist(load_image(data))
-        except (ImageLoadError, EmptyDrawingError, UnreadableDrawingError):
-            pass
+            model_input = to_mnist(rgb)
+        except (EmptyDrawingError, UnreadableDrawingError) as error:
+            assert "\n" not in str(error), str(error)
+            outcomes["not one digit"] += 1
+            continue
+        assert model_input.shape == (28, 28) and model_input.dtype == np.float32, mode
+        assert np.isfinite(model_input).all() and 0.0 <= model_input.min() and model_input.max() <= 1.0, mode
+        outcomes["read"] += 1
+    assert len(outcomes) == 3 and min(outcomes.values()) >= 5, outcomes  # the property was tried every way
 
 
 @pytest.mark.slow
