@@ -118,9 +118,21 @@ def ink_darkness(grey: np.ndarray) -> np.ndarray:
     """
     if _light_on_dark(grey):
         grey = 1.0 - grey
+    return np.clip(1.0 - grey / np.maximum(_paper(grey), 1e-3), 0.0, 1.0)
+
+
+def _paper(grey: np.ndarray) -> np.ndarray:
+    """The paper's own brightness: the picture with its writing wiped off by closings.
+
+    At the picture's edge a closing cannot see the light falling further off it, and would take
+    the paper there for as bright as it is a window inside: so the picture (its thin strokes
+    wiped off first) is carried on past its edges the way its light runs (an odd reflection).
+    """
     window = max(3, int(max(grey.shape) * PAPER_WINDOW))
-    paper = ndimage.grey_closing(ndimage.gaussian_filter(grey, PAPER_SMOOTHING), size=(window, window))
-    return np.clip(1.0 - grey / np.maximum(paper, 1e-3), 0.0, 1.0)
+    stroke = max(3, int(max(grey.shape) * STROKE_WINDOW))
+    wiped = ndimage.grey_closing(ndimage.gaussian_filter(grey, PAPER_SMOOTHING), size=(stroke, stroke), mode="nearest")
+    carried = np.clip(np.pad(wiped, window, mode="reflect", reflect_type="odd"), 0.0, 1.0)
+    return ndimage.grey_closing(carried, size=(window, window))[window:-window, window:-window]
 
 
 def _light_on_dark(grey: np.ndarray) -> bool:

@@ -86,8 +86,9 @@ def _sheet_region(paper: np.ndarray) -> np.ndarray | None:
 
     A shadow across the sheet can make its shadowed part as dark as the lit table. So the surely
     bright part (above Otsu's level) and the surely dark part (below the lower of the levels that
-    part three classes of light) are grown into what lies between them, across the weakest edges
-    first (a watershed on the brightness gradient): a shadow's edge is soft, the sheet's is sharp.
+    part three classes of light, and the photo's border where it is not bright) are grown into
+    what lies between them, across the weakest edges first (a watershed on the brightness
+    gradient): a shadow's edge is soft, the sheet's is sharp.
     """
     if float(paper.max() - paper.min()) < 1e-3:
         return None
@@ -95,6 +96,9 @@ def _sheet_region(paper: np.ndarray) -> np.ndarray | None:
     if bright is None:
         return None
     seeds = (paper < threshold_multiotsu(paper, classes=3)[0]).astype(np.int32)
+    border = np.ones(paper.shape, bool)
+    border[1:-1, 1:-1] = False
+    seeds[border & ~bright] = 1  # a whole sheet lies inside the photo: what reaches its edge is not the sheet
     seeds[ndimage.minimum_filter(bright, size=5)] = 2  # two pixels in from its edge
     edges = sobel(paper)
     edges = np.round(edges * (np.iinfo(np.uint16).max / max(float(edges.max()), 1e-9))).astype(np.uint16)
