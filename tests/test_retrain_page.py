@@ -90,8 +90,10 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     assert page.checkbox(key="include-corrections").value is True  # there are corrections: offered
     assert page.checkbox(key="learn-drawn").value is True  # real pen digits and a stroke model: on by default
     page.number_input[0].set_value(1).run()
+    next(n for n in page.number_input if n.label == "Stroke model epochs").set_value(2).run()
     ended = train_until_done(page)
     assert page.success and "MNIST test accuracy" in page.success[0].value, ended or "still running after 240 s"
+    assert versions.list_versions()[1].metadata["training"]["stroke_epochs"] == 2  # the stroke model's own control
     assert page.metric[0].label == "MNIST test accuracy, new model"
     labels = [metric.label for metric in page.metric]
     assert "Your corrections, new model" in labels and "Your corrections, model in use" in labels
@@ -203,3 +205,21 @@ def test_retrain_page_opens():
     at = open_page(RETRAIN)
     assert not at.exception
     assert at.title[0].value == "Retrain"
+
+
+@pytest.mark.slow
+def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_started_it(page, models, monkeypatch):
+    page.number_input[0].set_value(50).run()  # long enough to be running while the second page opens
+    next(b for b in page.button if b.label == "Start training").click().run()
+    try:
+        assert page.subheader[0].value == "Data"  # who started it: the progress comes under Start
+        arriving = open_page(RETRAIN)
+        assert arriving.subheader[0].value == "Training now"  # the first thing a person arriving sees
+        assert any(b.label == "Cancel training" for b in arriving.button)
+    finally:
+        next(b for b in page.button if b.label == "Cancel training").click().run()
+        deadline = time.monotonic() + 120
+        while not page.info and time.monotonic() < deadline:
+            time.sleep(1)
+            page.run()
+    assert open_page(RETRAIN).subheader[0].value == "Data"  # nothing runs: the page as usual
