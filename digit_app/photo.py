@@ -33,6 +33,8 @@ PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this sh
 GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
 PAPER_SMOOTHING = 2.0  # px: the paper's brightness is measured on the photo smoothed this much more
 STROKE_WINDOW = 0.015  # strokes are thinner than this share of the page's longer side
+POLARITY_SIDE = 300  # px: the polarity is judged on every second pixel of pictures at least twice this size
+BOARD_MARGIN = 1.5  # light writing must stick out this many times more than dark (most photos are of paper)
 GRAIN_TIMES = 3.0  # marks stick out of the grain by more than this many times its typical height
 MIN_INK_CONTRAST = 0.2  # darker than the paper around it by less than this is paper, not ink
 MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are grain
@@ -82,7 +84,7 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
     """
     corners = find_sheet(image)
     page = straighten(image, corners, PAGE_SIDE) if corners is not None else _fitted(image, PAGE_SIDE)
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA))
+    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), False if corners is not None else None)
     paper, spread = _grain(darkness)
     turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
     inside = np.ones(darkness.shape, np.float32)  # where the page is, once turned
@@ -109,14 +111,16 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
 
 
-def ink_darkness(grey: np.ndarray) -> np.ndarray:
+def ink_darkness(grey: np.ndarray, board: bool | None = None) -> np.ndarray:
     """How much darker than the paper around it each pixel is, in [0, 1]; light writing on a dark board is turned over.
+
+    `board` says whether it is light writing on a dark ground; None: judged from the picture.
 
     Ink is thinner than the window, so a closing (the brightest pixel nearby, then the darkest of
     those) is the paper without the writing; a shadow wider than the window stays in it, with its
     edge where it is. Dividing by it evens out the light.
     """
-    if _light_on_dark(grey):
+    if _light_on_dark(grey) if board is None else board:
         grey = 1.0 - grey
     return np.clip(1.0 - grey / np.maximum(_paper(grey), 1e-3), 0.0, 1.0)
 
@@ -140,14 +144,16 @@ def _light_on_dark(grey: np.ndarray) -> bool:
 
     A closing less the picture keeps what is darker than its surroundings and thinner than the
     window (ink on paper), the picture less an opening what is lighter (chalk on a board); grain
-    adds about as much to both (and only marks well above it are counted), and a shadow's edge to neither. Not the median brightness: paper
-    in dim light is dark too, with dark ink on it.
+    adds about as much to both (and only marks well above it are counted), and a shadow's edge to
+    neither. Small writing's paper between its strokes sticks out upwards too, so light writing
+    must win clearly. Not the median brightness: paper in dim light is dark too, with dark ink on it.
     """
+    grey = grey[::2, ::2] if min(grey.shape) >= 2 * POLARITY_SIDE else grey  # a question about the whole: half is plenty
     size = max(3, int(max(grey.shape) * STROKE_WINDOW))
     darker = ndimage.grey_closing(grey, size=(size, size)) - grey
     lighter = grey - ndimage.grey_opening(grey, size=(size, size))
     grain = GRAIN_TIMES * float(np.median(darker) + np.median(lighter))  # what grain alone reaches, about
-    return float(np.clip(lighter - grain, 0, None).sum()) > float(np.clip(darker - grain, 0, None).sum())
+    return float(np.clip(lighter - grain, 0, None).sum()) > BOARD_MARGIN * float(np.clip(darker - grain, 0, None).sum())
 
 
 def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
@@ -164,9 +170,13 @@ def _ink_level(darkness: np.ndarray) -> float:
 
 
 def _grain(darkness: np.ndarray) -> tuple[float, float]:
-    """(typical darkness of the paper, spread of its grain): the median and a robust standard deviation."""
-    middle = float(np.median(darkness))
-    return middle, 1.4826 * float(np.median(np.abs(darkness - middle)))
+    """(typical darkness of the paper, spread of its grain): the median and a robust standard deviation.
+
+    Measured on every third pixel each way: the grain is everywhere.
+    """
+    sample = darkness[::3, ::3]
+    middle = float(np.median(sample))
+    return middle, 1.4826 * float(np.median(np.abs(sample - middle)))
 
 
 def ink_mask(darkness: np.ndarray, min_mark: float = 0.0, hysteresis: bool = False) -> np.ndarray:
