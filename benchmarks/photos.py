@@ -60,6 +60,7 @@ TABLE_COLOURS = ((0.45, 0.3, 0.18), (0.6, 0.45, 0.3), (0.3, 0.22, 0.16), (0.5, 0
 RULING_COLOUR = (0.55, 0.7, 0.95)  # light blue, printed
 MARGIN_COLOUR = (0.95, 0.55, 0.55)  # the red margin line
 TIMING_RUNS = 5
+EXIF_ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -376,9 +377,16 @@ def report(kind: str, read: list[tuple[str, ...]], truth: list[tuple[str, ...]])
 
 
 def large_photo(seed: int) -> bytes:
-    """A 12-megapixel photo of a sheet on a table with a number on it."""
+    """A 12-megapixel phone photo of a sheet on a table with a number on it: 4000x3000 pixels stored
+    landscape, with the EXIF orientation that turns them upright, as a phone held upright saves them."""
     rng = np.random.default_rng(seed + 1)
-    return make_photo("askew on a table", load_pen_digits().held_out(), rng, size=LARGE).data
+    upright = Image.open(io.BytesIO(make_photo("askew on a table", load_pen_digits().held_out(), rng,
+                                               size=(LARGE[1], LARGE[0])).data))
+    exif = Image.Exif()
+    exif[EXIF_ORIENTATION] = 6  # the camera's pixels are to be turned 90 degrees clockwise to be seen upright
+    buffer = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(buffer, "JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
 
 
 PROBE = """
