@@ -65,9 +65,10 @@ def show_answer(reading: PhotoReading) -> None:
         st.metric("Prediction", "—")
         st.info(NOTHING)
         return
-    number_column, sure_column = st.columns(2)
-    number_column.metric("Prediction", ", ".join(number.text for number in numbers))
-    sure_column.metric("Confidence", percent_sure(float(np.prod([number.confidence for number in numbers]))))
+    sure = percent_sure(float(np.prod([number.confidence for number in numbers])))
+    # the confidence beside the number, not under it: on a phone the marked sheet stays above the fold
+    st.metric("Prediction", ", ".join(number.text for number in numbers), delta=f"{sure} sure", delta_color="off",
+              delta_arrow="off")
 
 
 def show_digits(lines: list[FoundLine]) -> None:
@@ -87,8 +88,7 @@ def show_digits(lines: list[FoundLine]) -> None:
 
 
 st.title("Read a photo")
-st.caption("A photo or scan of digits written on paper (dark ink on light paper, or chalk on a board); "
-           "several lines are read top to bottom.")
+st.caption("Digits written on paper (or chalk on a board), on one line or several, read top to bottom.")
 upload_column, camera_column = st.columns(2)
 upload = upload_column.file_uploader("Photo or scan", type=TYPES)
 camera = camera_column.camera_input("Or take one") if camera_column.toggle("Use the camera") else None
