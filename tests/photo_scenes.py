@@ -39,11 +39,18 @@ def sheet(rows: list[list[int]] = (), ruled: float = 0.0, size: tuple[int, int] 
 
 
 def table(size: tuple[int, int] = FRAME, seed: int = 0) -> np.ndarray:
-    """A brown table top with dark grain running across it, float RGB."""
+    """A brown table top with grain running across it, seams between its boards and dark knots, float RGB."""
     width, height = size
     rng = np.random.default_rng(seed)
     grain = np.repeat(rng.normal(0, 0.06, (height, 1)), width, axis=1) + rng.normal(0, 0.02, (height, width))
-    return np.clip(np.array([0.45, 0.3, 0.18], np.float32) * (1 + grain[..., None]), 0, 1).astype(np.float32)
+    wood = Image.fromarray((np.clip(0.5 * (1 + grain), 0, 1) * 255).astype(np.uint8))
+    pen = ImageDraw.Draw(wood)
+    for y in range(150, height, 300):
+        pen.line([(0, y), (width, y)], fill=40, width=3)  # seams
+    for x, y in rng.uniform(0, 1, (12, 2)) * size:
+        pen.ellipse((x - 14, y - 8, x + 14, y + 8), outline=30, width=4)  # knots
+    shade = np.asarray(wood, np.float32)[..., None] / 127.5
+    return np.clip(np.array([0.45, 0.3, 0.18], np.float32) * shade, 0, 1).astype(np.float32)
 
 
 def corners(angle: float = 0.0, keystone: float = 0.0, scale: float = 0.75, centre=(0.5, 0.5)) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Photos of digits on paper: uneven light, grain, either polarity."""
+"""Photos of digits on paper: uneven light, grain, either polarity; a sheet on a table, a ruled page, several lines."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from digit_app.images import load_image
-from digit_app.photo import photo_ink
+from digit_app.photo import photo_ink, read_photo
 from digit_app.prediction import read_number
+from tests import photo_scenes as scenes
 from tests.test_preprocess import number_canvas
 
 
@@ -65,3 +66,27 @@ def test_a_blank_page_has_no_ink():
 def test_an_array_that_is_not_an_image_is_refused_in_one_sentence():
     with pytest.raises(ValueError, match="expected an image array"):
         photo_ink(np.zeros((0,)))
+
+
+def test_a_blank_ruled_page_gives_no_ink_and_no_number(classifier):
+    for photo in (scenes.close_up([], ruled=45, angle=7), scenes.on_table(scenes.sheet([], ruled=40), scenes.corners(5))):
+        reading = read_photo(load_image(scenes.jpeg(photo)), classifier)
+        assert not reading.ink.any() and reading.lines == () and reading.numbers == ()
+
+
+def test_the_table_and_the_sheets_edge_are_not_ink(classifier):
+    photo = scenes.on_table(scenes.sheet([[3, 1]]), scenes.corners(-6, 0.05))
+    reading = read_photo(load_image(scenes.jpeg(photo)), classifier)
+    assert reading.sheet is not None and reading.numbers == ("31",)
+    rows, columns = np.nonzero(reading.ink)
+    height, width = reading.ink.shape
+    assert rows.min() > 0.2 * height and columns.min() > 0.2 * width and columns.max() < 0.8 * width
+
+
+def test_a_turned_close_up_with_two_lines_is_read_line_by_line(classifier):
+    photo = scenes.close_up([[7, 1, 0], [4, 5]], ruled=45, angle=-8)
+    reading = read_photo(load_image(scenes.jpeg(photo)), classifier)
+    assert reading.numbers == ("710", "45")
+    assert reading.turn == pytest.approx(-8, abs=1)
+    assert [len(line.digit_boxes) for line in reading.lines] == [3, 2]
+    assert reading.lines[0].digit_boxes[0][0] < reading.lines[0].digit_boxes[1][0]  # left to right

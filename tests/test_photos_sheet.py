@@ -28,13 +28,12 @@ def test_the_straightened_sheet_is_upright_and_whole():
     straight = straighten(scenes.on_table(upright, where), find_sheet(scenes.on_table(upright, where)))
     height, width = upright.shape[:2]
     assert abs(straight.shape[1] / straight.shape[0] - width / height) < 0.03
-    grey = straight.mean(axis=2) / 255.0
-    rows = np.flatnonzero((grey < 0.5).any(axis=1))  # the ink
-    columns = np.flatnonzero((grey < 0.5).any(axis=0))
+    grey = straight.mean(axis=2)[2:-2, 2:-2] / 255.0  # the outermost pixels blend the sheet's edge with the table
+    rows = np.flatnonzero((grey < 0.5).any(axis=1)) + 2  # the ink
+    columns = np.flatnonzero((grey < 0.5).any(axis=0)) + 2
     expected_rows = np.flatnonzero((upright.mean(axis=2) < 0.5).any(axis=1)) * straight.shape[0] / height
     assert abs(rows[0] - expected_rows[0]) < 4 and abs(rows[-1] - expected_rows[-1]) < 4  # level, where it was
-    inner = grey[2:-2, 2:-2]  # the outermost pixels blend the sheet's edge with the table
-    assert inner[:, : columns[0] - 6].min() > 0.8 and inner[: rows[0] - 6].min() > 0.8  # no table left at its edges
+    assert grey[:, : columns[0] - 8].min() > 0.8 and grey[: rows[0] - 8].min() > 0.8  # no table left at its edges
 
 
 def test_a_photo_of_paper_only_has_no_sheet_to_find():
