@@ -28,6 +28,7 @@ from digit_app.prediction import NumberReading, read_number
 from digit_app.preprocess import MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits, to_mnist
 
 WORK_SIDE = 640  # photo_ink: photos are averaged down to about this many pixels on their longer side
+PHOTO_SIDE = 2400  # read_photo: the photo is averaged down to at most this long before the sheet is looked for
 PAGE_SIDE = 1200  # read_photo: the page (the straightened sheet, or the photo) is read at most this long
 PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this share of the longer side
 GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
@@ -80,21 +81,31 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
     """Read every line of digits in an RGB photo of writing on paper (or chalk on a board), top to bottom.
 
     The sheet, when one shows whole, is straightened; the table around it, its edges, shadows and
-    printed lines are never ink; writing turned up to 15 degrees is turned level first.
+    printed lines are never ink; writing turned up to 15 degrees is turned level first. The work is
+    bounded: the photo is averaged down to PHOTO_SIDE, the page to PAGE_SIDE, before anything else.
     """
-    corners = find_sheet(image)
-    page = straighten(image, corners, PAGE_SIDE) if corners is not None else _fitted(image, PAGE_SIDE)
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), False if corners is not None else None)
-    paper, spread = _grain(darkness)
-    turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
-    inside = np.ones(darkness.shape, np.float32)  # where the page is, once turned
-    if abs(turn) >= TURN_AT_LEAST:
-        page, darkness, inside = (_turned_back(array, turn) for array in (page, darkness, inside))
-    darkness = np.where(_away_from_edges(inside > 0.5, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
-    ink = ink_mask(remove_ruling(darkness, inside > 0.5), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
+    photo = _fitted(image, PHOTO_SIDE)
+    corners = find_sheet(photo)
+    page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
+    page, darkness, inside, turn = _levelled(page, board=False if corners is not None else None)
+    darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
+    ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
     labels, lines = split_lines(ink)
     found = tuple(_read_line(labels, line, classifier) for line in lines)
-    return PhotoReading(page, corners, turn if abs(turn) >= TURN_AT_LEAST else 0.0, ink, found)
+    in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
+    return PhotoReading(page, in_photo, turn, ink, found)
+
+
+def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(the page, its darkness, where the page is, the turn undone): the writing turned level if it was turned."""
+    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), board)
+    paper, spread = _grain(darkness)
+    turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
+    inside = np.ones(darkness.shape, np.float32)
+    if abs(turn) < TURN_AT_LEAST:
+        return page, darkness, inside > 0.5, 0.0
+    page, darkness, inside = (_turned_back(array, turn) for array in (page, darkness, inside))
+    return page, darkness, inside > 0.5, turn
 
 
 TURN_AT_LEAST = 0.5  # degrees: writing turned less than this is read as it is
