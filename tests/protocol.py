@@ -148,8 +148,10 @@ async def _reply(socket, sent: float) -> Reply:
                     texts.append(element.alert.body)
                 elif shown == "exception":
                     errors.append(f"{element.exception.type}: {element.exception.message}")
-            elif kind == "script_finished":
+            elif kind == "script_finished" and message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 return Reply(answer, tuple(texts), tuple(errors), None, time.monotonic() - sent)
+            elif kind == "script_finished":  # the page asked for a run of its own (a new canvas): read that one
+                answer, texts = None, []
     except ConnectionClosed as closed:
         code = closed.rcvd.code if closed.rcvd is not None else -1
         return Reply(answer, tuple(texts), tuple(errors), code, time.monotonic() - sent)

@@ -27,6 +27,7 @@ from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_p
 from digit_app.ui.text import for_visitors
 
 DEFAULT_BRUSH = 18
+UNDECODED = "canvas-undecoded"  # the sentence for the next run, after a canvas value that could not be decoded
 NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
 UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
 # or the canvas package could not even decode: only a client of its own sends one
@@ -189,18 +190,18 @@ def canvas(memory: CanvasMemory, limits: CanvasLimits, mode: str) -> str | None:
     """The canvas, its value checked and kept in `memory`; a sentence when the value is refused.
 
     Only strokes cross the network (no image data): the pixels are drawn from them on the server.
-    A value that cannot even be decoded replaces the canvas with a new, empty one in the same place.
+    A value that cannot even be decoded gives a new, empty canvas (a new key) at the next run,
+    and the sentence there. The canvas is never wrapped in a placeholder: a placeholder's own
+    element, sent before the canvas at each run, could unmount it and lose a stroke under way.
     """
-    slot = st.empty()
+    refused = st.session_state.pop(UNDECODED, None)
     try:
-        with slot:
-            result = _canvas(memory, limits, mode)
-        return memory.take(result.json_data, limits)
+        result = _canvas(memory, limits, mode)
     except UNDECODABLE:
         memory.remount()
-        with slot:
-            _canvas(memory, limits, mode)
-        return NOT_A_DRAWING
+        st.session_state[UNDECODED] = NOT_A_DRAWING
+        st.rerun()  # the whole page: only a client of its own sends such a value
+    return memory.take(result.json_data, limits) or refused
 
 
 def _canvas(memory: CanvasMemory, limits: CanvasLimits, mode: str):
