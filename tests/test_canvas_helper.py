@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, mouse_draw, serve
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, mouse_draw, serve, stroke_path
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -46,22 +46,28 @@ def page(tmp_path_factory):
 
 
 def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_written(page):
-    """After a 4's first stroke the page shows an answer greyed, with no confidence, until the pen has
-    rested a moment; then how sure it is. The second stroke makes it a 4, shown the same way."""
+    """A 4's first stroke is answered while the pen is down again for the second: that answer shows
+    greyed, with no confidence; once the 4 is finished and the pen has rested, it says how sure."""
     page.evaluate(WATCH)
     answer = page.locator(".st-key-answer")
     mouse_draw(page, DIGITS[4][:1])
+    box = largest([c.bounding_box() for c in page.locator("canvas").all() if c.is_visible()])
+    second = stroke_path(box, DIGITS[4][1])
+    page.mouse.move(*second[0])
+    page.mouse.down()  # writing on: whenever the first stroke's answer comes, it comes while the pen is down
     expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer).to_have_attribute("aria-busy", "true")
+    for point in second[1:]:
+        page.mouse.move(*point)
+    page.mouse.up()
+    expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)  # the pause is over
+    expect(page.get_by_test_id("stMetric").nth(1)).to_be_visible()
     seen = page.evaluate("window.__seen")
     written = [s for s in seen if s["busy"] == "true" and s["value"] not in (None, "—")]
     assert written, "no answer was ever shown as being written"
     assert not any(s["confidence"] for s in written)  # never how sure, while the digit may go on
     assert seen[-1]["busy"] == "false" and seen[-1]["confidence"]  # and then it says how sure
-    mouse_draw(page, DIGITS[4][1:])
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
-    expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)
-    expect(page.get_by_test_id("stMetric").nth(1)).to_be_visible()
 
 
 def test_the_drawing_survives_the_whole_number_switch_and_clear_still_empties_the_canvas(page):
