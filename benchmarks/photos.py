@@ -1,6 +1,6 @@
 """Photographed numbers: held-out writers' digits in ink on paper, photographed, read by the Photo page's path.
 
-    python benchmarks/photos.py [--count N] [--seed S] [--old-path] [--skip-large]
+    python benchmarks/photos.py [--count N] [--seed S] [--old-path] [--skip-large | --only-large]
 
 Makes its own photos, the same for a seed: numbers of 1-5 digits by one of the 6 held-out writers
 (their pen strokes, laid out by `write_number`), drawn with an ink pen of varied width on paper,
@@ -440,12 +440,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--old-path", action="store_true", help="photo_ink and read_number on the whole photo")
     parser.add_argument("--skip-large", action="store_true", help="no 12-megapixel timing")
+    parser.add_argument("--only-large", action="store_true", help="only the 12-megapixel timing")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
     args = parser.parse_args()
     from digit_app.model import load_classifier
 
     classifier = load_classifier()
     reader = (old_reader if args.old_path else new_reader)(classifier)
+    if args.only_large:
+        timing(classifier, reader, large_photo(args.seed), args.old_path)
+        return
     fonts = drawn_digits.font_files()
     if not fonts:
         print("handwriting fonts: not installed (apt-get install fonts-bwht fonts-dkg-handwriting ...)")
