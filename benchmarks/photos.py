@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import drawn_digits  # noqa: E402
 from digit_app.images import load_image  # noqa: E402
-from digit_app.photos.sheet import warp_quad  # noqa: E402
+from digit_app.photos.sheet import homography  # noqa: E402
 from digit_app.render import draw_lines  # noqa: E402
 from digit_app.strokes.pen_digits import PenDigits, load_pen_digits, write_number  # noqa: E402
 
@@ -212,7 +212,8 @@ def camera(picture: np.ndarray, rng: np.random.Generator, dim: bool, size: tuple
 
 # ---- the scenes ---------------------------------------------------------------------------------------
 
-def close_up(kind: str, pen: PenDigits, rng: np.random.Generator, fonts: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+def close_up(kind: str, pen: PenDigits, rng: np.random.Generator,
+             fonts: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
     """A photo of the paper only, turned up to TURN degrees: (picture, numbers written)."""
     width, height = CLOSE_UP
     angle = rng.uniform(-TURN, TURN)
@@ -310,8 +311,6 @@ def sheet_corners(rng: np.random.Generator) -> np.ndarray:
 
 def warp_quad_inverse(sheet: Image.Image, corners: np.ndarray) -> Image.Image:
     """The upright `sheet` laid onto the frame at `corners` (the inverse of straightening it)."""
-    from digit_app.photos.sheet import homography
-
     width, height = sheet.size
     upright = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
     back = homography(corners, upright)  # for each frame pixel, where on the sheet it comes from

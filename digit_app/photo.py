@@ -25,7 +25,8 @@ from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
 from digit_app.prediction import NumberReading, read_number
-from digit_app.preprocess import MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits, to_mnist
+from digit_app.preprocess import (MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
+                                  to_mnist)
 
 WORK_SIDE = 640  # photo_ink: photos are averaged down to about this many pixels on their longer side
 PHOTO_SIDE = 2400  # read_photo: the photo is averaged down to at most this long before the sheet is looked for
@@ -40,7 +41,7 @@ GRAIN_TIMES = 3.0  # marks stick out of the grain by more than this many times i
 MIN_INK_CONTRAST = 0.2  # darker than the paper around it by less than this is paper, not ink
 MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are grain
 FAINT_INK = 0.7  # read_photo: pixels this share of the ink's level are ink where they join darker ink
-GRAIN_HIGH, GRAIN_LOW = 8.0, 4.0  # read_photo: ink stands out of the paper's grain by this many spreads (faint ink: low)
+GRAIN_HIGH, GRAIN_LOW = 8.0, 4.0  # read_photo: ink stands out of the paper's grain by this many spreads (faint: low)
 MIN_MARK = 0.01  # read_photo: ink marks shorter and narrower than this share of the page's side are dust
 PAGE_EDGE = 0.01  # read_photo: nothing within this share of the page's side of its edges is ink
 PEN = 0.03  # read_photo: a line's strokes are redrawn this share of its height from their centre lines
@@ -159,7 +160,7 @@ def _light_on_dark(grey: np.ndarray) -> bool:
     neither. Small writing's paper between its strokes sticks out upwards too, so light writing
     must win clearly. Not the median brightness: paper in dim light is dark too, with dark ink on it.
     """
-    grey = grey[::2, ::2] if min(grey.shape) >= 2 * POLARITY_SIDE else grey  # a question about the whole: half is plenty
+    grey = grey[::2, ::2] if min(grey.shape) >= 2 * POLARITY_SIDE else grey  # a question about the whole: half will do
     size = max(3, int(max(grey.shape) * STROKE_WINDOW))
     darker = ndimage.grey_closing(grey, size=(size, size)) - grey
     lighter = grey - ndimage.grey_opening(grey, size=(size, size))
@@ -226,7 +227,8 @@ def _read_line(labels: np.ndarray, line: Line, classifier: Classifier) -> FoundL
     picture = np.asarray(Image.fromarray(marks).resize(size, Image.Resampling.BOX), np.float32) if scale < 1 else marks
     number = read_number(picture, classifier)
     boxes = _digit_boxes(picture) if number is not None else []
-    placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale) for x0, y0, x1, y1 in boxes)
+    placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
+                   for x0, y0, x1, y1 in boxes)
     fits = number is not None and len(placed) == len(number.digits)
     return FoundLine((left, top, right, bottom), picture, number, placed if fits else ())
 

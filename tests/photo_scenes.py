@@ -1,4 +1,4 @@
-"""Small synthetic photos for the photo tests: a sheet with digits (or ruling) on it, lying on a table at known corners."""
+"""Small synthetic photos for the photo tests: a sheet with digits (or ruling) on it, on a table at known corners."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def corners(angle: float = 0.0, keystone: float = 0.0, scale: float = 0.75, cent
 
 
 def on_table(upright: np.ndarray, where: np.ndarray, seed: int = 0, shadow: float = 0.0) -> np.ndarray:
-    """The sheet laid on a table at corners `where`, with a little grain (and a shadow across its right half); RGB uint8."""
+    """The sheet laid on a table at corners `where`, a little grain (and a shadow across its right half); RGB uint8."""
     height, width = upright.shape[:2]
     flat = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
     back = homography(where, flat)  # for each photo pixel, where on the sheet it comes from

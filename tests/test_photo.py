@@ -69,7 +69,8 @@ def test_an_array_that_is_not_an_image_is_refused_in_one_sentence():
 
 
 def test_a_blank_ruled_page_gives_no_ink_and_no_number(classifier):
-    for photo in (scenes.close_up([], ruled=45, angle=7), scenes.on_table(scenes.sheet([], ruled=40), scenes.corners(5))):
+    blank_sheet = scenes.on_table(scenes.sheet([], ruled=40), scenes.corners(5))
+    for photo in (scenes.close_up([], ruled=45, angle=7), blank_sheet):
         reading = read_photo(load_image(scenes.jpeg(photo)), classifier)
         assert not reading.ink.any() and reading.lines == () and reading.numbers == ()
 

@@ -1,4 +1,4 @@
-"""Printed lines taken out of the ink: ruled lines and a margin line go, digits crossing them or lying along them stay."""
+"""Printed lines taken out of the ink: ruled lines and a margin line go, digits crossing or lying along them stay."""
 
 from __future__ import annotations
 

@@ -43,7 +43,8 @@ def writing_turn(marks: np.ndarray) -> float:
     x, y = columns - columns.mean(), rows - rows.mean()
     coarse = np.arange(-MAX_TURN, MAX_TURN + TURN_STEP / 2, TURN_STEP)
     scores = np.array([_peakedness(x, y, weights, angle) for angle in coarse])
-    fine = np.clip(coarse[scores.argmax()] + np.arange(-TURN_STEP, TURN_STEP + 1e-9, TURN_STEP / 10), -MAX_TURN, MAX_TURN)
+    fine = coarse[scores.argmax()] + np.arange(-TURN_STEP, TURN_STEP + 1e-9, TURN_STEP / 10)
+    fine = np.clip(fine, -MAX_TURN, MAX_TURN)
     turn = float(fine[np.argmax([_peakedness(x, y, weights, angle) for angle in fine])])
     printed = scores.max() >= PRINTED_PEAK * float(np.median(scores))  # long straight lines: ruled paper
     return turn if printed or _aspect(x, y, turn) >= MIN_ASPECT else 0.0

@@ -112,5 +112,6 @@ show_digits([line for line in reading.lines if line.number is not None])
 with st.expander("The photo and the ink found in it"):
     photo_column, ink_column = st.columns(2)
     photo_column.image(image, caption="Your photo", width="stretch")
-    ink_column.image(reading.ink.astype(np.float32), caption="The ink it found, light evened out, printed lines and specks removed", clamp=True,
+    ink_column.image(reading.ink.astype(np.float32), clamp=True,
+                     caption="The ink it found, light evened out, printed lines and specks removed",
                      width="stretch")
