@@ -120,8 +120,6 @@ def crafted_numbers(count: int, seed: int = 0) -> dict[str, list[list[float]]]:
 
 def number_mode_cpu() -> None:
     """The page's own reading of crafted numbers, in this process: CPU seconds and what the page says."""
-    import time
-
     from digit_app.model import load_classifier
     from digit_app.prediction import read_number_strokes
     from digit_app.preprocess import UnreadableDrawingError
