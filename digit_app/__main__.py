@@ -18,13 +18,16 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.strokes import segments as segment_judge
 from digit_app.training import AugmentConfig, TrainConfig
 
 if TYPE_CHECKING:
     from digit_app.model import Classifier
 
-USER_ERRORS = (OSError, ValueError, RuntimeError)
+# The app's own errors, and what the operating system says of a file named on the command line; any other
+# exception is a bug, and its traceback is shown.
+USER_ERRORS = (DigitAppError, OSError)
 USAGE_ERROR = 2  # argparse's exit code for a bad argument
 MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
 MAX_CORRECTIONS_REPEAT = 1000  # as often as `Mnist.with_corrections` repeats a correction
@@ -125,7 +128,7 @@ def _predict(args: argparse.Namespace) -> int:
             pixels = to_mnist(load_image(read_image_file(name)))  # a FIFO or a device is refused unopened
         except (OSError, ImageLoadError, ValueError) as error:
             failures += 1
-            reason = _one_line(error) if not isinstance(error, OSError) else (error.strerror or _one_line(error))
+            reason = first_line(error) if not isinstance(error, OSError) else (error.strerror or first_line(error))
             if args.json:
                 print(json.dumps({"file": name, "error": reason}))
             print(f"{name}: error: {reason}", file=sys.stderr)
@@ -169,7 +172,7 @@ def _train_now(args: argparse.Namespace) -> int:
         store = CorrectionStore()
         images, labels = store.arrays()
         if not len(images):
-            raise ValueError(f"There are no saved corrections in {store.path} to add.")
+            raise SettingsError(f"There are no saved corrections in {store.path} to add.")
         data = data.with_corrections(images, labels, args.corrections_repeat)
     print(f"training on {len(data.x_train)} images from {data.source} for {config.epochs} epochs", file=sys.stderr)
     model, report = train(data, config, progress=_terminal_progress)
@@ -247,7 +250,7 @@ def _check_save_as(save_as: str) -> None:
     """Refuse a --save-as path that cannot be written."""
     target = os.path.abspath(save_as)
     if not target.endswith(".keras"):
-        raise ValueError(f"--save-as {save_as}: a model file's name ends in .keras.")
+        raise SettingsError(f"--save-as {save_as}: a model file's name ends in .keras.")
     _check_writable_file(Path(target))
 
 
@@ -256,10 +259,10 @@ def _check_writable_file(target: Path) -> None:
     from digit_app.store.files import check_target
 
     if not target.parent.is_dir():
-        raise ValueError(f"There is no folder {target.parent} to write {target.name} in.")
+        raise SettingsError(f"There is no folder {target.parent} to write {target.name} in.")
     check_target(target)  # a FIFO, a device or a folder is never replaced
     if not os.access(target.parent, os.W_OK):
-        raise ValueError(f"Cannot write {target.name} in {target.parent}: the folder is read-only.")
+        raise SettingsError(f"Cannot write {target.name} in {target.parent}: the folder is read-only.")
 
 
 def _brief(metadata: dict) -> dict:
@@ -299,7 +302,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     Too few digits, or a best fit on the bound of the search, is refused and nothing is written.
     """
-    from digit_app.calibration import calibration_error, check_digits, check_fit, sharpen
+    from digit_app.calibration import calibration_error, check_digits, check_fit, apply_temperature
     from digit_app.store.versions import update_metadata
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
@@ -313,7 +316,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     temperature = round(fitted, 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
     update_metadata(classifier.path, {"temperature": temperature})
-    calibrated = sharpen(raw, temperature)
+    calibrated = apply_temperature(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
           f"{digits} training digits. On the {len(data.x_test)} test digits, right "
@@ -364,10 +367,6 @@ def _terminal_progress(event: dict) -> None:
     bar = "#" * int(done * 30)
     print(f"\repoch {event['epoch']}/{event['epochs']} [{bar:<30}] loss {event.get('loss', 0):.4f} "
           f"accuracy {event.get('accuracy', 0):.4f}", end="", file=sys.stderr, flush=True)
-
-
-def _one_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, sharpen
+from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, apply_temperature
+from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.lite import LiteRunner, convert
+from digit_app.sizes import INPUT_SHAPE, MNIST_SHAPE, NUM_CLASSES
 from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
 STROKE_SHAPE = (STROKE_POINTS, STROKE_FEATURES)
 PIXEL_PART, STROKE_PART = "digit_cnn", "stroke_cnn"  # the layer names of a reader's two models
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
@@ -39,7 +39,7 @@ BN_MOMENTUM = 0.9  # batch-norm statistics settle within a few dozen steps, even
 log = logging.getLogger(__name__)
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(DigitAppError, RuntimeError):
     """A model file is missing, unreadable or not a digit classifier; the message says which."""
 
 
@@ -106,7 +106,7 @@ def average_models(models: list[Any], shape: tuple[int, ...] = INPUT_SHAPE) -> A
     from keras import layers
 
     if len(models) < 2:
-        raise ValueError(f"Averaging needs at least two models, got {len(models)}.")
+        raise SettingsError(f"Averaging needs at least two models, got {len(models)}.")
     inputs = keras.Input(shape=shape, name="digit" if shape == INPUT_SHAPE else "strokes")
     answers = [keras.Model(model.inputs[0], model.outputs[0], name=f"member_{index}")(inputs)
                for index, model in enumerate(models, start=1)]
@@ -164,7 +164,7 @@ class Classifier:
 
     def calibrate(self, probabilities: np.ndarray) -> np.ndarray:
         """The network's probabilities made honest by the model's temperature; every answer stays the same."""
-        return sharpen(probabilities, self.temperature)
+        return apply_temperature(probabilities, self.temperature)
 
     def predict_proba(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1]: pixels alone.
@@ -172,7 +172,7 @@ class Classifier:
         `calibrated=False` gives the network's own probabilities, before the temperature.
         """
         batch = np.asarray(images, dtype=np.float32)
-        if batch.shape[-2:] != (28, 28) or batch.ndim not in (2, 3):
+        if batch.shape[-2:] != MNIST_SHAPE or batch.ndim not in (2, 3):
             raise ValueError(f"expected images of shape (n, 28, 28) or (28, 28), got {batch.shape}")
         raw = self._pixels(batch.reshape(-1, *INPUT_SHAPE))
         return self.calibrate(raw) if calibrated else raw
@@ -266,7 +266,7 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
             try:
                 return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
             except (ValueError, RuntimeError) as error:  # the Keras model below answers, the file is made again
-                notice = (f"The LiteRT copy of {model_path.name} cannot run ({_first_line(error)}); "
+                notice = (f"The LiteRT copy of {model_path.name} cannot run ({first_line(error)}); "
                           "the Keras model answers instead and the copy is made again.")
     classifier = _load_keras(model_path, metadata, fast_single=not keras)
     if notice is not None:
@@ -297,7 +297,7 @@ def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = 
         model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
     except Exception as error:  # keras raises many kinds for a bad file; all mean the same here
         raise ModelLoadError(
-            f"Could not load the model {model_path}: {_first_line(error)}. "
+            f"Could not load the model {model_path}: {first_line(error)}. "
             "The file is damaged or not a Keras model: delete it and train again, "
             "or use the shipped model."
         ) from error
@@ -327,7 +327,7 @@ def _check_archive(model_path: Path) -> None:
             members = {info.filename: info.file_size for info in archive.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ModelLoadError(
-            f"The model {model_path} is not a Keras model file ({_first_line(error)}): it is damaged or cut "
+            f"The model {model_path} is not a Keras model file ({first_line(error)}): it is damaged or cut "
             "short. Delete it and train again, or use the shipped model.") from None
     if "config.json" not in members:
         raise ModelLoadError(f"The model {model_path} has no config.json: it is not a Keras model file. "
@@ -336,8 +336,3 @@ def _check_archive(model_path: Path) -> None:
         raise ModelLoadError(
             f"The model {model_path} would unpack to {sum(members.values()) / 1e6:.0f} MB (config "
             f"{members['config.json'] / 1e6:.1f} MB); a digit model is far smaller, so it was not opened.")
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

@@ -15,6 +15,7 @@ from digit_app.serving.access import (GUESSES, LOCKOUT_FAILURES, LOCKOUT_SECONDS
                                       AccessSettingsError, Guess, GuessThrottle, MisplacedSettingError,
                                       MissingOperatorSettingError, OperatorGate, SecretsFile, ThrottleLimits,
                                       try_password)
+from digit_app.settings import Settings
 
 PASSWORD = "correct horse"
 
@@ -25,7 +26,7 @@ def gate_from_toml(text: str, environ: dict[str, str] | None = None) -> Operator
         secrets = SecretsFile.read(tomllib.loads(text))
     except tomllib.TOMLDecodeError:
         secrets = SecretsFile(exists=True)  # what ui/gate.py makes of Streamlit's parse error
-    return OperatorGate.from_secrets(secrets, environ=environ or {})
+    return OperatorGate.from_secrets(secrets, Settings.from_environment(environ or {}))
 
 
 def assert_shut(gate: OperatorGate, *words: str) -> None:
@@ -39,7 +40,7 @@ def assert_shut(gate: OperatorGate, *words: str) -> None:
 
 
 def test_without_a_secrets_file_or_the_variable_the_app_is_unlocked():
-    for gate in (OperatorGate.from_secrets(NO_SECRETS_FILE, environ={}), OperatorGate.from_settings(None, environ={})):
+    for gate in (OperatorGate.from_secrets(NO_SECRETS_FILE, Settings()), OperatorGate.from_settings(None, Settings())):
         assert not gate.locked and not gate.problem
         assert not gate.opens_for("") and not gate.admits("ada@example.org")
 
@@ -48,21 +49,21 @@ def test_a_password_from_the_secrets_or_the_environment_locks_and_opens_only_for
     for secrets, environ in ((SecretsFile.read({"operator_password": PASSWORD}), {}),
                              (NO_SECRETS_FILE, {"DIGIT_APP_OPERATOR_PASSWORD": PASSWORD}),
                              (SecretsFile.read({"other_key": "x"}), {"DIGIT_APP_OPERATOR_PASSWORD": PASSWORD})):
-        gate = OperatorGate.from_secrets(secrets, environ=environ)
+        gate = OperatorGate.from_secrets(secrets, Settings.from_environment(environ))
         assert gate.locked and not gate.problem
         assert gate.opens_for(PASSWORD)
         assert not gate.opens_for("correct hors") and not gate.opens_for("Correct horse") and not gate.opens_for("")
 
 
 def test_operators_by_email_are_admitted_whatever_the_case():
-    gate = OperatorGate.from_settings({"operator_emails": ["Ada@Example.org"]}, environ={})
+    gate = OperatorGate.from_settings({"operator_emails": ["Ada@Example.org"]}, environment=Settings())
     assert gate.locked and gate.admits("ada@example.org ") and not gate.admits("eve@example.org")
     assert not gate.admits(None)
 
 
 def test_a_secrets_file_that_is_not_toml_shuts_the_gate():
     assert_shut(gate_from_toml('operator_password = "correct horse\n'), "cannot be read")
-    assert_shut(OperatorGate.from_secrets(SecretsFile(exists=True), environ={"DIGIT_APP_OPERATOR_PASSWORD": PASSWORD}),
+    assert_shut(OperatorGate.from_secrets(SecretsFile(exists=True), environment=Settings(operator_password=PASSWORD)),
                 "cannot be read")  # the environment does not open what a broken file shut
 
 
@@ -110,7 +111,7 @@ def test_a_misplaced_setting_shuts_the_gate_even_beside_a_good_one():
 
 def test_an_empty_or_short_environment_variable_shuts_the_gate():
     for value, words in (("", "is empty or false"), ("short", "at least 8 characters")):
-        assert_shut(OperatorGate.from_secrets(NO_SECRETS_FILE, environ={"DIGIT_APP_OPERATOR_PASSWORD": value}),
+        assert_shut(OperatorGate.from_secrets(NO_SECRETS_FILE, environment=Settings(operator_password=value)),
                     "$DIGIT_APP_OPERATOR_PASSWORD", words)
 
 
@@ -127,7 +128,7 @@ def test_unrelated_sections_and_their_passwords_are_left_alone():
 ])
 def test_settings_errors_say_which_kind(settings, error):
     with pytest.raises(error):
-        OperatorGate.from_settings(settings, environ={})
+        OperatorGate.from_settings(settings, environment=Settings())
 
 
 class FakeClock:

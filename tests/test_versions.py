@@ -45,7 +45,7 @@ def test_save_activate_and_delete(models):
 
 
 def test_the_shipped_model_cannot_be_deleted(models):
-    with pytest.raises(ValueError, match="shipped"):
+    with pytest.raises(versions.ModelStoreError, match="shipped"):
         versions.delete(versions.SHIPPED)
     assert SHIPPED_MODEL.is_file()
 

@@ -31,10 +31,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from digit_app.errors import DigitAppError
+from digit_app.settings import ENV_PASSWORD, Settings
+from digit_app.settings import current as current_settings
+
 PASSWORD_KEY = "operator_password"
 EMAILS_KEY = "operator_emails"
 OPERATOR_KEYS = (PASSWORD_KEY, EMAILS_KEY)
-ENV_PASSWORD = "DIGIT_APP_OPERATOR_PASSWORD"
 MIN_PASSWORD = 8  # characters; a shorter operator password is refused as a setting
 NEAR_MISS = 0.8  # difflib's likeness above which a key counts as a misspelt operator setting
 SHOWN_KEY_CHARS = 40  # a key from the secrets file is named in a message cut to this length
@@ -53,7 +56,7 @@ MISSING = (f"The secrets file sets neither {PASSWORD_KEY} nor {EMAILS_KEY} at it
            f"so {LOCKED} until it sets one.")
 
 
-class AccessSettingsError(ValueError):
+class AccessSettingsError(DigitAppError, ValueError):
     """The gate's settings cannot be used; the message says which and why."""
 
 
@@ -107,24 +110,24 @@ class OperatorGate:
         return cls(problem=problem)
 
     @classmethod
-    def from_secrets(cls, secrets: SecretsFile, environ: Mapping[str, str] = os.environ) -> OperatorGate:
+    def from_secrets(cls, secrets: SecretsFile, environment: Settings | None = None) -> OperatorGate:
         """The gate the secrets file and the environment describe; never raises: a problem closes it."""
         try:
             if secrets.exists and secrets.settings is None:
                 raise UnreadableSecretsError(UNREADABLE)
-            return cls.from_settings(secrets.settings, environ)
+            return cls.from_settings(secrets.settings, environment)
         except AccessSettingsError as problem:
             return cls.closed(str(problem))
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None,
-                      environ: Mapping[str, str] = os.environ) -> OperatorGate:
+                      environment: Settings | None = None) -> OperatorGate:
         """The gate a secrets file's settings (None: there is no file) and the environment describe.
 
         Raises `AccessSettingsError` (a subclass saying which) if they cannot be used.
         """
         _refuse_misplaced(settings or {})
-        password = _password(settings or {}, environ)
+        password = _password(settings or {}, environment or current_settings())
         emails = _emails(settings or {})
         if settings is not None and password is None and not emails:
             raise MissingOperatorSettingError(MISSING)
@@ -147,12 +150,12 @@ class OperatorGate:
         return not self.problem and bool(email) and email.strip().lower() in self.emails
 
 
-def _password(settings: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
+def _password(settings: Mapping[str, Any], environment: Settings) -> str | None:
     """The operator password from the secrets file, else the environment; None if neither sets one."""
     if PASSWORD_KEY in settings:
         return _checked_password(settings[PASSWORD_KEY], PASSWORD_KEY)
-    if ENV_PASSWORD in environ:  # set, even to nothing: someone meant to lock the app
-        return _checked_password(environ[ENV_PASSWORD], f"${ENV_PASSWORD}")
+    if environment.operator_password is not None:  # set, even to nothing: someone meant to lock the app
+        return _checked_password(environment.operator_password, f"${ENV_PASSWORD}")
     return None
 
 

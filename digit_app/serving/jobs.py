@@ -24,13 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
 from digit_app.store.versions import models_dir
 from digit_app.training import TrainConfig
 
 CANCELLED = "Training was cancelled; no model was kept."
 
 
-class JobRunningError(RuntimeError):
+class JobRunningError(DigitAppError, RuntimeError):
     """Another training job is running on this server."""
 
 

@@ -31,12 +31,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from digit_app.errors import DigitAppError
+from digit_app import settings
+from digit_app.settings import ENV_MODELS_DIR
 from digit_app.store.files import atomic_write, file_digest, read_plain, staged
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "model" / "digit_cnn.keras"
 SHIPPED = "shipped"  # the version id of the model that comes with the app
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # what a version id may be: a plain file name, short
-ENV_MODELS_DIR = "DIGIT_APP_MODELS"
 LEFTOVER_AGE = 3600.0  # seconds after which an unfinished write is surely abandoned
 POINTER_BYTES = 4096  # the active pointer is a few dozen bytes: a larger file is not read
 LITE_PARTS = ("pixels", "strokes")  # the LiteRT copies a model may have
@@ -219,7 +221,7 @@ def _remove_stale_lite(model_path: Path, digest: str) -> None:
                 path.unlink()
 
 
-class ModelStoreError(RuntimeError):
+class ModelStoreError(DigitAppError, RuntimeError):
     """The models folder cannot be written (read-only, missing, full); nothing was changed."""
 
 
@@ -255,7 +257,7 @@ class ModelVersion:
 
 def models_dir() -> Path:
     """Where versions and the active pointer live."""
-    return Path(os.environ.get(ENV_MODELS_DIR) or SHIPPED_MODEL.parent)
+    return settings.current().models_dir or SHIPPED_MODEL.parent
 
 
 def shipped_model_path() -> Path:
@@ -342,7 +344,7 @@ def activate(version_id: str) -> ModelVersion:
 def delete(version_id: str) -> None:
     """Delete a retrained version (never the shipped one); if it was active, the shipped one is."""
     if version_id == SHIPPED:
-        raise ValueError("The shipped model cannot be deleted.")
+        raise ModelStoreError("The shipped model cannot be deleted.")
     version = get_version(version_id)
     if active_version_id() == version_id:
         activate(SHIPPED)

@@ -18,14 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
+from digit_app import settings
+from digit_app.errors import DigitAppError, first_line
 from digit_app.preprocess import UnreadableDrawingError, to_mnist
-from digit_app.render import CANVAS_SIZE, draw_strokes
+from digit_app.render import draw_strokes
+from digit_app.sizes import CANVAS_SIZE, MNIST_SHAPE, NUMBER_CANVAS
 from digit_app.store.files import atomic_write, open_plain
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
 from digit_app.strokes.unipen import PenDigit
 
 PEN_DIGITS_FILE = Path(__file__).with_name("pen_digits.npz")
-ENV_PEN_DIGITS = "DIGIT_APP_PEN_DIGITS"  # another file of pen digits to learn from (the tests use a small one)
 WRITERS = range(1, 31)
 HELD_OUT_WRITERS = frozenset(range(25, 31))  # 6 of the 30: never trained on, only measured
 DIGIT_SIZE = (90, 250)  # the digit's longer side on a 280 px canvas
@@ -38,7 +40,7 @@ MAX_WRITER = np.iinfo(np.uint8).max  # writers are packed as uint8 (UCI's are 1 
 READ_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
-class PenDataError(ValueError):
+class PenDataError(DigitAppError, ValueError):
     """The pen digits file is missing or damaged; the message says which and what to do."""
 
 
@@ -107,13 +109,13 @@ def _check_packable(steps: np.ndarray, digits: PenDigits) -> None:
 
 def load_pen_digits(path: str | os.PathLike[str] | None = None) -> PenDigits:
     """The shipped pen digits ($DIGIT_APP_PEN_DIGITS, or another file written by `save_pen_digits`), checked."""
-    path = path or os.environ.get(ENV_PEN_DIGITS) or PEN_DIGITS_FILE
+    path = path or settings.current().pen_digits or PEN_DIGITS_FILE
     try:
         with open_plain(path) as file, np.load(file, allow_pickle=False) as packed:
             steps, stroke_points, digit_strokes, labels, writers = (
                 packed[key] for key in ("steps", "stroke_points", "digit_strokes", "labels", "writers"))
     except READ_ERRORS as error:
-        reason = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
+        reason = first_line(error).rstrip(".")
         raise PenDataError(f"Could not read the pen digits in {path} ({reason}): restore the file from the "
                            "repository, or train without drawn digits.") from None
     points = np.cumsum(steps, axis=0, dtype=np.int32) if steps.ndim == 2 else steps
@@ -184,13 +186,12 @@ def drawn_inputs(digits: PenDigits, seed: int = 0,
         features.append(stroke_features(placed))
         labels.append(label)
     if not labels:
-        return (np.zeros((0, 28, 28), np.float32), np.zeros((0, STROKE_POINTS, STROKE_FEATURES), np.float32),
+        return (np.zeros((0, *MNIST_SHAPE), np.float32), np.zeros((0, STROKE_POINTS, STROKE_FEATURES), np.float32),
                 np.zeros(0, np.int64))
     return np.stack(pixels), np.stack(features), np.array(labels, np.int64)
 
 
 PROGRESS_REPORTS = 50  # progress reports while drawing digits for training
-NUMBER_CANVAS = (560, 200)  # the Draw page's canvas for a whole number (width, height)
 NUMBER_HEIGHT = (0.45, 0.75)  # a number's digits are this share of the canvas height
 SPACED, CLOSE = (0.15, 0.45), (-0.06, 0.02)  # gaps between digits, as a share of the digit height
 

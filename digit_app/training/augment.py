@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from digit_app.errors import SettingsError
 from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, UnreadableDrawingError, to_mnist
+from digit_app.sizes import MNIST_SIDE as IMAGE_SIZE
 
-IMAGE_SIZE = 28
 ELASTIC_GRID = 4  # the random displacement is drawn on a 4x4 grid and smoothly enlarged ...
 ELASTIC_PIXELS = 1.5  # ... with a standard deviation of 1.5 px at strength 1
 THIN_CUT = 0.6  # at thickness 1, ink below 0.6 is cut away: about a pixel thinner
@@ -56,7 +57,7 @@ class AugmentConfig:
         for name, limit in limits.items():
             value = getattr(self, name)
             if not 0.0 <= value <= limit:
-                raise ValueError(f"augmentation {name} must be between 0 and {limit}, got {value}")
+                raise SettingsError(f"augmentation {name} must be between 0 and {limit}, got {value}")
 
     @classmethod
     def none(cls) -> AugmentConfig:
@@ -177,16 +178,16 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
     kept, out = [], []
     for index in chosen:
         digit = Image.fromarray(np.asarray(images[index], dtype=np.float32))
-        box = digit.getbbox() or (0, 0, 28, 28)
+        box = digit.getbbox() or (0, 0, IMAGE_SIZE, IMAGE_SIZE)
         aspect = (box[3] - box[1]) / max(1, box[2] - box[0])  # height over width
         widen = rng.uniform(1.0, max(1.0, aspect))
-        wide = digit.resize((round(28 * SUPERSAMPLE * widen), 28 * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        wide = digit.resize((round(IMAGE_SIZE * SUPERSAMPLE * widen), IMAGE_SIZE * SUPERSAMPLE), Image.Resampling.BILINEAR)
         try:
             out.append(to_mnist(np.asarray(wide)))
         except (EmptyDrawingError, UnreadableDrawingError):
             continue
         kept.append(index)
-    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)
+    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
 
 
 def preview_grid(digits: np.ndarray, config: AugmentConfig, columns: int = 8, seed: int = 0) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from digit_app.errors import SettingsError
 from digit_app.training.augment import AugmentConfig
 
 
@@ -27,17 +28,17 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if not 1 <= self.epochs <= 500:
-            raise ValueError(f"epochs must be between 1 and 500, got {self.epochs}")
+            raise SettingsError(f"epochs must be between 1 and 500, got {self.epochs}")
         if not 1 <= self.batch_size <= 4096:
-            raise ValueError(f"batch size must be between 1 and 4096, got {self.batch_size}")
+            raise SettingsError(f"batch size must be between 1 and 4096, got {self.batch_size}")
         if not 0.0 < self.learning_rate <= 1.0:
-            raise ValueError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
+            raise SettingsError(f"learning rate must be above 0 and at most 1, got {self.learning_rate}")
         if not 0.0 <= self.validation_split < 0.5:
-            raise ValueError(f"validation split must be from 0 to below 0.5, got {self.validation_split}")
+            raise SettingsError(f"validation split must be from 0 to below 0.5, got {self.validation_split}")
         if not 1 <= self.stroke_epochs <= 500:
-            raise ValueError(f"stroke epochs must be between 1 and 500, got {self.stroke_epochs}")
+            raise SettingsError(f"stroke epochs must be between 1 and 500, got {self.stroke_epochs}")
         if not 1 <= self.width <= 8:
-            raise ValueError(f"width must be between 1 and 8, got {self.width}")
+            raise SettingsError(f"width must be between 1 and 8, got {self.width}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,26 +24,28 @@ from typing import TypeVar
 
 import numpy as np
 
+from digit_app import settings
+from digit_app.errors import DigitAppError
+from digit_app.settings import ENV_DATA_DIR
+from digit_app.sizes import MNIST_SHAPE
 from digit_app.store.files import is_regular_file, open_plain, staged
 from digit_app.store.npz import Member, NpzTooLargeError, iter_rows, members
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 MAX_DATA_BYTES = 600 * 10**6  # a data file's arrays, unpacked, at most: well under the server's memory (MNIST: 55 MB)
 BLOCK_BYTES = 8 * 2**20  # bytes of an array checked and converted at a time
 PREVIEW_MAX = 256  # images the Retrain page's preview reads, at most
-IMAGE_SHAPE = (28, 28)
 READ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, EOFError)  # a file that cannot be read as an .npz
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 
-class DataError(ValueError):
+class DataError(DigitAppError, ValueError):
     """The training data cannot be used; the message says why in one sentence."""
 
 
@@ -148,7 +150,7 @@ def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
 
 def data_folder() -> Path:
     """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
-    return Path(os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
+    return settings.current().data_dir or DEFAULT_DATA_DIR
 
 
 def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
@@ -198,7 +200,7 @@ def keep_upload(content: bytes, folder: Path | None = None, limits: ReadLimits =
 
 def keras_cache() -> Path:
     """Where Keras keeps (and looks for) its downloaded mnist.npz."""
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    home = settings.current().keras_home or Path.home() / ".keras"
     return home / "datasets" / "mnist.npz"
 
 
@@ -324,7 +326,7 @@ def validate(
 
 def _check_split(split: str, images: tuple[int, ...], labels: tuple[int, ...], source: str) -> None:
     """Images (n, 28, 28), not empty, and one label per image: from the shapes alone."""
-    if len(images) != 3 or images[1:] != IMAGE_SHAPE:
+    if len(images) != 3 or images[1:] != MNIST_SHAPE:
         raise DataError(f"x_{split} in {source} has shape {images}; expected (n, 28, 28).")
     if images[0] == 0:
         raise DataError(f"x_{split} in {source} is empty.")

@@ -17,7 +17,9 @@ import numpy as np
 import tensorflow as tf
 
 from digit_app.calibration import fit_temperature
-from digit_app.model import NUM_CLASSES, Classifier, build_model, build_reader, reader_parts
+from digit_app.errors import DigitAppError, SettingsError
+from digit_app.model import Classifier, build_model, build_reader, reader_parts
+from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
 from digit_app.strokes.network import train_stroke_model
 from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
 from digit_app.training.augment import build_augmenter, redraw_digits
@@ -26,7 +28,6 @@ from digit_app.training.data import Mnist
 from digit_app.training.pen import retrace_digits
 from digit_app.training.styles import add_styles
 
-LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
 CALIBRATION_DIGITS = 10_000  # training digits the temperature is fitted on, at most
 HELD_OUT_SEED = 12345  # the held-out writers are drawn the same way for every model, so figures compare
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -63,7 +64,7 @@ class TrainReport:
         }
 
 
-class Cancelled(Exception):
+class Cancelled(DigitAppError):
     """Training was stopped by `should_stop` before it finished."""
 
 
@@ -98,7 +99,7 @@ def train(
     order = np.random.default_rng(config.seed).permutation(len(images))
     val_idx, train_idx = order[:validation_count], order[validation_count:]
     if config.batch_size > len(train_idx):
-        raise ValueError(f"The batch size {config.batch_size} is larger than the {len(train_idx)} training images; "
+        raise SettingsError(f"The batch size {config.batch_size} is larger than the {len(train_idx)} training images; "
                          f"choose {len(train_idx)} or fewer.")
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 

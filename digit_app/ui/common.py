@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from digit_app import settings
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.store.versions import active_model, metadata_path, shipped_model_path
 from digit_app.ui.text import for_visitors
@@ -16,12 +15,11 @@ from digit_app.ui.text import for_visitors
 log = logging.getLogger(__name__)
 
 ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
-_SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
 
 
 def default_local_data() -> str:
-    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA, or the development machines' copy."""
-    return os.environ.get("DIGIT_APP_DATA") or (str(_SHARED_SUBSET) if _SHARED_SUBSET.is_file() else "")
+    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA ("" when unset: none)."""
+    return settings.current().local_data
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
