@@ -70,12 +70,12 @@ def main() -> None:
         rows["stroke model"] = timings_ms(lambda: classifier.predict_strokes(features), args.repeats)
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier, strokes), args.repeats)
         keras_inputs = [batch, features[None]]
-        pixels, strokes = keras_models.model, keras_models.stroke_model  # as Keras users would call them
+        pixels, strokes = keras_models.pixel_model, keras_models.stroke_model  # as Keras users would call them
         rows["model.predict (Keras)"] = timings_ms(
             lambda: (pixels.predict(keras_inputs[0], verbose=0), strokes.predict(keras_inputs[1], verbose=0)), slow)
     else:
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier), args.repeats)
-        rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.model.predict(batch, verbose=0), slow)
+        rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.pixel_model.predict(batch, verbose=0), slow)
     rows["why this answer (occlusion)"] = timings_ms(lambda: occlusion_maps(classifier, model_input, [4, 9]),
                                                      max(20, args.repeats // 10))
     pen = load_pen_digits().held_out()

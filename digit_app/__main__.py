@@ -206,17 +206,18 @@ def _training_slot(args: argparse.Namespace) -> Iterator[None]:
 
 
 def _combine(args: argparse.Namespace) -> int:
-    from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
+    from digit_app.model import Classifier, load_classifier
+    from digit_app.networks import STROKE_SHAPE, average_models, build_reader
     from digit_app.training.data import load_mnist
     from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
 
     _check_destination(args)
     members = [load_classifier(path, keras=True) for path in args.models]
-    model = average_models([member.model for member in members])
+    model = average_models([member.pixel_model for member in members])
     # their stroke models are averaged too, into one reader, when every member has one
     strokes = (average_models([member.stroke_model for member in members], STROKE_SHAPE)
                if all(member.reads_strokes for member in members) else None)
-    reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
+    reader = Classifier(pixel_model=model, path=None, fast_single=False, stroke_model=strokes)
     data = load_mnist(args.data)
     report = evaluate(reader, data.x_test, data.y_test)
     metadata = {"data": members[0].metadata.get("data", data.describe()),

@@ -1,9 +1,8 @@
-"""The digit CNN: build it, and load it (with its metadata) as a fast Classifier; `store.versions` saves it.
+"""A saved model loaded (with its metadata) as a fast Classifier, and run; `digit_app.networks` defines them.
 
-A reader for drawings joins the pixel CNN with the stroke model (`digit_app.strokes.network`) in
-one Keras model, `digit_reader`, whose answer is the mean of the two; it is saved, versioned and
-loaded like a plain pixel CNN, and `Classifier` takes it apart again to read pixels alone (photos,
-uploads) or a drawing with its strokes.
+A reader (`digit_app.networks.build_reader`) is saved, versioned and loaded like a plain pixel
+CNN, and `Classifier` takes it apart again to read pixels alone (photos, uploads) or a drawing
+with its strokes.
 
 A saved model is a `.keras` file with a JSON file of the same name beside it that says how it was
 made (data, epochs, augmentation, test accuracy, versions). Loading is always `safe_mode=True`,
@@ -23,18 +22,14 @@ from typing import Any
 import numpy as np
 
 from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, apply_temperature
-from digit_app.errors import DigitAppError, SettingsError, first_line
+from digit_app.errors import DigitAppError, first_line
 from digit_app.lite import LiteRunner, convert
+from digit_app.networks import STROKE_SHAPE, reader_parts
 from digit_app.sizes import INPUT_SHAPE, MNIST_SHAPE, NUM_CLASSES
 from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
-STROKE_SHAPE = (STROKE_POINTS, STROKE_FEATURES)
-PIXEL_PART, STROKE_PART = "digit_cnn", "stroke_cnn"  # the layer names of a reader's two models
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
-FIRST_FILTERS = 32  # 24 trains 1.4x faster on CPU but cost 0.2-0.4% MNIST accuracy in two 40-60 epoch runs
-DENSE_UNITS = 128
-BN_MOMENTUM = 0.9  # batch-norm statistics settle within a few dozen steps, even in a short run
 
 log = logging.getLogger(__name__)
 
@@ -43,87 +38,16 @@ class ModelLoadError(DigitAppError, RuntimeError):
     """A model file is missing, unreadable or not a digit classifier; the message says which."""
 
 
-def build_model(width: int = 1) -> Any:
-    """The CNN: three 3x3 conv layers with batch norm, two poolings, a small dense head.
-
-    Lean on purpose (~5.5M multiply-adds per digit at width 1): it answers in well under a
-    millisecond on a CPU and trains at about a thousand digits a second on two cores. `width`
-    multiplies every layer's filters and units.
-    """
-    import keras
-    from keras import layers
-
-    def conv(x: Any, filters: int) -> Any:
-        x = layers.Conv2D(filters, 3, use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-        return layers.Activation("relu")(x)
-
-    inputs = keras.Input(shape=INPUT_SHAPE, name="digit")
-    x = conv(inputs, FIRST_FILTERS * width)  # 26x26
-    x = layers.MaxPooling2D()(x)  # 13x13
-    x = conv(x, 64 * width)  # 11x11
-    x = conv(x, 64 * width)  # 9x9
-    x = layers.MaxPooling2D()(x)  # 4x4
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.3)(x)
-    x = layers.Dense(DENSE_UNITS * width, use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name=PIXEL_PART)
-
-
-def build_reader(pixel_model: Any, stroke_model: Any) -> Any:
-    """One model for drawings: pixels and strokes in, the mean of both models' probabilities out."""
-    import keras
-    from keras import layers
-
-    digit = keras.Input(shape=INPUT_SHAPE, name="digit")
-    strokes = keras.Input(shape=STROKE_SHAPE, name="strokes")
-    pixels_part = keras.Model(pixel_model.inputs[0], pixel_model.outputs[0], name=PIXEL_PART)
-    strokes_part = keras.Model(stroke_model.inputs[0], stroke_model.outputs[0], name=STROKE_PART)
-    outputs = layers.Average(name="probabilities")([pixels_part(digit), strokes_part(strokes)])
-    return keras.Model([digit, strokes], outputs, name="digit_reader")
-
-
-def reader_parts(model: Any) -> tuple[Any, Any | None]:
-    """(pixel CNN, stroke model or None) of a saved model: a reader has both, a plain CNN only pixels."""
-    names = {layer.name for layer in model.layers}
-    if len(model.inputs) == 2 and {PIXEL_PART, STROKE_PART} <= names:
-        return model.get_layer(PIXEL_PART), model.get_layer(STROKE_PART)
-    return model, None
-
-
-def average_models(models: list[Any], shape: tuple[int, ...] = INPUT_SHAPE) -> Any:
-    """One model whose answer is the mean of the models' probabilities (pixel CNNs, or stroke models with STROKE_SHAPE).
-
-    Models trained on different mixes of digits make different mistakes, and their average makes
-    fewer than either. The members are kept whole inside, so the result saves, loads in safe mode
-    and answers like any single model.
-    """
-    import keras
-    from keras import layers
-
-    if len(models) < 2:
-        raise SettingsError(f"Averaging needs at least two models, got {len(models)}.")
-    inputs = keras.Input(shape=shape, name="digit" if shape == INPUT_SHAPE else "strokes")
-    answers = [keras.Model(model.inputs[0], model.outputs[0], name=f"member_{index}")(inputs)
-               for index, model in enumerate(models, start=1)]
-    outputs = layers.Average(name="probabilities")(answers)
-    return keras.Model(inputs, outputs, name="digit_cnn_average")
-
-
 @dataclass
 class Classifier:
     """A loaded model with compiled forward passes: cheap enough to call on every stroke.
 
-    `model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's strokes.
-    Loaded from a file's LiteRT parts (`lite`), it runs on LiteRT alone: no TensorFlow, no Keras
-    model (`model` and `stroke_model` are None).
+    `pixel_model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's
+    strokes. Loaded from a file's LiteRT parts (`lite`), it runs on LiteRT alone: no TensorFlow, no
+    Keras model (`pixel_model` and `stroke_model` are None).
     """
 
-    model: Any
+    pixel_model: Any
     path: Path | None
     metadata: dict[str, Any] = field(default_factory=dict)
     fast_single: bool = True  # build LiteRT copies for one-drawing calls (~1.8 s at load)
@@ -142,11 +66,11 @@ class Classifier:
         # The one-drawing path runs a LiteRT copy of each part, converted once here (and kept, so a
         # loader can save the same copies beside the model file).
         if self.fast_single:
-            for part, net in (("pixels", self.model), ("strokes", self.stroke_model)):
+            for part, net in (("pixels", self.pixel_model), ("strokes", self.stroke_model)):
                 if net is not None:
                     with contextlib.suppress(Exception):  # any conversion problem: the Keras path still works
                         self.converted[part] = convert(net)
-        self._pixels = _Runner(self.model, INPUT_SHAPE, self.converted.get("pixels"))
+        self._pixels = _Runner(self.pixel_model, INPUT_SHAPE, self.converted.get("pixels"))
         self._strokes = (None if self.stroke_model is None
                          else _Runner(self.stroke_model, STROKE_SHAPE, self.converted.get("strokes")))
 
@@ -264,7 +188,7 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
         wants_strokes = "strokes" in (metadata.get("held_out_writers") or {})
         if notice is None and "pixels" in lite and ("strokes" in lite or not wants_strokes):
             try:
-                return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
+                return Classifier(pixel_model=None, path=model_path, metadata=metadata, lite=lite)
             except (ValueError, RuntimeError) as error:  # the Keras model below answers, the file is made again
                 notice = (f"The LiteRT copy of {model_path.name} cannot run ({first_line(error)}); "
                           "the Keras model answers instead and the copy is made again.")
@@ -312,7 +236,7 @@ def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = 
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): "
                              "train the model again with this version of the app.")
-    return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model,
+    return Classifier(pixel_model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model,
                       fast_single=fast_single)
 
 

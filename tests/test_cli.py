@@ -151,7 +151,8 @@ def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
 def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     import numpy as np
 
-    from digit_app.model import build_model, build_reader, load_classifier
+    from digit_app.model import load_classifier
+    from digit_app.networks import build_model, build_reader
     from digit_app.store.versions import save_model
     from digit_app.strokes.network import build_stroke_model
     from tests.paths import MNIST_SAMPLE
@@ -263,7 +264,8 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
 
 @pytest.mark.slow
 def test_combine_averages_models_into_one_that_loads(tmp_path):
-    from digit_app.model import build_model, load_classifier
+    from digit_app.model import load_classifier
+    from digit_app.networks import build_model
     from digit_app.store.versions import save_model
     from tests.paths import MNIST_SAMPLE
 

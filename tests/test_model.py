@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digit_app.model import Classifier, ModelLoadError, average_models, build_model, load_classifier
+from digit_app.model import Classifier, ModelLoadError, load_classifier
+from digit_app.networks import average_models, build_model
 from digit_app.store.versions import SHIPPED_MODEL, metadata_path, save_model
 
 
@@ -200,7 +201,7 @@ def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
     for at in range(len(damaged) // 3, len(damaged) * 2 // 3, 1021):  # weights' exponents: it loads, and misreads
         damaged[at - at % 4 + 3] ^= 0x40
     pixels.write_bytes(bytes(damaged))
-    assert reads_a_clear_four(Classifier(model=None, path=None, lite={"pixels": bytes(damaged)})) != 4
+    assert reads_a_clear_four(Classifier(pixel_model=None, path=None, lite={"pixels": bytes(damaged)})) != 4
     assert read_lite(path) == ({"strokes": (tmp_path / pixels.name.replace("pixels", "strokes")).read_bytes()},
                                ["pixels"])
     with caplog.at_level("WARNING"):

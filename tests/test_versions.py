@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from digit_app.model import Classifier, build_model, load_classifier
+from digit_app.model import Classifier, load_classifier
+from digit_app.networks import build_model
 from digit_app.store import versions
 from digit_app.store.versions import SHIPPED_MODEL, ModelStoreError, save_model, update_metadata
 
@@ -127,7 +128,7 @@ def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
 
 SAVE_FOREVER = """
 from digit_app.store import versions
-from digit_app.model import build_model
+from digit_app.networks import build_model
 model = build_model()
 print("saving", flush=True)
 while True:
@@ -258,7 +259,8 @@ def test_metadata_of_the_wrong_kind_is_left_out(models):
 
 
 def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models):
-    from digit_app.model import build_reader, lite_parts
+    from digit_app.model import lite_parts
+    from digit_app.networks import build_reader
     from digit_app.strokes.network import build_stroke_model
 
     reader = build_reader(build_model(), build_stroke_model())
@@ -282,7 +284,7 @@ def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
 
 
 def test_a_failed_save_changes_nothing(tmp_path):
-    from digit_app.model import build_model
+    from digit_app.networks import build_model
     from digit_app.store.versions import save_model
 
     class Unsaveable:

@@ -18,7 +18,8 @@ import tensorflow as tf
 
 from digit_app.calibration import fit_temperature
 from digit_app.errors import DigitAppError, SettingsError
-from digit_app.model import Classifier, build_model, build_reader, reader_parts
+from digit_app.model import Classifier
+from digit_app.networks import build_model, build_reader, reader_parts
 from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
 from digit_app.strokes.network import train_stroke_model
 from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
@@ -156,7 +157,7 @@ def train(
 
     # One classifier for every figure of the report: the test set, the temperature, the held-out writers.
     pixel_part, stroke_part = reader_parts(model)
-    reader = Classifier(model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
+    reader = Classifier(pixel_model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
     report = evaluate(reader, data.x_test, data.y_test)
     report.temperature = training_temperature(reader, data, config.seed)
     if config.drawn:
@@ -171,7 +172,7 @@ def train(
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
     """Accuracy, confusion matrix and misclassified indices of `model` (its pixel CNN) on a test set."""
     # Scoring a whole test set only needs the batched path: skip the one-drawing LiteRT copy.
-    classifier = model if isinstance(model, Classifier) else Classifier(model=reader_parts(model)[0], path=None,
+    classifier = model if isinstance(model, Classifier) else Classifier(pixel_model=reader_parts(model)[0], path=None,
                                                                         fast_single=False)
     pixels = np.asarray(x_test, dtype=np.float32)
     pixels = pixels / 255.0 if pixels.max() > 1.0 else pixels
