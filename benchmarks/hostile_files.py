@@ -48,7 +48,7 @@ try:
     if kind == "model":
         model.load_classifier(path)
     elif kind == "data":
-        data.load_mnist(path)
+        data.load_training_data(path)
     elif kind == "upload":
         data.keep_upload(path.read_bytes(), path.parent / "kept")
     elif kind == "preview":

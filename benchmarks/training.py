@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.drawn_digits import MNIST_SUBSET  # noqa: E402
 from digit_app.training import AugmentConfig, TrainConfig  # noqa: E402
-from digit_app.training.data import load_mnist  # noqa: E402
+from digit_app.training.data import load_training_data  # noqa: E402
 from digit_app.training.fit import train  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also run the default training and print its curve")
     parser.add_argument("--only-full", action="store_true", help="skip the throughput runs")
     args = parser.parse_args()
-    data = load_mnist(args.data)
+    data = load_training_data(args.data)
     print(f"data: {data.source}, {len(data.x_train)} training images, cores: {os.cpu_count()}")
 
     if not args.only_full:

@@ -26,7 +26,9 @@ from digit_app.errors import DigitAppError, first_line
 from digit_app.lite import LiteRunner, convert
 from digit_app.networks import STROKE_SHAPE, reader_parts
 from digit_app.sizes import INPUT_SHAPE, MNIST_SHAPE, NUM_CLASSES
-from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
+from digit_app.store.metadata import TrainingSummary, read_summary
+from digit_app.store.model_files import read_lite, write_lite
+from digit_app.store.versions import active_model_path
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
@@ -49,7 +51,7 @@ class Classifier:
 
     pixel_model: Any
     path: Path | None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    summary: TrainingSummary = field(default_factory=TrainingSummary)  # how it was made, as saved beside it
     fast_single: bool = True  # build LiteRT copies for one-drawing calls (~1.8 s at load)
     stroke_model: Any = None
     lite: dict[str, bytes] | None = None  # LiteRT flatbuffers "pixels" (and "strokes"), instead of Keras models
@@ -75,6 +77,11 @@ class Classifier:
                          else _Runner(self.stroke_model, STROKE_SHAPE, self.converted.get("strokes")))
 
     @property
+    def metadata(self) -> dict[str, Any]:
+        """The summary as it is saved (entries by their saved names): for code that reads one entry by name."""
+        return self.summary.to_json()
+
+    @property
     def reads_strokes(self) -> bool:
         """True when this model also reads strokes (a drawing's `stroke_features`)."""
         return self._strokes is not None
@@ -82,7 +89,7 @@ class Classifier:
     @property
     def temperature(self) -> float:
         """The calibration saved with the model (`digit_app.calibration`); 1.0, the network's own, without one."""
-        value = self.metadata.get("temperature", 1.0)
+        value = self.summary.temperature
         valid = isinstance(value, (int, float)) and not isinstance(value, bool)
         return float(value) if valid and MIN_TEMPERATURE <= value <= MAX_TEMPERATURE else 1.0
 
@@ -181,18 +188,18 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
             "or restore the shipped model/ folder from the repository."
         )
     _check_archive(model_path)
-    metadata = read_metadata(model_path)
+    summary = read_summary(model_path)
     notice = None
     if not keras:
         lite, notice = _lite_parts(model_path)
-        wants_strokes = "strokes" in (metadata.get("held_out_writers") or {})
+        wants_strokes = summary.reads_strokes
         if notice is None and "pixels" in lite and ("strokes" in lite or not wants_strokes):
             try:
-                return Classifier(pixel_model=None, path=model_path, metadata=metadata, lite=lite)
+                return Classifier(pixel_model=None, path=model_path, summary=summary, lite=lite)
             except (ValueError, RuntimeError) as error:  # the Keras model below answers, the file is made again
                 notice = (f"The LiteRT copy of {model_path.name} cannot run ({first_line(error)}); "
                           "the Keras model answers instead and the copy is made again.")
-    classifier = _load_keras(model_path, metadata, fast_single=not keras)
+    classifier = _load_keras(model_path, summary, fast_single=not keras)
     if notice is not None:
         log.warning(notice)
         classifier.notice = notice
@@ -214,7 +221,7 @@ def _lite_parts(model_path: Path) -> tuple[dict[str, bytes], str | None]:
                   "in its metadata: it is damaged, so the Keras model answers instead and the copy is made again.")
 
 
-def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = True) -> Classifier:
+def _load_keras(model_path: Path, summary: TrainingSummary, fast_single: bool = True) -> Classifier:
     import keras
 
     try:
@@ -236,7 +243,7 @@ def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = 
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): "
                              "train the model again with this version of the app.")
-    return Classifier(pixel_model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model,
+    return Classifier(pixel_model=pixels, path=model_path, summary=summary, stroke_model=strokes, reader=model,
                       fast_single=fast_single)
 
 

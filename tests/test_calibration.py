@@ -19,7 +19,9 @@ from digit_app.calibration import (
 from digit_app.model import load_classifier
 from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
 from digit_app.render import draw_strokes
-from digit_app.store.versions import SHIPPED_MODEL, update_metadata
+from digit_app.store.metadata import TrainingSummary
+from digit_app.store.model_files import update_summary
+from digit_app.store.versions import SHIPPED_MODEL
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.strokes.pen_digits import NUMBER_CANVAS
 from tests.strokes import digit_strokes, draw_digit
@@ -77,9 +79,9 @@ def test_a_temperature_that_cannot_be_right_is_not_used(tmp_path, classifier, sa
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
         shutil.copy(part, tmp_path / part.name)
     copy = tmp_path / SHIPPED_MODEL.name
-    update_metadata(copy, {"temperature": saved})
+    update_summary(copy, temperature=saved)
     assert load_classifier(copy).temperature == 1.0  # from a file, the wrong kinds never reach the model
-    given = dataclasses.replace(classifier, metadata={"temperature": saved})
+    given = dataclasses.replace(classifier, summary=TrainingSummary(temperature=saved))
     assert given.temperature == 1.0  # nor any value that is no temperature, however it is handed over
 
 

@@ -153,12 +153,13 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
 
     from digit_app.model import load_classifier
     from digit_app.networks import build_model, build_reader
-    from digit_app.store.versions import save_model
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.model_files import save_model
     from digit_app.strokes.network import build_stroke_model
     from tests.paths import MNIST_SAMPLE
 
     readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()),
-                                          tmp_path / f"r{i}.keras", {}))
+                                          tmp_path / f"r{i}.keras", TrainingSummary()))
                for i in (1, 2)]
     result = run("combine", *(str(r.path) for r in readers), "--data", str(MNIST_SAMPLE),
                  "--save-as", str(tmp_path / "both.keras"))
@@ -266,10 +267,12 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
 def test_combine_averages_models_into_one_that_loads(tmp_path):
     from digit_app.model import load_classifier
     from digit_app.networks import build_model
-    from digit_app.store.versions import save_model
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.model_files import save_model
     from tests.paths import MNIST_SAMPLE
 
-    members = [save_model(build_model(), tmp_path / f"member{i}.keras", {"test_accuracy": 0.1 * i, "temperature": 4.9})
+    members = [save_model(build_model(), tmp_path / f"member{i}.keras",
+                          TrainingSummary(test_accuracy=0.1 * i, temperature=4.9))
                for i in (1, 2)]
     result = run("combine", *map(str, members), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "both.keras"))
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""Training settings: one dataclass that travels from the page or the command line to the worker and the metadata.
+"""Training settings and requests: what travels from the page or the command line to the worker and the metadata.
 
 Nothing here loads Keras, so the pages and the job runner can build and check settings cheaply.
 """
@@ -6,6 +6,7 @@ Nothing here loads Keras, so the pages and the job runner can build and check se
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from digit_app.errors import SettingsError
@@ -47,3 +48,42 @@ class TrainConfig:
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """The inverse of `to_dict` (settings sent to a worker process or read from metadata)."""
         return cls(**{**values, "augment": AugmentConfig(**values.get("augment", {}))})
+
+
+@dataclass(frozen=True)
+class CorrectionsToAdd:
+    """A person's saved corrections to join the training data: the corrections file, and how often each is repeated."""
+
+    path: Path
+    repeat: int
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """One training run to do and where to keep its model: what the Retrain page and `train` ask of the recipe."""
+
+    source: str  # "mnist" (Keras) or a local .npz
+    config: TrainConfig = field(default_factory=TrainConfig)
+    corrections: CorrectionsToAdd | None = None
+    models_dir: Path | None = None  # the models folder to keep the version in (None: the settings')
+    save_as: Path | None = None  # write exactly this .keras file instead of a new version
+    activate: bool = False  # make the new version the one the app uses
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready, for the worker process' stdin."""
+        corrections = self.corrections
+        return {"source": self.source, "config": self.config.to_dict(),
+                "corrections": {"path": str(corrections.path), "repeat": corrections.repeat} if corrections else None,
+                "models_dir": str(self.models_dir) if self.models_dir else None,
+                "save_as": str(self.save_as) if self.save_as else None, "activate": self.activate}
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> TrainRequest:
+        """The inverse of `to_json`."""
+        corrections = values.get("corrections")
+        return cls(source=values["source"], config=TrainConfig.from_dict(values["config"]),
+                   corrections=CorrectionsToAdd(Path(corrections["path"]), int(corrections["repeat"]))
+                   if corrections else None,
+                   models_dir=Path(values["models_dir"]) if values.get("models_dir") else None,
+                   save_as=Path(values["save_as"]) if values.get("save_as") else None,
+                   activate=bool(values.get("activate")))

@@ -61,8 +61,9 @@ LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
-class Mnist:
-    """MNIST-shaped data: uint8 images (n, 28, 28) and uint8 labels (n,) for train and test."""
+class TrainingData:
+    """Digits to train and test on, MNIST-shaped (from Keras' MNIST or any .npz with its keys, corrections added):
+    uint8 images (n, 28, 28) and uint8 labels (n,) for train and test."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -76,7 +77,7 @@ class Mnist:
         return {"source": self.source, "train_images": len(self.x_train), "test_images": len(self.x_test),
                 "corrections": self.corrections}
 
-    def with_corrections(self, images: np.ndarray, labels: np.ndarray, repeat: int) -> Mnist:
+    def with_corrections(self, images: np.ndarray, labels: np.ndarray, repeat: int) -> TrainingData:
         """This data with a person's corrections added to the training images, each `repeat` times.
 
         A few dozen drawings among ten thousand digits would weigh nothing; repeated, they teach
@@ -117,7 +118,7 @@ def _rows_per_block(shape: tuple[int, ...], dtype: np.dtype, limits: ReadLimits)
     return max(1, limits.block_bytes // max(1, row_bytes))
 
 
-def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits = LIMITS) -> Mnist:
+def load_training_data(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits = LIMITS) -> TrainingData:
     """Load MNIST: `"mnist"` for Keras' copy, or the path of an `.npz` with the same four keys."""
     if str(source) == KERAS_SOURCE:
         return _from_keras()
@@ -128,7 +129,7 @@ def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits
 def preview_images(source: str | os.PathLike[str], count: int = 16, limits: ReadLimits = LIMITS) -> np.ndarray:
     """The first `count` (at most `PREVIEW_MAX`) training images of a source as uint8, read alone.
 
-    The file's headers get every check `load_mnist` makes of them; of its arrays only those first
+    The file's headers get every check `load_training_data` makes of them; of its arrays only those first
     images are unpacked, so the preview costs the same for MNIST and for a file of 600 MB.
     """
     count = max(1, min(count, PREVIEW_MAX))
@@ -204,7 +205,7 @@ def keras_cache() -> Path:
     return home / "datasets" / "mnist.npz"
 
 
-def _from_keras() -> Mnist:
+def _from_keras() -> TrainingData:
     import keras
 
     try:
@@ -234,7 +235,7 @@ def _named(path: Path, read: Callable[[], T], shown: str | None = None) -> T:
         raise DataError(message) from None
 
 
-def _read_npz(path: Path, limits: ReadLimits) -> Mnist:
+def _read_npz(path: Path, limits: ReadLimits) -> TrainingData:
     """Every array of a local .npz, checked and converted a block at a time; messages name `path`."""
     with _archive(path) as archive:
         found = _check_headers(archive, path, limits)
@@ -244,7 +245,7 @@ def _read_npz(path: Path, limits: ReadLimits) -> Mnist:
             raise
         except READ_ERRORS as error:
             raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
-    return Mnist(**arrays, source=str(path))
+    return TrainingData(**arrays, source=str(path))
 
 
 def _read_first(path: Path, count: int, limits: ReadLimits) -> np.ndarray:
@@ -314,14 +315,14 @@ def _size(size: int) -> str:
 
 def validate(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
-) -> Mnist:
-    """Check shapes, dtypes and labels; return the data as uint8 `Mnist` or raise `DataError`."""
+) -> TrainingData:
+    """Check shapes, dtypes and labels; return the data as uint8 `TrainingData` or raise `DataError`."""
     arrays = {key: np.asarray(value) for key, value in zip(KEYS, (x_train, y_train, x_test, y_test))}
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         _check_split(split, images.shape, labels.shape, source)
         _check_dtypes(split, images.dtype, labels.dtype, source)
-    return Mnist(**_convert({key: Blocks.of(value) for key, value in arrays.items()}, source), source=source)
+    return TrainingData(**_convert({key: Blocks.of(value) for key, value in arrays.items()}, source), source=source)
 
 
 def _check_split(split: str, images: tuple[int, ...], labels: tuple[int, ...], source: str) -> None:

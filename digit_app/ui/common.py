@@ -9,7 +9,8 @@ import streamlit as st
 
 from digit_app import settings
 from digit_app.model import Classifier, ModelLoadError, load_classifier
-from digit_app.store.versions import active_model, metadata_path, shipped_model_path
+from digit_app.store.metadata import metadata_path
+from digit_app.store.versions import active_model, shipped_model_path
 from digit_app.ui.text import for_visitors
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ import streamlit as st
 from digit_app.serving.jobs import JobRunningError, Trainer
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
 from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
 from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, data_stamp, keep_upload, preview_images
 from digit_app.ui.common import default_local_data, get_classifier
@@ -91,7 +92,7 @@ def drawn_choice() -> bool:
              "model reads drawings from both, as the shipped one does. Off: MNIST only, pixels only.")
 
 
-def corrections_choice() -> dict | None:
+def corrections_choice() -> CorrectionsToAdd | None:
     """Whether to add the accepted corrections people saved on the Draw page, and how much they weigh."""
     store = CorrectionStore()
     try:
@@ -106,7 +107,7 @@ def corrections_choice() -> dict | None:
                    "training learns only the corrections the operator accepted.")
     repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
                        help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
-    return {"path": str(store.path), "repeat": repeat} if include and count else None
+    return CorrectionsToAdd(store.path, repeat) if include and count else None
 
 
 def augmentation() -> AugmentConfig:
