@@ -242,7 +242,7 @@ def _save_as(args: argparse.Namespace) -> Path | None:
 def _training_slot(folder: Path | None) -> Iterator[None]:
     """The machine's one training slot (the lock the server's jobs hold in the models folder), held until the run
     ends."""
-    from digit_app.serving.jobs import JobRunningError, machine_slot
+    from digit_app.jobs.trainer import JobRunningError, machine_slot
     from digit_app.store.versions import models_dir
 
     try:

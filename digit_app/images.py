@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from digit_app.errors import DigitAppError, first_line
+from digit_app.sizes import ZOOM
 from digit_app.store.files import open_plain
 
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
@@ -92,3 +93,9 @@ def _as_seen(image: Image.Image) -> np.ndarray:
             return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
         return rgba[..., :3].astype(np.uint8)
     return np.asarray(image.convert("RGB"))
+
+
+def enlarge(model_input: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
+    """A 28x28 model input enlarged pixel for pixel, so a person sees exactly what the model saw."""
+    block = np.ones((zoom, zoom) + (1,) * (model_input.ndim - 2), np.float32)  # grey (28, 28) or colour (28, 28, 3)
+    return np.kron(model_input, block)

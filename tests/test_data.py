@@ -9,8 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
+from digit_app.settings import ENV_DATA_DIR
 from digit_app.training.data import (
-    ENV_DATA_DIR,
     KERAS_SOURCE,
     MAX_DATA_BYTES,
     PREVIEW_MAX,

@@ -250,7 +250,7 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
-            continue  # never reaches the page: the server drops it (test_server.py)
+            continue  # never reaches the page: the server drops it (test_streamlit_patches.py)
         at = open_page(run=False)
         at.session_state["whole_number"] = whole_number
         at.session_state[NUMBER_CANVAS_KEY if whole_number else DIGIT_CANVAS_KEY] = value

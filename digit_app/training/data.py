@@ -26,7 +26,6 @@ import numpy as np
 
 from digit_app import settings
 from digit_app.errors import DigitAppError
-from digit_app.settings import ENV_DATA_DIR
 from digit_app.sizes import MNIST_SHAPE
 from digit_app.store.files import is_regular_file, open_plain, staged
 from digit_app.store.npz import Member, NpzTooLargeError, iter_rows, members
@@ -152,6 +151,11 @@ def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
 def data_folder() -> Path:
     """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
     return settings.current().data_dir or DEFAULT_DATA_DIR
+
+
+def default_local_data() -> str:
+    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA ("" when unset: none)."""
+    return settings.current().local_data
 
 
 def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digit_app.serving import access
-from digit_app.serving.access import OperatorGate, SecretsFile, try_password
+from digit_app.access import operators as access
+from digit_app.access.operators import OperatorGate, SecretsFile, try_password
 
 
 def operator_gate() -> OperatorGate:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digit_app.serving.jobs import JobRunningError, Trainer
+from digit_app.jobs.trainer import JobRunningError, Trainer
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
 from digit_app.training import AugmentConfig, TrainConfig
 from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
-from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, data_stamp, keep_upload, preview_images
-from digit_app.ui.common import default_local_data, get_classifier
+from digit_app.settings import ENV_DATA_DIR
+from digit_app.training.data import (DataError, data_choices, data_stamp, default_local_data, keep_upload,
+                                     preview_images)
+from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.text import for_visitors, literal
 from digit_app.ui.training_report import show_progress, show_result

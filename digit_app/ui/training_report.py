@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digit_app.serving.jobs import JobStatus, time_left
+from digit_app.jobs.trainer import JobStatus, time_left
 from digit_app.store import versions
 from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.version_table import act_on_version, percent

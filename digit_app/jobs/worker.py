@@ -1,6 +1,6 @@
-"""A training run in its own low-priority process, driven by `digit_app.serving.jobs` over pipes.
+"""A training run in its own low-priority process, driven by `digit_app.jobs.trainer` over pipes.
 
-    python -m digit_app.serving.worker   < {"source": ..., "config": {...TrainConfig...}, ...}   (TrainRequest.to_json)
+    python -m digit_app.jobs.worker   < {"source": ..., "config": {...TrainConfig...}, ...}   (TrainRequest.to_json)
 
 Training keeps both cores busy for minutes. In the server's own process it starved every
 session's drawing (answers took tens of seconds), so it runs here instead, niced, and the

@@ -1,7 +1,7 @@
 """Training in the background: one job at a time per server, watched and cancelled from any page.
 
 A `Trainer` owns at most one running `TrainingJob`. The job trains in a separate, low-priority
-process (`digit_app.serving.worker`) watched by a thread, so it outlives the page run that started it (a
+process (`digit_app.jobs.worker`) watched by a thread, so it outlives the page run that started it (a
 Streamlit rerun, a page switch or a closed tab do not stop it) and does not slow anyone's drawing;
 its progress is a snapshot any session can read. A finished job has saved a new model version,
 complete, or nothing at all.
@@ -186,10 +186,10 @@ def worker_reason(stderr: str) -> str:
 
 
 def _start_worker(errors: Any) -> subprocess.Popen:
-    """`python -m digit_app.serving.worker`, able to import this package whatever the current folder."""
+    """`python -m digit_app.jobs.worker`, able to import this package whatever the current folder."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-m", "digit_app.serving.worker"], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "digit_app.jobs.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
 
 

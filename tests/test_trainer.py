@@ -10,7 +10,7 @@ import time
 import pytest
 
 from digit_app.model import load_classifier
-from digit_app.serving.jobs import JobRunningError, Trainer, TrainingJob
+from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
 from digit_app.store import versions
 from digit_app.training import AugmentConfig, TrainConfig
 from tests.paths import MNIST_SAMPLE
@@ -97,7 +97,7 @@ def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
 def test_time_left_follows_the_pace_so_far():
     from dataclasses import replace
 
-    from digit_app.serving.jobs import JobStatus, time_left
+    from digit_app.jobs.trainer import JobStatus, time_left
 
     status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=40.0,
                        stage_started=100.0, epoch=3, batch=50, steps=100)  # a quarter done after 50 s of training
@@ -132,7 +132,7 @@ def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
 @pytest.mark.slow
 def test_one_training_per_models_folder_even_across_server_processes(models):
     """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
-    from digit_app.serving.jobs import JobRunningError, machine_slot
+    from digit_app.jobs.trainer import JobRunningError, machine_slot
 
     held = machine_slot()  # what another server process holds while it trains
     assert held is not None
@@ -152,7 +152,7 @@ def test_one_training_per_models_folder_even_across_server_processes(models):
 def test_settings_and_the_job_runner_load_no_keras():
     """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
     code = ("import sys\n"
-            "from digit_app.serving.jobs import Trainer\n"
+            "from digit_app.jobs.trainer import Trainer\n"
             "from digit_app.training import AugmentConfig, TrainConfig\n"
             "config = TrainConfig.from_dict(TrainConfig(augment=AugmentConfig(rotation=5)).to_dict())\n"
             "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
@@ -162,7 +162,7 @@ def test_settings_and_the_job_runner_load_no_keras():
 
 
 def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
-    from digit_app.serving.jobs import worker_reason
+    from digit_app.jobs.trainer import worker_reason
 
     stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
               "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")

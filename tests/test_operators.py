@@ -11,7 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser, as a package
     tomllib = pytest.importorskip("tomli")
 
-from digit_app.serving.access import (GUESSES, LOCKOUT_FAILURES, LOCKOUT_SECONDS, NO_SECRETS_FILE,
+from digit_app.access.operators import (GUESSES, LOCKOUT_FAILURES, LOCKOUT_SECONDS, NO_SECRETS_FILE,
                                       AccessSettingsError, Guess, GuessThrottle, MisplacedSettingError,
                                       MissingOperatorSettingError, OperatorGate, SecretsFile, ThrottleLimits,
                                       try_password)
