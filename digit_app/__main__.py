@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.strokes import segments as segment_judge
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import CorrectionsToAdd, TrainRequest
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ def _train_setting(name: str, kind: type) -> Callable[[str], float]:
 
 
 def _augment_setting(name: str) -> Callable[[str], float]:
-    """An argparse type for one AugmentConfig field, within the bounds AugmentConfig itself checks."""
-    return _checked_by(lambda value: AugmentConfig(**{name: value}))
+    """An argparse type for one Variations field, within the bounds Variations itself checks."""
+    return _checked_by(lambda value: Variations(**{name: value}))
 
 
 TRAIN_SETTINGS = {  # TrainConfig's fields, as flags, each with its range
@@ -217,7 +217,7 @@ def _train_request(args: argparse.Namespace) -> TrainRequest:
     """The run the flags ask for; what is not chosen keeps the Retrain page's default."""
     from digit_app.store.corrections import default_path
 
-    augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
+    augment = Variations(**{f.name: getattr(args, f.name) for f in fields(Variations)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)
     corrections = CorrectionsToAdd(default_path(), args.corrections_repeat) if args.corrections_repeat else None
@@ -432,8 +432,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     for name, kind in TRAIN_SETTINGS.items():
         train.add_argument(f"--{name.replace('_', '-')}", type=kind, help="default: the Retrain page's")
-    defaults = AugmentConfig()
-    for f in fields(AugmentConfig):
+    defaults = Variations()
+    for f in fields(Variations):
         train.add_argument(f"--{f.name}", type=_augment_setting(f.name), default=getattr(defaults, f.name))
     train.add_argument("--no-drawn", dest="drawn", action="store_false",
                        help="learn from MNIST only: no pen digits, no stroke model "

@@ -9,12 +9,12 @@ import pytest
 
 from digit_app.model import load_classifier
 from digit_app.store.model_files import save_model
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
 from digit_app.training.data import load_training_data
 from digit_app.training.fit import Cancelled, train
 from tests.paths import MNIST_SAMPLE
 
-QUICK = TrainConfig(epochs=3, batch_size=32, augment=AugmentConfig(redraw=0.2, styles=0.5), stroke_epochs=4)
+QUICK = TrainConfig(epochs=3, batch_size=32, augment=Variations(redraw=0.2, styles=0.5), stroke_epochs=4)
 
 
 @pytest.mark.slow
@@ -52,7 +52,7 @@ def test_cancel_stops_between_batches_and_keeps_nothing():
     data = load_training_data(MNIST_SAMPLE)
     batches = []
     with pytest.raises(Cancelled):
-        train(data, TrainConfig(epochs=5, batch_size=16, augment=AugmentConfig.none()),
+        train(data, TrainConfig(epochs=5, batch_size=16, augment=Variations.none()),
               progress=lambda e: batches.append(e) if e["phase"] == "batch" else None,
               should_stop=lambda: len(batches) >= 3)
     assert len(batches) == 3
@@ -61,7 +61,7 @@ def test_cancel_stops_between_batches_and_keeps_nothing():
 def test_a_batch_larger_than_the_data_is_refused_before_training():
     calls = []
     with pytest.raises(ValueError, match="batch size 512 is larger than the 285 training images"):
-        train(load_training_data(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=512, augment=AugmentConfig.none(),
+        train(load_training_data(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=512, augment=Variations.none(),
                                                     drawn=False), progress=calls.append)
     assert calls == []
 
@@ -70,11 +70,11 @@ MIRRORED = """
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
 from digit_app.training.data import load_training_data
 from digit_app.training.fit import train
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-config = TrainConfig(epochs=4, batch_size=32, augment=AugmentConfig(redraw=0.0, styles=0.0))
+config = TrainConfig(epochs=4, batch_size=32, augment=Variations(redraw=0.0, styles=0.0))
 model, report = train(load_training_data(r"{data}"), config, strategy=strategy)
 print(strategy.num_replicas_in_sync, report.test_accuracy)
 """
@@ -98,7 +98,7 @@ def test_training_runs_mirrored_on_two_devices():
 def test_without_drawn_digits_the_model_reads_pixels_only():
     data = load_training_data(MNIST_SAMPLE)
     events = []
-    model, report = train(data, TrainConfig(epochs=1, batch_size=32, augment=AugmentConfig.none(), drawn=False),
+    model, report = train(data, TrainConfig(epochs=1, batch_size=32, augment=Variations.none(), drawn=False),
                           progress=events.append)
     assert {e["phase"] for e in events} == {"batch", "epoch"}
     assert report.held_out == {} and "held_out_writers" not in report.summary({}, {}).to_json()
@@ -110,6 +110,6 @@ def test_cancel_while_the_stroke_model_learns_keeps_nothing():
     data = load_training_data(MNIST_SAMPLE)
     events = []
     with pytest.raises(Cancelled):
-        train(data, TrainConfig(epochs=1, batch_size=32, augment=AugmentConfig.none(), stroke_epochs=50),
+        train(data, TrainConfig(epochs=1, batch_size=32, augment=Variations.none(), stroke_epochs=50),
               progress=events.append, should_stop=lambda: any(e["phase"] == "strokes" for e in events))
     assert [e["epoch"] for e in events if e["phase"] == "strokes"] == [1]

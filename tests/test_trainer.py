@@ -12,10 +12,10 @@ import pytest
 from digit_app.model import load_classifier
 from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
 from digit_app.store import versions
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
 from tests.paths import MNIST_SAMPLE
 
-TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
+TINY = TrainConfig(epochs=2, batch_size=32, augment=Variations(redraw=0.1, styles=0.2))
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
 @pytest.mark.slow
 def test_only_one_job_at_a_time(models):
     trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
     try:
         with pytest.raises(JobRunningError, match="already being trained"):
             trainer.start(str(MNIST_SAMPLE), TINY)
@@ -48,7 +48,7 @@ def test_only_one_job_at_a_time(models):
 @pytest.mark.slow
 def test_cancel_keeps_nothing(models):
     trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
     job.cancel()
     job.join(timeout=120)
     assert job.status.state == "cancelled"
@@ -153,8 +153,8 @@ def test_settings_and_the_job_runner_load_no_keras():
     """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
     code = ("import sys\n"
             "from digit_app.jobs.trainer import Trainer\n"
-            "from digit_app.training import AugmentConfig, TrainConfig\n"
-            "config = TrainConfig.from_dict(TrainConfig(augment=AugmentConfig(rotation=5)).to_dict())\n"
+            "from digit_app.training import TrainConfig, Variations\n"
+            "config = TrainConfig.from_dict(TrainConfig(augment=Variations(rotation=5)).to_dict())\n"
             "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

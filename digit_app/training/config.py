@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from digit_app.errors import SettingsError
-from digit_app.training.augment import AugmentConfig
+from digit_app.training.augment import Variations
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class TrainConfig:
     learning_rate: float = 3e-3
     validation_split: float = 0.05
     seed: int = 0
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    augment: Variations = field(default_factory=Variations)
     drawn: bool = True  # learn from the shipped pen digits too: in the pixel CNN, and a stroke model beside it
     stroke_epochs: int = 30  # epochs of the stroke model (seconds each)
     width: int = 1  # the pixel CNN's filters and units are multiplied by this
@@ -47,7 +47,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """The inverse of `to_dict` (settings sent to a worker process or read from metadata)."""
-        return cls(**{**values, "augment": AugmentConfig(**values.get("augment", {}))})
+        return cls(**{**values, "augment": Variations(**values.get("augment", {}))})
 
 
 @dataclass(frozen=True)

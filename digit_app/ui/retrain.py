@@ -7,7 +7,7 @@ import streamlit as st
 
 from digit_app.jobs.trainer import JobRunningError, Trainer
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
 from digit_app.settings import ENV_DATA_DIR
@@ -20,7 +20,7 @@ from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
-DEFAULTS = AugmentConfig()
+DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
     ("rotation", "Turn, degrees either way", 45, 1, 1,
@@ -55,7 +55,7 @@ def first_digits(source: str, stamp: tuple[int, int] | None) -> np.ndarray:
 
 
 @st.cache_data(max_entries=4)
-def preview(source: str, stamp: tuple[int, int] | None, config: AugmentConfig) -> np.ndarray:
+def preview(source: str, stamp: tuple[int, int] | None, config: Variations) -> np.ndarray:
     """The preview grid, enlarged 3x; cached so reruns while a job trains do no TensorFlow work."""
     grid = preview_grid(first_digits(source, stamp), config)
     return np.kron(grid, np.ones((3, 3), np.float32))
@@ -112,14 +112,14 @@ def corrections_choice() -> CorrectionsToAdd | None:
     return CorrectionsToAdd(store.path, repeat) if include and count else None
 
 
-def augmentation() -> AugmentConfig:
+def augmentation() -> Variations:
     columns = st.columns(2)
     values = {}
     for index, (name, label, maximum, step, unit, help_text) in enumerate(SLIDERS):
         shown = columns[index % 2].slider(label, 0, maximum, int(round(getattr(DEFAULTS, name) * unit)), step,
                                           help=help_text, key=f"augment-{name}")
         values[name] = shown / unit
-    return AugmentConfig(**values)
+    return Variations(**values)
 
 
 def job_state() -> tuple[int, bool]:
