@@ -30,7 +30,9 @@ from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
-from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
+from digit_app.sizes import NUMBER_CANVAS  # noqa: E402
+from digit_app.strokes.pen_digits import load_pen_digits  # noqa: E402
+from digit_app.strokes.pen_numbers import write_number  # noqa: E402
 
 # A 4 in two strokes with an 18 px brush on the 280x280 canvas, as the Draw page sends it.
 STROKES = [[(160, 40), (60, 190), (230, 190)], [(170, 110), (170, 260)]]

@@ -31,7 +31,8 @@ from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import SURE_MARGIN, SURE_PROBABILITY  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
 from digit_app.strokes.features import stroke_features  # noqa: E402
-from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, draw_like_canvas, load_pen_digits  # noqa: E402
+from digit_app.strokes.on_canvas import draw_like_canvas  # noqa: E402
+from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, load_pen_digits  # noqa: E402
 from digit_app.training.data import load_training_data  # noqa: E402
 
 HELD_OUT_SEED = 7  # how the held-out writers' digits are drawn (size, place, brush, pointer)

@@ -23,7 +23,7 @@ from digit_app.store.metadata import TrainingSummary
 from digit_app.store.model_files import update_summary
 from digit_app.store.versions import SHIPPED_MODEL
 from digit_app.strokes.canvas import CanvasStroke
-from digit_app.strokes.pen_digits import NUMBER_CANVAS
+from digit_app.sizes import NUMBER_CANVAS
 from tests.strokes import digit_strokes, draw_digit
 
 

@@ -74,7 +74,7 @@ def number_runs(digits: Sequence[Sequence[np.ndarray]]) -> tuple[list[list[int]]
 
 def segment_examples(pen: PenDigits, numbers: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Features and 0/1 labels of every run in `numbers` numbers of 2-5 digits, each by one writer of `pen`."""
-    from digit_app.strokes.pen_digits import write_number
+    from digit_app.strokes.pen_numbers import write_number
 
     features, labels = [], []
     writers = np.unique(pen.writers)

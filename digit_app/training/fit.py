@@ -23,7 +23,8 @@ from digit_app.networks import build_model, build_reader, reader_parts
 from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
 from digit_app.store.metadata import TrainingSummary
 from digit_app.strokes.network import train_stroke_model
-from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
+from digit_app.strokes.on_canvas import drawn_inputs
+from digit_app.strokes.pen_digits import load_pen_digits
 from digit_app.training.augment import build_augmenter, redraw_digits
 from digit_app.training.config import TrainConfig
 from digit_app.training.data import TrainingData
