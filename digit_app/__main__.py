@@ -126,7 +126,7 @@ def _import_tensorflow_quietly() -> None:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    """One answer per file, read as the pages read it; a file that cannot be read gets its own line (and JSON record)."""
+    """One answer per file, read as the pages read it; a file that cannot be read gets its own line (and record)."""
     from digit_app.images import load_image, read_image_file
 
     classifier = _load(args.model)
@@ -198,7 +198,7 @@ def _load(path: str | None) -> Classifier:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Train as the Retrain page does (`digit_app.training.run`), in the machine's one training slot; say where it went."""
+    """Train as the Retrain page does (`digit_app.training.run`), in the machine's training slot; say where it went."""
     from digit_app.training.run import check_destination, train_and_keep
 
     request = _train_request(args)
@@ -209,7 +209,8 @@ def _train(args: argparse.Namespace) -> int:
     held_out = ", ".join(f"{name} {value:.4f}" for name, value in report.held_out.items())
     held_out = f"; held-out writers' drawings: {held_out}" if held_out else ""
     print(f"test accuracy {report.test_accuracy:.4f} on {len(kept.data.x_test)} images{held_out}; "
-          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {_where(kept.path, kept.version_id, args)}")
+          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; "
+          f"{_where(kept.path, kept.version_id, args)}")
     return 0
 
 

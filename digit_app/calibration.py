@@ -26,7 +26,8 @@ class CalibrationError(DigitAppError, ValueError):
 def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """Probabilities (n, 10) recomputed as softmax(log p / T): sharper for T < 1, the same order in every row."""
     if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
-        raise CalibrationError(f"A temperature lies between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, got {temperature}.")
+        raise CalibrationError(f"A temperature lies between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "
+                               f"got {temperature}.")
     if temperature == 1.0:
         return probabilities
     logits = np.log(np.clip(probabilities, TINY, 1.0)) / temperature
@@ -43,7 +44,8 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
                          f"{probabilities.shape} and {labels.shape}.")
     rows = np.arange(len(labels))
     temperatures = np.geomspace(MIN_TEMPERATURE, MAX_TEMPERATURE, GRID_POINTS)
-    losses = [-np.log(np.clip(apply_temperature(probabilities, t)[rows, labels], TINY, 1.0)).mean() for t in temperatures]
+    losses = [-np.log(np.clip(apply_temperature(probabilities, t)[rows, labels], TINY, 1.0)).mean()
+              for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])
 
 

@@ -182,7 +182,8 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
         box = digit.getbbox() or (0, 0, IMAGE_SIZE, IMAGE_SIZE)
         aspect = (box[3] - box[1]) / max(1, box[2] - box[0])  # height over width
         widen = rng.uniform(1.0, max(1.0, aspect))
-        wide = digit.resize((round(IMAGE_SIZE * SUPERSAMPLE * widen), IMAGE_SIZE * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        wide = digit.resize((round(IMAGE_SIZE * SUPERSAMPLE * widen), IMAGE_SIZE * SUPERSAMPLE),
+                            Image.Resampling.BILINEAR)
         try:
             out.append(to_mnist(np.asarray(wide)))
         except (EmptyDrawingError, UnreadableDrawingError):

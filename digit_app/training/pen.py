@@ -83,7 +83,8 @@ def polygon_pixels(corners: np.ndarray, size: float = 96.0) -> np.ndarray:
 
 def retrace(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     """One MNIST digit (28, 28) as a coarse pen polygon in MNIST form, or None if no pen path fits it."""
-    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((MNIST_SIDE * SCALE, MNIST_SIDE * SCALE), Image.Resampling.BILINEAR)
+    side = MNIST_SIDE * SCALE
+    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
     path, retraced = trace_path(skeletonize(np.asarray(big) > 127))
     if len(path) < 10 or retraced > MAX_RETRACE:
         return None
