@@ -229,7 +229,8 @@ def test_metadata_and_litert_parts_that_are_fifos_are_never_opened(models):
     os.mkfifo(model.with_suffix(".json"))
     os.mkfifo(lite_path(model, file_digest(model), "pixels"))
     code = ("from pathlib import Path\nfrom digit_app.store import metadata, model_files\n"
-            f"model = Path({str(model)!r})\nprint(metadata.read_summary(model).to_json(), model_files.read_lite(model))")
+            f"model = Path({str(model)!r})\n"
+            "print(metadata.read_summary(model).to_json(), model_files.read_lite(model))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["{}", "({},", "['pixels'])"]  # a FIFO part is damaged: never run
