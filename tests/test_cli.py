@@ -57,6 +57,25 @@ def test_predict_json(tmp_path):
     assert abs(sum(record["probabilities"]) - 1) < 0.01
 
 
+def test_predict_photo_reads_each_line_as_the_photo_page_does(tmp_path):
+    from tests.photo_scenes import close_up
+
+    photo, blank = tmp_path / "two_lines.png", tmp_path / "blank.png"
+    Image.fromarray(close_up([[2, 0, 4], [7, 1]])).save(photo)
+    Image.fromarray(close_up([])).save(blank)
+    result = run("predict", "--photo", str(photo), str(blank))
+    assert result.returncode == 1  # the blank photo is a failure of its own, on its own line
+    assert result.stdout.strip() == f"{photo}: 204 71"
+    assert result.stderr.strip() == f"{blank}: error: No digits found in this photo."
+    record = json.loads(run("predict", "--photo", "--json", str(photo)).stdout)
+    assert record["numbers"] == ["204", "71"] and [line["number"] for line in record["lines"]] == ["204", "71"]
+    first = record["lines"][0]["digits"]
+    assert [digit["digit"] for digit in first] == [2, 0, 4]
+    assert all(len(digit["probabilities"]) == 10 and abs(sum(digit["probabilities"]) - 1) < 0.01 for digit in first)
+    lefts = [digit["box"][0] for digit in first]
+    assert lefts == sorted(lefts) and all(digit["box"][0] < digit["box"][2] for digit in first)  # left to right
+
+
 def test_bad_and_missing_files_give_one_line_errors(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_text("this is not an image")
