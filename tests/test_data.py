@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 
 import numpy as np
 import pytest
 
-from digit_app.settings import ENV_DATA_DIR
 from digit_app.training.data import (
-    KERAS_SOURCE,
     MAX_DATA_BYTES,
     PREVIEW_MAX,
     DataError,
     ReadLimits,
-    data_choices,
-    keep_upload,
     load_training_data,
     preview_images,
 )
@@ -141,32 +136,6 @@ def test_a_pipe_is_refused_without_opening_it(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(DataError, match="not a plain file"):
         load_training_data(fifo)
-
-
-def test_the_choices_are_keras_and_the_plain_npz_files_of_the_data_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    (folder / "uploads").mkdir(parents=True)
-    shutil.copy(MNIST_SAMPLE, folder / "mnist_small.npz")
-    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "upload-abc.npz")
-    os.mkfifo(folder / "pipe.npz")
-    (folder / "notes.txt").write_text("not data")
-    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
-    choices = data_choices([str(MNIST_SAMPLE)])
-    assert list(choices.values()) == [KERAS_SOURCE, str(MNIST_SAMPLE), str(folder / "mnist_small.npz"),
-                                      str(folder / "uploads" / "upload-abc.npz")]
-    assert all(label.endswith(" MB)") for label in list(choices)[1:])
-
-
-def test_an_upload_is_checked_kept_once_by_its_content_and_capped(tmp_path):
-    content = MNIST_SAMPLE.read_bytes()
-    kept = keep_upload(content, tmp_path)
-    assert kept.parent == tmp_path / "uploads" and load_training_data(kept).x_train.shape[1:] == (28, 28)
-    assert keep_upload(content, tmp_path) == kept and len(list((tmp_path / "uploads").iterdir())) == 1
-    with pytest.raises(DataError, match="The uploaded file is not a readable .npz"):
-        keep_upload(b"PK\x03\x04 broken", tmp_path)
-    with pytest.raises(DataError, match="an upload is at most 15 MB"):
-        keep_upload(bytes(16 * 1024 * 1024), tmp_path)
-    assert len(list((tmp_path / "uploads").iterdir())) == 1  # nothing else left behind
 
 
 # Bounded reading: the size from the headers before anything is read, the values a block at a time.
@@ -295,17 +264,6 @@ def test_messages_name_the_file_never_its_folder_and_the_log_keeps_the_path(tmp_
         with pytest.raises(DataError, match=message) as refused:
             load_training_data(broken)
         assert "secret-server-folder" not in str(refused.value)
-
-
-def test_choices_never_show_a_folder_even_when_names_repeat(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    (folder / "uploads").mkdir(parents=True)
-    shutil.copy(MNIST_SAMPLE, folder / "same.npz")
-    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "same.npz")
-    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
-    labels = list(data_choices())
-    assert labels[1].startswith("same.npz (0.") and labels[2].startswith("same.npz (2) (0.")
-    assert not any(str(tmp_path) in label for label in labels)
 
 
 def test_a_damaged_compressed_file_is_named_not_raised_as_zlib_s_error(tmp_path, good):

@@ -1,6 +1,5 @@
-"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys; what the
-Retrain page offers (`data_choices`), its preview's first digits (`preview_images`), and uploads
-kept whole (`keep_upload`).
+"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys, and a preview's
+first digits (`preview_images`); what the Retrain page offers to train on is `digit_app.training.sources`.
 
 Whatever the source, the arrays are checked before training sees them, and every problem is
 reported in one sentence that says what is wrong and what to do. A file is bounded before it is
@@ -12,11 +11,10 @@ visitor may read them); the server log keeps the full path.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,14 +25,11 @@ import numpy as np
 from digit_app import settings
 from digit_app.errors import DigitAppError
 from digit_app.sizes import MNIST_SHAPE
-from digit_app.store.files import is_regular_file, open_plain, staged
+from digit_app.store.files import is_regular_file, open_plain
 from digit_app.store.npz import Member, NpzTooLargeError, iter_rows, members
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 MAX_DATA_BYTES = 600 * 10**6  # a data file's arrays, unpacked, at most: well under the server's memory (MNIST: 55 MB)
 BLOCK_BYTES = 8 * 2**20  # bytes of an array checked and converted at a time
 PREVIEW_MAX = 256  # images the Retrain page's preview reads, at most
@@ -138,71 +133,6 @@ def preview_images(source: str | os.PathLike[str], count: int = 16, limits: Read
     return _named(path, lambda: _read_first(path, count, limits))
 
 
-def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """A source's (size, modification time in ns), or None: what a cache of its preview is keyed on, read cheaply."""
-    path = keras_cache() if str(source) == KERAS_SOURCE else Path(source)
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
-
-
-def data_folder() -> Path:
-    """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
-    return settings.current().data_dir or DEFAULT_DATA_DIR
-
-
-def default_local_data() -> str:
-    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA ("" when unset: none)."""
-    return settings.current().local_data
-
-
-def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
-    """What the Retrain page offers to train on, by label: Keras' MNIST, the `extra` files, the data folder's .npz.
-
-    The operator decides the list (by the folder and the files in it); a visitor picks from it and
-    never types a path, so no visitor can make the server open a file of their choosing. A label
-    names a file, never its folder.
-    """
-    cached = is_regular_file(keras_cache())
-    choices = {f"MNIST through Keras ({'kept on this server' if cached else 'downloads once'})": KERAS_SOURCE}
-    folder = data_folder()
-    files = [Path(path) for path in extra if path]
-    files += sorted(folder.glob("*.npz")) + sorted((folder / UPLOADS).glob("*.npz"))
-    for path in files:
-        if is_regular_file(path) and str(path) not in choices.values():
-            choices[f"{_unique_name(path.name, choices)} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
-    return choices
-
-
-def _unique_name(name: str, taken: Iterable[str]) -> str:
-    """`name`, or `name (2)`, `name (3)`...: the first that no label in `taken` starts with."""
-    labels = list(taken)
-    candidate, number = name, 1
-    while any(label.startswith(f"{candidate} (") for label in labels):
-        number += 1
-        candidate = f"{name} ({number})"
-    return candidate
-
-
-def keep_upload(content: bytes, folder: Path | None = None, limits: ReadLimits = LIMITS) -> Path:
-    """Check an uploaded .npz, keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise DataError(f"That file is {len(content) / 2**20:.0f} MB; an upload is at most "
-                        f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB.")
-    uploads = (folder or data_folder()) / UPLOADS
-    target = uploads / f"upload-{hashlib.sha256(content).hexdigest()[:12]}.npz"
-    if is_regular_file(target):
-        return target
-    uploads.mkdir(parents=True, exist_ok=True)
-    with staged(target, lambda tmp: tmp.write_bytes(content)) as upload:
-        # every check a data file gets, before it joins the list
-        _named(upload.tmp, lambda: _read_npz(upload.tmp, limits), shown="The uploaded file")
-        upload.commit()
-    return target
-
-
 def keras_cache() -> Path:
     """Where Keras keeps (and looks for) its downloaded mnist.npz."""
     home = settings.current().keras_home or Path.home() / ".keras"
@@ -222,6 +152,11 @@ def _from_keras() -> TrainingData:
             "or pass the path of a local .npz with x_train, y_train, x_test and y_test."
         ) from error
     return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)
+
+
+def check_file(path: Path, shown: str, limits: ReadLimits = LIMITS) -> TrainingData:
+    """Every check a local .npz gets before training reads it (`DataError` naming it as `shown` if it fails)."""
+    return _named(path, lambda: _read_npz(path, limits), shown=shown)
 
 
 def _named(path: Path, read: Callable[[], T], shown: str | None = None) -> T:

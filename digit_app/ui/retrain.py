@@ -11,8 +11,8 @@ from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
 from digit_app.settings import ENV_DATA_DIR
-from digit_app.training.data import (DataError, data_choices, data_stamp, default_local_data, keep_upload,
-                                     preview_images)
+from digit_app.training.data import DataError, preview_images
+from digit_app.training.sources import data_choices, data_stamp, default_local_data, keep_upload
 from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.text import for_visitors, literal
