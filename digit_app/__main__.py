@@ -202,7 +202,7 @@ def _train(args: argparse.Namespace) -> int:
     from digit_app.training.run import check_destination, train_and_keep
 
     request = _train_request(args)
-    check_destination(request)
+    check_destination(request.models_dir, request.save_as)
     with _training_slot(request.models_dir):
         kept = train_and_keep(request, progress=_terminal_progress)
     report = kept.report
@@ -264,13 +264,10 @@ def _combine(args: argparse.Namespace) -> int:
     from digit_app.store.metadata import TrainingSummary
     from digit_app.training.data import load_training_data
     from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
-    from digit_app.training.run import keep_model
+    from digit_app.training.run import check_destination, keep_model
 
     folder, save_as = _folder(args), _save_as(args)
-    if save_as is None:
-        from digit_app.store.versions import check_writable
-
-        check_writable(folder)  # a read-only folder is found now, not after the work
+    check_destination(folder, save_as)
     members = [load_classifier(path, keras=True) for path in args.models]
     model = average_models([member.pixel_model for member in members])
     # their stroke models are averaged too, into one reader, when every member has one
@@ -304,7 +301,7 @@ def _check_save_as(save_as: str) -> None:
 
 
 def _check_writable_file(target: Path) -> None:
-    """Refuse (ValueError, OSError) an output file whose folder is missing or read-only, or that is no plain file."""
+    """Refuse (SettingsError, OSError) an output file whose folder is missing or read-only, or that is no plain file."""
     from digit_app.store.files import check_target
 
     if not target.parent.is_dir():

@@ -106,7 +106,8 @@ def keep_model(model: Any, summary: TrainingSummary, models_dir: Path | None = N
     return version.path, version.id
 
 
-def check_destination(request: TrainRequest) -> None:
-    """Refuse, before the work that would be lost, a models folder that cannot be written (`ModelStoreError`)."""
-    if request.save_as is None:
-        versions.check_writable(request.models_dir)  # a read-only folder is found now, not after an hour of training
+def check_destination(models_dir: Path | None, save_as: Path | None) -> None:
+    """Refuse, before the work that would be lost, a models folder that cannot be written (`ModelStoreError`);
+    a `save_as` file is the caller's to check."""
+    if save_as is None:
+        versions.check_writable(models_dir)  # a read-only folder is found now, not after an hour of training
