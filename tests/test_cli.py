@@ -115,7 +115,7 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE
     from digit_app.model import load_classifier
 
-    assert MIN_TEMPERATURE <= load_classifier(model).metadata["temperature"] <= MAX_TEMPERATURE  # fitted after training
+    assert MIN_TEMPERATURE <= load_classifier(model).summary.temperature <= MAX_TEMPERATURE  # fitted after training
 
 
 @pytest.mark.slow
@@ -133,7 +133,7 @@ def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "(was 1.0)" in result.stdout and "fitted on 600 training digits" in result.stdout
     calibrated = load_classifier(copy)
-    assert 0.2 < calibrated.temperature < 0.8 and calibrated.metadata["test_accuracy"] == 0.99
+    assert 0.2 < calibrated.temperature < 0.8 and calibrated.summary.test_accuracy == 0.99
 
 
 @pytest.mark.slow
@@ -163,7 +163,7 @@ def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "held-out writers" not in result.stdout and "stroke model" not in result.stderr
     classifier = load_classifier(tmp_path / "pixels.keras")
-    assert not classifier.reads_strokes and classifier.metadata["training"]["drawn"] is False
+    assert not classifier.reads_strokes and classifier.summary.training["drawn"] is False
 
 
 @pytest.mark.slow
@@ -185,7 +185,7 @@ def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "held-out writers: pixels" in result.stdout
     both = load_classifier(tmp_path / "both.keras")
-    assert both.reads_strokes and set(both.metadata["held_out_writers"]) == {"pixels", "strokes", "drawing"}
+    assert both.reads_strokes and set(both.summary.held_out_writers) == {"pixels", "strokes", "drawing"}
     features = np.random.default_rng(0).normal(size=(3, 64, 5)).astype(np.float32)
     expected = (readers[0].predict_strokes(features) + readers[1].predict_strokes(features)) / 2
     np.testing.assert_allclose(both.predict_strokes(features, calibrated=False), expected, atol=1e-5)  # the networks
@@ -297,8 +297,8 @@ def test_combine_averages_models_into_one_that_loads(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("test accuracy ") and "members alone: " in result.stdout
     combined = load_classifier(tmp_path / "both.keras")
-    assert [m["file"] for m in combined.metadata["training"]["average_of"]] == ["member1.keras", "member2.keras"]
-    assert combined.metadata["temperature"] != 4.9  # fitted for the average, not taken from a member
+    assert [m["file"] for m in combined.summary.training["average_of"]] == ["member1.keras", "member2.keras"]
+    assert combined.summary.temperature != 4.9  # fitted for the average, not taken from a member
 
     assert not combined.reads_strokes
 

@@ -22,10 +22,11 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     data = load_training_data(MNIST_SAMPLE)
     events = []
     model, report = train(data, QUICK, progress=events.append)
-    assert report.confusion.shape == (10, 10) and report.confusion.sum() == len(data.y_test)
-    assert report.test_accuracy == pytest.approx(np.trace(report.confusion) / len(data.y_test))
+    confusion = report.evaluation.confusion
+    assert confusion.shape == (10, 10) and confusion.sum() == len(data.y_test)
+    assert report.test_accuracy == pytest.approx(np.trace(confusion) / len(data.y_test))
     assert report.test_accuracy > 0.3  # far above chance after three short epochs
-    assert len(report.misclassified) == len(data.y_test) - np.trace(report.confusion)
+    assert len(report.evaluation.misclassified) == len(data.y_test) - np.trace(confusion)
     assert report.images_per_second > 0 and len(report.history) == 3
     assert [e["phase"] for e in events][0] == "preparing"  # the pen digits are drawn first
     assert {e["phase"] for e in events} == {"preparing", "batch", "epoch", "strokes"}
@@ -39,9 +40,9 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     path = save_model(model, tmp_path / "quick.keras", report.summary(data.describe(), QUICK.to_dict()))
     classifier = load_classifier(path)
     assert classifier.reads_strokes  # pixels and strokes, saved and loaded as one model
-    assert classifier.metadata["held_out_writers"] == report.held_out
-    assert classifier.metadata["test_accuracy"] == round(report.test_accuracy, 4)
-    assert classifier.metadata["training"]["augment"]["styles"] == 0.5
+    assert classifier.summary.held_out_writers == report.held_out
+    assert classifier.summary.test_accuracy == round(report.test_accuracy, 4)
+    assert classifier.summary.training["augment"]["styles"] == 0.5
     predicted = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
     assert np.mean(predicted == data.y_test) == pytest.approx(report.test_accuracy, abs=0.01)
     json.dumps(classifier.metadata)  # the metadata is plain JSON

@@ -9,10 +9,11 @@ import time
 
 import pytest
 
-from digit_app.model import load_classifier
 from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
+from digit_app.model import load_classifier
 from digit_app.store import versions
 from digit_app.training import TrainConfig, Variations
+from digit_app.training.config import TrainRequest
 from tests.paths import MNIST_SAMPLE
 
 TINY = TrainConfig(epochs=2, batch_size=32, augment=Variations(redraw=0.1, styles=0.2))
@@ -27,7 +28,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
     assert status.state == "done", status.message
     assert status.fraction == 1.0 and len(status.history) == 2
     version = versions.get_version(status.version_id)
-    assert load_classifier(version.path).metadata["test_accuracy"] == status.summary["test_accuracy"]
+    assert load_classifier(version.path).summary.test_accuracy == status.summary.test_accuracy
     assert len(status.gallery) > 0 and all(truth != read for _, truth, read in status.gallery)
     assert versions.active_version_id() == versions.SHIPPED
 
@@ -73,7 +74,7 @@ def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, 
     kept = [v.id for v in versions.list_versions() if v.id != versions.SHIPPED]
     if outcome == "done":
         assert kept == [job.status.version_id]
-        assert load_classifier(versions.get_version(kept[0]).path).metadata["test_accuracy"] > 0
+        assert load_classifier(versions.get_version(kept[0]).path).summary.test_accuracy > 0
     else:
         assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
 
@@ -112,7 +113,7 @@ def test_time_left_follows_the_pace_so_far():
 def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
     """The pen digits are drawn before the first epoch: the job says how far, from 0 up, in steps."""
     seen = []
-    job = TrainingJob(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1))
+    job = TrainingJob(TrainRequest(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1)))
     original = job._update
 
     def spy(**changes):

@@ -156,7 +156,7 @@ def test_killed_while_saving_leaves_a_readable_active_model(models, seconds):
         saver.wait(timeout=30)
     assert saver.returncode == -signal.SIGKILL
     active = load_classifier()
-    assert active.path.parent == models / "versions" and active.metadata["test_accuracy"] in (0.1, 0.5)
+    assert active.path.parent == models / "versions" and active.summary.test_accuracy in (0.1, 0.5)
     for version in versions.list_versions():
         assert not version.id.startswith(".")
         assert load_classifier(version.path).metadata  # complete: model and metadata
