@@ -57,6 +57,7 @@ def test_predict_json(tmp_path):
     assert abs(sum(record["probabilities"]) - 1) < 0.01
 
 
+@pytest.mark.slow  # about 5 s: two processes read a photo each
 def test_predict_photo_reads_each_line_as_the_photo_page_does(tmp_path):
     from tests.photo_scenes import close_up
 
