@@ -169,6 +169,7 @@ def test_litert_and_keras_answer_alike(classifier):
     np.testing.assert_allclose(classifier.predict_proba(images[:1]), keras_loaded.predict_proba(images[:1]), atol=1e-5)
 
 
+@pytest.mark.slow  # converts a model to LiteRT: a few seconds
 def test_a_model_without_litert_copies_gets_them_at_its_first_load(tmp_path):
     from digit_app.store.model_files import read_lite
 

@@ -261,6 +261,7 @@ def test_metadata_of_the_wrong_kind_is_left_out(models):
     assert versions.get_version("v1").test_accuracy is None
 
 
+@pytest.mark.slow  # converts a model to LiteRT: a few seconds
 def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models):
     from digit_app.model import lite_parts
     from digit_app.networks import build_reader
