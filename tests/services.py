@@ -19,9 +19,12 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.browser import free_port
 
@@ -212,3 +215,30 @@ def _nginx_folder(folder: Path) -> Path:
         for sub in ("logs", "temp"):
             shutil.chown(folder / sub, "nobody")
     return folder
+
+
+# Fixtures for the database tests (imported by tests/test_database*.py): every table test runs on both backends.
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Postgres]:
+    """One throwaway PostgreSQL for the whole run; each test gets a database of its own on it."""
+    with postgres() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """A new, empty database's URL: an SQLite file in the test's folder, or a new database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    return request.getfixturevalue("postgres_server").create_database(f"test_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture()
+def database(database_url):
+    """The app's `Database` on `database_url`, migrated; its connections closed afterwards."""
+    from digit_app.database import Database
+
+    opened = Database(database_url)
+    yield opened
+    opened.dispose()
