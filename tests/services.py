@@ -1,4 +1,4 @@
-"""Throwaway servers for the tests and benchmarks: Debian's PostgreSQL and nginx, on loopback ports, in temporary folders.
+"""Throwaway servers for tests and benchmarks: Debian's PostgreSQL and nginx, on loopback ports, in temporary folders.
 
 Never system services: each starts from its own folder on a free port of 127.0.0.1, runs in the
 foreground as a child of this process, and is stopped and its folder removed afterwards. PostgreSQL

@@ -54,8 +54,8 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except (exc.ArgumentError, ValueError):
-        raise DatabaseSettingError(f"${ENV_DATABASE_URL} is not a database URL; give one like "
-                                   "postgresql://user:password@host:5432/digits, or leave it unset for SQLite.") from None
+        raise DatabaseSettingError(f"${ENV_DATABASE_URL} is not a database URL; give one like postgresql://user:"
+                                   "password@host:5432/digits, or leave it unset for SQLite.") from None
     backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
     if backend == "postgresql" and driver in ("psycopg2", "psycopg"):
         return parsed.set(drivername="postgresql+psycopg")  # SQLAlchemy's own default would be psycopg2

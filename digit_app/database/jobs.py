@@ -16,7 +16,6 @@ whose live progress and cancel flag every replica reads; that is two small table
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from digit_app.database import json_columns
 from digit_app.database.engine import Database
 from digit_app.database.errors import DatabaseError
 from digit_app.database.locks import HeldLock
@@ -73,24 +73,11 @@ class Job:
 
 
 def _dump(value: Mapping[str, Any], what: str) -> str:
-    try:
-        text = json.dumps(dict(value), allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise JobsTableError(f"A job's {what} must be plain JSON: {error}.") from None
-    if len(text) > MAX_JSON_BYTES:
-        raise JobsTableError(f"A job's {what} is at most {MAX_JSON_BYTES:,} bytes as JSON, not {len(text):,}.")
-    return text
+    return json_columns.dump(value, MAX_JSON_BYTES, f"A job's {what}", JobsTableError)
 
 
 def _load(text: str | None) -> dict[str, Any] | None:
-    """Stored JSON as a dict; None when absent, too large or not an object (never trusted further)."""
-    if text is None or len(text) > MAX_JSON_BYTES:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
+    return json_columns.load(text, MAX_JSON_BYTES)
 
 
 def _job(row: sa.Row) -> Job:
@@ -150,7 +137,7 @@ class JobsTable:
         return dropped + asked > 0
 
     def recover(self) -> int:
-        """Mark failed every job left running by a process that died (if the training lock is free); returns how many."""
+        """Fail every job left running by a process that died (if the training lock is free); returns how many."""
         lock = HeldLock(self.database, TRAINING_LOCK)
         if not lock.take():
             return 0

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from digit_app.database import json_columns
 from digit_app.database.engine import Database
 from digit_app.database.errors import DatabaseError
 from digit_app.database.schema import active_version, model_files, version_files, versions
@@ -67,24 +68,11 @@ def sha256(content: bytes) -> str:
 
 
 def _metadata_text(metadata: Mapping[str, Any]) -> str:
-    try:
-        text = json.dumps(dict(metadata), allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise VersionsTableError(f"A version's metadata must be plain JSON: {error}.") from None
-    if len(text) > MAX_METADATA_BYTES:
-        raise VersionsTableError(f"A version's metadata is at most {MAX_METADATA_BYTES:,} bytes, not {len(text):,}.")
-    return text
+    return json_columns.dump(metadata, MAX_METADATA_BYTES, "A version's metadata", VersionsTableError)
 
 
 def _read_metadata(text: str) -> dict[str, Any]:
-    """The metadata as stored, or {} when it is too large or not a JSON object (never trusted further)."""
-    if len(text) > MAX_METADATA_BYTES:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return json_columns.load(text, MAX_METADATA_BYTES) or {}
 
 
 def _check_id(version_id: object) -> str:
