@@ -161,6 +161,14 @@ def test_an_sqlite_lock_of_a_process_gone_is_taken_over(tmp_path):
         opened.dispose()
 
 
+def test_a_lock_whose_renewal_failed_is_still_freed_on_release(database):
+    lock = HeldLock(database, "training")
+    assert lock.take()
+    lock.held = False  # as after a renewal that met a passing error
+    lock.release()
+    assert HeldLock(database, "training").take()
+
+
 def test_a_running_job_that_loses_postgres_stops_and_is_failed():
     with postgres() as server:
         opened = Database(server.create_database("lost"))

@@ -96,12 +96,13 @@ class HeldLock:
         return self.held
 
     def release(self) -> None:
-        """Free the lock (a no-op when it is not held); never raises."""
+        """Free the lock, even when `renew` could not vouch for it (a passing error); never raises."""
         try:
             if self._connection is not None:
-                if self.held:
-                    self._connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(self.name)})
-            elif self.held:
+                # Closed for real, not handed back to the pool: the session ends and PostgreSQL frees its lock
+                # whatever happened to it meanwhile.
+                self._connection.invalidate()
+            else:  # only our own row: one taken over by another holder is left alone
                 with self.database.write() as db:
                     db.execute(locks.delete().where(locks.c.name == self.name, locks.c.holder == self.holder))
         except Exception:  # noqa: S110 - a lost connection has freed a PostgreSQL lock already; a row's lease runs out
