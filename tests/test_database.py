@@ -71,6 +71,15 @@ def test_the_migrations_end_exactly_at_the_schema(database):
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
 
 
+def test_a_database_made_by_a_newer_app_is_refused_and_left_alone(database):
+    with database.write() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '0999'"))
+    with pytest.raises(DatabaseError, match="does not know"):
+        Database(database.url.render_as_string(hide_password=False))
+    with database.read() as connection:
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0999"
+
+
 def _open(url: str) -> None:
     Database(url).dispose()
 

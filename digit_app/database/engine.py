@@ -78,7 +78,11 @@ class Database:
         self.is_postgres = self.url.get_backend_name() == "postgresql"
         self.engine = _postgres_engine(self.url) if self.is_postgres else _sqlite_engine(self.url)
         if migrate:
-            self.migrate()
+            try:
+                self.migrate()
+            except BaseException:
+                self.engine.dispose()
+                raise
 
     def describe(self) -> str:
         """Which database this is, for messages: the server and database name, or the file's name; never a
@@ -91,12 +95,18 @@ class Database:
         """Bring the schema to the newest migration (`alembic upgrade head`), one process at a time."""
         from alembic import command
         from alembic.config import Config
+        from alembic.util import CommandError
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.write(lock="migrations") as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+            except CommandError as error:  # the database is at a revision these migrations do not know
+                log.warning("Cannot migrate %s: %s", self.describe(), error)
+                raise DatabaseError(f"{self.describe()} has a schema this version of the app does not know (made by "
+                                    "a newer one?); update the app, or point it at another database.") from None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
