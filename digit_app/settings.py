@@ -18,6 +18,8 @@ ENV_LOCAL_DATA = "DIGIT_APP_DATA"  # one local .npz the Retrain page offers firs
 ENV_PEN_DIGITS = "DIGIT_APP_PEN_DIGITS"  # another file of pen digits to learn from (the tests use a small one)
 ENV_PASSWORD = "DIGIT_APP_OPERATOR_PASSWORD"  # the operator password when the secrets file sets none
 ENV_KERAS_HOME = "KERAS_HOME"  # where Keras keeps its downloads (default: ~/.keras)
+ENV_DATABASE_URL = "DIGIT_APP_DATABASE_URL"  # the shared database, an SQLAlchemy URL (default: SQLite in the data folder)
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # the repository's data/ folder
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Settings:
     pen_digits: Path | None = None
     operator_password: str | None = None  # set, even to "": someone meant to lock the app
     keras_home: Path | None = None
+    database_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Settings:
@@ -41,7 +44,7 @@ class Settings:
         return cls(models_dir=path(ENV_MODELS_DIR), corrections_path=path(ENV_CORRECTIONS),
                    data_dir=path(ENV_DATA_DIR), local_data=environ.get(ENV_LOCAL_DATA) or "",
                    pen_digits=path(ENV_PEN_DIGITS), operator_password=environ.get(ENV_PASSWORD),
-                   keras_home=path(ENV_KERAS_HOME))
+                   keras_home=path(ENV_KERAS_HOME), database_url=(environ.get(ENV_DATABASE_URL) or "").strip())
 
 
 def current() -> Settings:

@@ -14,7 +14,6 @@ restarting) raises `DatabaseUnavailableError`; the pool checks each connection b
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import zlib
@@ -26,11 +25,10 @@ import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
+from digit_app import settings
 from digit_app.database.errors import DatabaseError, DatabaseSettingError, DatabaseUnavailableError
+from digit_app.settings import ENV_DATABASE_URL
 
-ENV_DATABASE_URL = "DIGIT_APP_DATABASE_URL"
-ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"  # the app's data folder, where the default SQLite file lives
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SQLITE_FILE = "digit_app.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT = 30.0  # seconds an SQLite writer waits for another to finish
@@ -42,10 +40,10 @@ log = logging.getLogger(__name__)
 
 def database_url() -> str:
     """The configured URL: `$DIGIT_APP_DATABASE_URL`, or the SQLite file in the app's data folder."""
-    configured = os.environ.get(ENV_DATABASE_URL, "").strip()
-    if configured:
-        return configured
-    folder = Path(os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
+    configured = settings.current()
+    if configured.database_url:
+        return configured.database_url
+    folder = configured.data_dir or settings.DEFAULT_DATA_DIR
     return str(URL.create("sqlite", database=str(folder / SQLITE_FILE)))
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from digit_app.errors import DigitAppError
 
-class DatabaseError(RuntimeError):
+
+class DatabaseError(DigitAppError, RuntimeError):
     """The database refused or could not do what was asked; the message says why (no password, no server folder)."""
 
 

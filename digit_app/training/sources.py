@@ -16,7 +16,6 @@ from digit_app import settings
 from digit_app.store.files import is_regular_file, staged
 from digit_app.training.data import KERAS_SOURCE, LIMITS, DataError, ReadLimits, check_file, keras_cache
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 
@@ -33,7 +32,7 @@ def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
 
 def data_folder() -> Path:
     """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
-    return settings.current().data_dir or DEFAULT_DATA_DIR
+    return settings.current().data_dir or settings.DEFAULT_DATA_DIR
 
 
 def default_local_data() -> str:
