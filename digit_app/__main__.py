@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments|status|trainer`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings). Every argument is checked
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -392,6 +393,23 @@ def _segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace) -> int:
+    """The shared database's state: the active version, how many corrections, the training job (or none)."""
+    from digit_app.database import status
+
+    logging.getLogger("digit_app.database").setLevel(logging.ERROR)  # the error line says it once, not the log too
+    state = status()
+    if args.json:
+        print(json.dumps(state))
+        return 0
+    job = state["training"]
+    print(f"active version: {state['active']}")
+    print(f"corrections: {state['corrections']}")
+    print("training: none" if job is None else f"training: job {job['id']} ({job['state']}), progress "
+                                                 f"{json.dumps(job['progress'])}")
+    return 0
+
+
 def _terminal_progress(event: dict) -> None:
     """Training's progress events as lines that rewrite themselves on stderr."""
     if event["phase"] == "loaded":
@@ -472,6 +490,11 @@ def _parser() -> argparse.ArgumentParser:
     segments.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
     segments.set_defaults(run=_segments, tensorflow=True)
+
+    status = commands.add_parser("status", help="the shared database: active version, corrections, training job")
+    status.add_argument("--json", action="store_true",
+                        help='one JSON object: {"active": ..., "corrections": ..., "training": ...}')
+    status.set_defaults(run=_status)
     return parser
 
 

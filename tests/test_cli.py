@@ -1,4 +1,5 @@
-"""The command line (python -m digit_app): predict, train, calibrate, combine, segments, pen-digits; clean errors."""
+"""The command line (python -m digit_app): predict, train, calibrate, combine, segments, pen-digits, status, trainer;
+clean errors."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PIL import Image
 
 from digit_app.strokes.pen_digits import load_pen_digits
 from tests.paths import PEN_SAMPLE, UNIPEN_SAMPLE
+from tests.services import database, database_url, postgres_server  # noqa: F401 - fixtures
 from tests.strokes import draw_digit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -403,3 +405,36 @@ def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_li
     assert line.startswith(f"error: Could not read the pen digits in {pen} (") and reason in line
     assert line.endswith("restore the file from the repository, or train without drawn digits.")
     assert sorted(os.listdir(tmp_path)) == ["pen.npz"]
+
+
+def test_status_prints_the_shared_database_s_active_version_corrections_and_job(database, database_url):
+    from digit_app.database import CorrectionsTable, JobsTable, VersionsTable
+
+    VersionsTable(database).add("v7", {"test_accuracy": 0.9}, {"keras": b"a model"})
+    VersionsTable(database).activate("v7")
+    for label in (3, 5):
+        CorrectionsTable(database).add(np.zeros((28, 28), np.uint8), label)
+    idle = run("status", "--json", env={"DIGIT_APP_DATABASE_URL": database_url})
+    assert idle.returncode == 0, idle.stderr
+    assert json.loads(idle.stdout) == {"active": "v7", "corrections": 2, "training": None}
+    table = JobsTable(database)
+    job_id = table.submit({"source": "mnist"})
+    running = table.claim()
+    running.report({"epoch": 2, "batch": 7}, force=True)
+    try:
+        training = json.loads(run("status", "--json", env={"DIGIT_APP_DATABASE_URL": database_url}).stdout)["training"]
+        assert (training["id"], training["state"], training["progress"]) == (job_id, "running", {"epoch": 2, "batch": 7})
+        words = run("status", env={"DIGIT_APP_DATABASE_URL": database_url}).stdout.splitlines()
+        assert words[:2] == ["active version: v7", "corrections: 2"]
+        assert words[2].startswith(f"training: job {job_id} (running)")
+    finally:
+        running.finish({})
+
+
+@pytest.mark.parametrize(("url", "message"), [("mysql://someone@host/db", "names a mysql database"),
+                                              ("postgresql://digit:secret@127.0.0.1:9/none", "cannot be reached")])
+def test_status_of_a_database_it_cannot_use_is_one_line_without_the_password(url, message):
+    result = run("status", "--json", env={"DIGIT_APP_DATABASE_URL": url})
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and message in line and "secret" not in line
