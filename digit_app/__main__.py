@@ -410,6 +410,19 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trainer(args: argparse.Namespace) -> int:
+    """Take training jobs from the shared database's queue and run them, one at a time, until SIGTERM or SIGINT (or,
+    with --once, after one job)."""
+    from digit_app.database import JobsTable, open_database
+    from digit_app.jobs.queue_trainer import serve
+    from digit_app.jobs.worker import NICENESS
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s trainer: %(message)s", stream=sys.stderr)
+    os.nice(NICENESS)  # beside replicas on one machine, their answers come first
+    serve(JobsTable(open_database()), once=args.once)
+    return 0
+
+
 def _terminal_progress(event: dict) -> None:
     """Training's progress events as lines that rewrite themselves on stderr."""
     if event["phase"] == "loaded":
@@ -495,6 +508,11 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true",
                         help='one JSON object: {"active": ..., "corrections": ..., "training": ...}')
     status.set_defaults(run=_status)
+
+    trainer = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
+                                                  "stopped (SIGTERM or Ctrl-C)")
+    trainer.add_argument("--once", action="store_true", help="wait for one job, run it, and exit")
+    trainer.set_defaults(run=_trainer, tensorflow=True)
     return parser
 
 

@@ -438,3 +438,15 @@ def test_status_of_a_database_it_cannot_use_is_one_line_without_the_password(url
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: ") and message in line and "secret" not in line
+
+
+def test_the_compose_file_s_trainer_runs_the_command_line_s_trainer():
+    import re
+
+    from digit_app.__main__ import _parser, _trainer
+
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    service = re.search(r"^  trainer:\n((?:    .*\n)+)", compose, re.MULTILINE).group(1)
+    command = json.loads(re.search(r"^    command: (\[.*\])$", service, re.MULTILINE).group(1))
+    assert command[:3] == ["python", "-m", "digit_app"]
+    assert _parser().parse_args(command[3:]).run is _trainer

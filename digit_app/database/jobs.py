@@ -115,6 +115,11 @@ class JobsTable:
         with self.database.read() as db:
             return [_job(row) for row in db.execute(sa.select(jobs).order_by(jobs.c.id.desc()).limit(int(limit)))]
 
+    def waiting(self) -> int:
+        """How many jobs are queued: one cheap read, for a trainer to ask before it tries to `claim`."""
+        with self.database.read() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(jobs).where(jobs.c.state == QUEUED)).scalar())
+
     def current(self) -> Job | None:
         """The running job, or None. A running job not heard from in `STALE_AFTER` seconds whose trainer no longer
         holds the lock is marked failed first (its process died), so this never shows a dead job as running."""

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 NICENESS = 10  # lower priority than the server that answers drawings
@@ -29,24 +30,32 @@ def emit(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def run(request: dict[str, Any]) -> None:
-    """Run the train-and-keep recipe on a request (`TrainRequest.to_json`), and report each step with `emit`."""
+def outcome(request: dict[str, Any], progress: Callable[[dict[str, Any]], None],
+            should_stop: Callable[[], bool]) -> dict[str, Any]:
+    """Run the train-and-keep recipe on a request (`TrainRequest.to_json`) and say how it ended, as the last event:
+    {"phase": "done", ...}, {"phase": "cancelled"} or {"phase": "failed", "message": ...}. Shared by this worker and
+    the database queue's trainer (`digit_app.jobs.queue_trainer`)."""
     from digit_app.training.config import TrainRequest
     from digit_app.training.fit import Cancelled
     from digit_app.training.run import train_and_keep
 
+    try:
+        kept = train_and_keep(TrainRequest.from_json(request), progress=progress, should_stop=should_stop)
+        return {"phase": "done", "version_id": kept.version_id, "summary": kept.summary.to_json(),
+                "gallery": [[image.tolist(), truth, read] for image, truth, read in kept.misread(MAX_GALLERY)]}
+    except Cancelled:
+        return {"phase": "cancelled"}
+    except ValueError as error:  # bad data or settings: the message says what to change
+        return {"phase": "failed", "message": str(error)}
+    except Exception as error:  # the parent must get a reason a person can read
+        return {"phase": "failed", "message": f"{type(error).__name__}: {error}"}
+
+
+def run(request: dict[str, Any]) -> None:
+    """Run the train-and-keep recipe on a request (`TrainRequest.to_json`), and report each step with `emit`."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        kept = train_and_keep(TrainRequest.from_json(request), progress=emit, should_stop=stop.is_set)
-        emit({"phase": "done", "version_id": kept.version_id, "summary": kept.summary.to_json(),
-              "gallery": [[image.tolist(), truth, read] for image, truth, read in kept.misread(MAX_GALLERY)]})
-    except Cancelled:
-        emit({"phase": "cancelled"})
-    except ValueError as error:  # bad data or settings: the message says what to change
-        emit({"phase": "failed", "message": str(error)})
-    except Exception as error:  # the parent must get a reason a person can read
-        emit({"phase": "failed", "message": f"{type(error).__name__}: {error}"})
+    emit(outcome(request, emit, stop.is_set))
 
 
 def main() -> None:

@@ -1,0 +1,173 @@
+"""The trainer that takes training jobs from the shared database's queue: `python -m digit_app trainer`.
+
+It runs on any machine that reaches the database (one with a GPU, if there is one: TensorFlow uses
+it), claims the oldest queued job while holding the training lock (`JobsTable.claim`), runs it
+through the same recipe as every other training (`digit_app.jobs.worker.outcome`, which runs
+`training.run.train_and_keep`), and writes its progress to the job, where every replica reads it.
+A cancel asked from any replica stops it at its next report. SIGTERM or SIGINT stops it between
+batches: the job it was running is marked failed with that reason and the lock freed; a second
+signal stops it at once (the job still marked failed on the way out).
+
+A job's request comes from the database, so it is checked before any work: it may not name files
+or folders of its submitter's machine. The model is kept as a new version in this trainer's own
+models folder (`$DIGIT_APP_MODELS`); corrections, if asked for, come from its corrections file.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob
+from digit_app.jobs.worker import outcome
+from digit_app.store.corrections import default_path
+
+POLL = 1.0  # seconds between looks at the queue while it is empty
+STOPPED = "The trainer was stopped ({why}) before the job finished; no model was kept. Start it again."
+PHASE_STATES = {"loaded": "loading", "preparing": "preparing", "batch": "training", "strokes": "strokes",
+                "saving": "saving"}
+
+log = logging.getLogger(__name__)
+
+
+class QueuedRequestError(ValueError):
+    """A queued job's request this trainer will not run (it names a place on another machine)."""
+
+
+def checked_request(request: dict[str, Any]) -> dict[str, Any]:
+    """A queued request as this trainer runs it: no file or folder of the submitter's; its corrections (if any) read
+    from this machine's corrections file. `QueuedRequestError` says what is refused."""
+    if not isinstance(request, dict):
+        raise QueuedRequestError("A queued training job's request is not a JSON object.")
+    for key in ("models_dir", "save_as"):
+        if request.get(key):
+            raise QueuedRequestError(f"A queued training job may not name a file or folder ({key}); the trainer "
+                                     "keeps each model as a new version in its own models folder.")
+    corrections = request.get("corrections")
+    if corrections:
+        if not isinstance(corrections, dict):
+            raise QueuedRequestError("A queued training job's corrections are not a JSON object.")
+        corrections = {**corrections, "path": str(default_path())}
+    return {**request, "corrections": corrections or None}
+
+
+def snapshot(previous: dict[str, Any], event: dict[str, Any], now: float) -> dict[str, Any]:
+    """The job's progress after one training event: its stage (and when it began), the latest figures of that stage,
+    and the learning curve so far (one record per epoch)."""
+    phase = event.get("phase")
+    history = list(previous.get("history", []))
+    if phase == "epoch":
+        history.append({key: value for key, value in event.items() if key not in ("phase", "epochs")})
+        return {**previous, "history": history}
+    state = PHASE_STATES.get(phase, previous.get("state", "loading"))
+    started = previous.get("stage_started", now) if state == previous.get("state") else now
+    return {**{k: v for k, v in event.items() if k != "phase"}, "state": state, "stage_started": started,
+            "history": history}
+
+
+class QueueTrainer:
+    """Takes jobs from the queue one at a time, until `stop` (a signal) or, with `once`, after one job."""
+
+    def __init__(self, table: JobsTable, poll: float = POLL) -> None:
+        self.table, self.poll = table, poll
+        self._stop = threading.Event()
+        self._why = ""
+        self._signals = 0
+
+    def stop(self, why: str = "asked to stop") -> None:
+        """Stop after the current batch (the job is marked failed) or at once when idle."""
+        self._why = self._why or why
+        self._stop.set()
+
+    def handle_signals(self) -> None:
+        """SIGTERM and SIGINT stop the trainer cleanly; a second one stops it at once (KeyboardInterrupt)."""
+        def handler(number: int, _frame: Any) -> None:
+            self._signals += 1
+            if self._signals > 1:
+                raise KeyboardInterrupt
+            self.stop(signal.Signals(number).name)
+
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, handler)
+
+    def run(self, once: bool = False) -> int:
+        """Take and run jobs until stopped (or, with `once`, until one has run); returns how many ran."""
+        ran = 0
+        log.info("Waiting for training jobs in %s.", self.table.database.describe())
+        while not self._stop.is_set():
+            try:
+                running = self.table.claim() if self.table.waiting() else None
+            except DatabaseUnavailableError as error:  # PostgreSQL restarting: wait for it, as the replicas do
+                log.warning("%s", error)
+                running = None
+            if running is None:
+                self._stop.wait(self.poll)
+                continue
+            try:
+                self.run_job(running)
+            except DatabaseError as error:  # its ending could not be written: the next claim fails it as orphaned
+                log.warning("Job %s: %s", running.id, error)
+            ran += 1
+            if once:
+                break
+        if self._why:
+            log.info("Stopped (%s).", self._why)
+        return ran
+
+    def run_job(self, running: RunningJob) -> None:
+        """Run one claimed job to its end, which it always gets: done, cancelled, or failed with the reason (the
+        lock freed in every case)."""
+        log.info("Job %s: started (%s).", running.id, running.request.get("source"))
+        progress: dict[str, Any] = {}
+        cancel = [False]
+
+        def report(event: dict[str, Any]) -> None:
+            nonlocal progress
+            before = progress.get("state")
+            progress = snapshot(progress, event, time.time())
+            try:  # a new stage or epoch is written at once; batches at most every `REPORT_INTERVAL`
+                cancel[0] = running.report(progress, force=event.get("phase") == "epoch" or progress["state"] != before)
+            except DatabaseUnavailableError as error:  # a passing error: the lock says whether to go on
+                log.warning("Job %s: progress not written: %s", running.id, error)
+
+        try:
+            try:
+                request = checked_request(running.request)
+            except QueuedRequestError as error:
+                running.fail(str(error))
+                return
+            self._end(running, outcome(request, report, lambda: cancel[0] or self._stop.is_set()))
+        except BaseException:  # a second signal, or the database lost while ending it
+            if not running.ended:
+                running.fail(STOPPED.format(why=self._why or "interrupted"))
+            raise
+
+    def _end(self, running: RunningJob, ended: dict[str, Any]) -> None:
+        """Record how the job ended (`outcome`'s last event)."""
+        phase = ended["phase"]
+        if phase == "done":
+            summary = ended["summary"]
+            accuracy = summary.get("test_accuracy") or 0.0
+            running.finish(ended, f"MNIST test accuracy {accuracy:.2%}; saved as {ended['version_id']}.")
+            log.info("Job %s: done, saved as %s.", running.id, ended["version_id"])
+        elif phase == "cancelled" and self._stop.is_set():
+            running.fail(STOPPED.format(why=self._why))
+            log.info("Job %s: stopped (%s); marked failed.", running.id, self._why)
+        elif phase == "cancelled":
+            running.cancelled()
+            log.info("Job %s: cancelled.", running.id)
+        elif not running.ended:  # a job that lost the lock was failed by `report` already
+            running.fail(ended["message"])
+            log.info("Job %s: failed: %s", running.id, ended["message"])
+
+
+def serve(table: JobsTable, once: bool = False, signals: bool = True, poll: float = POLL) -> int:
+    """Run a trainer on `table`'s queue (the command line's `trainer`); returns how many jobs ran."""
+    trainer = QueueTrainer(table, poll)
+    if signals:
+        trainer.handle_signals()
+    return trainer.run(once)
+

@@ -1,0 +1,171 @@
+"""digit_app/jobs/queue_trainer.py: the trainer that takes jobs from the shared database's queue, runs them through the
+one recipe, reports progress, honours cancel, and stops cleanly on SIGTERM; on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from digit_app.database import JobsTable
+from digit_app.jobs import queue_trainer
+from digit_app.jobs.queue_trainer import STOPPED, QueuedRequestError, QueueTrainer, checked_request, snapshot
+from digit_app.training import TrainConfig, Variations
+from digit_app.training.config import TrainRequest
+from tests.browser import ROOT
+from tests.paths import MNIST_SAMPLE
+from tests.services import database, database_url, postgres_server  # noqa: F401 - fixtures
+
+
+def request(**changes) -> dict:
+    return {**TrainRequest(str(MNIST_SAMPLE), TrainConfig(epochs=1)).to_json(), **changes}
+
+
+@pytest.mark.parametrize("key", ["models_dir", "save_as"])
+def test_a_queued_request_naming_a_place_on_another_machine_is_refused(key):
+    with pytest.raises(QueuedRequestError, match=key):
+        checked_request(request(**{key: "/etc/somewhere"}))
+
+
+def test_queued_corrections_are_read_from_this_machine_s_corrections_file(corrections_file):
+    checked = checked_request(request(corrections={"path": "/elsewhere/corrections.sqlite", "repeat": 5}))
+    assert checked["corrections"] == {"path": str(corrections_file), "repeat": 5}
+    assert TrainRequest.from_json(checked).corrections.repeat == 5
+    assert checked_request(request())["corrections"] is None
+
+
+def test_progress_keeps_the_stage_when_it_began_and_the_learning_curve():
+    seen = snapshot({}, {"phase": "loaded", "source": "x", "train_images": 300, "epochs": 2}, now=10.0)
+    seen = snapshot(seen, {"phase": "batch", "epoch": 1, "batch": 1, "steps": 5}, now=11.0)
+    seen = snapshot(seen, {"phase": "batch", "epoch": 1, "batch": 2, "steps": 5}, now=12.0)
+    seen = snapshot(seen, {"phase": "epoch", "epochs": 2, "epoch": 1, "loss": 0.5}, now=13.0)
+    assert (seen["state"], seen["stage_started"], seen["batch"]) == ("training", 11.0, 2)
+    assert seen["history"] == [{"epoch": 1, "loss": 0.5}]
+    assert snapshot(seen, {"phase": "saving"}, now=14.0) == {"state": "saving", "stage_started": 14.0,
+                                                             "history": [{"epoch": 1, "loss": 0.5}]}
+
+
+def fake_outcome(ending: dict, batches: int = 3):
+    """A stand-in for the recipe: a few batches reported, stopping when asked, then `ending`."""
+    def run(request, progress, should_stop):
+        for batch in range(1, batches + 1):
+            progress({"phase": "batch", "epoch": 1, "batch": batch, "steps": batches})
+            time.sleep(0.3)  # past the report interval: each batch is written, and the cancel flag read back
+            if should_stop():
+                return {"phase": "cancelled"}
+        return ending
+    return run
+
+
+def test_a_job_is_run_its_progress_written_and_its_result_kept(database, monkeypatch):
+    table = JobsTable(database)
+    job_id = table.submit(request())
+    monkeypatch.setattr(queue_trainer, "outcome", fake_outcome(
+        {"phase": "done", "version_id": "v9", "summary": {"test_accuracy": 0.75}, "gallery": []}))
+    assert QueueTrainer(table, poll=0.05).run(once=True) == 1
+    job = table.get(job_id)
+    assert job.state == "done" and job.result["version_id"] == "v9"
+    assert job.message == "MNIST test accuracy 75.00%; saved as v9."
+    assert (job.progress["state"], job.progress["batch"]) == ("training", 3)
+    assert table.submit({}) and table.claim() is not None  # the lock was freed
+
+
+@pytest.mark.parametrize(("ending", "state", "message"), [
+    ({"phase": "failed", "message": "The data has no test digits."}, "failed", "The data has no test digits."),
+    ("cancel", "cancelled", "Training was cancelled; no model was kept."),
+    ("stop", "failed", STOPPED.format(why="SIGTERM")),
+])
+def test_a_job_that_fails_is_cancelled_or_is_stopped_by_a_signal_says_so(database, monkeypatch, ending, state,
+                                                                         message):
+    table = JobsTable(database)
+    job_id = table.submit(request())
+    trainer = QueueTrainer(table, poll=0.05)
+    if ending == "cancel":
+        def progress_then_cancel(request, progress, should_stop):
+            table.cancel(job_id)  # as from another replica
+            return fake_outcome({"phase": "done"})(request, progress, should_stop)
+        monkeypatch.setattr(queue_trainer, "outcome", progress_then_cancel)
+    elif ending == "stop":
+        def progress_then_signal(request, progress, should_stop):
+            trainer.stop("SIGTERM")
+            return fake_outcome({"phase": "done"})(request, progress, should_stop)
+        monkeypatch.setattr(queue_trainer, "outcome", progress_then_signal)
+    else:
+        monkeypatch.setattr(queue_trainer, "outcome", fake_outcome(ending))
+    trainer.run(once=True)
+    job = table.get(job_id)
+    assert (job.state, job.message) == (state, message)
+    assert table.submit({}) and table.claim() is not None  # the lock was freed
+
+
+def test_a_refused_request_fails_its_job_before_any_work(database, monkeypatch):
+    table = JobsTable(database)
+    job_id = table.submit(request(save_as="/etc/passwd"))
+    monkeypatch.setattr(queue_trainer, "outcome", lambda *_: pytest.fail("the recipe ran"))
+    QueueTrainer(table, poll=0.05).run(once=True)
+    assert table.get(job_id).state == "failed" and "may not name a file" in table.get(job_id).message
+
+
+def trainer_process(database_url: str, models, *flags: str) -> subprocess.Popen:
+    """`python -m digit_app trainer` on the database, keeping versions in `models`."""
+    env = {**os.environ, "DIGIT_APP_DATABASE_URL": database_url, "DIGIT_APP_MODELS": str(models),
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "digit_app", "trainer", *flags], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_trainer_once_trains_a_queued_job_through_the_recipe_and_keeps_the_version(tmp_path):
+    from digit_app.database import Database
+    from digit_app.store import versions
+
+    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    opened = Database(url)
+    try:
+        table = JobsTable(opened)
+        tiny = TrainConfig(epochs=1, batch_size=32, stroke_epochs=1, augment=Variations(redraw=0.1))
+        job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), tiny, activate=True).to_json())
+        process = trainer_process(url, tmp_path / "models", "--once")
+        _, errors = process.communicate(timeout=600)
+        assert process.returncode == 0, errors
+        job = table.get(job_id)
+        assert job.state == "done", job.message
+        assert job.progress["state"] == "saving" and len(job.progress["history"]) == 1
+        assert versions.active_version_id(tmp_path / "models") == job.result["version_id"]
+        assert job.result["summary"]["test_accuracy"] > 0 and f"saved as {job.result['version_id']}" in job.message
+        assert f"Job {job_id}: done" in errors
+        assert table.submit({}) and table.claim() is not None  # the lock was freed
+    finally:
+        opened.dispose()
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_marks_the_job_failed_frees_the_lock_and_exits_cleanly(tmp_path):
+    from digit_app.database import Database
+
+    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    opened = Database(url)
+    try:
+        table = JobsTable(opened)
+        long_run = TrainConfig(epochs=50, batch_size=16, augment=Variations.none(), drawn=False)
+        job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), long_run).to_json())
+        process = trainer_process(url, tmp_path / "models")
+        deadline = time.monotonic() + 300
+        while table.get(job_id).progress.get("state") != "training" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert table.get(job_id).progress.get("state") == "training"
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=60)
+        assert process.returncode == 0, errors
+        job = table.get(job_id)
+        assert (job.state, job.message) == ("failed", STOPPED.format(why="SIGTERM"))
+        assert json.dumps(job.progress)  # its last progress kept
+        assert not list((tmp_path / "models").glob("versions/*.keras"))  # nothing kept from a stopped run
+        assert table.submit({}) and table.claim() is not None  # the lock was freed: the next Start works
+    finally:
+        opened.dispose()
