@@ -3,12 +3,13 @@ one recipe, reports progress, honours cancel, and stops cleanly on SIGTERM; on S
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -111,61 +112,67 @@ def test_a_refused_request_fails_its_job_before_any_work(database, monkeypatch):
     assert table.get(job_id).state == "failed" and "may not name a file" in table.get(job_id).message
 
 
-def trainer_process(database_url: str, models, *flags: str) -> subprocess.Popen:
-    """`python -m digit_app trainer` on the database, keeping versions in `models`."""
+@contextlib.contextmanager
+def trainer_process(database_url: str, models, *flags: str) -> Iterator[subprocess.Popen]:
+    """`python -m digit_app trainer` on the database, keeping versions in `models`; killed if the test leaves it
+    running."""
     env = {**os.environ, "DIGIT_APP_DATABASE_URL": database_url, "DIGIT_APP_MODELS": str(models),
            "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "digit_app", "trainer", *flags], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "digit_app", "trainer", *flags], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.fixture()
+def sqlite_queue(tmp_path):
+    """The queue in a new SQLite file: (its URL, its JobsTable)."""
+    from digit_app.database import Database
+
+    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    opened = Database(url)
+    yield url, JobsTable(opened)
+    opened.dispose()
 
 
 @pytest.mark.slow
-def test_trainer_once_trains_a_queued_job_through_the_recipe_and_keeps_the_version(tmp_path):
-    from digit_app.database import Database
+def test_trainer_once_trains_a_queued_job_through_the_recipe_and_keeps_the_version(tmp_path, sqlite_queue):
     from digit_app.store import versions
 
-    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
-    opened = Database(url)
-    try:
-        table = JobsTable(opened)
-        tiny = TrainConfig(epochs=1, batch_size=32, stroke_epochs=1, augment=Variations(redraw=0.1))
-        job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), tiny, activate=True).to_json())
-        process = trainer_process(url, tmp_path / "models", "--once")
+    url, table = sqlite_queue
+    tiny = TrainConfig(epochs=1, batch_size=32, stroke_epochs=1, augment=Variations(redraw=0.1))
+    job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), tiny, activate=True).to_json())
+    with trainer_process(url, tmp_path / "models", "--once") as process:
         _, errors = process.communicate(timeout=600)
-        assert process.returncode == 0, errors
-        job = table.get(job_id)
-        assert job.state == "done", job.message
-        assert job.progress["state"] == "saving" and len(job.progress["history"]) == 1
-        assert versions.active_version_id(tmp_path / "models") == job.result["version_id"]
-        assert job.result["summary"]["test_accuracy"] > 0 and f"saved as {job.result['version_id']}" in job.message
-        assert f"Job {job_id}: done" in errors
-        assert table.submit({}) and table.claim() is not None  # the lock was freed
-    finally:
-        opened.dispose()
+    assert process.returncode == 0, errors
+    job = table.get(job_id)
+    assert job.state == "done", job.message
+    assert job.progress["state"] == "saving" and len(job.progress["history"]) == 1
+    assert versions.active_version_id(tmp_path / "models") == job.result["version_id"]
+    assert job.result["summary"]["test_accuracy"] > 0 and f"saved as {job.result['version_id']}" in job.message
+    assert f"Job {job_id}: done" in errors
+    assert table.submit({}) and table.claim() is not None  # the lock was freed
 
 
 @pytest.mark.slow
-def test_sigterm_mid_run_marks_the_job_failed_frees_the_lock_and_exits_cleanly(tmp_path):
-    from digit_app.database import Database
-
-    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
-    opened = Database(url)
-    try:
-        table = JobsTable(opened)
-        long_run = TrainConfig(epochs=50, batch_size=16, augment=Variations.none(), drawn=False)
-        job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), long_run).to_json())
-        process = trainer_process(url, tmp_path / "models")
+def test_sigterm_mid_run_marks_the_job_failed_frees_the_lock_and_exits_cleanly(tmp_path, sqlite_queue):
+    url, table = sqlite_queue
+    long_run = TrainConfig(epochs=50, batch_size=16, augment=Variations.none(), drawn=False)
+    job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), long_run).to_json())
+    with trainer_process(url, tmp_path / "models") as process:
         deadline = time.monotonic() + 300
         while table.get(job_id).progress.get("state") != "training" and time.monotonic() < deadline:
             time.sleep(0.2)
         assert table.get(job_id).progress.get("state") == "training"
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=60)
-        assert process.returncode == 0, errors
-        job = table.get(job_id)
-        assert (job.state, job.message) == ("failed", STOPPED.format(why="SIGTERM"))
-        assert json.dumps(job.progress)  # its last progress kept
-        assert not list((tmp_path / "models").glob("versions/*.keras"))  # nothing kept from a stopped run
-        assert table.submit({}) and table.claim() is not None  # the lock was freed: the next Start works
-    finally:
-        opened.dispose()
+    assert process.returncode == 0, errors
+    job = table.get(job_id)
+    assert (job.state, job.message) == ("failed", STOPPED.format(why="SIGTERM"))
+    assert job.progress["state"] == "training" and job.progress["epoch"] >= 1  # its last progress kept
+    assert not list((tmp_path / "models").glob("versions/*.keras"))  # nothing kept from a stopped run
+    assert table.submit({}) and table.claim() is not None  # the lock was freed: the next Start works
