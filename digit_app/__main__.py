@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    if getattr(args, "tensorflow", False):  # predict and pen-digits run without it (LiteRT, numpy)
+    # predict, pen-digits and train --queue run without it (LiteRT, numpy, the database)
+    if getattr(args, "tensorflow", False) and not getattr(args, "queue", False):
         _import_tensorflow_quietly()
     try:
         return args.run(args)
@@ -202,6 +203,8 @@ def _train(args: argparse.Namespace) -> int:
     """Train as the Retrain page does (`digit_app.training.run`), in the machine's training slot; say where it went."""
     from digit_app.training.run import check_destination, train_and_keep
 
+    if args.queue:
+        return _queue_training(args)
     request = _train_request(args)
     check_destination(request.models_dir, request.save_as)
     with _training_slot(request.models_dir):
@@ -212,6 +215,18 @@ def _train(args: argparse.Namespace) -> int:
     print(f"test accuracy {report.test_accuracy:.4f} on {len(kept.data.x_test)} images{held_out}; "
           f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; "
           f"{_where(kept.path, kept.version_id, args)}")
+    return 0
+
+
+def _queue_training(args: argparse.Namespace) -> int:
+    """`train --queue`: the run the flags ask for, submitted to the shared database for a trainer to take."""
+    from digit_app.database import JobsTable, open_database
+
+    if args.output or args.save_as:
+        raise SettingsError("--queue keeps the model as a new version in the trainer's own models folder; drop "
+                            "--output and --save-as.")
+    job_id = JobsTable(open_database()).submit(_train_request(args).to_json())
+    print(f"queued as training job {job_id}; `python -m digit_app status` shows its progress")
     return 0
 
 
@@ -470,6 +485,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--corrections-repeat", type=_whole(0, MAX_CORRECTIONS_REPEAT), default=0, metavar="K",
                        help=f"add the corrections saved on the Draw page, each K times, at most "
                             f"{MAX_CORRECTIONS_REPEAT} (default: none)")
+    train.add_argument("--queue", action="store_true",
+                       help="submit the job to the shared database for `python -m digit_app trainer` to run, "
+                            "instead of training here")
     _keep_options(train)
     train.set_defaults(run=_train, tensorflow=True)
 

@@ -450,3 +450,22 @@ def test_the_compose_file_s_trainer_runs_the_command_line_s_trainer():
     command = json.loads(re.search(r"^    command: (\[.*\])$", service, re.MULTILINE).group(1))
     assert command[:3] == ["python", "-m", "digit_app"]
     assert _parser().parse_args(command[3:]).run is _trainer
+
+
+def test_train_queue_submits_the_job_to_the_database_and_trains_nothing_here(tmp_path, database, database_url):
+    from digit_app.database import JobsTable
+    from tests.paths import MNIST_SAMPLE
+
+    env = {"DIGIT_APP_DATABASE_URL": database_url, "DIGIT_APP_MODELS": str(tmp_path / "models")}
+    result = run("train", "--queue", "--data", str(MNIST_SAMPLE), "--epochs", "3", "--rotation", "5", "--activate",
+                 env=env)
+    assert result.returncode == 0, result.stderr
+    (job,) = JobsTable(database).list()
+    assert result.stdout.strip().startswith(f"queued as training job {job.id};")
+    assert job.state == "queued" and job.request["source"] == str(MNIST_SAMPLE) and job.request["activate"] is True
+    assert job.request["config"]["epochs"] == 3 and job.request["config"]["augment"]["rotation"] == 5
+    assert job.request["models_dir"] is None and job.request["save_as"] is None
+    assert not (tmp_path / "models").exists()  # nothing trained or kept here
+    refused = run("train", "--queue", "--output", str(tmp_path), env=env)
+    assert refused.returncode == 1 and "drop --output and --save-as" in refused.stderr
+    assert len(JobsTable(database).list()) == 1
