@@ -19,12 +19,12 @@ from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
-from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, paper_grain, thinned
+from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
 from digit_app.prediction import NumberReading, read_number
-from digit_app.preprocess import (MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
+from digit_app.preprocess import (EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
                                   to_mnist)
 
 WORK_SIDE = 640  # photo_ink: photos are averaged down to about this many pixels on their longer side
@@ -32,8 +32,6 @@ PHOTO_SIDE = 2400  # read_photo: the photo is averaged down to at most this long
 PAGE_SIDE = 1200  # read_photo: the page (the straightened sheet, or the photo) is read at most this long
 MIN_MARK = 0.01  # read_photo: ink marks shorter and narrower than this share of the page's side are dust
 PAGE_EDGE = 0.01  # read_photo: nothing within this share of the page's side of its edges is ink
-PEN = 0.03  # read_photo: a line's strokes are redrawn this share of its height from their centre lines
-LINE_HEIGHT = 64  # px: a line of writing is read at most this tall (and at most MAX_INPUT_SIDE^2 in area)
 LINE_MARGIN = 4  # px of paper left around a line's ink
 PAPER = (255, 255, 255)  # what shows where the page was turned level
 
@@ -122,10 +120,7 @@ def _read_line(labels: np.ndarray, line: Line, classifier: Classifier) -> FoundL
     left, top, right, bottom = line.box
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
-    marks = thinned(np.isin(labels[top:bottom, left:right], line.marks), PEN * (bottom - top)).astype(np.float32)
-    scale = min(1.0, LINE_HEIGHT / marks.shape[0], MAX_INPUT_SIDE / np.sqrt(marks.size))
-    size = (max(1, round(marks.shape[1] * scale)), max(1, round(marks.shape[0] * scale)))
-    picture = np.asarray(Image.fromarray(marks).resize(size, Image.Resampling.BOX), np.float32) if scale < 1 else marks
+    picture, scale = line_picture(np.isin(labels[top:bottom, left:right], line.marks))
     number = read_number(picture, classifier)
     boxes = _digit_boxes(picture) if number is not None else []
     placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)

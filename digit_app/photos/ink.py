@@ -120,3 +120,24 @@ def thinned(marks: np.ndarray, radius: float) -> np.ndarray:
     cuts them worse.
     """
     return ndimage.distance_transform_edt(~skeletonize(marks)) <= max(1.0, radius)
+
+
+LINE_PEN = 0.03  # a line's strokes are redrawn this share of its height from their centre lines
+LINE_HEIGHT = 64  # px: a line of writing is read at most this tall ...
+LINE_AREA = 320 * 320  # ... and at most this many pixels in all
+
+
+def line_picture(marks: np.ndarray) -> tuple[np.ndarray, float]:
+    """(the line's picture, the scale it was drawn at): one line's ink mask redrawn from its centre lines with a
+    pen LINE_PEN of its height, white on black float32, averaged down to at most LINE_HEIGHT high.
+
+    The same picture for a photo's line (`digit_app.photo`) and a composed one (`digit_app.photos.synthetic`).
+    """
+    from PIL import Image
+
+    drawn = thinned(marks, LINE_PEN * marks.shape[0]).astype(np.float32)
+    scale = min(1.0, LINE_HEIGHT / drawn.shape[0], np.sqrt(LINE_AREA / drawn.size))
+    if scale >= 1:
+        return drawn, 1.0
+    size = (max(1, round(drawn.shape[1] * scale)), max(1, round(drawn.shape[0] * scale)))
+    return np.asarray(Image.fromarray(drawn).resize(size, Image.Resampling.BOX), np.float32), scale
