@@ -20,10 +20,11 @@ from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
+from digit_app.photos.line_reader import LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
-from digit_app.prediction import NumberReading, read_number
+from digit_app.prediction import NumberReading, Reading, read_number
 from digit_app.preprocess import (EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
                                   to_mnist)
 
@@ -46,6 +47,15 @@ class FoundLine:
     picture: np.ndarray  # the line's ink, float32 white on black: what the number reader reads
     number: NumberReading | None  # None: no digit in it
     digit_boxes: tuple[Box, ...]  # each digit read, in the page's pixels (empty when they could not be placed)
+    confidence: float = 0.0  # the chance that the line's number is right (calibrated for the line reader)
+    sure: bool = False  # False: "not sure" of the line's number
+    picture_boxes: tuple[Box, ...] = ()  # each digit's box in the line's picture
+
+    @property
+    def digit_pictures(self) -> tuple[np.ndarray, ...]:
+        """Each digit as the reader saw it on the line: its box cut from the line's picture."""
+        return tuple(self.picture[int(b[1]) : int(np.ceil(b[3])), int(b[0]) : int(np.ceil(b[2]))]
+                     for b in self.picture_boxes)
 
 
 @dataclass(frozen=True)
@@ -63,14 +73,30 @@ class PhotoReading:
         """The number on each line that has one, top to bottom."""
         return tuple(line.number.text for line in self.lines if line.number is not None)
 
+    @property
+    def confidence(self) -> float:
+        """The chance that every number read is right (the lines' chances taken as independent); 0 with none."""
+        chances = [line.confidence for line in self.lines if line.number is not None]
+        return float(np.prod(chances)) if chances else 0.0
 
-def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
+    @property
+    def sure(self) -> bool:
+        """False when any number read is "not sure", or none was read."""
+        read = [line for line in self.lines if line.number is not None]
+        return bool(read) and all(line.sure for line in read)
+
+
+def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | None = None,
+               cut: bool = False) -> PhotoReading:
     """Read every line of digits in an RGB photo of writing on paper (or chalk on a board), top to bottom.
 
     The sheet, when one shows whole, is straightened; the table around it, its edges, shadows and
     printed lines are never ink; writing turned up to 15 degrees is turned level first. The work is
     bounded: the photo is averaged down to PHOTO_SIDE, the page to PAGE_SIDE, before anything else.
+    Each line is read whole by the line reader (`reader`, or the shipped one); with `cut`, or when
+    no line reader can be loaded, it is cut into digits and each read by the pixel CNN.
     """
+    reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
     corners = find_sheet(photo)
     page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
@@ -78,7 +104,12 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
     darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
     ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
     labels, lines = split_lines(ink)
-    found = tuple(_read_line(labels, line, classifier) for line in lines)
+    pictures = [_line_picture(labels, line) for line in lines]
+    if reader is None:
+        found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
+    else:
+        readings = reader.read([picture for picture, _, _ in pictures])
+        found = tuple(_found(reading, *made) for reading, made in zip(readings, pictures))
     in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
     return PhotoReading(page, in_photo, turn, ink, found)
 
@@ -115,18 +146,56 @@ def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
 
 
-def _read_line(labels: np.ndarray, line: Line, classifier: Classifier) -> FoundLine:
-    """One line's marks read as a number, and where its digits are on the page."""
+def _line_picture(labels: np.ndarray, line: Line) -> tuple[np.ndarray, Box, float]:
+    """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around."""
     left, top, right, bottom = line.box
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
     picture, scale = line_picture(np.isin(labels[top:bottom, left:right], line.marks))
+    return picture, (left, top, right, bottom), scale
+
+
+def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float) -> FoundLine:
+    """A line as the line reader read it: each digit's box from the columns where it peaked, tightened to its ink."""
+    if not reading.digits:
+        return FoundLine(box, picture, None, (), 0.0, False)
+    digits, boxes = [], []
+    for span in reading.digits:
+        x0, x1 = max(0, int(np.floor(span.left))), min(picture.shape[1], int(np.ceil(span.right)))
+        band = picture[:, x0:max(x1, x0 + 1)]
+        rows, columns = np.flatnonzero((band > INKED).any(axis=1)), np.flatnonzero((band > INKED).any(axis=0))
+        if len(rows):
+            band = band[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+            boxes.append((float(x0 + columns[0]), float(rows[0]), float(x0 + columns[-1] + 1), float(rows[-1] + 1)))
+        else:
+            boxes.append((float(x0), 0.0, float(max(x1, x0 + 1)), float(picture.shape[0])))
+        try:
+            seen = to_mnist(band)
+        except (EmptyDrawingError, UnreadableDrawingError):
+            seen = np.zeros((28, 28), np.float32)
+        digits.append(Reading(span.digit, span.probabilities, seen))
+    left, top = box[0], box[1]
+    placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
+                   for x0, y0, x1, y1 in boxes)
+    return FoundLine(box, picture, NumberReading(tuple(digits)), placed, reading.confidence, reading.sure,
+                     tuple(boxes))
+
+
+INKED = 0.25  # a line picture's pixel this bright is ink, for a digit's box
+
+
+def _read_line(picture: np.ndarray, box: Box, scale: float, classifier: Classifier) -> FoundLine:
+    """One line cut into digits by its pixels, each read by the pixel CNN, and where its digits are on the page."""
     number = read_number(picture, classifier)
     boxes = _digit_boxes(picture) if number is not None else []
+    left, top = box[0], box[1]
     placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
                    for x0, y0, x1, y1 in boxes)
     fits = number is not None and len(placed) == len(number.digits)
-    return FoundLine((left, top, right, bottom), picture, number, placed if fits else ())
+    if number is None:
+        return FoundLine(box, picture, None, ())
+    return FoundLine(box, picture, number, placed if fits else (), number.confidence, number.is_sure,
+                     tuple(boxes) if fits else ())
 
 
 def _digit_boxes(picture: np.ndarray) -> list[Box]:
