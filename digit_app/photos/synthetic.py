@@ -48,6 +48,8 @@ class DigitPool:
     pen: PenDigits
 
     def __post_init__(self) -> None:
+        if not len(self.mnist) and not len(self.pen):
+            raise ValueError("Lines are composed from some digits: the pool is empty.")
         if np.isin(self.pen.writers, list(HELD_OUT_WRITERS)).any():
             raise ValueError("Held-out writers' digits never compose training lines.")
 
@@ -59,7 +61,7 @@ def compose_line(pool: DigitPool, rng: np.random.Generator) -> tuple[np.ndarray,
     """
     height = float(rng.uniform(*DIGIT_HEIGHT))
     count = 0 if rng.random() < BLANK else int(rng.integers(DIGITS[0], DIGITS[1] + 1))
-    if count and rng.random() < MNIST_SHARE:
+    if count and (not len(pool.pen) or len(pool.mnist) and rng.random() < MNIST_SHARE):
         chosen = rng.integers(len(pool.mnist), size=count)
         digits = [_mnist_ink(pool.mnist[i], height, rng) for i in chosen]
         text = "".join(str(int(pool.mnist_labels[i])) for i in chosen)
