@@ -20,7 +20,7 @@ from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
-from digit_app.photos.line_reader import LineReader, LineReading, shipped_line_reader
+from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
@@ -87,14 +87,15 @@ class PhotoReading:
 
 
 def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | None = None,
-               cut: bool = False) -> PhotoReading:
+               cut: bool = False, judge: bool = True) -> PhotoReading:
     """Read every line of digits in an RGB photo of writing on paper (or chalk on a board), top to bottom.
 
     The sheet, when one shows whole, is straightened; the table around it, its edges, shadows and
     printed lines are never ink; writing turned up to 15 degrees is turned level first. The work is
     bounded: the photo is averaged down to PHOTO_SIDE, the page to PAGE_SIDE, before anything else.
     Each line is read whole by the line reader (`reader`, or the shipped one); with `cut`, or when
-    no line reader can be loaded, it is cut into digits and each read by the pixel CNN.
+    no line reader can be loaded, it is cut into digits and each read by the pixel CNN. With `judge`,
+    the pixel CNN also reads each digit where the line reader placed it, and the two answers are averaged.
     """
     reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
@@ -109,7 +110,8 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
         found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
     else:
         readings = reader.read([picture for picture, _, _ in pictures])
-        found = tuple(_found(reading, *made) for reading, made in zip(readings, pictures))
+        found = tuple(_found(reading, *made, classifier if judge else None, reader.calibration)
+                      for reading, made in zip(readings, pictures))
     in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
     return PhotoReading(page, in_photo, turn, ink, found)
 
@@ -155,11 +157,17 @@ def _line_picture(labels: np.ndarray, line: Line) -> tuple[np.ndarray, Box, floa
     return picture, (left, top, right, bottom), scale
 
 
-def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float) -> FoundLine:
-    """A line as the line reader read it: each digit's box from the columns where it peaked, tightened to its ink."""
+def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, judge: Classifier | None,
+           calibration: Calibration) -> FoundLine:
+    """A line as the line reader read it: each digit's box from the columns where it peaked, tightened to its ink.
+
+    With a `judge`, the pixel CNN reads each digit's box too and each digit is the mean of both
+    answers; the path's probability takes the mean's instead of the line reader's own for each
+    digit, and a number the judge changed is "not sure".
+    """
     if not reading.digits:
         return FoundLine(box, picture, None, (), 0.0, False)
-    digits, boxes = [], []
+    seen, boxes = [], []
     for span in reading.digits:
         x0, x1 = max(0, int(np.floor(span.left))), min(picture.shape[1], int(np.ceil(span.right)))
         band = picture[:, x0:max(x1, x0 + 1)]
@@ -170,15 +178,25 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float) ->
         else:
             boxes.append((float(x0), 0.0, float(max(x1, x0 + 1)), float(picture.shape[0])))
         try:
-            seen = to_mnist(band)
+            seen.append(to_mnist(band))
         except (EmptyDrawingError, UnreadableDrawingError):
-            seen = np.zeros((28, 28), np.float32)
-        digits.append(Reading(span.digit, span.probabilities, seen))
+            seen.append(None)
+    own = [span.probabilities for span in reading.digits]
+    if judge is not None and any(s is not None for s in seen):
+        inputs = np.stack([s if s is not None else np.zeros((28, 28), np.float32) for s in seen])
+        judged = judge.predict_proba(inputs, calibrated=False)
+        own = [(p + j) / 2 if s is not None else p for p, j, s in zip(own, judged, seen)]
+    digits = tuple(Reading(int(p.argmax()), p, s if s is not None else np.zeros((28, 28), np.float32))
+                   for p, s in zip(own, seen))
+    log_path = reading.log_path + sum(float(np.log(max(p.max(), 1e-9) / max(span.probabilities[span.digit], 1e-9)))
+                                      for p, span in zip(own, reading.digits))
+    confidence = float(calibration(log_path))
+    changed = "".join(str(d.digit) for d in digits) != reading.text
     left, top = box[0], box[1]
     placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
                    for x0, y0, x1, y1 in boxes)
-    return FoundLine(box, picture, NumberReading(tuple(digits)), placed, reading.confidence, reading.sure,
-                     tuple(boxes))
+    return FoundLine(box, picture, NumberReading(digits), placed, confidence,
+                     confidence >= calibration.unsure_below and not changed, tuple(boxes))
 
 
 INKED = 0.25  # a line picture's pixel this bright is ink, for a digit's box

@@ -87,6 +87,7 @@ class LineReading:
     digits: tuple[DigitSpan, ...]
     confidence: float  # calibrated: the chance the whole number is right
     sure: bool
+    log_path: float = 0.0  # the best path's log-probability, before the calibration
 
     @property
     def text(self) -> str:
@@ -203,7 +204,7 @@ class LineReader:
         for line, scale in zip(frames, scales):
             spans, log_path = best_path(line, scale)
             confidence = float(self.calibration(log_path))
-            readings.append(LineReading(spans, confidence, confidence >= self.calibration.unsure_below))
+            readings.append(LineReading(spans, confidence, confidence >= self.calibration.unsure_below, log_path))
         return readings
 
 
