@@ -178,7 +178,7 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, ju
         else:
             boxes.append((float(x0), 0.0, float(max(x1, x0 + 1)), float(picture.shape[0])))
         try:
-            seen.append(to_mnist(band))
+            seen.append(to_mnist(np.pad(band, max(2, band.shape[0] // 8))))  # paper around it, as to_mnist expects
         except (EmptyDrawingError, UnreadableDrawingError):
             seen.append(None)
     own = [span.probabilities for span in reading.digits]
