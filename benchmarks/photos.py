@@ -486,8 +486,8 @@ def main() -> None:
         chosen = [photo for photo in made if photo.kind == kind]
         reads = [reader(load_image(photo.data)) for photo in chosen]
         report(kind, [numbers for numbers, _, _ in reads], [photo.texts for photo in chosen])
-        shown += [(confidence, sure, numbers == photo.texts) for (numbers, confidence, sure), photo in zip(reads, chosen)
-                  if numbers]
+        shown += [(confidence, sure, numbers == photo.texts)
+                  for (numbers, confidence, sure), photo in zip(reads, chosen) if numbers]
     honesty(shown)
     if not args.skip_large:
         timing(classifier, reader, large_photo(args.seed), args.old_path)

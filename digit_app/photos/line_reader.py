@@ -134,7 +134,7 @@ def build_line_model() -> Any:
 
     inputs = keras.Input((INPUT_HEIGHT, INPUT_WIDTH), name="line")
     x = keras.layers.Reshape((INPUT_HEIGHT, INPUT_WIDTH, 1))(inputs)
-    x = keras.layers.Conv2D(FILTERS[0], 3, strides=2, padding="same", activation="relu")(x)  # strided: a quarter the work
+    x = keras.layers.Conv2D(FILTERS[0], 3, strides=2, padding="same", activation="relu")(x)  # strided: less work
     for index, filters in enumerate(FILTERS[1:]):
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
         x = keras.layers.BatchNormalization()(x)

@@ -35,7 +35,7 @@ RULED, SQUARED = 0.4, 0.15  # share of lines on ruled, on squared paper
 TURN = 3.0  # degrees: the line is turned up to this much (read_photo levels the page, not each line exactly)
 SIZE_JITTER = 0.12  # each digit's size varies this much
 LIFT = 0.07  # each digit sits up to this share of the height above or below the line
-PAGE_HEIGHTS = 16  # the page a line is cut from is about this many digit heights of the page's side they were written on
+PAGE_HEIGHTS = 16  # the side of the page a line is cut from is about this many digit heights
 DOT = 0.1  # share of lines with a stray dot beside them (left out of the text)
 
 
