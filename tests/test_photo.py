@@ -131,3 +131,20 @@ def test_the_pixel_cnn_judges_each_digit_the_line_reader_placed_and_a_changed_nu
     assert alone.number.text == "71" and alone.sure
     agreeing = _found(line_read_as("11")[0], picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration)
     assert agreeing.sure and agreeing.confidence > alone.confidence  # a judge that agrees makes it surer
+
+
+def test_the_cut_s_digits_are_read_where_it_finds_as_many_and_a_disagreement_is_not_sure(classifier):
+    from digit_app.photo import _checked, _found, _read_line
+
+    picture = np.zeros((48, 120), np.float32)
+    picture[8:40, 25:29] = 1.0
+    picture[8:40, 85:89] = 1.0
+    reading, calibration = line_read_as("71", sure=0.9)
+    whole = _found(reading, picture, (0, 0, 120, 48), 1.0, None, calibration)
+    cut = _read_line(picture, (0, 0, 120, 48), 1.0, classifier)
+    assert cut.number.text == "11"
+    checked = _checked(whole, cut, calibration)
+    assert checked.number.text == "11" and not checked.sure and len(checked.digit_boxes) == 2
+    one = _read_line(picture[:, :60], (0, 0, 60, 48), 1.0, classifier)  # a cut that finds one digit only
+    assert _checked(whole, one, calibration) is whole
+    assert _checked(whole, None, calibration) is whole
