@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digit_app.images import ImageLoadError, load_image
 from digit_app.photo import FoundLine, PhotoReading, read_photo
-from digit_app.ui.common import get_classifier
+from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.html import BOX_COLOURS, image_tag, percent_sure
 
 DIGIT_SIDE = 56  # px: each digit as the reader saw it (a 390 px phone holds six in a row)
