@@ -139,7 +139,12 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
 
 
 def correction_box(readings: tuple[Reading, ...]) -> None:
-    """"Wrong?": keep a drawing (or one digit of a number) with the digit meant, to retrain on later."""
+    """"Wrong?": keep a drawing (or one digit of a number) with the digit meant, to retrain on later.
+
+    Shown only once there is an answer: before anything is drawn a greyed row of digits is clutter.
+    """
+    if not readings:
+        return
     chosen = readings[0] if len(readings) == 1 else None
     if len(readings) > 1:
         options = list(range(len(readings)))
