@@ -50,6 +50,7 @@ def test_controls_and_preview(page):
     assert not page.text_input  # no field where a visitor could type a path on the server
     assert len(page.get("image")) == 1  # the augmentation preview
     assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]
+    assert page.dataframe[0].value["epochs"].tolist() == ["—"]  # the shipped model's metadata names none: not "None"
 
 
 def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypatch):
@@ -106,6 +107,7 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     assert versions.active_version_id() != versions.SHIPPED
     table = page.dataframe[0].value
     assert table[table["in use"]]["version"].item() == versions.active_version_id()
+    assert table[table["in use"]]["epochs"].item() == "1"
     # The report still compares with the model that was in use when the run started.
     shipped = versions.get_version(versions.SHIPPED).test_accuracy
     baseline = next(m for m in page.metric if m.label.startswith("MNIST test accuracy, previous model"))
