@@ -124,7 +124,7 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
     boxes = [reading.box for reading in number.digits]
     if all(box is not None for box in boxes):
         labels = [f"{ordinal(index)}: {reading.digit}" for index, reading in enumerate(number.digits)]
-        picture = split_picture(drawing, boxes, labels)
+        picture = split_picture(drawing, boxes, labels, short=[str(reading.digit) for reading in number.digits])
         st.html(image_tag(picture, f"The writing split into {len(boxes)} digits: "
                           + ", ".join(str(reading.digit) for reading in number.digits),
                           min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
