@@ -56,7 +56,7 @@ def probability_bars(probabilities: Sequence[float], answer: int, height: int = 
 
 def fitting_labels(boxes: Sequence[tuple[float, float, float, float]], labels: Sequence[str],
                    short: Sequence[str], font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> list[str]:
-    """`labels`, or `short` ones when a label would run into the next box's (eleven narrow digits: "10t" over "11th")."""
+    """`labels`, or `short` ones where a label would run into the next (eleven narrow digits: "10t" under "11th")."""
     def overlap(texts: Sequence[str]) -> bool:
         spans = sorted((box[0] + 4, box[0] + 4 + font.getlength(text) + 8) for box, text in zip(boxes, texts))
         return any(end > start for (_, end), (start, _) in zip(spans, spans[1:]))

@@ -25,7 +25,8 @@ def versions_table() -> None:
     rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
              "drawings by unseen writers": percent((v.metadata.get("held_out_writers") or {}).get("drawing")),
              "reads strokes": bool(v.metadata.get("held_out_writers")),
-             "epochs": epochs((v.metadata.get("training") or {}).get("epochs")), "saved": v.metadata.get("saved_at", "")}
+             "epochs": epochs((v.metadata.get("training") or {}).get("epochs")),
+             "saved": v.metadata.get("saved_at", "")}
             for v in versions.list_versions()]
     # The version column as wide as its ids (v20261130-142501-...): cut, two versions read alike.
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
