@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from digit_app.ui.server import keep_keras_state, refuse_undecodable_widget_values
+from digit_app.ui.streamlit_patches import keep_keras_state, refuse_undecodable_widget_values
 
 keep_keras_state()  # no Keras reset after every run: it cost each stroke 0.3-1.5 s once Retrain was opened
 refuse_undecodable_widget_values()  # a canvas value nested too deep, or not JSON, becomes no value

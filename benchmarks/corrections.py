@@ -27,7 +27,7 @@ from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.store.versions import SHIPPED_MODEL  # noqa: E402
 from digit_app.training import TrainConfig  # noqa: E402
-from digit_app.training.data import load_mnist  # noqa: E402
+from digit_app.training.data import load_training_data  # noqa: E402
 from digit_app.training.fit import evaluate, train  # noqa: E402
 
 CORRECTIONS_PER_DIGIT = 5
@@ -47,7 +47,7 @@ def writer_digits(font_path: str, per_digit: int, seed: int) -> tuple[np.ndarray
 
 
 def accuracy(classifier: Classifier | object, images: np.ndarray, labels: np.ndarray) -> float:
-    return evaluate(classifier, images, labels).test_accuracy
+    return evaluate(classifier, images, labels).accuracy
 
 
 def main() -> None:
@@ -58,7 +58,7 @@ def main() -> None:
     fonts = drawn_digits.font_files()
     if not fonts:
         sys.exit("handwriting fonts: not installed (apt-get install fonts-bwht fonts-dkg-handwriting ...)")
-    data = load_mnist(drawn_digits.MNIST_SUBSET)
+    data = load_training_data(drawn_digits.MNIST_SUBSET)
     config = dataclasses.replace(TrainConfig(), epochs=args.epochs)
     baseline, baseline_report = train(data, config)
     scores = {font: accuracy(baseline, *writer_digits(font, 10, seed=1)) for font in fonts}

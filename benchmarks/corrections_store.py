@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digit_app.store.corrections import ENV_CORRECTIONS, MAX_IMPORT_ROWS, CorrectionsError, CorrectionStore  # noqa: E402
+from digit_app.settings import ENV_CORRECTIONS  # noqa: E402
+from digit_app.store.corrections import MAX_IMPORT_ROWS, CorrectionsError, CorrectionStore  # noqa: E402
 
 PAGE = "digit_app/ui/corrections.py"
 

@@ -35,7 +35,7 @@ from pathlib import Path
 kind, path = sys.argv[1], Path(sys.argv[2])
 from digit_app import images, model
 from digit_app.store import corrections
-from digit_app.training import data
+from digit_app.training import data, sources
 
 def status(field):
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -48,9 +48,9 @@ try:
     if kind == "model":
         model.load_classifier(path)
     elif kind == "data":
-        data.load_mnist(path)
+        data.load_training_data(path)
     elif kind == "upload":
-        data.keep_upload(path.read_bytes(), path.parent / "kept")
+        sources.keep_upload(path.read_bytes(), path.parent / "kept")
     elif kind == "preview":
         data.preview_images(path, 16)
     elif kind == "image":

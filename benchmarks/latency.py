@@ -30,7 +30,9 @@ from digit_app.preprocess import to_mnist  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.saliency import occlusion_maps  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
-from digit_app.strokes.pen_digits import NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
+from digit_app.sizes import NUMBER_CANVAS  # noqa: E402
+from digit_app.strokes.pen_digits import load_pen_digits  # noqa: E402
+from digit_app.strokes.pen_numbers import write_number  # noqa: E402
 
 # A 4 in two strokes with an 18 px brush on the 280x280 canvas, as the Draw page sends it.
 STROKES = [[(160, 40), (60, 190), (230, 190)], [(170, 110), (170, 260)]]
@@ -70,12 +72,12 @@ def main() -> None:
         rows["stroke model"] = timings_ms(lambda: classifier.predict_strokes(features), args.repeats)
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier, strokes), args.repeats)
         keras_inputs = [batch, features[None]]
-        pixels, strokes = keras_models.model, keras_models.stroke_model  # as Keras users would call them
+        pixels, strokes = keras_models.pixel_model, keras_models.stroke_model  # as Keras users would call them
         rows["model.predict (Keras)"] = timings_ms(
             lambda: (pixels.predict(keras_inputs[0], verbose=0), strokes.predict(keras_inputs[1], verbose=0)), slow)
     else:
         rows["canvas -> probabilities"] = timings_ms(lambda: read_digit(canvas, classifier), args.repeats)
-        rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.model.predict(batch, verbose=0), slow)
+        rows["model.predict (Keras)"] = timings_ms(lambda: keras_models.pixel_model.predict(batch, verbose=0), slow)
     rows["why this answer (occlusion)"] = timings_ms(lambda: occlusion_maps(classifier, model_input, [4, 9]),
                                                      max(20, args.repeats // 10))
     pen = load_pen_digits().held_out()

@@ -40,7 +40,8 @@ from benchmarks import drawn_digits  # noqa: E402
 from digit_app.images import load_image  # noqa: E402
 from digit_app.photos.sheet import homography  # noqa: E402
 from digit_app.render import draw_lines  # noqa: E402
-from digit_app.strokes.pen_digits import PenDigits, load_pen_digits, write_number  # noqa: E402
+from digit_app.strokes.pen_digits import PenDigits, load_pen_digits  # noqa: E402
+from digit_app.strokes.pen_numbers import write_number  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("spaced", "close", "askew on a table", "ruled", "dim light", "two lines", "blank page")

@@ -31,8 +31,9 @@ from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import SURE_MARGIN, SURE_PROBABILITY  # noqa: E402
 from digit_app.preprocess import EmptyDrawingError, UnreadableDrawingError, to_mnist  # noqa: E402
 from digit_app.strokes.features import stroke_features  # noqa: E402
-from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, draw_like_canvas, load_pen_digits  # noqa: E402
-from digit_app.training.data import load_mnist  # noqa: E402
+from digit_app.strokes.on_canvas import draw_like_canvas  # noqa: E402
+from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, load_pen_digits  # noqa: E402
+from digit_app.training.data import load_training_data  # noqa: E402
 
 HELD_OUT_SEED = 7  # how the held-out writers' digits are drawn (size, place, brush, pointer)
 
@@ -145,7 +146,7 @@ def main() -> None:
     report_drawings("8-point, all 30 writers", classifier, canvases, strokes, labels)
     report("8-point, pixels, all 30", classifier, canvases, labels)
 
-    data = load_mnist(drawn_digits.MNIST_SUBSET)
+    data = load_training_data(drawn_digits.MNIST_SUBSET)
     probabilities = classifier.predict_proba(data.x_test / 255.0)
     raw = probabilities.argmax(axis=1)
     print(f"{'MNIST test, as is':<28} n={len(raw):>5}  accuracy {np.mean(raw == data.y_test):.4f}")

@@ -24,12 +24,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.drawn_digits import MNIST_SUBSET  # noqa: E402
-from digit_app.training import AugmentConfig, TrainConfig  # noqa: E402
-from digit_app.training.data import load_mnist  # noqa: E402
+from digit_app.training import TrainConfig, Variations  # noqa: E402
+from digit_app.training.data import load_training_data  # noqa: E402
 from digit_app.training.fit import train  # noqa: E402
 
 
-def throughput(data, augment: AugmentConfig, epochs: int) -> float:
+def throughput(data, augment: Variations, epochs: int) -> float:
     """Images per second after the first epoch."""
     epoch_ends: list[float] = []
     config = TrainConfig(epochs=epochs, augment=augment, validation_split=0.0, drawn=False)
@@ -49,12 +49,12 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also run the default training and print its curve")
     parser.add_argument("--only-full", action="store_true", help="skip the throughput runs")
     args = parser.parse_args()
-    data = load_mnist(args.data)
+    data = load_training_data(args.data)
     print(f"data: {data.source}, {len(data.x_train)} training images, cores: {os.cpu_count()}")
 
     if not args.only_full:
-        plain = dataclasses.replace(AugmentConfig.none())
-        online_only = dataclasses.replace(AugmentConfig(), redraw=0.0, styles=0.0, pen=0.0)
+        plain = dataclasses.replace(Variations.none())
+        online_only = dataclasses.replace(Variations(), redraw=0.0, styles=0.0, pen=0.0)
         without = throughput(data, plain, args.epochs)
         with_augment = throughput(data, online_only, args.epochs)
         print(f"no augmentation        {without:7.0f} images/s")

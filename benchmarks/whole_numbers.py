@@ -30,7 +30,9 @@ from digit_app.model import Classifier, load_classifier  # noqa: E402
 from digit_app.prediction import read_number, read_number_strokes  # noqa: E402
 from digit_app.render import draw_strokes  # noqa: E402
 from digit_app.strokes.canvas import CanvasStroke  # noqa: E402
-from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, NUMBER_CANVAS, load_pen_digits, write_number  # noqa: E402
+from digit_app.sizes import NUMBER_CANVAS  # noqa: E402
+from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, load_pen_digits  # noqa: E402
+from digit_app.strokes.pen_numbers import write_number  # noqa: E402
 
 LENGTHS = (2, 6)  # digits in a number
 HEIGHT = 200  # canvas height; a whole-number canvas on the Draw page is 560x200

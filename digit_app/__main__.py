@@ -18,16 +18,28 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.strokes import segments as segment_judge
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
+from digit_app.training.config import CorrectionsToAdd, TrainRequest
 
 if TYPE_CHECKING:
-    from digit_app.model import Classifier
+    import numpy as np
 
-USER_ERRORS = (OSError, ValueError, RuntimeError)
+    from digit_app.model import Classifier
+    from digit_app.photo import Box, FoundLine
+    from digit_app.prediction import Reading
+
+# The app's own errors, and what the operating system says of a file named on the command line; any other
+# exception is a bug, and its traceback is shown.
+USER_ERRORS = (DigitAppError, OSError)
 USAGE_ERROR = 2  # argparse's exit code for a bad argument
 MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
-MAX_CORRECTIONS_REPEAT = 1000  # as often as `Mnist.with_corrections` repeats a correction
+MAX_CORRECTIONS_REPEAT = 1000  # as often as `TrainingData.with_corrections` repeats a correction
+
+
+class PhotoWithoutDigitsError(DigitAppError):
+    """A photo in which no line of digits was found."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +102,8 @@ def _train_setting(name: str, kind: type) -> Callable[[str], float]:
 
 
 def _augment_setting(name: str) -> Callable[[str], float]:
-    """An argparse type for one AugmentConfig field, within the bounds AugmentConfig itself checks."""
-    return _checked_by(lambda value: AugmentConfig(**{name: value}))
+    """An argparse type for one Variations field, within the bounds Variations itself checks."""
+    return _checked_by(lambda value: Variations(**{name: value}))
 
 
 TRAIN_SETTINGS = {  # TrainConfig's fields, as flags, each with its range
@@ -114,30 +126,65 @@ def _import_tensorflow_quietly() -> None:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    """One answer per file; a file that cannot be read gets its own line (a JSON record with an error)."""
-    from digit_app.images import ImageLoadError, load_image, read_image_file
-    from digit_app.preprocess import to_mnist
+    """One answer per file, read as the pages read it; a file that cannot be read gets its own line (and record)."""
+    from digit_app.images import load_image, read_image_file
 
     classifier = _load(args.model)
     failures = 0
     for name in args.images:
         try:
-            pixels = to_mnist(load_image(read_image_file(name)))  # a FIFO or a device is refused unopened
-        except (OSError, ImageLoadError, ValueError) as error:
+            image = load_image(read_image_file(name))  # a FIFO or a device is refused unopened
+            record, line = (_read_photo if args.photo else _read_one_digit)(image, classifier)
+        except (OSError, DigitAppError) as error:
             failures += 1
-            reason = _one_line(error) if not isinstance(error, OSError) else (error.strerror or _one_line(error))
+            reason = error.strerror or first_line(error) if isinstance(error, OSError) else first_line(error)
             if args.json:
                 print(json.dumps({"file": name, "error": reason}))
             print(f"{name}: error: {reason}", file=sys.stderr)
             continue
-        probabilities = classifier.predict_proba(pixels)[0]
-        digit = int(probabilities.argmax())
-        if args.json:
-            print(json.dumps({"file": name, "digit": digit, "confidence": round(float(probabilities[digit]), 4),
-                              "probabilities": [round(float(p), 4) for p in probabilities]}))
-        else:
-            print(f"{name}: {digit} ({probabilities[digit]:.1%})")
+        print(json.dumps({"file": name, **record}) if args.json else f"{name}: {line}")
     return 1 if failures else 0
+
+
+def _read_one_digit(image: np.ndarray, classifier: Classifier) -> tuple[dict, str]:
+    """The digit in an image as the Draw page reads one (`read_digit`): a JSON record and a line of text."""
+    from digit_app.prediction import read_digit
+    from digit_app.preprocess import NOTHING_DRAWN, EmptyDrawingError
+
+    reading = read_digit(image, classifier)
+    if reading is None:
+        raise EmptyDrawingError(NOTHING_DRAWN)
+    return _digit_record(reading), f"{reading.digit} ({reading.confidence:.1%})"
+
+
+def _read_photo(image: np.ndarray, classifier: Classifier) -> tuple[dict, str]:
+    """Every line of digits in a photo as the Photo page reads it (`read_photo`): a JSON record and a line of text.
+
+    Boxes are (left, top, right, bottom) in the pixels of the page as read (the sheet straightened).
+    """
+    from digit_app.photo import read_photo
+
+    reading = read_photo(image, classifier)
+    if not reading.numbers:
+        raise PhotoWithoutDigitsError("No digits found in this photo.")
+    lines = [{"number": line.number.text, "confidence": round(line.number.confidence, 4),
+              "box": [round(float(v), 1) for v in line.box],
+              "digits": [{**_digit_record(digit), "box": [round(float(v), 1) for v in box] if box else None}
+                         for digit, box in zip(line.number.digits, _boxes(line))]}
+             for line in reading.lines if line.number is not None]
+    return {"numbers": list(reading.numbers), "lines": lines}, " ".join(reading.numbers)
+
+
+def _boxes(line: FoundLine) -> list[Box | None]:
+    """Each digit's box on a photo's line, or None for each when they could not be placed."""
+    boxes = list(line.digit_boxes)
+    return boxes if len(boxes) == len(line.number.digits) else [None] * len(line.number.digits)
+
+
+def _digit_record(reading: Reading) -> dict:
+    """One digit's answer as JSON: the digit, how sure, all ten probabilities."""
+    return {"digit": reading.digit, "confidence": round(reading.confidence, 4),
+            "probabilities": [round(float(p), 4) for p in reading.probabilities]}
 
 
 def _load(path: str | None) -> Classifier:
@@ -151,49 +198,58 @@ def _load(path: str | None) -> Classifier:
 
 
 def _train(args: argparse.Namespace) -> int:
-    with _training_slot(args):
-        return _train_now(args)
+    """Train as the Retrain page does (`digit_app.training.run`), in the machine's training slot; say where it went."""
+    from digit_app.training.run import check_destination, train_and_keep
 
-
-def _train_now(args: argparse.Namespace) -> int:
-    from digit_app.training.data import load_mnist
-    from digit_app.training.fit import train
-
-    augment = AugmentConfig(**{f.name: getattr(args, f.name) for f in fields(AugmentConfig)})
-    chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
-    config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)  # what is not chosen keeps the page's default
-    data = load_mnist(args.data)
-    if args.corrections_repeat:
-        from digit_app.store.corrections import CorrectionStore
-
-        store = CorrectionStore()
-        images, labels = store.arrays()
-        if not len(images):
-            raise ValueError(f"There are no saved corrections in {store.path} to add.")
-        data = data.with_corrections(images, labels, args.corrections_repeat)
-    print(f"training on {len(data.x_train)} images from {data.source} for {config.epochs} epochs", file=sys.stderr)
-    model, report = train(data, config, progress=_terminal_progress)
-    print(file=sys.stderr)
-    metadata = {"data": data.describe(), "training": config.to_dict(), **report.summary()}
+    request = _train_request(args)
+    check_destination(request.models_dir, request.save_as)
+    with _training_slot(request.models_dir):
+        kept = train_and_keep(request, progress=_terminal_progress)
+    report = kept.report
     held_out = ", ".join(f"{name} {value:.4f}" for name, value in report.held_out.items())
     held_out = f"; held-out writers' drawings: {held_out}" if held_out else ""
-    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images{held_out}; "
-          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; {_keep(model, metadata, args)}")
+    print(f"test accuracy {report.test_accuracy:.4f} on {len(kept.data.x_test)} images{held_out}; "
+          f"{report.seconds:.0f} s, {report.images_per_second:.0f} images/s; "
+          f"{_where(kept.path, kept.version_id, args)}")
     return 0
 
 
+def _train_request(args: argparse.Namespace) -> TrainRequest:
+    """The run the flags ask for; what is not chosen keeps the Retrain page's default."""
+    from digit_app.store.corrections import default_path
+
+    augment = Variations(**{f.name: getattr(args, f.name) for f in fields(Variations)})
+    chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
+    config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)
+    corrections = CorrectionsToAdd(default_path(), args.corrections_repeat) if args.corrections_repeat else None
+    return TrainRequest(args.data, config, corrections, models_dir=_folder(args), save_as=_save_as(args),
+                        activate=args.activate)
+
+
+def _folder(args: argparse.Namespace) -> Path | None:
+    """The models folder `--output` names (None: the settings')."""
+    return Path(args.output) if args.output else None
+
+
+def _save_as(args: argparse.Namespace) -> Path | None:
+    """The file `--save-as` names, checked writable before any work (None without it)."""
+    if not args.save_as:
+        return None
+    _check_save_as(args.save_as)
+    return Path(os.path.abspath(args.save_as))
+
+
 @contextmanager
-def _training_slot(args: argparse.Namespace) -> Iterator[None]:
-    """Before training, everything that would otherwise fail after it: the place to save, and the machine's
-    one training slot (the lock the server's jobs hold in the models folder), held until the run ends."""
-    from digit_app.serving.jobs import JobRunningError, machine_slot
+def _training_slot(folder: Path | None) -> Iterator[None]:
+    """The machine's one training slot (the lock the server's jobs hold in the models folder), held until the run
+    ends."""
+    from digit_app.jobs.trainer import JobRunningError, machine_slot
     from digit_app.store.versions import models_dir
 
-    _check_destination(args)
     try:
-        slot = machine_slot()
+        slot = machine_slot(folder)
     except JobRunningError:
-        raise JobRunningError(f"A model is being trained with the models folder {models_dir()} (by the app's "
+        raise JobRunningError(f"A model is being trained with the models folder {models_dir(folder)} (by the app's "
                               "server or another `train`); wait for it to finish.") from None
     try:
         yield
@@ -203,63 +259,56 @@ def _training_slot(args: argparse.Namespace) -> Iterator[None]:
 
 
 def _combine(args: argparse.Namespace) -> int:
-    from digit_app.model import STROKE_SHAPE, Classifier, average_models, build_reader, load_classifier
-    from digit_app.training.data import load_mnist
+    from digit_app.model import Classifier, load_classifier
+    from digit_app.networks import STROKE_SHAPE, average_models, build_reader
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.training.data import load_training_data
     from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
+    from digit_app.training.run import check_destination, keep_model
 
-    _check_destination(args)
+    folder, save_as = _folder(args), _save_as(args)
+    check_destination(folder, save_as)
     members = [load_classifier(path, keras=True) for path in args.models]
-    model = average_models([member.model for member in members])
+    model = average_models([member.pixel_model for member in members])
     # their stroke models are averaged too, into one reader, when every member has one
     strokes = (average_models([member.stroke_model for member in members], STROKE_SHAPE)
                if all(member.reads_strokes for member in members) else None)
-    reader = Classifier(model=model, path=None, fast_single=False, stroke_model=strokes)
-    data = load_mnist(args.data)
-    report = evaluate(reader, data.x_test, data.y_test)
-    metadata = {"data": members[0].metadata.get("data", data.describe()),
-                "training": {"average_of": [{"file": member.path.name, **_brief(member.metadata)}
-                                            for member in members]},
-                "test_accuracy": round(report.test_accuracy, 4), "confusion_matrix": report.confusion.tolist(),
-                "temperature": round(training_temperature(reader, data), 4)}
+    reader = Classifier(pixel_model=model, path=None, fast_single=False, stroke_model=strokes)
+    data = load_training_data(args.data)
+    evaluation = evaluate(reader, data.x_test, data.y_test)
+    summary = TrainingSummary(
+        data=members[0].summary.data or data.describe(),
+        training={"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
+        test_accuracy=round(evaluation.accuracy, 4), confusion_matrix=evaluation.confusion.tolist(),
+        temperature=round(training_temperature(reader, data), 4))
     if strokes is not None:
-        metadata["held_out_writers"] = held_out_accuracy(reader)
+        summary = summary.with_changes(held_out_writers=held_out_accuracy(reader))
         model = build_reader(model, strokes)
-    each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).test_accuracy:.4f}" for member in members)
-    held_out = ", ".join(f"{name} {value:.4f}" for name, value in metadata.get("held_out_writers", {}).items())
-    print(f"test accuracy {report.test_accuracy:.4f} on {len(data.x_test)} images (members alone: {each})"
-          f"{'; held-out writers: ' + held_out if held_out else ''}; {_keep(model, metadata, args)}")
+    each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).accuracy:.4f}" for member in members)
+    held_out = ", ".join(f"{name} {value:.4f}" for name, value in summary.held_out_writers.items())
+    path, version_id = keep_model(model, summary, folder, save_as, args.activate)
+    print(f"test accuracy {evaluation.accuracy:.4f} on {len(data.x_test)} images (members alone: {each})"
+          f"{'; held-out writers: ' + held_out if held_out else ''}; {_where(path, version_id, args)}")
     return 0
-
-
-def _check_destination(args: argparse.Namespace) -> None:
-    """Refuse, before the work that would be lost, a --save-as path or a models folder that cannot be written."""
-    from digit_app.store import versions
-
-    if args.output:
-        os.environ[versions.ENV_MODELS_DIR] = args.output
-    if args.save_as:
-        _check_save_as(args.save_as)
-    else:
-        versions.check_writable()  # a read-only folder is found now, not after an hour of training
 
 
 def _check_save_as(save_as: str) -> None:
     """Refuse a --save-as path that cannot be written."""
     target = os.path.abspath(save_as)
     if not target.endswith(".keras"):
-        raise ValueError(f"--save-as {save_as}: a model file's name ends in .keras.")
+        raise SettingsError(f"--save-as {save_as}: a model file's name ends in .keras.")
     _check_writable_file(Path(target))
 
 
 def _check_writable_file(target: Path) -> None:
-    """Refuse (ValueError, OSError) an output file whose folder is missing or read-only, or that is no plain file."""
+    """Refuse (SettingsError, OSError) an output file whose folder is missing or read-only, or that is no plain file."""
     from digit_app.store.files import check_target
 
     if not target.parent.is_dir():
-        raise ValueError(f"There is no folder {target.parent} to write {target.name} in.")
+        raise SettingsError(f"There is no folder {target.parent} to write {target.name} in.")
     check_target(target)  # a FIFO, a device or a folder is never replaced
     if not os.access(target.parent, os.W_OK):
-        raise ValueError(f"Cannot write {target.name} in {target.parent}: the folder is read-only.")
+        raise SettingsError(f"Cannot write {target.name} in {target.parent}: the folder is read-only.")
 
 
 def _brief(metadata: dict) -> dict:
@@ -267,29 +316,21 @@ def _brief(metadata: dict) -> dict:
     return {key: value for key, value in metadata.items() if key not in ("history", "confusion_matrix")}
 
 
-def _keep(model: object, metadata: dict, args: argparse.Namespace) -> str:
-    """Save a new model as `--save-as` asks, or as a new version (activated on `--activate`); say where."""
-    from digit_app.model import lite_parts
-    from digit_app.store import versions
-    from digit_app.store.versions import save_model
-
-    lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
-    if args.save_as:
-        return f"saved {save_model(model, args.save_as, metadata, lite)}"
-    version = versions.save_version(model, metadata, lite)
-    if args.activate:
-        versions.activate(version.id)
-    return f"saved version {version.id} ({version.path}){', now active' if args.activate else ''}"
+def _where(path: Path, version_id: str | None, args: argparse.Namespace) -> str:
+    """Where a new model was kept, in words."""
+    if version_id is None:
+        return f"saved {path}"
+    return f"saved version {version_id} ({path}){', now active' if args.activate else ''}"
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from digit_app.training.data import load_mnist
+    from digit_app.training.data import load_training_data
     from digit_app.training.fit import evaluate
 
-    data = load_mnist(args.data)
+    data = load_training_data(args.data)
     classifier = _load(args.model)
     report = evaluate(classifier, data.x_test, data.y_test)
-    print(f"{classifier.path}: test accuracy {report.test_accuracy:.4f} "
+    print(f"{classifier.path}: test accuracy {report.accuracy:.4f} "
           f"on {len(data.x_test)} images from {data.source}")
     return 0
 
@@ -299,12 +340,12 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     Too few digits, or a best fit on the bound of the search, is refused and nothing is written.
     """
-    from digit_app.calibration import calibration_error, check_digits, check_fit, sharpen
-    from digit_app.store.versions import update_metadata
-    from digit_app.training.data import load_mnist
+    from digit_app.calibration import calibration_error, check_digits, check_fit, apply_temperature
+    from digit_app.store.model_files import update_summary
+    from digit_app.training.data import load_training_data
     from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
 
-    data = load_mnist(args.data)
+    data = load_training_data(args.data)
     digits = min(len(data.x_train), CALIBRATION_DIGITS)
     check_digits(digits)  # before the model is loaded
     classifier = _load(args.model)
@@ -312,8 +353,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     check_fit(fitted, digits)
     temperature = round(fitted, 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
-    update_metadata(classifier.path, {"temperature": temperature})
-    calibrated = sharpen(raw, temperature)
+    update_summary(classifier.path, temperature=temperature)
+    calibrated = apply_temperature(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
           f"{digits} training digits. On the {len(data.x_test)} test digits, right "
@@ -352,7 +393,11 @@ def _segments(args: argparse.Namespace) -> int:
 
 
 def _terminal_progress(event: dict) -> None:
-    if event["phase"] == "preparing":
+    """Training's progress events as lines that rewrite themselves on stderr."""
+    if event["phase"] == "loaded":
+        print(f"training on {event['train_images']} images from {event['source']} for {event['epochs']} epochs",
+              file=sys.stderr)
+    elif event["phase"] == "preparing":
         print(f"\rdrawing the {event['what']} on a canvas: {event['done']}/{event['total']}", end="",
               file=sys.stderr, flush=True)
     elif event["phase"] == "strokes":
@@ -366,26 +411,27 @@ def _terminal_progress(event: dict) -> None:
           f"accuracy {event.get('accuracy', 0):.4f}", end="", file=sys.stderr, flush=True)
 
 
-def _one_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m digit_app", description="Read handwritten digits.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    predict = commands.add_parser("predict", help="read the digit in each image file")
+    predict = commands.add_parser("predict", help="read the digit in each image file (or the number in each photo)")
     predict.add_argument("images", nargs="+", metavar="IMAGE")
     predict.add_argument("--model", help="a .keras model file (default: the active model)")
-    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument("--photo", action="store_true",
+                         help="each image is a photo of digits written on paper: read every line, as the Photo page "
+                              "does")
+    predict.add_argument("--json", action="store_true",
+                         help="one JSON object per line (with --photo: each line's digits with their probabilities "
+                              "and boxes)")
     predict.set_defaults(run=_predict)
 
     train = commands.add_parser("train", help="train a model on MNIST")
     train.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     for name, kind in TRAIN_SETTINGS.items():
         train.add_argument(f"--{name.replace('_', '-')}", type=kind, help="default: the Retrain page's")
-    defaults = AugmentConfig()
-    for f in fields(AugmentConfig):
+    defaults = Variations()
+    for f in fields(Variations):
         train.add_argument(f"--{f.name}", type=_augment_setting(f.name), default=getattr(defaults, f.name))
     train.add_argument("--no-drawn", dest="drawn", action="store_false",
                        help="learn from MNIST only: no pen digits, no stroke model "

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
+
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.05, 5.0  # a fitted or saved temperature outside these is not believed
 MIN_DIGITS = 500  # fewer digits do not pin a temperature down: `calibrate` refuses to fit on them
 GRID_POINTS = 241  # temperatures tried, evenly spaced in log between the two bounds
 TINY = 1e-12  # a probability is never taken as exactly 0 before its logarithm
 
 
-def sharpen(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+class CalibrationError(DigitAppError, ValueError):
+    """A temperature cannot be used or fitted (out of range, too few digits, a fit on the search's bound)."""
+
+
+def apply_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """Probabilities (n, 10) recomputed as softmax(log p / T): sharper for T < 1, the same order in every row."""
     if not MIN_TEMPERATURE <= temperature <= MAX_TEMPERATURE:
-        raise ValueError(f"A temperature lies between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, got {temperature}.")
+        raise CalibrationError(f"A temperature lies between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}, "
+                               f"got {temperature}.")
     if temperature == 1.0:
         return probabilities
     logits = np.log(np.clip(probabilities, TINY, 1.0)) / temperature
@@ -37,26 +44,27 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
                          f"{probabilities.shape} and {labels.shape}.")
     rows = np.arange(len(labels))
     temperatures = np.geomspace(MIN_TEMPERATURE, MAX_TEMPERATURE, GRID_POINTS)
-    losses = [-np.log(np.clip(sharpen(probabilities, t)[rows, labels], TINY, 1.0)).mean() for t in temperatures]
+    losses = [-np.log(np.clip(apply_temperature(probabilities, t)[rows, labels], TINY, 1.0)).mean()
+              for t in temperatures]
     return float(temperatures[int(np.argmin(losses))])
 
 
 def check_digits(digits: int) -> None:
-    """Raise ValueError (one sentence) when fewer than MIN_DIGITS digits are there to fit a temperature on."""
+    """Raise CalibrationError (one sentence) when fewer than MIN_DIGITS digits are there to fit a temperature on."""
     if digits < MIN_DIGITS:
-        raise ValueError(f"Fitting a temperature needs at least {MIN_DIGITS} training digits, and the data has "
+        raise CalibrationError(f"Fitting a temperature needs at least {MIN_DIGITS} training digits, and the data has "
                          f"{digits}; nothing was changed.")
 
 
 def check_fit(temperature: float, digits: int) -> None:
-    """Raise ValueError (one sentence) unless a temperature fitted on `digits` digits can be believed.
+    """Raise CalibrationError (one sentence) unless a temperature fitted on `digits` digits can be believed.
 
     Fewer than MIN_DIGITS digits say little about how sure a model should be; a best fit on a bound
     of the search (one image gives 5.0) means the best lies beyond what is searched, or nowhere.
     """
     check_digits(digits)
     if np.isclose(temperature, MIN_TEMPERATURE) or np.isclose(temperature, MAX_TEMPERATURE):
-        raise ValueError(f"The best temperature lies on the bound of the search ({temperature:g}, searched "
+        raise CalibrationError(f"The best temperature lies on the bound of the search ({temperature:g}, searched "
                          f"{MIN_TEMPERATURE} to {MAX_TEMPERATURE}): the data does not fit this model, so nothing "
                          "was changed.")
 

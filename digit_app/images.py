@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from digit_app.errors import DigitAppError, first_line
+from digit_app.sizes import ZOOM
 from digit_app.store.files import open_plain
 
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
@@ -26,7 +28,7 @@ MAX_ASPECT = 40  # a picture 40 times wider than tall (or the other way) is not 
 WORK_SIDE = 1280  # JPEGs are decoded straight at about this size when they are larger
 
 
-class ImageLoadError(ValueError):
+class ImageLoadError(DigitAppError, ValueError):
     """A file is not an image this app can read; the message says why, in one sentence."""
 
 
@@ -67,7 +69,7 @@ def load_image(data: bytes) -> np.ndarray:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageLoadError(f"The image is larger than {MAX_PIXELS // 1_000_000} megapixels.") from None
     except (OSError, ValueError, SyntaxError, EOFError) as error:
-        raise ImageLoadError(f"The image is damaged or cut short ({_first_line(error)}).") from None
+        raise ImageLoadError(f"The image is damaged or cut short ({first_line(error)}).") from None
 
 
 def _as_seen(image: Image.Image) -> np.ndarray:
@@ -93,6 +95,7 @@ def _as_seen(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__
+def enlarge(model_input: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
+    """A 28x28 model input enlarged pixel for pixel, so a person sees exactly what the model saw."""
+    block = np.ones((zoom, zoom) + (1,) * (model_input.ndim - 2), np.float32)  # grey (28, 28) or colour (28, 28, 3)
+    return np.kron(model_input, block)

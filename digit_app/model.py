@@ -1,9 +1,8 @@
-"""The digit CNN: build it, and load it (with its metadata) as a fast Classifier; `store.versions` saves it.
+"""A saved model loaded (with its metadata) as a fast Classifier, and run; `digit_app.networks` defines them.
 
-A reader for drawings joins the pixel CNN with the stroke model (`digit_app.strokes.network`) in
-one Keras model, `digit_reader`, whose answer is the mean of the two; it is saved, versioned and
-loaded like a plain pixel CNN, and `Classifier` takes it apart again to read pixels alone (photos,
-uploads) or a drawing with its strokes.
+A reader (`digit_app.networks.build_reader`) is saved, versioned and loaded like a plain pixel
+CNN, and `Classifier` takes it apart again to read pixels alone (photos, uploads) or a drawing
+with its strokes.
 
 A saved model is a `.keras` file with a JSON file of the same name beside it that says how it was
 made (data, epochs, augmentation, test accuracy, versions). Loading is always `safe_mode=True`,
@@ -22,110 +21,37 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, sharpen
+from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, apply_temperature
+from digit_app.errors import DigitAppError, first_line
 from digit_app.lite import LiteRunner, convert
-from digit_app.store.versions import active_model_path, read_lite, read_metadata, write_lite
+from digit_app.networks import STROKE_SHAPE, reader_parts
+from digit_app.sizes import INPUT_SHAPE, MNIST_SHAPE, NUM_CLASSES
+from digit_app.store.metadata import TrainingSummary, read_summary
+from digit_app.store.model_files import read_lite, write_lite
+from digit_app.store.versions import active_model_path
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
-STROKE_SHAPE = (STROKE_POINTS, STROKE_FEATURES)
-PIXEL_PART, STROKE_PART = "digit_cnn", "stroke_cnn"  # the layer names of a reader's two models
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
-FIRST_FILTERS = 32  # 24 trains 1.4x faster on CPU but cost 0.2-0.4% MNIST accuracy in two 40-60 epoch runs
-DENSE_UNITS = 128
-BN_MOMENTUM = 0.9  # batch-norm statistics settle within a few dozen steps, even in a short run
 
 log = logging.getLogger(__name__)
 
 
-class ModelLoadError(RuntimeError):
+class ModelLoadError(DigitAppError, RuntimeError):
     """A model file is missing, unreadable or not a digit classifier; the message says which."""
-
-
-def build_model(width: int = 1) -> Any:
-    """The CNN: three 3x3 conv layers with batch norm, two poolings, a small dense head.
-
-    Lean on purpose (~5.5M multiply-adds per digit at width 1): it answers in well under a
-    millisecond on a CPU and trains at about a thousand digits a second on two cores. `width`
-    multiplies every layer's filters and units.
-    """
-    import keras
-    from keras import layers
-
-    def conv(x: Any, filters: int) -> Any:
-        x = layers.Conv2D(filters, 3, use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-        return layers.Activation("relu")(x)
-
-    inputs = keras.Input(shape=INPUT_SHAPE, name="digit")
-    x = conv(inputs, FIRST_FILTERS * width)  # 26x26
-    x = layers.MaxPooling2D()(x)  # 13x13
-    x = conv(x, 64 * width)  # 11x11
-    x = conv(x, 64 * width)  # 9x9
-    x = layers.MaxPooling2D()(x)  # 4x4
-    x = layers.Flatten()(x)
-    x = layers.Dropout(0.3)(x)
-    x = layers.Dense(DENSE_UNITS * width, use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-    x = layers.Activation("relu")(x)
-    x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
-    return keras.Model(inputs, outputs, name=PIXEL_PART)
-
-
-def build_reader(pixel_model: Any, stroke_model: Any) -> Any:
-    """One model for drawings: pixels and strokes in, the mean of both models' probabilities out."""
-    import keras
-    from keras import layers
-
-    digit = keras.Input(shape=INPUT_SHAPE, name="digit")
-    strokes = keras.Input(shape=STROKE_SHAPE, name="strokes")
-    pixels_part = keras.Model(pixel_model.inputs[0], pixel_model.outputs[0], name=PIXEL_PART)
-    strokes_part = keras.Model(stroke_model.inputs[0], stroke_model.outputs[0], name=STROKE_PART)
-    outputs = layers.Average(name="probabilities")([pixels_part(digit), strokes_part(strokes)])
-    return keras.Model([digit, strokes], outputs, name="digit_reader")
-
-
-def reader_parts(model: Any) -> tuple[Any, Any | None]:
-    """(pixel CNN, stroke model or None) of a saved model: a reader has both, a plain CNN only pixels."""
-    names = {layer.name for layer in model.layers}
-    if len(model.inputs) == 2 and {PIXEL_PART, STROKE_PART} <= names:
-        return model.get_layer(PIXEL_PART), model.get_layer(STROKE_PART)
-    return model, None
-
-
-def average_models(models: list[Any], shape: tuple[int, ...] = INPUT_SHAPE) -> Any:
-    """One model whose answer is the mean of the models' probabilities (pixel CNNs, or stroke models with STROKE_SHAPE).
-
-    Models trained on different mixes of digits make different mistakes, and their average makes
-    fewer than either. The members are kept whole inside, so the result saves, loads in safe mode
-    and answers like any single model.
-    """
-    import keras
-    from keras import layers
-
-    if len(models) < 2:
-        raise ValueError(f"Averaging needs at least two models, got {len(models)}.")
-    inputs = keras.Input(shape=shape, name="digit" if shape == INPUT_SHAPE else "strokes")
-    answers = [keras.Model(model.inputs[0], model.outputs[0], name=f"member_{index}")(inputs)
-               for index, model in enumerate(models, start=1)]
-    outputs = layers.Average(name="probabilities")(answers)
-    return keras.Model(inputs, outputs, name="digit_cnn_average")
 
 
 @dataclass
 class Classifier:
     """A loaded model with compiled forward passes: cheap enough to call on every stroke.
 
-    `model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's strokes.
-    Loaded from a file's LiteRT parts (`lite`), it runs on LiteRT alone: no TensorFlow, no Keras
-    model (`model` and `stroke_model` are None).
+    `pixel_model` is the pixel CNN; `stroke_model`, when the file was a reader, reads a drawing's
+    strokes. Loaded from a file's LiteRT parts (`lite`), it runs on LiteRT alone: no TensorFlow, no
+    Keras model (`pixel_model` and `stroke_model` are None).
     """
 
-    model: Any
+    pixel_model: Any
     path: Path | None
-    metadata: dict[str, Any] = field(default_factory=dict)
+    summary: TrainingSummary = field(default_factory=TrainingSummary)  # how it was made, as saved beside it
     fast_single: bool = True  # build LiteRT copies for one-drawing calls (~1.8 s at load)
     stroke_model: Any = None
     lite: dict[str, bytes] | None = None  # LiteRT flatbuffers "pixels" (and "strokes"), instead of Keras models
@@ -142,13 +68,18 @@ class Classifier:
         # The one-drawing path runs a LiteRT copy of each part, converted once here (and kept, so a
         # loader can save the same copies beside the model file).
         if self.fast_single:
-            for part, net in (("pixels", self.model), ("strokes", self.stroke_model)):
+            for part, net in (("pixels", self.pixel_model), ("strokes", self.stroke_model)):
                 if net is not None:
                     with contextlib.suppress(Exception):  # any conversion problem: the Keras path still works
                         self.converted[part] = convert(net)
-        self._pixels = _Runner(self.model, INPUT_SHAPE, self.converted.get("pixels"))
+        self._pixels = _Runner(self.pixel_model, INPUT_SHAPE, self.converted.get("pixels"))
         self._strokes = (None if self.stroke_model is None
                          else _Runner(self.stroke_model, STROKE_SHAPE, self.converted.get("strokes")))
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The summary as it is saved (entries by their saved names): for code that reads one entry by name."""
+        return self.summary.to_json()
 
     @property
     def reads_strokes(self) -> bool:
@@ -158,13 +89,13 @@ class Classifier:
     @property
     def temperature(self) -> float:
         """The calibration saved with the model (`digit_app.calibration`); 1.0, the network's own, without one."""
-        value = self.metadata.get("temperature", 1.0)
+        value = self.summary.temperature
         valid = isinstance(value, (int, float)) and not isinstance(value, bool)
         return float(value) if valid and MIN_TEMPERATURE <= value <= MAX_TEMPERATURE else 1.0
 
     def calibrate(self, probabilities: np.ndarray) -> np.ndarray:
         """The network's probabilities made honest by the model's temperature; every answer stays the same."""
-        return sharpen(probabilities, self.temperature)
+        return apply_temperature(probabilities, self.temperature)
 
     def predict_proba(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
         """Probabilities (n, 10) for images (n, 28, 28) or one (28, 28), values in [0, 1]: pixels alone.
@@ -172,7 +103,7 @@ class Classifier:
         `calibrated=False` gives the network's own probabilities, before the temperature.
         """
         batch = np.asarray(images, dtype=np.float32)
-        if batch.shape[-2:] != (28, 28) or batch.ndim not in (2, 3):
+        if batch.shape[-2:] != MNIST_SHAPE or batch.ndim not in (2, 3):
             raise ValueError(f"expected images of shape (n, 28, 28) or (28, 28), got {batch.shape}")
         raw = self._pixels(batch.reshape(-1, *INPUT_SHAPE))
         return self.calibrate(raw) if calibrated else raw
@@ -257,18 +188,18 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
             "or restore the shipped model/ folder from the repository."
         )
     _check_archive(model_path)
-    metadata = read_metadata(model_path)
+    summary = read_summary(model_path)
     notice = None
     if not keras:
         lite, notice = _lite_parts(model_path)
-        wants_strokes = "strokes" in (metadata.get("held_out_writers") or {})
+        wants_strokes = summary.reads_strokes
         if notice is None and "pixels" in lite and ("strokes" in lite or not wants_strokes):
             try:
-                return Classifier(model=None, path=model_path, metadata=metadata, lite=lite)
+                return Classifier(pixel_model=None, path=model_path, summary=summary, lite=lite)
             except (ValueError, RuntimeError) as error:  # the Keras model below answers, the file is made again
-                notice = (f"The LiteRT copy of {model_path.name} cannot run ({_first_line(error)}); "
+                notice = (f"The LiteRT copy of {model_path.name} cannot run ({first_line(error)}); "
                           "the Keras model answers instead and the copy is made again.")
-    classifier = _load_keras(model_path, metadata, fast_single=not keras)
+    classifier = _load_keras(model_path, summary, fast_single=not keras)
     if notice is not None:
         log.warning(notice)
         classifier.notice = notice
@@ -290,14 +221,14 @@ def _lite_parts(model_path: Path) -> tuple[dict[str, bytes], str | None]:
                   "in its metadata: it is damaged, so the Keras model answers instead and the copy is made again.")
 
 
-def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = True) -> Classifier:
+def _load_keras(model_path: Path, summary: TrainingSummary, fast_single: bool = True) -> Classifier:
     import keras
 
     try:
         model = keras.saving.load_model(model_path, compile=False, safe_mode=True)
     except Exception as error:  # keras raises many kinds for a bad file; all mean the same here
         raise ModelLoadError(
-            f"Could not load the model {model_path}: {_first_line(error)}. "
+            f"Could not load the model {model_path}: {first_line(error)}. "
             "The file is damaged or not a Keras model: delete it and train again, "
             "or use the shipped model."
         ) from error
@@ -312,7 +243,7 @@ def _load_keras(model_path: Path, metadata: dict[str, Any], fast_single: bool = 
         raise ModelLoadError(f"The stroke model in {model_path} takes {strokes.input_shape}, not (None, "
                              f"{STROKE_POINTS}, {STROKE_FEATURES}): "
                              "train the model again with this version of the app.")
-    return Classifier(model=pixels, path=model_path, metadata=metadata, stroke_model=strokes, reader=model,
+    return Classifier(pixel_model=pixels, path=model_path, summary=summary, stroke_model=strokes, reader=model,
                       fast_single=fast_single)
 
 
@@ -327,7 +258,7 @@ def _check_archive(model_path: Path) -> None:
             members = {info.filename: info.file_size for info in archive.infolist()}
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise ModelLoadError(
-            f"The model {model_path} is not a Keras model file ({_first_line(error)}): it is damaged or cut "
+            f"The model {model_path} is not a Keras model file ({first_line(error)}): it is damaged or cut "
             "short. Delete it and train again, or use the shipped model.") from None
     if "config.json" not in members:
         raise ModelLoadError(f"The model {model_path} has no config.json: it is not a Keras model file. "
@@ -336,8 +267,3 @@ def _check_archive(model_path: Path) -> None:
         raise ModelLoadError(
             f"The model {model_path} would unpack to {sum(members.values()) / 1e6:.0f} MB (config "
             f"{members['config.json'] / 1e6:.1f} MB); a digit model is far smaller, so it was not opened.")
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0] if text else type(error).__name__

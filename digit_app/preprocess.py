@@ -16,7 +16,9 @@ from PIL import Image
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
-MNIST_SIZE = 28
+from digit_app.errors import DigitAppError
+from digit_app.sizes import MNIST_SIDE as MNIST_SIZE
+
 BOX_SIZE = 20  # MNIST fits each digit into a 20x20 box ...
 CENTRE = 14.0  # ... and puts its centre of mass here (pixel-centre coordinates, measured)
 PEN_WIDTH = 2.4  # pen width in output pixels; MNIST's median stroke above 0.5 is ~2.2 px
@@ -45,11 +47,11 @@ _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 NOTHING_DRAWN = "Nothing is drawn: the image has no ink to read."
 
 
-class EmptyDrawingError(ValueError):
+class EmptyDrawingError(DigitAppError, ValueError):
     """Raised when an image holds no ink to read: an empty canvas or a blank page."""
 
 
-class UnreadableDrawingError(ValueError):
+class UnreadableDrawingError(DigitAppError, ValueError):
     """Raised when there is ink but not one digit: a dot, a filled blob, a scribble, several digits."""
 
 

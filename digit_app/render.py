@@ -12,7 +12,8 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageDraw
 
-CANVAS_SIZE = 280
+from digit_app.sizes import CANVAS_SIZE
+
 Stroke = Sequence[tuple[float, float]]
 Size = int | tuple[int, int]  # a square side, or (width, height)
 SPACING = 0.125  # share of the brush: points closer than this to the last one drawn add nothing visible

@@ -46,16 +46,16 @@ def classifier():
 def models(tmp_path, monkeypatch):
     """An empty models folder for the test (its tmp_path): versions and the active pointer go there. The one way a
     test (or a fixture) gets its own models folder."""
-    from digit_app.store import versions
+    from digit_app.settings import ENV_MODELS_DIR
 
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(tmp_path))
+    monkeypatch.setenv(ENV_MODELS_DIR, str(tmp_path))
     return tmp_path
 
 
 @pytest.fixture(autouse=True)
 def corrections_file(tmp_path, monkeypatch):
     """Every test keeps corrections in its own file, never in the repository's data/ folder."""
-    from digit_app.store.corrections import ENV_CORRECTIONS
+    from digit_app.settings import ENV_CORRECTIONS
 
     path = tmp_path / "corrections.sqlite"
     monkeypatch.setenv(ENV_CORRECTIONS, str(path))

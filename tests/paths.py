@@ -12,5 +12,5 @@ PEN_SAMPLE = FIXTURES / "pen_digits_small.npz"  # 4 of each digit by writers 1 a
 UNIPEN_SAMPLE = FIXTURES / "pendigits_small.tra"  # six digits of pendigits-orig.tra, two of them in two strokes
 
 # Training in the tests, and in the app servers they start (`serve(..., env=SMALL_PEN_DIGITS)`), learns from the
-# small pen sample: seconds, not minutes. The name is digit_app.strokes.pen_digits.ENV_PEN_DIGITS.
+# small pen sample: seconds, not minutes. The name is digit_app.settings.ENV_PEN_DIGITS.
 SMALL_PEN_DIGITS = {"DIGIT_APP_PEN_DIGITS": str(PEN_SAMPLE)}

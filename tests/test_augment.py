@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from digit_app.training import AugmentConfig
+from digit_app.training import Variations
 from digit_app.training.augment import build_augmenter, redraw_digits
 
 
@@ -17,7 +17,7 @@ def batch(mnist_sample) -> np.ndarray:
 
 
 def test_all_zero_is_the_identity(batch):
-    none = AugmentConfig.none()
+    none = Variations.none()
     assert none.is_identity()
     out = np.asarray(build_augmenter(none, seed=1)(batch))
     assert np.allclose(out, batch, atol=1e-6)
@@ -27,7 +27,7 @@ def test_all_zero_is_the_identity(batch):
 def test_each_setting_changes_the_digits_and_keeps_them_digits(batch, setting):
     limits = {"rotation": 20.0, "shift": 0.1, "zoom": 0.2, "stretch": 0.2, "shear": 0.3, "elastic": 1.0,
               "thickness": 1.0, "noise": 0.1}
-    config = dataclasses.replace(AugmentConfig.none(), **{setting: limits[setting]})
+    config = dataclasses.replace(Variations.none(), **{setting: limits[setting]})
     out = np.asarray(build_augmenter(config, seed=3)(batch))
     assert out.shape == batch.shape and out.min() >= 0.0 and out.max() <= 1.0
     changed = np.abs(out - batch).mean(axis=(1, 2, 3)) > 1e-3
@@ -40,7 +40,7 @@ def test_images_in_a_batch_stay_themselves(batch):
     """No digit is copied over another (Keras' elastic layer does that inside tf.data)."""
     import tensorflow as tf
 
-    augment = build_augmenter(dataclasses.replace(AugmentConfig.none(), elastic=0.5), seed=5)
+    augment = build_augmenter(dataclasses.replace(Variations.none(), elastic=0.5), seed=5)
     out = next(iter(tf.data.Dataset.from_tensor_slices(batch).batch(32).map(augment))).numpy()[..., 0]
     flat_in, flat_out = batch[..., 0].reshape(32, -1), out.reshape(32, -1)
     closeness = np.corrcoef(flat_out, flat_in)[:32, 32:]
@@ -52,7 +52,7 @@ def test_images_in_a_batch_stay_themselves(batch):
 @pytest.mark.parametrize("bad", [{"rotation": -1.0}, {"rotation": 720.0}, {"zoom": 2.0}, {"redraw": 1.5}])
 def test_out_of_range_settings_are_refused(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
-        AugmentConfig(**bad)
+        Variations(**bad)
 
 
 def test_redraw_gives_mnist_inputs_for_the_chosen_share(mnist_sample):

@@ -14,14 +14,16 @@ from digit_app.calibration import (
     calibration_error,
     check_fit,
     fit_temperature,
-    sharpen,
+    apply_temperature,
 )
 from digit_app.model import load_classifier
 from digit_app.prediction import Reading, read_digit, read_number, read_number_strokes
 from digit_app.render import draw_strokes
-from digit_app.store.versions import SHIPPED_MODEL, update_metadata
+from digit_app.store.metadata import TrainingSummary
+from digit_app.store.model_files import update_summary
+from digit_app.store.versions import SHIPPED_MODEL
 from digit_app.strokes.canvas import CanvasStroke
-from digit_app.strokes.pen_digits import NUMBER_CANVAS
+from digit_app.sizes import NUMBER_CANVAS
 from tests.strokes import digit_strokes, draw_digit
 
 
@@ -38,7 +40,8 @@ def test_the_temperature_that_made_the_labels_is_found():
     labels = np.array([rng.choice(10, p=row) for row in sharper])
     found = fit_temperature(softmax(logits), labels)
     assert found == pytest.approx(truth, rel=0.1)
-    assert calibration_error(sharpen(softmax(logits), found), labels) < calibration_error(softmax(logits), labels) / 3
+    before = calibration_error(softmax(logits), labels)
+    assert calibration_error(apply_temperature(softmax(logits), found), labels) < before / 3
 
 
 def test_a_fit_on_too_few_digits_or_on_the_bound_of_the_search_is_not_believed():
@@ -53,13 +56,13 @@ def test_a_fit_on_too_few_digits_or_on_the_bound_of_the_search_is_not_believed()
 
 def test_sharpening_keeps_every_answer_and_sums_to_one():
     probabilities = softmax(np.random.default_rng(1).normal(0, 1, (50, 10)))
-    sharp = sharpen(probabilities, 0.4)
+    sharp = apply_temperature(probabilities, 0.4)
     np.testing.assert_array_equal(np.argsort(sharp, axis=1), np.argsort(probabilities, axis=1))
     np.testing.assert_allclose(sharp.sum(axis=1), 1.0, rtol=1e-6)
     assert (sharp.max(axis=1) > probabilities.max(axis=1)).all()
-    assert sharpen(probabilities, 1.0) is probabilities
+    assert apply_temperature(probabilities, 1.0) is probabilities
     with pytest.raises(ValueError, match="temperature"):
-        sharpen(probabilities, 0.0)
+        apply_temperature(probabilities, 0.0)
 
 
 def test_the_shipped_model_says_how_sure_it_is_honestly(classifier, mnist_sample):
@@ -77,9 +80,9 @@ def test_a_temperature_that_cannot_be_right_is_not_used(tmp_path, classifier, sa
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
         shutil.copy(part, tmp_path / part.name)
     copy = tmp_path / SHIPPED_MODEL.name
-    update_metadata(copy, {"temperature": saved})
+    update_summary(copy, temperature=saved)
     assert load_classifier(copy).temperature == 1.0  # from a file, the wrong kinds never reach the model
-    given = dataclasses.replace(classifier, metadata={"temperature": saved})
+    given = dataclasses.replace(classifier, summary=TrainingSummary(temperature=saved))
     assert given.temperature == 1.0  # nor any value that is no temperature, however it is handed over
 
 
@@ -106,7 +109,7 @@ def test_every_answer_a_person_sees_is_calibrated_once(classifier):
 def test_not_sure_is_judged_on_the_networks_own_probabilities():
     """A 0.55 / 0.40 answer is "not sure" even when calibration shows it as 0.7 / 0.3."""
     own = np.array([0.55, 0.40] + [0.05 / 8] * 8)
-    unsure = Reading(0, sharpen(own[None], 0.5)[0], np.zeros((28, 28)), network=own)
+    unsure = Reading(0, apply_temperature(own[None], 0.5)[0], np.zeros((28, 28)), network=own)
     assert unsure.confidence > 0.6 and not unsure.is_sure
-    sure = Reading(0, sharpen(own[None], 0.5)[0], np.zeros((28, 28)))  # without the network's own: as shown
+    sure = Reading(0, apply_temperature(own[None], 0.5)[0], np.zeros((28, 28)))  # without the network's own: as shown
     assert sure.is_sure == (sure.confidence >= 0.6 and sure.confidence - sure.probabilities[1] >= 0.25)

@@ -57,6 +57,26 @@ def test_predict_json(tmp_path):
     assert abs(sum(record["probabilities"]) - 1) < 0.01
 
 
+@pytest.mark.slow  # about 5 s: two processes read a photo each
+def test_predict_photo_reads_each_line_as_the_photo_page_does(tmp_path):
+    from tests.photo_scenes import close_up
+
+    photo, blank = tmp_path / "two_lines.png", tmp_path / "blank.png"
+    Image.fromarray(close_up([[2, 0, 4], [7, 1]])).save(photo)
+    Image.fromarray(close_up([])).save(blank)
+    result = run("predict", "--photo", str(photo), str(blank))
+    assert result.returncode == 1  # the blank photo is a failure of its own, on its own line
+    assert result.stdout.strip() == f"{photo}: 204 71"
+    assert result.stderr.strip() == f"{blank}: error: No digits found in this photo."
+    record = json.loads(run("predict", "--photo", "--json", str(photo)).stdout)
+    assert record["numbers"] == ["204", "71"] and [line["number"] for line in record["lines"]] == ["204", "71"]
+    first = record["lines"][0]["digits"]
+    assert [digit["digit"] for digit in first] == [2, 0, 4]
+    assert all(len(digit["probabilities"]) == 10 and abs(sum(digit["probabilities"]) - 1) < 0.01 for digit in first)
+    lefts = [digit["box"][0] for digit in first]
+    assert lefts == sorted(lefts) and all(digit["box"][0] < digit["box"][2] for digit in first)  # left to right
+
+
 def test_bad_and_missing_files_give_one_line_errors(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_text("this is not an image")
@@ -96,7 +116,7 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE
     from digit_app.model import load_classifier
 
-    assert MIN_TEMPERATURE <= load_classifier(model).metadata["temperature"] <= MAX_TEMPERATURE  # fitted after training
+    assert MIN_TEMPERATURE <= load_classifier(model).summary.temperature <= MAX_TEMPERATURE  # fitted after training
 
 
 @pytest.mark.slow
@@ -114,7 +134,7 @@ def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "(was 1.0)" in result.stdout and "fitted on 600 training digits" in result.stdout
     calibrated = load_classifier(copy)
-    assert 0.2 < calibrated.temperature < 0.8 and calibrated.metadata["test_accuracy"] == 0.99
+    assert 0.2 < calibrated.temperature < 0.8 and calibrated.summary.test_accuracy == 0.99
 
 
 @pytest.mark.slow
@@ -144,27 +164,29 @@ def test_train_no_drawn_learns_mnist_pixels_only(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "held-out writers" not in result.stdout and "stroke model" not in result.stderr
     classifier = load_classifier(tmp_path / "pixels.keras")
-    assert not classifier.reads_strokes and classifier.metadata["training"]["drawn"] is False
+    assert not classifier.reads_strokes and classifier.summary.training["drawn"] is False
 
 
 @pytest.mark.slow
 def test_combine_readers_averages_pixels_and_strokes_into_one_reader(tmp_path):
     import numpy as np
 
-    from digit_app.model import build_model, build_reader, load_classifier
-    from digit_app.store.versions import save_model
+    from digit_app.model import load_classifier
+    from digit_app.networks import build_model, build_reader
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.model_files import save_model
     from digit_app.strokes.network import build_stroke_model
     from tests.paths import MNIST_SAMPLE
 
     readers = [load_classifier(save_model(build_reader(build_model(), build_stroke_model()),
-                                          tmp_path / f"r{i}.keras", {}))
+                                          tmp_path / f"r{i}.keras", TrainingSummary()))
                for i in (1, 2)]
     result = run("combine", *(str(r.path) for r in readers), "--data", str(MNIST_SAMPLE),
                  "--save-as", str(tmp_path / "both.keras"))
     assert result.returncode == 0, result.stderr
     assert "held-out writers: pixels" in result.stdout
     both = load_classifier(tmp_path / "both.keras")
-    assert both.reads_strokes and set(both.metadata["held_out_writers"]) == {"pixels", "strokes", "drawing"}
+    assert both.reads_strokes and set(both.summary.held_out_writers) == {"pixels", "strokes", "drawing"}
     features = np.random.default_rng(0).normal(size=(3, 64, 5)).astype(np.float32)
     expected = (readers[0].predict_strokes(features) + readers[1].predict_strokes(features)) / 2
     np.testing.assert_allclose(both.predict_strokes(features, calibrated=False), expected, atol=1e-5)  # the networks
@@ -263,18 +285,21 @@ def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, correction
 
 @pytest.mark.slow
 def test_combine_averages_models_into_one_that_loads(tmp_path):
-    from digit_app.model import build_model, load_classifier
-    from digit_app.store.versions import save_model
+    from digit_app.model import load_classifier
+    from digit_app.networks import build_model
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.model_files import save_model
     from tests.paths import MNIST_SAMPLE
 
-    members = [save_model(build_model(), tmp_path / f"member{i}.keras", {"test_accuracy": 0.1 * i, "temperature": 4.9})
+    members = [save_model(build_model(), tmp_path / f"member{i}.keras",
+                          TrainingSummary(test_accuracy=0.1 * i, temperature=4.9))
                for i in (1, 2)]
     result = run("combine", *map(str, members), "--data", str(MNIST_SAMPLE), "--save-as", str(tmp_path / "both.keras"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("test accuracy ") and "members alone: " in result.stdout
     combined = load_classifier(tmp_path / "both.keras")
-    assert [m["file"] for m in combined.metadata["training"]["average_of"]] == ["member1.keras", "member2.keras"]
-    assert combined.metadata["temperature"] != 4.9  # fitted for the average, not taken from a member
+    assert [m["file"] for m in combined.summary.training["average_of"]] == ["member1.keras", "member2.keras"]
+    assert combined.summary.temperature != 4.9  # fitted for the average, not taken from a member
 
     assert not combined.reads_strokes
 

@@ -124,7 +124,7 @@ def test_the_operator_accepts_and_rejects_visitors_suggestions(corrections_file)
 
 def test_a_visitor_s_correction_on_a_locked_app_is_a_suggestion_and_saving_is_rate_limited(corrections_file,
                                                                                           monkeypatch):
-    from digit_app.serving import rate
+    from digit_app.access import rate
     from tests.canvas_values import seed
     from tests.strokes import digit_strokes
 

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 
 import numpy as np
 import pytest
 
 from digit_app.training.data import (
-    ENV_DATA_DIR,
-    KERAS_SOURCE,
     MAX_DATA_BYTES,
     PREVIEW_MAX,
     DataError,
     ReadLimits,
-    data_choices,
-    keep_upload,
-    load_mnist,
+    load_training_data,
     preview_images,
 )
 from tests.paths import MNIST_SAMPLE
@@ -35,29 +30,29 @@ def good(mnist_sample):
 
 
 def test_good_file_loads_as_uint8(good):
-    data = load_mnist(MNIST_SAMPLE)
+    data = load_training_data(MNIST_SAMPLE)
     assert data.x_train.shape == (300, 28, 28) and data.x_train.dtype == np.uint8
     assert data.y_test.shape == (300,) and data.describe()["train_images"] == 300
 
 
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(DataError, match="no data file"):
-        load_mnist(tmp_path / "absent.npz")
+        load_training_data(tmp_path / "absent.npz")
     with pytest.raises(DataError, match="is a folder"):
-        load_mnist(tmp_path)
+        load_training_data(tmp_path)
 
 
 def test_truncated_file(tmp_path):
     broken = tmp_path / "cut.npz"
     broken.write_bytes(MNIST_SAMPLE.read_bytes()[:5000])
     with pytest.raises(DataError, match="not a readable .npz"):
-        load_mnist(broken)
+        load_training_data(broken)
 
 
 def test_wrong_keys(tmp_path, good):
     good["images"] = good.pop("x_train")
     with pytest.raises(DataError, match="lacks x_train"):
-        load_mnist(write(tmp_path / "keys.npz", **good))
+        load_training_data(write(tmp_path / "keys.npz", **good))
 
 
 @pytest.mark.parametrize(
@@ -78,12 +73,12 @@ def test_wrong_keys(tmp_path, good):
 def test_bad_arrays_are_named(tmp_path, good, change, message):
     good.update(change)
     with pytest.raises(DataError, match=message):
-        load_mnist(write(tmp_path / "bad.npz", **good))
+        load_training_data(write(tmp_path / "bad.npz", **good))
 
 
 def test_float_images_in_zero_one_are_accepted(tmp_path, good):
     good["x_train"] = good["x_train"].astype(np.float32) / 255.0
-    data = load_mnist(write(tmp_path / "float.npz", **good))
+    data = load_training_data(write(tmp_path / "float.npz", **good))
     assert data.x_train.dtype == np.uint8 and data.x_train.max() > 200
 
 
@@ -97,7 +92,7 @@ def test_download_without_network_names_the_offline_options(tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "KERAS_HOME": str(tmp_path / ".keras"),
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": ""}
-    code = ("from digit_app.training.data import load_mnist\ntry:\n    load_mnist('mnist')\n"
+    code = ("from digit_app.training.data import load_training_data\ntry:\n    load_training_data('mnist')\n"
             "except Exception as e:\n    print(type(e).__name__, e)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     message = result.stdout.strip().splitlines()[-1]
@@ -107,7 +102,7 @@ def test_download_without_network_names_the_offline_options(tmp_path):
 
 
 def test_corrections_join_the_training_images_repeated():
-    data = load_mnist(MNIST_SAMPLE)
+    data = load_training_data(MNIST_SAMPLE)
     images = np.full((3, 28, 28), 0.5, np.float32)  # model inputs, floats in [0, 1]
     more = data.with_corrections(images, np.array([1, 2, 3]), repeat=4)
     assert len(more.x_train) == len(data.x_train) + 12 and more.x_train.dtype == np.uint8
@@ -132,7 +127,7 @@ def test_an_npz_whose_header_claims_a_billion_images_is_refused_before_reading(t
             archive.writestr(f"{key}.npy", b"\x93NUMPY\x01\x00" + header.getvalue()[8:] + b"\x00" * 100)
     assert path.stat().st_size < 20_000
     with pytest.raises(DataError, match="GB"):
-        load_mnist(path)
+        load_training_data(path)
 
 
 def test_a_pipe_is_refused_without_opening_it(tmp_path):
@@ -140,33 +135,7 @@ def test_a_pipe_is_refused_without_opening_it(tmp_path):
     fifo = tmp_path / "data.npz"
     os.mkfifo(fifo)
     with pytest.raises(DataError, match="not a plain file"):
-        load_mnist(fifo)
-
-
-def test_the_choices_are_keras_and_the_plain_npz_files_of_the_data_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    (folder / "uploads").mkdir(parents=True)
-    shutil.copy(MNIST_SAMPLE, folder / "mnist_small.npz")
-    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "upload-abc.npz")
-    os.mkfifo(folder / "pipe.npz")
-    (folder / "notes.txt").write_text("not data")
-    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
-    choices = data_choices([str(MNIST_SAMPLE)])
-    assert list(choices.values()) == [KERAS_SOURCE, str(MNIST_SAMPLE), str(folder / "mnist_small.npz"),
-                                      str(folder / "uploads" / "upload-abc.npz")]
-    assert all(label.endswith(" MB)") for label in list(choices)[1:])
-
-
-def test_an_upload_is_checked_kept_once_by_its_content_and_capped(tmp_path):
-    content = MNIST_SAMPLE.read_bytes()
-    kept = keep_upload(content, tmp_path)
-    assert kept.parent == tmp_path / "uploads" and load_mnist(kept).x_train.shape[1:] == (28, 28)
-    assert keep_upload(content, tmp_path) == kept and len(list((tmp_path / "uploads").iterdir())) == 1
-    with pytest.raises(DataError, match="The uploaded file is not a readable .npz"):
-        keep_upload(b"PK\x03\x04 broken", tmp_path)
-    with pytest.raises(DataError, match="an upload is at most 15 MB"):
-        keep_upload(bytes(16 * 1024 * 1024), tmp_path)
-    assert len(list((tmp_path / "uploads").iterdir())) == 1  # nothing else left behind
+        load_training_data(fifo)
 
 
 # Bounded reading: the size from the headers before anything is read, the values a block at a time.
@@ -186,28 +155,28 @@ def test_a_nan_deep_in_a_large_array_is_found_and_named(tmp_path, good):
     images = np.zeros((BIG, 28, 28), np.float32)
     images[BIG - 2, 27, 27] = np.nan
     with pytest.raises(DataError, match=f"NaN or infinite values \\(image {BIG - 2}\\)"):
-        load_mnist(big_file(tmp_path, good, x_train=images))
+        load_training_data(big_file(tmp_path, good, x_train=images))
 
 
 def test_a_value_out_of_range_deep_in_a_large_integer_array_is_found(tmp_path, good):
     images = np.zeros((BIG, 28, 28), np.int16)
     images[BIG - 1, 3, 3] = 256
     with pytest.raises(DataError, match=f"around image {BIG - 1}; expected 0 to 255"):
-        load_mnist(big_file(tmp_path, good, x_train=images))
+        load_training_data(big_file(tmp_path, good, x_train=images))
 
 
 def test_a_bad_label_deep_in_a_large_array_is_found(tmp_path, good):
     labels = (np.arange(BIG) % 10).astype(np.float64)
     labels[BIG - 3] = 3.5
     with pytest.raises(DataError, match=f"label {BIG - 3} is 3.5"):
-        load_mnist(big_file(tmp_path, good, y_train=labels))
+        load_training_data(big_file(tmp_path, good, y_train=labels))
 
 
 def test_a_large_array_of_the_wrong_dtype_is_refused_from_its_header(tmp_path, good, monkeypatch):
     path = big_file(tmp_path, good, x_train=np.zeros((BIG, 28, 28), np.complex64))
     monkeypatch.setattr("digit_app.training.data.iter_rows", _never_read)
     with pytest.raises(DataError, match="dtype complex64"):
-        load_mnist(path)
+        load_training_data(path)
 
 
 def test_a_large_float_file_is_converted_without_a_whole_float_copy(tmp_path, good):
@@ -217,7 +186,7 @@ def test_a_large_float_file_is_converted_without_a_whole_float_copy(tmp_path, go
     path = big_file(tmp_path, good)
     tracemalloc.start()
     try:
-        data = load_mnist(path, ReadLimits(block_bytes=2**20))
+        data = load_training_data(path, ReadLimits(block_bytes=2**20))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -249,7 +218,7 @@ def test_a_header_declaring_more_than_the_cap_is_refused_before_reading(tmp_path
     assert MAX_DATA_BYTES < 701 * 10**6 and path.stat().st_size < 2_000
     monkeypatch.setattr("digit_app.training.data.iter_rows", _never_read)
     with pytest.raises(DataError, match=f"holds arrays of 701 MB.*at most {MAX_DATA_BYTES // 10**6} MB"):
-        load_mnist(path)
+        load_training_data(path)
     with pytest.raises(DataError, match="holds arrays of 701 MB"):
         preview_images(path)
 
@@ -259,13 +228,13 @@ def test_a_zip_bomb_is_refused_from_the_zip_directory(tmp_path, good):
     path = tmp_path / "bomb.npz"
     np.savez_compressed(path, **good, padding=np.zeros(5 * 10**6))  # 40 MB of zeros in 40 kB
     with pytest.raises(DataError, match="holds arrays of 40 MB"):
-        load_mnist(path, ReadLimits(max_bytes=30 * 10**6))
+        load_training_data(path, ReadLimits(max_bytes=30 * 10**6))
 
 
 def test_fortran_ordered_images_are_refused_with_the_fix(tmp_path, good):
     good["x_train"] = np.asfortranarray(good["x_train"])
     with pytest.raises(DataError, match="Fortran order.*ascontiguousarray"):
-        load_mnist(write(tmp_path / "fortran.npz", **good))
+        load_training_data(write(tmp_path / "fortran.npz", **good))
 
 
 def test_the_preview_reads_only_the_first_images(tmp_path, good, monkeypatch):
@@ -277,7 +246,7 @@ def test_the_preview_reads_only_the_first_images(tmp_path, good, monkeypatch):
     assert first.shape == (16, 28, 28) and first.dtype == np.uint8 and (first == 128).all()
     assert len(preview_images(path, 10_000)) == PREVIEW_MAX
     with pytest.raises(DataError, match="NaN"):
-        load_mnist(path)
+        load_training_data(path)
 
 
 def test_messages_name_the_file_never_its_folder_and_the_log_keeps_the_path(tmp_path, good, caplog):
@@ -286,26 +255,15 @@ def test_messages_name_the_file_never_its_folder_and_the_log_keeps_the_path(tmp_
     good["y_test"] = np.full(300, 12)
     path = write(folder / "bad labels.npz", **good)
     with pytest.raises(DataError) as refused:
-        load_mnist(path)
+        load_training_data(path)
     assert "bad labels.npz" in str(refused.value) and "secret-server-folder" not in str(refused.value)
     assert str(path) in caplog.text
     (folder / "inner.npz").mkdir()
     for broken, message in ((folder / "absent.npz", "no data file at absent.npz"),
                             (folder / "inner.npz", "inner.npz is a folder")):
         with pytest.raises(DataError, match=message) as refused:
-            load_mnist(broken)
+            load_training_data(broken)
         assert "secret-server-folder" not in str(refused.value)
-
-
-def test_choices_never_show_a_folder_even_when_names_repeat(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    (folder / "uploads").mkdir(parents=True)
-    shutil.copy(MNIST_SAMPLE, folder / "same.npz")
-    shutil.copy(MNIST_SAMPLE, folder / "uploads" / "same.npz")
-    monkeypatch.setenv(ENV_DATA_DIR, str(folder))
-    labels = list(data_choices())
-    assert labels[1].startswith("same.npz (0.") and labels[2].startswith("same.npz (2) (0.")
-    assert not any(str(tmp_path) in label for label in labels)
 
 
 def test_a_damaged_compressed_file_is_named_not_raised_as_zlib_s_error(tmp_path, good):
@@ -316,4 +274,4 @@ def test_a_damaged_compressed_file_is_named_not_raised_as_zlib_s_error(tmp_path,
         damaged[index] ^= 0xFF
     path.write_bytes(bytes(damaged))
     with pytest.raises(DataError, match="damaged.npz is not a readable .npz file"):
-        load_mnist(path)
+        load_training_data(path)

@@ -208,18 +208,19 @@ def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confiden
     import os
 
     from digit_app.store import versions
-    from digit_app.store.versions import SHIPPED_MODEL, update_metadata
+    from digit_app.store.model_files import update_summary
+    from digit_app.store.versions import SHIPPED_MODEL
 
     (models / "versions").mkdir()
     model = models / "versions" / "v3-beef.keras"
     model.write_bytes(SHIPPED_MODEL.read_bytes())
-    update_metadata(model, {"temperature": 1.0})
+    update_summary(model, temperature=1.0)
     versions.activate("v3-beef")
     at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 200), brush=30)
     at.run()
     before = int(at.metric[1].value.rstrip("%"))
-    update_metadata(model, {"temperature": 3.0})  # `python -m digit_app calibrate`, say, on the model in use
+    update_summary(model, temperature=3.0)  # `python -m digit_app calibrate`, say, on the model in use
     stamp = model.with_suffix(".json").stat().st_mtime + 1
     os.utime(model.with_suffix(".json"), (stamp, stamp))  # a later write, even on a coarse clock
     at.run()
@@ -249,7 +250,7 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
         try:
             value = json.loads(text)
         except (ValueError, RecursionError):
-            continue  # never reaches the page: the server drops it (test_server.py)
+            continue  # never reaches the page: the server drops it (test_streamlit_patches.py)
         at = open_page(run=False)
         at.session_state["whole_number"] = whole_number
         at.session_state[NUMBER_CANVAS_KEY if whole_number else DIGIT_CANVAS_KEY] = value

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from streamlit import config
 
-from digit_app.serving import access
+from digit_app.access import guesses as access
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
-from tests.test_access import FakeClock
+from tests.test_guesses import FakeClock
 
 pytestmark = pytest.mark.apptest
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from digit_app.strokes.grouping import group_strokes
-from digit_app.strokes.pen_digits import load_pen_digits, write_number
+from digit_app.strokes.pen_digits import load_pen_digits
+from digit_app.strokes.pen_numbers import write_number
 from tests.strokes import digit_strokes
 from tests.test_prediction import number
 

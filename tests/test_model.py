@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digit_app.model import Classifier, ModelLoadError, average_models, build_model, load_classifier
-from digit_app.store.versions import SHIPPED_MODEL, metadata_path, save_model
+from digit_app.model import Classifier, ModelLoadError, load_classifier
+from digit_app.networks import average_models, build_model
+from digit_app.store.metadata import TrainingSummary, metadata_path
+from digit_app.store.model_files import save_model
+from digit_app.store.versions import SHIPPED_MODEL
 
 
 def test_predict_proba_takes_one_image_or_a_batch(classifier, mnist_sample):
@@ -106,7 +109,7 @@ def test_an_average_of_models_answers_with_their_mean_and_survives_a_save(tmp_pa
     second.set_weights([w + 0.05 for w in second.get_weights()])  # two different random networks
     images = mnist_sample["x_test"][:16, ..., None] / 255.0
     expected = (first.predict(images, verbose=0) + second.predict(images, verbose=0)) / 2
-    path = save_model(average_models([first, second]), tmp_path / "average.keras", {})
+    path = save_model(average_models([first, second]), tmp_path / "average.keras", TrainingSummary())
     loaded = load_classifier(path)  # safe mode: nothing but standard layers inside
     assert np.allclose(loaded.predict_proba(images[..., 0]), expected, atol=1e-5)
     assert np.allclose(loaded.predict_proba(images[0, ..., 0]), expected[:1], atol=1e-5)  # the LiteRT path
@@ -166,10 +169,11 @@ def test_litert_and_keras_answer_alike(classifier):
     np.testing.assert_allclose(classifier.predict_proba(images[:1]), keras_loaded.predict_proba(images[:1]), atol=1e-5)
 
 
+@pytest.mark.slow  # converts a model to LiteRT: a few seconds
 def test_a_model_without_litert_copies_gets_them_at_its_first_load(tmp_path):
-    from digit_app.store.versions import read_lite
+    from digit_app.store.model_files import read_lite
 
-    path = save_model(build_model(), tmp_path / "plain.keras", {})
+    path = save_model(build_model(), tmp_path / "plain.keras", TrainingSummary())
     assert read_lite(path) == ({}, [])
     first = load_classifier(path)
     assert first.lite is None and set(read_lite(path)[0]) == {"pixels"}
@@ -192,7 +196,7 @@ def reads_a_clear_four(classifier: Classifier) -> int:
 
 @pytest.mark.slow
 def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
-    from digit_app.store.versions import read_lite
+    from digit_app.store.model_files import read_lite
 
     path = shipped_copy(tmp_path)
     (pixels,) = tmp_path.glob("*.pixels.tflite")
@@ -200,7 +204,7 @@ def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
     for at in range(len(damaged) // 3, len(damaged) * 2 // 3, 1021):  # weights' exponents: it loads, and misreads
         damaged[at - at % 4 + 3] ^= 0x40
     pixels.write_bytes(bytes(damaged))
-    assert reads_a_clear_four(Classifier(model=None, path=None, lite={"pixels": bytes(damaged)})) != 4
+    assert reads_a_clear_four(Classifier(pixel_model=None, path=None, lite={"pixels": bytes(damaged)})) != 4
     assert read_lite(path) == ({"strokes": (tmp_path / pixels.name.replace("pixels", "strokes")).read_bytes()},
                                ["pixels"])
     with caplog.at_level("WARNING"):
@@ -216,7 +220,8 @@ def test_a_litert_copy_with_flipped_bits_is_never_run(tmp_path, caplog):
 
 @pytest.mark.slow
 def test_litert_copies_without_digests_are_made_again_and_their_digests_kept(tmp_path):
-    from digit_app.store.versions import LITE_DIGESTS, read_lite
+    from digit_app.store.metadata import LITE_DIGESTS
+    from digit_app.store.model_files import read_lite
 
     path = shipped_copy(tmp_path)
     metadata = json.loads(path.with_suffix(".json").read_text())

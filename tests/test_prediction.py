@@ -10,7 +10,8 @@ from digit_app.prediction import Reading, read_digit, read_number, read_number_s
 from digit_app.render import blank_canvas, draw_strokes
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.strokes.grouping import group_strokes
-from digit_app.strokes.pen_digits import load_pen_digits, write_number
+from digit_app.strokes.pen_digits import load_pen_digits
+from digit_app.strokes.pen_numbers import write_number
 from tests.strokes import digit_strokes, draw_digit
 
 

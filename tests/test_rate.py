@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digit_app.serving.rate import (
+from digit_app.access.rate import (
     PROCESS_REFUSED,
     PROCESS_SAVES,
     SESSION_SAVES,

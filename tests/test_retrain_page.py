@@ -94,7 +94,7 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     next(n for n in page.number_input if n.label == "Stroke model epochs").set_value(2).run()
     ended = train_until_done(page)
     assert page.success and "MNIST test accuracy" in page.success[0].value, ended or "still running after 240 s"
-    assert versions.list_versions()[1].metadata["training"]["stroke_epochs"] == 2  # the stroke model's own control
+    assert versions.list_versions()[1].summary.training["stroke_epochs"] == 2  # the stroke model's own control
     assert page.metric[0].label == "MNIST test accuracy, new model"
     labels = [metric.label for metric in page.metric]
     assert "Your corrections, new model" in labels and "Your corrections, model in use" in labels
@@ -128,7 +128,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
     assert "MNIST test accuracy, new model" in labels
     assert not any(label.startswith("Drawings by") for label in labels)  # no stroke model, no drawings measured
     version = versions.list_versions()[1]
-    assert version.metadata["training"]["drawn"] is False
+    assert version.summary.training["drawn"] is False
 
 
 @pytest.mark.slow
@@ -230,7 +230,7 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
 def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progress():
     from dataclasses import replace
 
-    from digit_app.serving.jobs import JobStatus, time_left
+    from digit_app.jobs.trainer import JobStatus, time_left
     from digit_app.training import TrainConfig
     from digit_app.ui.training_report import steady_time_left
 

@@ -10,7 +10,8 @@ import pytest
 from digit_app.prediction import read_number_strokes
 from digit_app.strokes import segments
 from digit_app.strokes.canvas import CanvasStroke
-from digit_app.strokes.pen_digits import load_pen_digits, write_number
+from digit_app.strokes.pen_digits import load_pen_digits
+from digit_app.strokes.pen_numbers import write_number
 from digit_app.strokes.segments import SEGMENT_SHAPE, number_runs, segment_features, shipped_segment_judge
 
 NUMBER_SIZE = (560, 200)

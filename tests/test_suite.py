@@ -23,7 +23,8 @@ def test_importing_the_shared_helpers_sets_none_of_the_apps_settings():
 
 
 def test_training_in_the_tests_learns_from_the_small_pen_sample():
-    from digit_app.strokes.pen_digits import ENV_PEN_DIGITS, load_pen_digits
+    from digit_app.settings import ENV_PEN_DIGITS
+    from digit_app.strokes.pen_digits import load_pen_digits
 
     assert os.environ[ENV_PEN_DIGITS] == str(PEN_SAMPLE)
     assert len(load_pen_digits()) == 120

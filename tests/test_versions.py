@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from digit_app.model import Classifier, build_model, load_classifier
+from digit_app.model import Classifier, load_classifier
+from digit_app.networks import build_model
 from digit_app.store import versions
-from digit_app.store.versions import SHIPPED_MODEL, ModelStoreError, save_model, update_metadata
+from digit_app.store.metadata import TrainingSummary, read_summary
+from digit_app.store.model_files import ModelStoreError, lite_path, read_lite, save_model, update_summary
+from digit_app.store.versions import SHIPPED_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,8 +34,8 @@ def test_without_versions_the_shipped_model_is_active(models):
 
 
 def test_save_activate_and_delete(models):
-    first = versions.save_version(build_model(), {"test_accuracy": 0.5})
-    second = versions.save_version(build_model(), {"test_accuracy": 0.6})
+    first = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.5))
+    second = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.6))
     assert first.id != second.id
     assert versions.active_version_id() == versions.SHIPPED  # a new version is not used until activated
     versions.activate(first.id)
@@ -45,7 +48,7 @@ def test_save_activate_and_delete(models):
 
 
 def test_the_shipped_model_cannot_be_deleted(models):
-    with pytest.raises(ValueError, match="shipped"):
+    with pytest.raises(versions.ModelStoreError, match="shipped"):
         versions.delete(versions.SHIPPED)
     assert SHIPPED_MODEL.is_file()
 
@@ -67,7 +70,7 @@ def test_a_missing_models_folder_is_made_when_needed(tmp_path, monkeypatch):
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(folder))
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
     assert load_classifier().path == SHIPPED_MODEL
-    version = versions.save_version(build_model(), {"test_accuracy": 0.5})
+    version = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.5))
     assert version.path.parent == folder / "versions" and version.path.is_file()
 
 
@@ -76,7 +79,7 @@ def test_a_models_folder_that_is_a_file_is_a_clear_error(tmp_path, monkeypatch):
     folder.write_text("not a folder")
     monkeypatch.setenv(versions.ENV_MODELS_DIR, str(folder))
     with pytest.raises(versions.ModelStoreError, match="Could not save the new model in the models folder"):
-        versions.save_version(build_model(), {})
+        versions.save_version(build_model(), TrainingSummary())
     with pytest.raises(versions.ModelStoreError, match="DIGIT_APP_MODELS"):
         versions.activate(versions.SHIPPED)
     assert folder.read_text() == "not a folder"
@@ -107,8 +110,8 @@ def read_only(folder: Path) -> Iterator[None]:
 
 
 def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
-    first = versions.save_version(build_model(), {"test_accuracy": 0.5})
-    second = versions.save_version(build_model(), {"test_accuracy": 0.6})
+    first = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.5))
+    second = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.6))
     versions.activate(first.id)
     with read_only(models):
         with pytest.raises(OSError):
@@ -118,7 +121,7 @@ def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
         with pytest.raises(versions.ModelStoreError, match="Could not delete"):
             versions.delete(second.id)
         with pytest.raises(versions.ModelStoreError, match="Could not save the new model"):
-            versions.save_version(build_model(), {})
+            versions.save_version(build_model(), TrainingSummary())
         assert load_classifier().path == first.path  # and the active model still serves
     assert versions.active_version_id() == first.id
     assert sorted(p.name for p in models.rglob("*")) == sorted(
@@ -126,12 +129,13 @@ def test_a_read_only_models_folder_is_a_clear_error_and_nothing_changes(models):
 
 
 SAVE_FOREVER = """
+from digit_app.networks import build_model
 from digit_app.store import versions
-from digit_app.model import build_model
+from digit_app.store.metadata import TrainingSummary
 model = build_model()
 print("saving", flush=True)
 while True:
-    versions.activate(versions.save_version(model, {"test_accuracy": 0.1}).id)
+    versions.activate(versions.save_version(model, TrainingSummary(test_accuracy=0.1)).id)
 """
 
 
@@ -140,7 +144,7 @@ while True:
 def test_killed_while_saving_leaves_a_readable_active_model(models, seconds):
     """SIGKILL a process that saves and activates versions back to back: whatever moment the kill
     lands on, the active model loads, every listed version is complete, and leftovers are hidden."""
-    first = versions.save_version(build_model(), {"test_accuracy": 0.5})
+    first = versions.save_version(build_model(), TrainingSummary(test_accuracy=0.5))
     versions.activate(first.id)
     env = {**os.environ, versions.ENV_MODELS_DIR: str(models), "TF_CPP_MIN_LOG_LEVEL": "3"}
     saver = subprocess.Popen([sys.executable, "-c", SAVE_FOREVER], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -152,7 +156,7 @@ def test_killed_while_saving_leaves_a_readable_active_model(models, seconds):
         saver.wait(timeout=30)
     assert saver.returncode == -signal.SIGKILL
     active = load_classifier()
-    assert active.path.parent == models / "versions" and active.metadata["test_accuracy"] in (0.1, 0.5)
+    assert active.path.parent == models / "versions" and active.summary.test_accuracy in (0.1, 0.5)
     for version in versions.list_versions():
         assert not version.id.startswith(".")
         assert load_classifier(version.path).metadata  # complete: model and metadata
@@ -169,7 +173,7 @@ def test_leftovers_of_a_killed_save_are_hidden_then_cleared(models):
     for path in (old_temp, orphan):
         os.utime(path, (hour_ago, hour_ago))
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
-    saved = versions.save_version(build_model(), {})
+    saved = versions.save_version(build_model(), TrainingSummary())
     assert sorted(p.name for p in folder.iterdir()) == sorted([".v3-def.keras", f"{saved.id}.json",
                                                                f"{saved.id}.keras"])
 
@@ -223,9 +227,10 @@ def test_metadata_and_litert_parts_that_are_fifos_are_never_opened(models):
     model = models / "versions" / "v1.keras"
     model.write_bytes(SHIPPED_MODEL.read_bytes())
     os.mkfifo(model.with_suffix(".json"))
-    os.mkfifo(versions.lite_path(model, file_digest(model), "pixels"))
-    code = f"from digit_app.store import versions\nprint(versions.read_metadata({str(model)!r}), " \
-           f"versions.read_lite(versions.Path({str(model)!r})))"
+    os.mkfifo(lite_path(model, file_digest(model), "pixels"))
+    code = ("from pathlib import Path\nfrom digit_app.store import metadata, model_files\n"
+            f"model = Path({str(model)!r})\n"
+            "print(metadata.read_summary(model).to_json(), model_files.read_lite(model))")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["{}", "({},", "['pixels'])"]  # a FIFO part is damaged: never run
@@ -242,8 +247,6 @@ def test_a_read_only_models_folder_is_found_before_training(models):
 
 
 def test_metadata_of_the_wrong_kind_is_left_out(models):
-    from digit_app.store.versions import read_metadata
-
     (models / "versions").mkdir()
     path = models / "versions" / "v1.keras"
     path.write_bytes(SHIPPED_MODEL.read_bytes())
@@ -251,18 +254,21 @@ def test_metadata_of_the_wrong_kind_is_left_out(models):
         "data": "a string", "training": [1, 2], "test_accuracy": 7,
         "held_out_writers": {"drawing": "high", "pixels": 0.9},
         "saved_at": "2026-11-26", "note": "kept: not ours to judge"}))
-    metadata = read_metadata(path)
-    assert metadata == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26",
-                        "note": "kept: not ours to judge"}
+    summary = read_summary(path)
+    assert summary.to_json() == {"held_out_writers": {"pixels": 0.9}, "saved_at": "2026-11-26",
+                                 "note": "kept: not ours to judge"}
+    assert summary.test_accuracy is None and summary.data == {} and summary.drawing_accuracy is None
     assert versions.get_version("v1").test_accuracy is None
 
 
+@pytest.mark.slow  # converts a model to LiteRT: a few seconds
 def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models):
-    from digit_app.model import build_reader, lite_parts
+    from digit_app.model import lite_parts
+    from digit_app.networks import build_reader
     from digit_app.strokes.network import build_stroke_model
 
     reader = build_reader(build_model(), build_stroke_model())
-    version = versions.save_version(reader, {"held_out_writers": {"strokes": 0.5}}, lite_parts(reader))
+    version = versions.save_version(reader, TrainingSummary(held_out_writers={"strokes": 0.5}), lite_parts(reader))
     lite_files = sorted(p.name.split(".", 2)[2] for p in (models / "versions").glob("*.tflite"))
     assert lite_files == ["pixels.tflite", "strokes.tflite"]
     assert load_classifier(version.path).lite is not None
@@ -271,7 +277,7 @@ def test_a_version_is_saved_with_its_litert_copies_and_deleted_with_them(models)
 
 
 def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
-    path = save_model(build_model(), tmp_path / "fresh.keras", {"note": "test"})
+    path = save_model(build_model(), tmp_path / "fresh.keras", TrainingSummary(extra={"note": "test"}))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.json", "fresh.keras"]
     assert all(p.stat().st_mode & 0o777 == 0o644 for p in tmp_path.iterdir())  # others may read them
     assert zipfile.is_zipfile(path)
@@ -282,8 +288,8 @@ def test_save_writes_model_and_metadata_with_nothing_left_over(tmp_path):
 
 
 def test_a_failed_save_changes_nothing(tmp_path):
-    from digit_app.model import build_model
-    from digit_app.store.versions import save_model
+    from digit_app.networks import build_model
+    from digit_app.store.model_files import save_model
 
     class Unsaveable:
         def count_params(self):
@@ -293,17 +299,16 @@ def test_a_failed_save_changes_nothing(tmp_path):
             raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space left"):
-        save_model(Unsaveable(), tmp_path / "new.keras", {"test_accuracy": 0.5})
+        save_model(Unsaveable(), tmp_path / "new.keras", TrainingSummary(test_accuracy=0.5))
     assert list(tmp_path.iterdir()) == []  # no metadata without its model, no temporary files
-    existing = save_model(build_model(), tmp_path / "kept.keras", {"test_accuracy": 0.5})
+    existing = save_model(build_model(), tmp_path / "kept.keras", TrainingSummary(test_accuracy=0.5))
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with pytest.raises(OSError):
-        save_model(Unsaveable(), existing, {"test_accuracy": 0.9})
+        save_model(Unsaveable(), existing, TrainingSummary(test_accuracy=0.9))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # the old files untouched
 
 
 def test_the_shipped_model_keeps_the_digests_of_its_litert_copies():
-    from digit_app.store.versions import read_lite
 
     parts, damaged = read_lite(SHIPPED_MODEL)
     assert set(parts) == {"pixels", "strokes"} and damaged == []
@@ -314,9 +319,9 @@ def test_changing_metadata_leaves_the_model_file_alone(tmp_path):
         shutil.copy(part, tmp_path / part.name)
     copy = tmp_path / SHIPPED_MODEL.name
     before = copy.read_bytes()
-    record = update_metadata(copy, {"temperature": 0.7})
+    record = update_summary(copy, temperature=0.7).to_json()
     assert record["temperature"] == 0.7 and record["test_accuracy"] == load_classifier(SHIPPED_MODEL).metadata[
         "test_accuracy"]
     assert copy.read_bytes() == before and load_classifier(copy).temperature == 0.7
     with pytest.raises(ModelStoreError, match="No model file"):
-        update_metadata(tmp_path / "missing.keras", {"temperature": 0.7})
+        update_summary(tmp_path / "missing.keras", temperature=0.7)

@@ -30,16 +30,18 @@ from pathlib import Path
 
 import numpy as np
 
+from digit_app import settings
+from digit_app.errors import DigitAppError
+from digit_app.sizes import MNIST_SIDE
 from digit_app.store.npz import Member, NpzTooLargeError, members, read_array
 
-ENV_CORRECTIONS = "DIGIT_APP_CORRECTIONS"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "corrections.sqlite"
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another to finish
 SETUP_RETRY = 0.02  # seconds between tries while another process sets a new file up
 MAX_IMPORT_ROWS = 10_000  # corrections in one imported file, at most
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # an imported file's size, at most
 MAX_ITEMSIZE = 8  # bytes per pixel or label in an imported file, at most (float64, int64)
-PIXELS = 28 * 28
+PIXELS = MNIST_SIDE * MNIST_SIDE
 # An imported file's members unpacked, at most: the largest honest one (float64 images, labels and
 # read-as for 10,000 corrections, 63 MB) and a little room for headers.
 MAX_IMPORT_UNPACKED = MAX_IMPORT_ROWS * (PIXELS + 2) * MAX_ITEMSIZE + 2**20
@@ -63,7 +65,7 @@ COLUMNS = "id, label, predicted, image, created, state"
 log = logging.getLogger(__name__)
 
 
-class CorrectionsError(ValueError):
+class CorrectionsError(DigitAppError, ValueError):
     """A correction or a corrections file cannot be used; the message says why."""
 
 
@@ -94,7 +96,7 @@ def _read_row(row: tuple) -> Correction | Damaged:
         return Damaged(row_id, f"its label {label!r} is not a digit 0 to 9")
     if state not in STATES:
         return Damaged(row_id, f"its state {state!r} is neither {ACCEPTED} nor {SUGGESTED}")
-    if not isinstance(image, bytes) or len(image) != 28 * 28:
+    if not isinstance(image, bytes) or len(image) != PIXELS:
         size = len(image) if isinstance(image, (bytes, str)) else 0
         return Damaged(row_id, f"its image is {size} bytes, not a 28x28 drawing ({28 * 28} bytes)")
     if predicted is not None and (not isinstance(predicted, int) or not 0 <= predicted <= 9):
@@ -152,7 +154,7 @@ def _where(state: str | None) -> tuple[str, tuple]:
 
 
 def default_path() -> Path:
-    return Path(os.environ.get(ENV_CORRECTIONS) or DEFAULT_PATH)
+    return settings.current().corrections_path or DEFAULT_PATH
 
 
 class CorrectionStore:

@@ -20,13 +20,15 @@ from typing import IO, TypeVar
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
+
 MAGIC = b"\x93NUMPY"
 MAX_HEADER_BYTES = 10_000  # an .npy header's length, at most (numpy's own limit, here checked before reading it)
 BLOCK_BYTES = 4 * 2**20  # bytes read at a time into a whole array
 T = TypeVar("T")
 
 
-class NpzError(ValueError):
+class NpzError(DigitAppError, ValueError):
     """An .npz (or one of its members) cannot be read within its bounds; the message says why, in plain words."""
 
 

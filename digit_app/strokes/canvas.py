@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
+
 NOT_MOVED = 3.0  # px: an object's box this close to its path's own has not been moved
 PATH_COMMANDS = frozenset("MLQC")  # what fabric's freehand brush writes: move, line, quadratic and cubic curves
 MAX_COORDINATE = 1e5  # px: no number in a drawing is larger (a canvas is a few hundred pixels)
 MAX_SCALE = 4.0  # an object scaled more (or less, 1 / MAX_SCALE) than this was not drawn on this page
 
 
-class CanvasValueError(ValueError):
+class CanvasValueError(DigitAppError, ValueError):
     """The canvas sent a value this page did not ask for; the message says so in a sentence."""
 
 

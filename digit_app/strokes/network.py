@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
-NUM_CLASSES = 10
 FILTERS = (64, 64, 128, 128)
 ROTATION = 15.0  # degrees either way
 SLANT = 0.3  # x shifted by up to this share of y, either way
@@ -23,7 +23,6 @@ STRETCH = 0.25  # width scaled by up to this share, either way
 WOBBLE = 0.01  # noise on each point, as a share of the digit's size
 BATCH_SIZE = 64
 LEARNING_RATE = 3e-3
-LABEL_SMOOTHING = 0.05
 
 
 def build_stroke_model() -> Any:

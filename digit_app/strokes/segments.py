@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from digit_app.errors import SettingsError
 from digit_app.lite import LiteRunner
 from digit_app.store.files import read_plain
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS, box, stroke_features
@@ -73,7 +74,7 @@ def number_runs(digits: Sequence[Sequence[np.ndarray]]) -> tuple[list[list[int]]
 
 def segment_examples(pen: PenDigits, numbers: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Features and 0/1 labels of every run in `numbers` numbers of 2-5 digits, each by one writer of `pen`."""
-    from digit_app.strokes.pen_digits import write_number
+    from digit_app.strokes.pen_numbers import write_number
 
     features, labels = [], []
     writers = np.unique(pen.writers)
@@ -109,9 +110,9 @@ def train_segment_model(pen: PenDigits, numbers: int = NUMBERS, epochs: int = EP
     Raises ValueError, before any work, for a count of numbers or epochs outside the bounds above.
     """
     if not MIN_NUMBERS <= numbers <= MAX_NUMBERS:
-        raise ValueError(f"The segment judge learns from {MIN_NUMBERS} to {MAX_NUMBERS} numbers, not {numbers}.")
+        raise SettingsError(f"The segment judge learns from {MIN_NUMBERS} to {MAX_NUMBERS} numbers, not {numbers}.")
     if not 1 <= epochs <= MAX_EPOCHS:
-        raise ValueError(f"The segment judge trains for 1 to {MAX_EPOCHS} epochs, not {epochs}.")
+        raise SettingsError(f"The segment judge trains for 1 to {MAX_EPOCHS} epochs, not {epochs}.")
     import keras
 
     features, labels = segment_examples(pen, numbers, np.random.default_rng(seed))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
 from digit_app.store.files import open_plain
 
 MAX_BYTES = 100_000_000  # a UNIPEN file larger than this is not read (UCI's pendigits-orig.tra: about 5 MB)
@@ -21,7 +22,7 @@ _SEGMENT = re.compile(r'^\.SEGMENT\s+DIGIT\s+\S+\s+\S+\s+"(\d)"\s*$')
 _IGNORED = (".INCLUDE", ".LEXICON", ".HIERARCHY", ".DT", ".COORD", ".X_DIM", ".Y_DIM", ".POINTS_PER_SECOND")
 
 
-class UnipenFormatError(ValueError):
+class UnipenFormatError(DigitAppError, ValueError):
     """A UNIPEN file that cannot be read; the message names the file and the line."""
 
 

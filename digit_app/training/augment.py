@@ -1,6 +1,6 @@
-"""Augmentation settings and the tf.data-friendly ops that apply them to batches of digits.
+"""How training digits are varied (`Variations`), and the tf.data-friendly ops that apply it to batches of digits.
 
-`AugmentConfig` travels from the Retrain page, the command line and the model metadata alike.
+`Variations` travels from the Retrain page, the command line and the model metadata alike.
 Every image op works on whole batches inside `tf.data` (no Python loop per image); all zeros is
 the identity. Keras' own layers are used with `fill_mode="constant"`: their default, "reflect",
 would mirror strokes into the empty border.
@@ -14,17 +14,19 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from digit_app.errors import SettingsError
 from digit_app.preprocess import SUPERSAMPLE, EmptyDrawingError, UnreadableDrawingError, to_mnist
+from digit_app.sizes import MNIST_SIDE as IMAGE_SIZE
 
-IMAGE_SIZE = 28
 ELASTIC_GRID = 4  # the random displacement is drawn on a 4x4 grid and smoothly enlarged ...
 ELASTIC_PIXELS = 1.5  # ... with a standard deviation of 1.5 px at strength 1
 THIN_CUT = 0.6  # at thickness 1, ink below 0.6 is cut away: about a pixel thinner
 
 
 @dataclass(frozen=True)
-class AugmentConfig:
-    """How much to vary each training digit; each value is a maximum, drawn at random per image."""
+class Variations:
+    """How the training digits are varied: random changes to each image of each batch (rotation to noise; each
+    value a maximum, drawn per image), and copies added once before training (redraw, styles, pen: shares)."""
 
     rotation: float = 12.0  # degrees either way
     shift: float = 0.08  # fraction of the image either way
@@ -56,10 +58,10 @@ class AugmentConfig:
         for name, limit in limits.items():
             value = getattr(self, name)
             if not 0.0 <= value <= limit:
-                raise ValueError(f"augmentation {name} must be between 0 and {limit}, got {value}")
+                raise SettingsError(f"augmentation {name} must be between 0 and {limit}, got {value}")
 
     @classmethod
-    def none(cls) -> AugmentConfig:
+    def none(cls) -> Variations:
         """No augmentation at all."""
         return cls(**{name: 0.0 for name in asdict(cls())})
 
@@ -71,7 +73,7 @@ class AugmentConfig:
         return asdict(self)
 
 
-def build_augmenter(config: AugmentConfig, seed: int | None = None) -> Any:
+def build_augmenter(config: Variations, seed: int | None = None) -> Any:
     """A callable mapping a float32 batch (n, 28, 28, 1) in [0, 1] to an augmented batch.
 
     Rotation, slant, zoom, stretch and shift are composed into one affine transform per image,
@@ -99,7 +101,7 @@ def build_augmenter(config: AugmentConfig, seed: int | None = None) -> Any:
     return augment
 
 
-def _affine_transforms(count: Any, config: AugmentConfig, generator: Any) -> Any:
+def _affine_transforms(count: Any, config: Variations, generator: Any) -> Any:
     """(n, 8) projective transforms mapping each output pixel back to where it comes from."""
     import math
 
@@ -177,19 +179,20 @@ def redraw_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.n
     kept, out = [], []
     for index in chosen:
         digit = Image.fromarray(np.asarray(images[index], dtype=np.float32))
-        box = digit.getbbox() or (0, 0, 28, 28)
+        box = digit.getbbox() or (0, 0, IMAGE_SIZE, IMAGE_SIZE)
         aspect = (box[3] - box[1]) / max(1, box[2] - box[0])  # height over width
         widen = rng.uniform(1.0, max(1.0, aspect))
-        wide = digit.resize((round(28 * SUPERSAMPLE * widen), 28 * SUPERSAMPLE), Image.Resampling.BILINEAR)
+        wide = digit.resize((round(IMAGE_SIZE * SUPERSAMPLE * widen), IMAGE_SIZE * SUPERSAMPLE),
+                            Image.Resampling.BILINEAR)
         try:
             out.append(to_mnist(np.asarray(wide)))
         except (EmptyDrawingError, UnreadableDrawingError):
             continue
         kept.append(index)
-    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)
+    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
 
 
-def preview_grid(digits: np.ndarray, config: AugmentConfig, columns: int = 8, seed: int = 0) -> np.ndarray:
+def preview_grid(digits: np.ndarray, config: Variations, columns: int = 8, seed: int = 0) -> np.ndarray:
     """Augmented copies of `digits` (n, 28, 28) tiled in a grid (float32, white on black, 2 px gaps).
 
     Shows what the online augmentation does to a batch; styled, redrawn and retraced copies are not shown.

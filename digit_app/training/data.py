@@ -1,6 +1,5 @@
-"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys; what the
-Retrain page offers (`data_choices`), its preview's first digits (`preview_images`), and uploads
-kept whole (`keep_upload`).
+"""MNIST from Keras (downloaded once, then cached) or from a local `.npz` with the same keys, and a preview's
+first digits (`preview_images`); what the Retrain page offers to train on is `digit_app.training.sources`.
 
 Whatever the source, the arrays are checked before training sees them, and every problem is
 reported in one sentence that says what is wrong and what to do. A file is bounded before it is
@@ -12,11 +11,10 @@ visitor may read them); the server log keeps the full path.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,26 +22,24 @@ from typing import TypeVar
 
 import numpy as np
 
-from digit_app.store.files import is_regular_file, open_plain, staged
+from digit_app import settings
+from digit_app.errors import DigitAppError
+from digit_app.sizes import MNIST_SHAPE
+from digit_app.store.files import is_regular_file, open_plain
 from digit_app.store.npz import Member, NpzTooLargeError, iter_rows, members
 
 KERAS_SOURCE = "mnist"  # the source name meaning "through keras.datasets.mnist"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
-ENV_DATA_DIR = "DIGIT_APP_DATA_DIR"
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-UPLOADS = "uploads"  # the data folder's subfolder for files uploaded on the Retrain page
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024  # as server.maxUploadSize; full MNIST as an .npz is 11 MB
 MAX_DATA_BYTES = 600 * 10**6  # a data file's arrays, unpacked, at most: well under the server's memory (MNIST: 55 MB)
 BLOCK_BYTES = 8 * 2**20  # bytes of an array checked and converted at a time
 PREVIEW_MAX = 256  # images the Retrain page's preview reads, at most
-IMAGE_SHAPE = (28, 28)
 READ_ERRORS = (OSError, ValueError, zipfile.BadZipFile, EOFError)  # a file that cannot be read as an .npz
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
 
-class DataError(ValueError):
+class DataError(DigitAppError, ValueError):
     """The training data cannot be used; the message says why in one sentence."""
 
 
@@ -59,8 +55,9 @@ LIMITS = ReadLimits()
 
 
 @dataclass(frozen=True)
-class Mnist:
-    """MNIST-shaped data: uint8 images (n, 28, 28) and uint8 labels (n,) for train and test."""
+class TrainingData:
+    """Digits to train and test on, MNIST-shaped (from Keras' MNIST or any .npz with its keys, corrections added):
+    uint8 images (n, 28, 28) and uint8 labels (n,) for train and test."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -74,7 +71,7 @@ class Mnist:
         return {"source": self.source, "train_images": len(self.x_train), "test_images": len(self.x_test),
                 "corrections": self.corrections}
 
-    def with_corrections(self, images: np.ndarray, labels: np.ndarray, repeat: int) -> Mnist:
+    def with_corrections(self, images: np.ndarray, labels: np.ndarray, repeat: int) -> TrainingData:
         """This data with a person's corrections added to the training images, each `repeat` times.
 
         A few dozen drawings among ten thousand digits would weigh nothing; repeated, they teach
@@ -115,7 +112,7 @@ def _rows_per_block(shape: tuple[int, ...], dtype: np.dtype, limits: ReadLimits)
     return max(1, limits.block_bytes // max(1, row_bytes))
 
 
-def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits = LIMITS) -> Mnist:
+def load_training_data(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits = LIMITS) -> TrainingData:
     """Load MNIST: `"mnist"` for Keras' copy, or the path of an `.npz` with the same four keys."""
     if str(source) == KERAS_SOURCE:
         return _from_keras()
@@ -126,7 +123,7 @@ def load_mnist(source: str | os.PathLike[str] = KERAS_SOURCE, limits: ReadLimits
 def preview_images(source: str | os.PathLike[str], count: int = 16, limits: ReadLimits = LIMITS) -> np.ndarray:
     """The first `count` (at most `PREVIEW_MAX`) training images of a source as uint8, read alone.
 
-    The file's headers get every check `load_mnist` makes of them; of its arrays only those first
+    The file's headers get every check `load_training_data` makes of them; of its arrays only those first
     images are unpacked, so the preview costs the same for MNIST and for a file of 600 MB.
     """
     count = max(1, min(count, PREVIEW_MAX))
@@ -136,73 +133,13 @@ def preview_images(source: str | os.PathLike[str], count: int = 16, limits: Read
     return _named(path, lambda: _read_first(path, count, limits))
 
 
-def data_stamp(source: str | os.PathLike[str]) -> tuple[int, int] | None:
-    """A source's (size, modification time in ns), or None: what a cache of its preview is keyed on, read cheaply."""
-    path = keras_cache() if str(source) == KERAS_SOURCE else Path(source)
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
-
-
-def data_folder() -> Path:
-    """The folder whose .npz files the Retrain page offers: `$DIGIT_APP_DATA_DIR`, by default `data/`."""
-    return Path(os.environ.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
-
-
-def data_choices(extra: Iterable[str | os.PathLike[str]] = ()) -> dict[str, str]:
-    """What the Retrain page offers to train on, by label: Keras' MNIST, the `extra` files, the data folder's .npz.
-
-    The operator decides the list (by the folder and the files in it); a visitor picks from it and
-    never types a path, so no visitor can make the server open a file of their choosing. A label
-    names a file, never its folder.
-    """
-    cached = is_regular_file(keras_cache())
-    choices = {f"MNIST through Keras ({'kept on this server' if cached else 'downloads once'})": KERAS_SOURCE}
-    folder = data_folder()
-    files = [Path(path) for path in extra if path]
-    files += sorted(folder.glob("*.npz")) + sorted((folder / UPLOADS).glob("*.npz"))
-    for path in files:
-        if is_regular_file(path) and str(path) not in choices.values():
-            choices[f"{_unique_name(path.name, choices)} ({path.stat().st_size / 1e6:.1f} MB)"] = str(path)
-    return choices
-
-
-def _unique_name(name: str, taken: Iterable[str]) -> str:
-    """`name`, or `name (2)`, `name (3)`...: the first that no label in `taken` starts with."""
-    labels = list(taken)
-    candidate, number = name, 1
-    while any(label.startswith(f"{candidate} (") for label in labels):
-        number += 1
-        candidate = f"{name} ({number})"
-    return candidate
-
-
-def keep_upload(content: bytes, folder: Path | None = None, limits: ReadLimits = LIMITS) -> Path:
-    """Check an uploaded .npz, keep it in the data folder's uploads (named by its content); `DataError` if unusable."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise DataError(f"That file is {len(content) / 2**20:.0f} MB; an upload is at most "
-                        f"{MAX_UPLOAD_BYTES / 2**20:.0f} MB.")
-    uploads = (folder or data_folder()) / UPLOADS
-    target = uploads / f"upload-{hashlib.sha256(content).hexdigest()[:12]}.npz"
-    if is_regular_file(target):
-        return target
-    uploads.mkdir(parents=True, exist_ok=True)
-    with staged(target, lambda tmp: tmp.write_bytes(content)) as upload:
-        # every check a data file gets, before it joins the list
-        _named(upload.tmp, lambda: _read_npz(upload.tmp, limits), shown="The uploaded file")
-        upload.commit()
-    return target
-
-
 def keras_cache() -> Path:
     """Where Keras keeps (and looks for) its downloaded mnist.npz."""
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    home = settings.current().keras_home or Path.home() / ".keras"
     return home / "datasets" / "mnist.npz"
 
 
-def _from_keras() -> Mnist:
+def _from_keras() -> TrainingData:
     import keras
 
     try:
@@ -215,6 +152,11 @@ def _from_keras() -> Mnist:
             "or pass the path of a local .npz with x_train, y_train, x_test and y_test."
         ) from error
     return validate(x_train, y_train, x_test, y_test, source=KERAS_SOURCE)
+
+
+def check_file(path: Path, shown: str, limits: ReadLimits = LIMITS) -> TrainingData:
+    """Every check a local .npz gets before training reads it (`DataError` naming it as `shown` if it fails)."""
+    return _named(path, lambda: _read_npz(path, limits), shown=shown)
 
 
 def _named(path: Path, read: Callable[[], T], shown: str | None = None) -> T:
@@ -232,7 +174,7 @@ def _named(path: Path, read: Callable[[], T], shown: str | None = None) -> T:
         raise DataError(message) from None
 
 
-def _read_npz(path: Path, limits: ReadLimits) -> Mnist:
+def _read_npz(path: Path, limits: ReadLimits) -> TrainingData:
     """Every array of a local .npz, checked and converted a block at a time; messages name `path`."""
     with _archive(path) as archive:
         found = _check_headers(archive, path, limits)
@@ -242,7 +184,7 @@ def _read_npz(path: Path, limits: ReadLimits) -> Mnist:
             raise
         except READ_ERRORS as error:
             raise DataError(f"{path} is not a readable .npz file ({_reason(error)}).") from None
-    return Mnist(**arrays, source=str(path))
+    return TrainingData(**arrays, source=str(path))
 
 
 def _read_first(path: Path, count: int, limits: ReadLimits) -> np.ndarray:
@@ -312,19 +254,19 @@ def _size(size: int) -> str:
 
 def validate(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, source: str
-) -> Mnist:
-    """Check shapes, dtypes and labels; return the data as uint8 `Mnist` or raise `DataError`."""
+) -> TrainingData:
+    """Check shapes, dtypes and labels; return the data as uint8 `TrainingData` or raise `DataError`."""
     arrays = {key: np.asarray(value) for key, value in zip(KEYS, (x_train, y_train, x_test, y_test))}
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         _check_split(split, images.shape, labels.shape, source)
         _check_dtypes(split, images.dtype, labels.dtype, source)
-    return Mnist(**_convert({key: Blocks.of(value) for key, value in arrays.items()}, source), source=source)
+    return TrainingData(**_convert({key: Blocks.of(value) for key, value in arrays.items()}, source), source=source)
 
 
 def _check_split(split: str, images: tuple[int, ...], labels: tuple[int, ...], source: str) -> None:
     """Images (n, 28, 28), not empty, and one label per image: from the shapes alone."""
-    if len(images) != 3 or images[1:] != IMAGE_SHAPE:
+    if len(images) != 3 or images[1:] != MNIST_SHAPE:
         raise DataError(f"x_{split} in {source} has shape {images}; expected (n, 28, 28).")
     if images[0] == 0:
         raise DataError(f"x_{split} in {source} is empty.")

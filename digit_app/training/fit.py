@@ -17,58 +17,66 @@ import numpy as np
 import tensorflow as tf
 
 from digit_app.calibration import fit_temperature
-from digit_app.model import NUM_CLASSES, Classifier, build_model, build_reader, reader_parts
+from digit_app.errors import DigitAppError, SettingsError
+from digit_app.model import Classifier
+from digit_app.networks import build_model, build_reader, reader_parts
+from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
+from digit_app.store.metadata import TrainingSummary
 from digit_app.strokes.network import train_stroke_model
-from digit_app.strokes.pen_digits import drawn_inputs, load_pen_digits
+from digit_app.strokes.on_canvas import drawn_inputs
+from digit_app.strokes.pen_digits import load_pen_digits
 from digit_app.training.augment import build_augmenter, redraw_digits
 from digit_app.training.config import TrainConfig
-from digit_app.training.data import Mnist
+from digit_app.training.data import TrainingData
 from digit_app.training.pen import retrace_digits
 from digit_app.training.styles import add_styles
 
-LABEL_SMOOTHING = 0.05  # a little doubt in the targets: steadier on unusual drawings
 CALIBRATION_DIGITS = 10_000  # training digits the temperature is fitted on, at most
 HELD_OUT_SEED = 12345  # the held-out writers are drawn the same way for every model, so figures compare
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
-@dataclass
-class TrainReport:
-    """What a training run produced, for the page, the command line and the metadata."""
+@dataclass(frozen=True)
+class Evaluation:
+    """How a model reads a labelled set of digits: the share right, the confusion matrix, each answer."""
 
-    test_accuracy: float
+    accuracy: float
     confusion: np.ndarray  # (10, 10): row = true digit, column = predicted
-    misclassified: np.ndarray  # indices into the test set
-    predictions: np.ndarray  # predicted digit per test image
+    predictions: np.ndarray  # predicted digit per image
+    misclassified: np.ndarray  # indices of the images read wrong
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What a training run produced: the test set's evaluation and how the run went."""
+
+    evaluation: Evaluation  # on the test set
     seconds: float
     images_per_second: float
     history: list[dict[str, float]]
     train_images: int
-    cancelled: bool = False
     held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
     temperature: float = 1.0  # the calibration fitted after training (`digit_app.calibration`)
 
+    @property
+    def test_accuracy(self) -> float:
+        return self.evaluation.accuracy
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready figures (no arrays but the confusion matrix)."""
-        return {
-            "test_accuracy": round(self.test_accuracy, 4),
-            "confusion_matrix": self.confusion.tolist(),
-            "train_seconds": round(self.seconds, 1),
-            "images_per_second": round(self.images_per_second, 1),
-            "train_images": self.train_images,
-            "history": self.history,
-            **({"held_out_writers": self.held_out} if self.held_out else {}),
-            "temperature": round(self.temperature, 4),
-        }
+    def summary(self, data: dict[str, Any], training: dict[str, Any]) -> TrainingSummary:
+        """The record kept with the model: `data` and `training` say what it learnt from and how."""
+        return TrainingSummary(
+            data=data, training=training, test_accuracy=round(self.test_accuracy, 4),
+            confusion_matrix=self.evaluation.confusion.tolist(), train_seconds=round(self.seconds, 1),
+            images_per_second=round(self.images_per_second, 1), train_images=self.train_images,
+            history=self.history, held_out_writers=self.held_out, temperature=round(self.temperature, 4))
 
 
-class Cancelled(Exception):
+class Cancelled(DigitAppError):
     """Training was stopped by `should_stop` before it finished."""
 
 
 def train(
-    data: Mnist,
+    data: TrainingData,
     config: TrainConfig,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -98,7 +106,7 @@ def train(
     order = np.random.default_rng(config.seed).permutation(len(images))
     val_idx, train_idx = order[:validation_count], order[validation_count:]
     if config.batch_size > len(train_idx):
-        raise ValueError(f"The batch size {config.batch_size} is larger than the {len(train_idx)} training images; "
+        raise SettingsError(f"The batch size {config.batch_size} is larger than the {len(train_idx)} training images; "
                          f"choose {len(train_idx)} or fewer.")
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 
@@ -155,22 +163,20 @@ def train(
 
     # One classifier for every figure of the report: the test set, the temperature, the held-out writers.
     pixel_part, stroke_part = reader_parts(model)
-    reader = Classifier(model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
-    report = evaluate(reader, data.x_test, data.y_test)
-    report.temperature = training_temperature(reader, data, config.seed)
-    if config.drawn:
-        report.held_out = held_out_accuracy(reader, pen)
-    report.seconds = seconds
-    report.images_per_second = tracker.images_seen / pixel_seconds if pixel_seconds else 0.0
-    report.history = tracker.history
-    report.train_images = len(train_idx)
-    return model, report
+    reader = Classifier(pixel_model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
+    evaluation = evaluate(reader, data.x_test, data.y_test)
+    temperature = training_temperature(reader, data, config.seed)
+    held_out = held_out_accuracy(reader, pen) if config.drawn else {}
+    return model, TrainReport(
+        evaluation=evaluation, seconds=seconds, history=tracker.history, train_images=len(train_idx),
+        images_per_second=tracker.images_seen / pixel_seconds if pixel_seconds else 0.0, held_out=held_out,
+        temperature=temperature)
 
 
-def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
+def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> Evaluation:
     """Accuracy, confusion matrix and misclassified indices of `model` (its pixel CNN) on a test set."""
     # Scoring a whole test set only needs the batched path: skip the one-drawing LiteRT copy.
-    classifier = model if isinstance(model, Classifier) else Classifier(model=reader_parts(model)[0], path=None,
+    classifier = model if isinstance(model, Classifier) else Classifier(pixel_model=reader_parts(model)[0], path=None,
                                                                         fast_single=False)
     pixels = np.asarray(x_test, dtype=np.float32)
     pixels = pixels / 255.0 if pixels.max() > 1.0 else pixels
@@ -178,19 +184,11 @@ def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> TrainReport:
     truth = np.asarray(y_test).astype(np.int64)
     confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), dtype=np.int64)
     np.add.at(confusion, (truth, predicted), 1)
-    return TrainReport(
-        test_accuracy=float((predicted == truth).mean()),
-        confusion=confusion,
-        misclassified=np.flatnonzero(predicted != truth),
-        predictions=predicted,
-        seconds=0.0,
-        images_per_second=0.0,
-        history=[],
-        train_images=0,
-    )
+    return Evaluation(accuracy=float((predicted == truth).mean()), confusion=confusion, predictions=predicted,
+                      misclassified=np.flatnonzero(predicted != truth))
 
 
-def training_temperature(classifier: Classifier, data: Mnist, seed: int = 0) -> float:
+def training_temperature(classifier: Classifier, data: TrainingData, seed: int = 0) -> float:
     """The temperature that makes the pixel CNN's confidence honest, fitted on MNIST digits it trained on.
 
     Augmentation and label smoothing keep it from memorising them: on the shipped model, the
@@ -221,7 +219,7 @@ def distribution_strategy() -> Any:
     return tf.distribute.get_strategy()
 
 
-def _training_arrays(data: Mnist, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+def _training_arrays(data: TrainingData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Float images (n, 28, 28, 1) and int labels: MNIST plus styled, redrawn and retraced copies if asked for."""
     originals, labels = data.x_train, data.y_train.astype(np.int64)
     if config.augment.styles:

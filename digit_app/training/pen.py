@@ -15,6 +15,7 @@ from PIL import Image
 from skimage.morphology import skeletonize
 
 from digit_app.preprocess import draw_centre_line
+from digit_app.sizes import MNIST_SIDE
 
 SCALE = 4  # digits are thinned at 4x, where a skeleton follows the strokes closely
 POINTS = (7, 13)  # points kept along the path: pendigits keeps 8, a quick mouse stroke a few more
@@ -82,7 +83,8 @@ def polygon_pixels(corners: np.ndarray, size: float = 96.0) -> np.ndarray:
 
 def retrace(image: np.ndarray, rng: np.random.Generator) -> np.ndarray | None:
     """One MNIST digit (28, 28) as a coarse pen polygon in MNIST form, or None if no pen path fits it."""
-    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((28 * SCALE, 28 * SCALE), Image.Resampling.BILINEAR)
+    side = MNIST_SIDE * SCALE
+    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
     path, retraced = trace_path(skeletonize(np.asarray(big) > 127))
     if len(path) < 10 or retraced > MAX_RETRACE:
         return None
@@ -106,4 +108,4 @@ def retrace_digits(images: np.ndarray, share: float, seed: int = 0) -> tuple[np.
         if digit is not None:
             kept.append(index)
             out.append(digit)
-    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, 28, 28)
+    return np.asarray(kept, dtype=np.int64), np.asarray(out, dtype=np.float32).reshape(-1, MNIST_SIDE, MNIST_SIDE)

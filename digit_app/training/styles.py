@@ -14,6 +14,7 @@ from skimage.morphology import skeletonize
 
 from digit_app.preprocess import stroke_width
 from digit_app.render import draw_lines
+from digit_app.sizes import MNIST_SIDE
 
 SCALE = 4  # strokes are added on a 4x enlargement and averaged back down: anti-aliased
 STYLED_DIGITS = (1, 5, 7)
@@ -30,12 +31,14 @@ def add_styles(images: np.ndarray, labels: np.ndarray, share: float, seed: int =
         if digit is not None:
             styled.append(digit)
             styled_labels.append(labels[index])
-    return (np.asarray(styled, dtype=np.uint8).reshape(-1, 28, 28), np.asarray(styled_labels, dtype=labels.dtype))
+    return (np.asarray(styled, dtype=np.uint8).reshape(-1, MNIST_SIDE, MNIST_SIDE),
+            np.asarray(styled_labels, dtype=labels.dtype))
 
 
 def restyle(image: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray | None:
     """One digit with its style stroke added, or None when its shape gives no place for it."""
-    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((28 * SCALE, 28 * SCALE), Image.Resampling.BILINEAR)
+    side = MNIST_SIDE * SCALE
+    big = Image.fromarray(np.asarray(image, dtype=np.uint8)).resize((side, side), Image.Resampling.BILINEAR)
     mask = np.asarray(big) > 127
     points = np.argwhere(skeletonize(mask))  # (row, column)
     if len(points) < 10:

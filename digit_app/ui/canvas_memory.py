@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.render import CANVAS_SIZE, draw_canvas
+from digit_app.render import draw_canvas
 from digit_app.strokes.canvas import (CanvasLimits, CanvasStroke, CanvasValueError, canvas_strokes, fabric_paths,
                                      fitted, signature)
-from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
+from digit_app.sizes import CANVAS_SIZE, NUMBER_CANVAS  # NUMBER_CANVAS: the size the segment judge learned numbers at
 
 BRUSH = (5, 40)  # px: the brush slider's range, and the only stroke widths the canvas may send
 # What the Draw page's canvases may send (a person's digit: 1-3 strokes of ~100 points; the server

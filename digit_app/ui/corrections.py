@@ -10,8 +10,8 @@ import math
 
 import streamlit as st
 
+from digit_app.images import enlarge
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, Correction, CorrectionsError, CorrectionStore, Damaged
-from digit_app.ui.common import enlarge
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.text import for_visitors, literal
 

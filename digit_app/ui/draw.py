@@ -20,9 +20,9 @@ from digit_app.saliency import occlusion_maps, overlay
 from digit_app.store.corrections import CorrectionsError, CorrectionStore
 from digit_app.store.versions import version_id_of
 from digit_app.strokes.canvas import CanvasLimits
-from digit_app.strokes.pen_digits import NUMBER_CANVAS  # the size the segment judge learned numbers at
+from digit_app.sizes import NUMBER_CANVAS  # the size the segment judge learned numbers at
 from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMBER_LIMITS, CanvasMemory
-from digit_app.ui.common import get_classifier
+from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
 from digit_app.ui.text import for_visitors
 
@@ -162,7 +162,7 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
     if fingerprint in saved:
         st.info(f"Already saved as a {right}.")
         return
-    from digit_app.serving.rate import SESSION_SAVES, TokenBucket, admit_save, process_saves
+    from digit_app.access.rate import SESSION_SAVES, TokenBucket, admit_save, process_saves
     from digit_app.store.corrections import ACCEPTED, SUGGESTED
     from digit_app.ui.gate import is_operator
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from digit_app.serving import access
-from digit_app.serving.access import OperatorGate, SecretsFile, try_password
+from digit_app.access import guesses as access
+from digit_app.access.guesses import try_password
+from digit_app.access.operators import OperatorGate, SecretsFile
 
 
 def operator_gate() -> OperatorGate:

@@ -12,7 +12,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digit_app.images import ImageLoadError, load_image
 from digit_app.photo import FoundLine, PhotoReading, read_photo
-from digit_app.ui.common import ZOOM, get_classifier
+from digit_app.sizes import ZOOM
+from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.html import BOX_COLOURS, image_tag, percent_sure
 
 DIGIT_WIDTH = ZOOM * 28  # px: each digit's 28x28 model input, enlarged pixel for pixel

@@ -5,19 +5,22 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from digit_app.serving.jobs import JobRunningError, Trainer
+from digit_app.jobs.trainer import JobRunningError, Trainer
 from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
+from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
-from digit_app.training.data import ENV_DATA_DIR, DataError, data_choices, data_stamp, keep_upload, preview_images
-from digit_app.ui.common import default_local_data, get_classifier
+from digit_app.settings import ENV_DATA_DIR
+from digit_app.training.data import DataError, preview_images
+from digit_app.training.sources import data_choices, data_stamp, default_local_data, keep_upload
+from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.text import for_visitors, literal
 from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
-DEFAULTS = AugmentConfig()
+DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
     ("rotation", "Turn, degrees either way", 45, 1, 1,
@@ -52,7 +55,7 @@ def first_digits(source: str, stamp: tuple[int, int] | None) -> np.ndarray:
 
 
 @st.cache_data(max_entries=4)
-def preview(source: str, stamp: tuple[int, int] | None, config: AugmentConfig) -> np.ndarray:
+def preview(source: str, stamp: tuple[int, int] | None, config: Variations) -> np.ndarray:
     """The preview grid, enlarged 3x; cached so reruns while a job trains do no TensorFlow work."""
     grid = preview_grid(first_digits(source, stamp), config)
     return np.kron(grid, np.ones((3, 3), np.float32))
@@ -91,7 +94,7 @@ def drawn_choice() -> bool:
              "model reads drawings from both, as the shipped one does. Off: MNIST only, pixels only.")
 
 
-def corrections_choice() -> dict | None:
+def corrections_choice() -> CorrectionsToAdd | None:
     """Whether to add the accepted corrections people saved on the Draw page, and how much they weigh."""
     store = CorrectionStore()
     try:
@@ -106,17 +109,17 @@ def corrections_choice() -> dict | None:
                    "training learns only the corrections the operator accepted.")
     repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
                        help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
-    return {"path": str(store.path), "repeat": repeat} if include and count else None
+    return CorrectionsToAdd(store.path, repeat) if include and count else None
 
 
-def augmentation() -> AugmentConfig:
+def augmentation() -> Variations:
     columns = st.columns(2)
     values = {}
     for index, (name, label, maximum, step, unit, help_text) in enumerate(SLIDERS):
         shown = columns[index % 2].slider(label, 0, maximum, int(round(getattr(DEFAULTS, name) * unit)), step,
                                           help=help_text, key=f"augment-{name}")
         values[name] = shown / unit
-    return AugmentConfig(**values)
+    return Variations(**values)
 
 
 def job_state() -> tuple[int, bool]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digit_app.serving.jobs import JobStatus, time_left
+from digit_app.jobs.trainer import JobStatus, time_left
 from digit_app.store import versions
 from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.version_table import act_on_version, percent
@@ -60,7 +60,7 @@ def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
     """The version that was in use when the run started (still, after "Use this model"), and its label."""
     active = versions.active_version_id()
     try:
-        baseline = versions.get_version(status.summary.get("compared_with", active))
+        baseline = versions.get_version(status.summary.compared_with or active)
     except KeyError:  # deleted since: compare with what is in use now
         baseline = versions.get_version(active)
     return baseline, "model in use" if baseline.id == active else f"previous model ({baseline.id})"
@@ -75,27 +75,27 @@ def change(new: float | None, old: float | None) -> str | None:
 
 def show_result(status: JobStatus) -> None:
     """The finished run beside the model it would replace: accuracies, "Use this model", its confusions."""
-    accuracy = status.summary.get("test_accuracy", 0.0)
+    accuracy = status.summary.test_accuracy or 0.0
     baseline, name = compared_with(status)
     left, right = st.columns(2)
     left.metric("MNIST test accuracy, new model", percent(accuracy), delta=change(accuracy, baseline.test_accuracy))
     right.metric(f"MNIST test accuracy, {name}", percent(baseline.test_accuracy))
-    on_corrections = status.summary.get("corrections_accuracy")
+    on_corrections = status.summary.corrections_accuracy
     if on_corrections:
-        before = on_corrections.get("model in use")
-        left.metric("Your corrections, new model", percent(on_corrections["new model"]),
-                    delta=change(on_corrections["new model"], before))
+        before = on_corrections.model_in_use
+        left.metric("Your corrections, new model", percent(on_corrections.new_model),
+                    delta=change(on_corrections.new_model, before))
         right.metric(f"Your corrections, {name}", percent(before))
-    held_out = status.summary.get("held_out_writers")
+    held_out = status.summary.held_out_writers
     new_drawings = before_drawings = None
     if held_out:
         new_drawings = held_out.get("drawing", held_out.get("pixels"))
-        before_drawings = (baseline.metadata.get("held_out_writers") or {}).get("drawing")
+        before_drawings = baseline.summary.drawing_accuracy
         left.metric("Drawings by 6 writers it never saw, new model", percent(new_drawings),
                     delta=change(new_drawings, before_drawings))
         right.metric(f"The same drawings, {name}", percent(before_drawings))
-    st.caption(f"Trained in {status.summary.get('train_seconds', 0):.0f} s at "
-               f"{status.summary.get('images_per_second', 0):.0f} images a second. Version {status.version_id}.")
+    st.caption(f"Trained in {status.summary.train_seconds or 0:.0f} s at "
+               f"{status.summary.images_per_second or 0:.0f} images a second. Version {status.version_id}.")
     if versions.active_version_id() == status.version_id:
         st.caption("This model is in use on the Draw page.")
         return
@@ -122,7 +122,7 @@ def show_result(status: JobStatus) -> None:
         else:
             act_on_version("activate", status.version_id)
         st.rerun(scope="app")
-    matrix = np.array(status.summary["confusion_matrix"])
+    matrix = np.array(status.summary.confusion_matrix)
     cells = pd.DataFrame([(t, p, int(matrix[t, p])) for t in range(10) for p in range(10)],
                          columns=["true", "predicted", "count"])
     heatmap = alt.Chart(cells).mark_rect().encode(

@@ -23,10 +23,9 @@ def versions_table() -> None:
     """Every kept model; actions name the version they act on, as the person saw it when the page was drawn."""
     active = versions.active_version_id()
     rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
-             "drawings by unseen writers": percent((v.metadata.get("held_out_writers") or {}).get("drawing")),
-             "reads strokes": bool(v.metadata.get("held_out_writers")),
-             "epochs": epochs((v.metadata.get("training") or {}).get("epochs")),
-             "saved": v.metadata.get("saved_at", "")}
+             "drawings by unseen writers": percent(v.summary.drawing_accuracy),
+             "reads strokes": bool(v.summary.held_out_writers),
+             "epochs": epochs(v.summary.training.get("epochs")), "saved": v.summary.saved_at or ""}
             for v in versions.list_versions()]
     # The version column as wide as its ids (v20261130-142501-...): cut, two versions read alike.
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",

@@ -9,13 +9,14 @@ import time
 
 import pytest
 
+from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
 from digit_app.model import load_classifier
-from digit_app.serving.jobs import JobRunningError, Trainer, TrainingJob
 from digit_app.store import versions
-from digit_app.training import AugmentConfig, TrainConfig
+from digit_app.training import TrainConfig, Variations
+from digit_app.training.config import TrainRequest
 from tests.paths import MNIST_SAMPLE
 
-TINY = TrainConfig(epochs=2, batch_size=32, augment=AugmentConfig(redraw=0.1, styles=0.2))
+TINY = TrainConfig(epochs=2, batch_size=32, augment=Variations(redraw=0.1, styles=0.2))
 
 
 @pytest.mark.slow
@@ -27,7 +28,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
     assert status.state == "done", status.message
     assert status.fraction == 1.0 and len(status.history) == 2
     version = versions.get_version(status.version_id)
-    assert load_classifier(version.path).metadata["test_accuracy"] == status.summary["test_accuracy"]
+    assert load_classifier(version.path).summary.test_accuracy == status.summary.test_accuracy
     assert len(status.gallery) > 0 and all(truth != read for _, truth, read in status.gallery)
     assert versions.active_version_id() == versions.SHIPPED
 
@@ -35,7 +36,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
 @pytest.mark.slow
 def test_only_one_job_at_a_time(models):
     trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
     try:
         with pytest.raises(JobRunningError, match="already being trained"):
             trainer.start(str(MNIST_SAMPLE), TINY)
@@ -48,7 +49,7 @@ def test_only_one_job_at_a_time(models):
 @pytest.mark.slow
 def test_cancel_keeps_nothing(models):
     trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=AugmentConfig.none()))
+    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
     job.cancel()
     job.join(timeout=120)
     assert job.status.state == "cancelled"
@@ -73,7 +74,7 @@ def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, 
     kept = [v.id for v in versions.list_versions() if v.id != versions.SHIPPED]
     if outcome == "done":
         assert kept == [job.status.version_id]
-        assert load_classifier(versions.get_version(kept[0]).path).metadata["test_accuracy"] > 0
+        assert load_classifier(versions.get_version(kept[0]).path).summary.test_accuracy > 0
     else:
         assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
 
@@ -97,7 +98,7 @@ def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
 def test_time_left_follows_the_pace_so_far():
     from dataclasses import replace
 
-    from digit_app.serving.jobs import JobStatus, time_left
+    from digit_app.jobs.trainer import JobStatus, time_left
 
     status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=40.0,
                        stage_started=100.0, epoch=3, batch=50, steps=100)  # a quarter done after 50 s of training
@@ -112,7 +113,7 @@ def test_time_left_follows_the_pace_so_far():
 def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
     """The pen digits are drawn before the first epoch: the job says how far, from 0 up, in steps."""
     seen = []
-    job = TrainingJob(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1))
+    job = TrainingJob(TrainRequest(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1)))
     original = job._update
 
     def spy(**changes):
@@ -132,7 +133,7 @@ def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
 @pytest.mark.slow
 def test_one_training_per_models_folder_even_across_server_processes(models):
     """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
-    from digit_app.serving.jobs import JobRunningError, machine_slot
+    from digit_app.jobs.trainer import JobRunningError, machine_slot
 
     held = machine_slot()  # what another server process holds while it trains
     assert held is not None
@@ -152,9 +153,9 @@ def test_one_training_per_models_folder_even_across_server_processes(models):
 def test_settings_and_the_job_runner_load_no_keras():
     """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
     code = ("import sys\n"
-            "from digit_app.serving.jobs import Trainer\n"
-            "from digit_app.training import AugmentConfig, TrainConfig\n"
-            "config = TrainConfig.from_dict(TrainConfig(augment=AugmentConfig(rotation=5)).to_dict())\n"
+            "from digit_app.jobs.trainer import Trainer\n"
+            "from digit_app.training import TrainConfig, Variations\n"
+            "config = TrainConfig.from_dict(TrainConfig(augment=Variations(rotation=5)).to_dict())\n"
             "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
@@ -162,7 +163,7 @@ def test_settings_and_the_job_runner_load_no_keras():
 
 
 def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
-    from digit_app.serving.jobs import worker_reason
+    from digit_app.jobs.trainer import worker_reason
 
     stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
               "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")

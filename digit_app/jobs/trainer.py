@@ -1,7 +1,7 @@
 """Training in the background: one job at a time per server, watched and cancelled from any page.
 
 A `Trainer` owns at most one running `TrainingJob`. The job trains in a separate, low-priority
-process (`digit_app.serving.worker`) watched by a thread, so it outlives the page run that started it (a
+process (`digit_app.jobs.worker`) watched by a thread, so it outlives the page run that started it (a
 Streamlit rerun, a page switch or a closed tab do not stop it) and does not slow anyone's drawing;
 its progress is a snapshot any session can read. A finished job has saved a new model version,
 complete, or nothing at all.
@@ -24,13 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from digit_app.errors import DigitAppError
+from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import models_dir
-from digit_app.training import TrainConfig
+from digit_app.training.config import CorrectionsToAdd, TrainConfig, TrainRequest
 
 CANCELLED = "Training was cancelled; no model was kept."
 
 
-class JobRunningError(RuntimeError):
+class JobRunningError(DigitAppError, RuntimeError):
     """Another training job is running on this server."""
 
 
@@ -50,7 +52,7 @@ class JobStatus:
     history: tuple[dict[str, float], ...] = ()
     message: str = ""
     version_id: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary: TrainingSummary = field(default_factory=TrainingSummary)
     gallery: tuple[tuple[np.ndarray, int, int], ...] = ()  # (image, true digit, predicted digit)
 
     @property
@@ -79,15 +81,15 @@ def time_left(status: JobStatus, now: float) -> float | None:
 class TrainingJob:
     """One training run in a worker process, followed by a thread of this one."""
 
-    def __init__(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None,
-                 slot: Any = None) -> None:
+    def __init__(self, request: TrainRequest, slot: Any = None) -> None:
         self._slot = slot  # the machine's training slot (`machine_slot`), given back when the run ends
-        self._corrections = corrections  # {"path": ..., "repeat": k}: a person's corrections join the data
+        self._request = request
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._process: subprocess.Popen | None = None
         now = time.time()
-        self._status = JobStatus(state="loading", source=source, config=config, started=now, stage_started=now)
+        self._status = JobStatus(state="loading", source=request.source, config=request.config, started=now,
+                                 stage_started=now)
         self._thread = threading.Thread(target=self._run, name="digit-training", daemon=True)
 
     def start(self) -> None:
@@ -122,12 +124,10 @@ class TrainingJob:
                 self._slot.close()  # closing the file gives the lock back
 
     def _train(self) -> None:
-        request = {"source": self.status.source, "config": self.status.config.to_dict(),
-                   "corrections": self._corrections}
         with tempfile.TemporaryFile("w+") as errors:
             try:
                 process = _start_worker(errors)
-                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.write(json.dumps(self._request.to_json()) + "\n")
                 process.stdin.close()
             except OSError as error:
                 self._update(state="failed", message=f"Could not start the training process: {error}")
@@ -168,9 +168,10 @@ class TrainingJob:
             self._update(state="saving")
         elif phase == "done":
             gallery = tuple((np.asarray(image, np.uint8), truth, read) for image, truth, read in event["gallery"])
-            accuracy = event["summary"]["test_accuracy"]
-            self._update(state="done", version_id=event["version_id"], summary=event["summary"], gallery=gallery,
-                         message=f"MNIST test accuracy {accuracy:.2%}; saved as {event['version_id']}.")
+            summary = TrainingSummary.from_json(event["summary"])
+            self._update(state="done", version_id=event["version_id"], summary=summary, gallery=gallery,
+                         message=f"MNIST test accuracy {summary.test_accuracy or 0.0:.2%}; "
+                                 f"saved as {event['version_id']}.")
         elif phase == "cancelled":
             self._update(state="cancelled", message=CANCELLED)
         elif phase == "failed":
@@ -185,14 +186,14 @@ def worker_reason(stderr: str) -> str:
 
 
 def _start_worker(errors: Any) -> subprocess.Popen:
-    """`python -m digit_app.serving.worker`, able to import this package whatever the current folder."""
+    """`python -m digit_app.jobs.worker`, able to import this package whatever the current folder."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-m", "digit_app.serving.worker"], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "digit_app.jobs.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
 
 
-def machine_slot() -> Any:
+def machine_slot(folder: Path | None = None) -> Any:
     """The machine's one training slot: an open lock file in the models folder, or `JobRunningError`.
 
     Several server processes (replicas) sharing a models folder train one model at a time: the
@@ -200,7 +201,7 @@ def machine_slot() -> Any:
     writable models folder there is no slot to take (None); saving will say what is wrong.
     """
     try:
-        folder = models_dir()
+        folder = models_dir(folder)
         folder.mkdir(parents=True, exist_ok=True)
         slot = open(folder / ".training.lock", "a")  # noqa: SIM115 - held open for the whole run
     except OSError:
@@ -226,14 +227,17 @@ class Trainer:
         """The running job, or the last one to finish."""
         return self._job
 
-    def start(self, source: str, config: TrainConfig, corrections: dict[str, Any] | None = None) -> TrainingJob:
+    def start(self, source: str, config: TrainConfig, corrections: CorrectionsToAdd | None = None,
+              models_dir: Path | None = None) -> TrainingJob:
         """Start training, or raise `JobRunningError` while another job runs.
 
-        `corrections` ({"path": ..., "repeat": k}) adds a person's saved corrections to the data.
+        `corrections` adds a person's saved corrections to the data; the new version is kept in
+        `models_dir` (None: the settings' models folder).
         """
         with self._lock:
             if self._job is not None and self._job.status.running:
                 raise JobRunningError("A model is already being trained on this server; wait for it or cancel it.")
-            self._job = TrainingJob(source, config, corrections, slot=machine_slot())
+            request = TrainRequest(source, config, corrections, models_dir)
+            self._job = TrainingJob(request, slot=machine_slot(models_dir))
             self._job.start()
             return self._job

@@ -1,27 +1,17 @@
-"""What the pages share: the active model (loaded once per server and version, with a fallback), and digits enlarged."""
+"""The active model for the pages: loaded once per server and version, with the shipped one to fall back on."""
 
 from __future__ import annotations
 
 import logging
-import os
-from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from digit_app.model import Classifier, ModelLoadError, load_classifier
-from digit_app.store.versions import active_model, metadata_path, shipped_model_path
+from digit_app.store.metadata import metadata_path
+from digit_app.store.versions import active_model, shipped_model_path
 from digit_app.ui.text import for_visitors
 
 log = logging.getLogger(__name__)
-
-ZOOM = 5  # a 28x28 model input is shown 5x enlarged, pixel for pixel
-_SHARED_SUBSET = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist_subset.npz"
-
-
-def default_local_data() -> str:
-    """The local .npz the Retrain page offers first: $DIGIT_APP_DATA, or the development machines' copy."""
-    return os.environ.get("DIGIT_APP_DATA") or (str(_SHARED_SUBSET) if _SHARED_SUBSET.is_file() else "")
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
@@ -56,9 +46,3 @@ def get_classifier() -> Classifier:
     if classifier.notice:  # a damaged LiteRT copy: the Keras model answers
         st.warning(for_visitors(classifier.notice))
     return classifier
-
-
-def enlarge(model_input: np.ndarray) -> np.ndarray:
-    """A 28x28 model input enlarged pixel for pixel, so a person sees exactly what the model saw."""
-    block = np.ones((ZOOM, ZOOM) + (1,) * (model_input.ndim - 2), np.float32)  # grey (28, 28) or colour (28, 28, 3)
-    return np.kron(model_input, block)

@@ -6,7 +6,7 @@ import keras
 import pytest
 from streamlit.runtime.scriptrunner import script_runner
 
-from digit_app.ui.server import STREAMLIT_CLEANUP
+from digit_app.ui.streamlit_patches import STREAMLIT_CLEANUP
 from tests.browser import ROOT
 from tests.pages import open_page
 
@@ -49,13 +49,13 @@ def test_a_widget_value_that_is_not_json_arrives_as_no_value(monkeypatch):
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.runtime.app_session import AppSession
 
-    from digit_app.ui.server import refuse_undecodable_widget_values
+    from digit_app.ui.streamlit_patches import refuse_undecodable_widget_values
 
     received = []
     monkeypatch.setattr(AppSession, "handle_backmsg", lambda session, msg: received.append(msg))
     refuse_undecodable_widget_values()
     message = BackMsg()
-    from digit_app.ui.server import MAX_JSON_VALUE
+    from digit_app.ui.streamlit_patches import MAX_JSON_VALUE
 
     big = "[" + ",".join(["1"] * (MAX_JSON_VALUE // 2)) + "]"
     for widget_id, value in (("deep", "[" * 100_000 + "]" * 100_000), ("cut", '{"drawing": '), ("big", big),

@@ -1,0 +1,19 @@
+"""What `python -m digit_app status --json` prints: the active version, how many corrections, the training job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from digit_app.database.corrections import CorrectionsTable
+from digit_app.database.engine import open_database
+from digit_app.database.jobs import JobsTable
+from digit_app.database.versions import VersionsTable
+
+
+def status(url: str | None = None) -> dict[str, Any]:
+    """{"active": <version id>, "corrections": <count>, "training": <the running job as a dict, or None>} from the
+    database at `url` (the configured one when None); JSON-ready."""
+    database = open_database(url)
+    job = JobsTable(database).current()
+    return {"active": VersionsTable(database).active(), "corrections": CorrectionsTable(database).count(),
+            "training": None if job is None else job.to_dict()}
