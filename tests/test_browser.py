@@ -511,3 +511,40 @@ def test_each_stroke_goes_to_the_server_once_when_the_pen_lifts(browser, app_url
     page.wait_for_timeout(400)  # past the canvas' own 200 ms wait, had it not been cancelled
     assert page.evaluate("window.__order") == ["pen-up", "send", "pen-up", "send"]
     page.close()
+
+
+def contrast(colour: str, background: str) -> float:
+    """WCAG contrast ratio of a CSS colour (rgb or rgba, drawn over `background`) against an opaque `background`."""
+    def channels(css: str) -> list[float]:
+        return [float(part) for part in re.findall(r"[\d.]+", css)]
+
+    *front, alpha = channels(colour) + [1.0] if len(channels(colour)) == 3 else channels(colour)
+    back = channels(background)[:3]
+    mixed = [alpha * f + (1 - alpha) * b for f, b in zip(front, back)]
+
+    def luminance(rgb: list[float]) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(mixed), luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_canvas_edge_stands_out_from_the_page(browser, app_url, scheme):
+    """WCAG 2.2 AA: the edge of the drawing area at least 3:1 against the page, in light and dark mode."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(app_url)
+    wait_until_drawn(page)
+    colours = page.wait_for_function("""() => {
+        const host = document.querySelector('[data-testid="stBidiComponentIsolated"]');
+        const canvas = host && host.shadowRoot && host.shadowRoot.querySelector('.dc-canvas');
+        if (!canvas || !host.shadowRoot.querySelector('style[data-digit-app]')) return null;
+        const app = document.querySelector('[data-testid="stApp"]');
+        return [getComputedStyle(canvas).outlineColor, getComputedStyle(app).backgroundColor];
+    }""", timeout=ANSWER_TIMEOUT_MS).json_value()
+    edge, background = colours
+    assert contrast(edge, background) >= 3.0, (scheme, edge, background)
+    save_page(page, f"canvas-edge-phone-{scheme}.png", full_page=False)
+    context.close()
