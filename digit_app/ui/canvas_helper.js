@@ -24,7 +24,8 @@
 //   something else after the first, and people pause less than that between the strokes of one
 //   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later.
 // Its own upkeep (styles, labels, the canvas' fit) runs at most once a frame, in the frame's own
-// callback: run at every change of the page, it forced layouts while Streamlit drew an answer.
+// callback: run at every change of the page, it forced layouts while Streamlit drew an answer. Only
+// the answer's "writing" look follows every change at once.
 (() => {
   const config = window.__digitAppCanvas = window.__digitAppCanvas || {};
   config.label = "__LABEL__";
@@ -148,7 +149,9 @@
   // added the stroke and scheduled its delayed send, which the click cancels.
   window.addEventListener("mouseup", sendStroke);
   window.addEventListener("touchend", sendStroke);
-  new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
+  // The answer's "writing" look at once (no layout is read for it): a confidence arriving while the pen
+  // is down is never shown, not even to a screen reader between two frames; the rest waits for the frame.
+  new MutationObserver(() => { markAnswer(); soon(); }).observe(document.body, { childList: true, subtree: true });
   window.addEventListener("resize", soon);
   setInterval(scan, 1000);  // changes inside the shadow root are not seen by the observer
   scan();
