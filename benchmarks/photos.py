@@ -340,14 +340,20 @@ def photos(count: int, seed: int, fonts: Sequence[str]) -> list[Photo]:
 
 # ---- reading them ----------------------------------------------------------------------------------
 
-Reader = Callable[[np.ndarray], tuple[str, ...]]
+Read = tuple[tuple[str, ...], float, bool]  # the numbers read, the confidence shown, whether it is "sure"
+Reader = Callable[[np.ndarray], Read]
 
 
-def new_reader(classifier) -> Reader:
-    """The Photo page's path: the sheet and its lines found, each line read as a number."""
+def new_reader(classifier, cut: bool = False) -> Reader:
+    """The Photo page's path: the sheet and its lines found, each line read whole by the line reader (or, with
+    `cut`, cut into digits each read by the pixel CNN)."""
     from digit_app.photo import read_photo
 
-    return lambda image: read_photo(image, classifier).numbers
+    def read(image: np.ndarray) -> Read:
+        reading = read_photo(image, classifier, cut=cut)
+        return reading.numbers, reading.confidence, reading.sure
+
+    return read
 
 
 def old_reader(classifier) -> Reader:
@@ -355,15 +361,15 @@ def old_reader(classifier) -> Reader:
     from digit_app.photo import photo_ink
     from digit_app.prediction import read_number
 
-    def read(image: np.ndarray) -> tuple[str, ...]:
+    def read(image: np.ndarray) -> Read:
         number = read_number(photo_ink(image), classifier)
-        return (number.text,) if number else ()
+        return ((number.text,), number.confidence, number.is_sure) if number else ((), 0.0, False)
 
     return read
 
 
 def report(kind: str, read: list[tuple[str, ...]], truth: list[tuple[str, ...]]) -> None:
-    """One row: numbers right, digit count right, digits right where the count is."""
+    """One row: numbers right, digit count right, digits right where the count is (digit by digit)."""
     right = np.mean([r == t for r, t in zip(read, truth)])
     if kind == "blank page":
         print(f"{kind:<18} n={len(truth):>4}  no number found {right:.3f}")
@@ -374,6 +380,22 @@ def report(kind: str, read: list[tuple[str, ...]], truth: list[tuple[str, ...]])
     digits = np.mean([a == b for r, t in counted for a, b in zip(r, t)]) if counted else float("nan")
     print(f"{kind:<18} n={len(truth):>4}  numbers right {right:.3f}   digit count right {count_right:.3f}   "
           f"digits right where counted right {digits:.3f}")
+
+
+def honesty(shown: list[tuple[float, bool, bool]]) -> None:
+    """How honest the confidence shown is, over every photo that showed a number: (confidence, sure, right)."""
+    if not shown:
+        return
+    chances, sure, right = (np.array(column, np.float64) for column in zip(*shown))
+    edges = np.linspace(0, 1, 11)
+    which = np.clip(np.digitize(chances, edges[1:-1]), 0, 9)
+    error = sum((which == b).mean() * abs(chances[which == b].mean() - right[which == b].mean())
+                for b in range(10) if (which == b).any())
+    wrong = right < 0.5
+    flagged = float((sure[wrong] < 0.5).mean()) if wrong.any() else float("nan")
+    print(f"confidence shown on {len(shown)} photos with a number: mean {chances.mean():.3f}, right "
+          f"{right.mean():.3f}, calibration error {error:.3f}; wrong readings flagged \"not sure\" {flagged:.3f} "
+          f"({int(wrong.sum())} wrong); right ones flagged {float((sure[~wrong] < 0.5).mean()):.3f}")
 
 
 def large_photo(seed: int) -> bytes:
@@ -439,6 +461,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=40, help="photos of each kind")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--old-path", action="store_true", help="photo_ink and read_number on the whole photo")
+    parser.add_argument("--cut-path", action="store_true", help="read_photo with each line cut into digits")
     parser.add_argument("--skip-large", action="store_true", help="no 12-megapixel timing")
     parser.add_argument("--only-large", action="store_true", help="only the 12-megapixel timing")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
@@ -446,7 +469,7 @@ def main() -> None:
     from digit_app.model import load_classifier
 
     classifier = load_classifier()
-    reader = (old_reader if args.old_path else new_reader)(classifier)
+    reader = old_reader(classifier) if args.old_path else new_reader(classifier, args.cut_path)
     if args.only_large:
         timing(classifier, reader, large_photo(args.seed), args.old_path)
         return
@@ -454,13 +477,19 @@ def main() -> None:
     if not fonts:
         print("handwriting fonts: not installed (apt-get install fonts-bwht fonts-dkg-handwriting ...)")
     made = photos(args.count, args.seed, fonts)
-    print(f"{'old path: photo_ink and read_number' if args.old_path else 'read_photo'}, "
-          f"{len(made)} photos, seed {args.seed}")
+    path = "old path: photo_ink and read_number" if args.old_path else \
+        "read_photo, lines cut into digits" if args.cut_path else "read_photo, line reader"
+    print(f"{path}, {len(made)} photos, seed {args.seed}")
+    shown = []
     for kind in dict.fromkeys(photo.kind for photo in made):
         if args.kinds and kind not in args.kinds:
             continue
         chosen = [photo for photo in made if photo.kind == kind]
-        report(kind, [reader(load_image(photo.data)) for photo in chosen], [photo.texts for photo in chosen])
+        reads = [reader(load_image(photo.data)) for photo in chosen]
+        report(kind, [numbers for numbers, _, _ in reads], [photo.texts for photo in chosen])
+        shown += [(confidence, sure, numbers == photo.texts)
+                  for (numbers, confidence, sure), photo in zip(reads, chosen) if numbers]
+    honesty(shown)
     if not args.skip_large:
         timing(classifier, reader, large_photo(args.seed), args.old_path)
 

@@ -205,6 +205,7 @@ def _train(args: argparse.Namespace) -> int:
     check_destination(request.models_dir, request.save_as)
     with _training_slot(request.models_dir):
         kept = train_and_keep(request, progress=_terminal_progress)
+    print(file=sys.stderr)  # the progress line ends before the result
     report = kept.report
     held_out = ", ".join(f"{name} {value:.4f}" for name, value in report.held_out.items())
     held_out = f"; held-out writers' drawings: {held_out}" if held_out else ""

@@ -17,35 +17,22 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 from scipy.signal import fftconvolve
-from skimage.filters import apply_hysteresis_threshold, threshold_otsu
-from skimage.morphology import skeletonize
 
 from digit_app.model import Classifier
+from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
+from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
-from digit_app.prediction import NumberReading, read_number
-from digit_app.preprocess import (MAX_INPUT_SIDE, EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
+from digit_app.prediction import NumberReading, Reading, read_number
+from digit_app.preprocess import (EmptyDrawingError, UnreadableDrawingError, ink_map, split_digits,
                                   to_mnist)
 
 WORK_SIDE = 640  # photo_ink: photos are averaged down to about this many pixels on their longer side
 PHOTO_SIDE = 2400  # read_photo: the photo is averaged down to at most this long before the sheet is looked for
 PAGE_SIDE = 1200  # read_photo: the page (the straightened sheet, or the photo) is read at most this long
-PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this share of the longer side
-GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
-PAPER_SMOOTHING = 2.0  # px: the paper's brightness is measured on the photo smoothed this much more
-STROKE_WINDOW = 0.015  # strokes are thinner than this share of the page's longer side
-POLARITY_SIDE = 300  # px: the polarity is judged on every second pixel of pictures at least twice this size
-BOARD_MARGIN = 1.5  # light writing must stick out this many times more than dark (most photos are of paper)
-GRAIN_TIMES = 3.0  # marks stick out of the grain by more than this many times its typical height
-MIN_INK_CONTRAST = 0.2  # darker than the paper around it by less than this is paper, not ink
-MIN_SPECK_AREA = 0.1  # ink blobs smaller than this share of the largest one are grain
-FAINT_INK = 0.7  # read_photo: pixels this share of the ink's level are ink where they join darker ink
-GRAIN_HIGH, GRAIN_LOW = 8.0, 4.0  # read_photo: ink stands out of the paper's grain by this many spreads (faint: low)
 MIN_MARK = 0.01  # read_photo: ink marks shorter and narrower than this share of the page's side are dust
 PAGE_EDGE = 0.01  # read_photo: nothing within this share of the page's side of its edges is ink
-PEN = 0.03  # read_photo: a line's strokes are redrawn this share of its height from their centre lines
-LINE_HEIGHT = 64  # px: a line of writing is read at most this tall (and at most MAX_INPUT_SIDE^2 in area)
 LINE_MARGIN = 4  # px of paper left around a line's ink
 PAPER = (255, 255, 255)  # what shows where the page was turned level
 
@@ -60,6 +47,15 @@ class FoundLine:
     picture: np.ndarray  # the line's ink, float32 white on black: what the number reader reads
     number: NumberReading | None  # None: no digit in it
     digit_boxes: tuple[Box, ...]  # each digit read, in the page's pixels (empty when they could not be placed)
+    confidence: float = 0.0  # the chance that the line's number is right (calibrated for the line reader)
+    sure: bool = False  # False: "not sure" of the line's number
+    picture_boxes: tuple[Box, ...] = ()  # each digit's box in the line's picture
+
+    @property
+    def digit_pictures(self) -> tuple[np.ndarray, ...]:
+        """Each digit as the reader saw it on the line: its box cut from the line's picture."""
+        return tuple(self.picture[int(b[1]) : int(np.ceil(b[3])), int(b[0]) : int(np.ceil(b[2]))]
+                     for b in self.picture_boxes)
 
 
 @dataclass(frozen=True)
@@ -77,14 +73,31 @@ class PhotoReading:
         """The number on each line that has one, top to bottom."""
         return tuple(line.number.text for line in self.lines if line.number is not None)
 
+    @property
+    def confidence(self) -> float:
+        """The chance that every number read is right (the lines' chances taken as independent); 0 with none."""
+        chances = [line.confidence for line in self.lines if line.number is not None]
+        return float(np.prod(chances)) if chances else 0.0
 
-def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
+    @property
+    def sure(self) -> bool:
+        """False when any number read is "not sure", or none was read."""
+        read = [line for line in self.lines if line.number is not None]
+        return bool(read) and all(line.sure for line in read)
+
+
+def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | None = None,
+               cut: bool = False, judge: bool = True) -> PhotoReading:
     """Read every line of digits in an RGB photo of writing on paper (or chalk on a board), top to bottom.
 
     The sheet, when one shows whole, is straightened; the table around it, its edges, shadows and
     printed lines are never ink; writing turned up to 15 degrees is turned level first. The work is
     bounded: the photo is averaged down to PHOTO_SIDE, the page to PAGE_SIDE, before anything else.
+    Each line is read whole by the line reader (`reader`, or the shipped one); with `cut`, or when
+    no line reader can be loaded, it is cut into digits and each read by the pixel CNN. With `judge`,
+    the pixel CNN also reads each digit where the line reader placed it, and the two answers are averaged.
     """
+    reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
     corners = find_sheet(photo)
     page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
@@ -92,7 +105,14 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
     darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
     ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
     labels, lines = split_lines(ink)
-    found = tuple(_read_line(labels, line, classifier) for line in lines)
+    pictures = [_line_picture(labels, line) for line in lines]
+    if reader is None:
+        found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
+    else:
+        readings = reader.read([picture for picture, _, _ in pictures])
+        found = tuple(_checked(_found(reading, *made, classifier if judge else None, reader.calibration),
+                               _read_line(*made, classifier) if judge else None, reader.calibration)
+                      for reading, made in zip(readings, pictures))
     in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
     return PhotoReading(page, in_photo, turn, ink, found)
 
@@ -100,7 +120,7 @@ def read_photo(image: np.ndarray, classifier: Classifier) -> PhotoReading:
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(the page, its darkness, where the page is, the turn undone): the writing turned level if it was turned."""
     darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), board)
-    paper, spread = _grain(darkness)
+    paper, spread = paper_grain(darkness)
     turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
     inside = np.ones(darkness.shape, np.float32)
     if abs(turn) < TURN_AT_LEAST:
@@ -123,123 +143,99 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
 
 
-def ink_darkness(grey: np.ndarray, board: bool | None = None) -> np.ndarray:
-    """How much darker than the paper around it each pixel is, in [0, 1]; light writing on a dark board is turned over.
-
-    `board` says whether it is light writing on a dark ground; None: judged from the picture.
-
-    Ink is thinner than the window, so a closing (the brightest pixel nearby, then the darkest of
-    those) is the paper without the writing; a shadow wider than the window stays in it, with its
-    edge where it is. Dividing by it evens out the light.
-    """
-    if _light_on_dark(grey) if board is None else board:
-        grey = 1.0 - grey
-    return np.clip(1.0 - grey / np.maximum(_paper(grey), 1e-3), 0.0, 1.0)
-
-
-def _paper(grey: np.ndarray) -> np.ndarray:
-    """The paper's own brightness: the picture with its writing wiped off by closings.
-
-    At the picture's edge a closing cannot see the light falling further off it, and would take
-    the paper there for as bright as it is a window inside: so the picture (its thin strokes
-    wiped off first) is carried on past its edges the way its light runs (an odd reflection).
-    """
-    window = max(3, int(max(grey.shape) * PAPER_WINDOW))
-    stroke = max(3, int(max(grey.shape) * STROKE_WINDOW))
-    wiped = ndimage.grey_closing(ndimage.gaussian_filter(grey, PAPER_SMOOTHING), size=(stroke, stroke), mode="nearest")
-    carried = np.clip(np.pad(wiped, window, mode="reflect", reflect_type="odd"), 0.0, 1.0)
-    return ndimage.grey_closing(carried, size=(window, window))[window:-window, window:-window]
-
-
-def _light_on_dark(grey: np.ndarray) -> bool:
-    """Whether the writing is lighter than its ground: thin marks stick out of it upwards more than down.
-
-    A closing less the picture keeps what is darker than its surroundings and thinner than the
-    window (ink on paper), the picture less an opening what is lighter (chalk on a board); grain
-    adds about as much to both (and only marks well above it are counted), and a shadow's edge to
-    neither. Small writing's paper between its strokes sticks out upwards too, so light writing
-    must win clearly. Not the median brightness: paper in dim light is dark too, with dark ink on it.
-    """
-    grey = grey[::2, ::2] if min(grey.shape) >= 2 * POLARITY_SIDE else grey  # a question about the whole: half will do
-    size = max(3, int(max(grey.shape) * STROKE_WINDOW))
-    darker = ndimage.grey_closing(grey, size=(size, size)) - grey
-    lighter = grey - ndimage.grey_opening(grey, size=(size, size))
-    grain = GRAIN_TIMES * float(np.median(darker) + np.median(lighter))  # what grain alone reaches, about
-    return float(np.clip(lighter - grain, 0, None).sum()) > BOARD_MARGIN * float(np.clip(darker - grain, 0, None).sum())
-
-
 def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     """Where the page is, `band` pixels in from its edges: a sliver of table at a sheet's edge, the edge's shadow,
     or a printed line cut off by the photo's edge is never ink."""
     return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
 
 
-def _ink_level(darkness: np.ndarray) -> float:
-    """The darkness above which a pixel is ink: Otsu's level, and never below MIN_INK_CONTRAST."""
-    if darkness.max() < MIN_INK_CONTRAST:
-        return MIN_INK_CONTRAST
-    return max(MIN_INK_CONTRAST, float(threshold_otsu(darkness)))
-
-
-def _grain(darkness: np.ndarray) -> tuple[float, float]:
-    """(typical darkness of the paper, spread of its grain): the median and a robust standard deviation.
-
-    Measured on every third pixel each way: the grain is everywhere.
-    """
-    sample = darkness[::3, ::3]
-    middle = float(np.median(sample))
-    return middle, 1.4826 * float(np.median(np.abs(sample - middle)))
-
-
-def ink_mask(darkness: np.ndarray, min_mark: float = 0.0, hysteresis: bool = False) -> np.ndarray:
-    """The ink: pixels clearly darker than their paper, without grain (blobs under MIN_SPECK_AREA of the
-    largest, or shorter and narrower than `min_mark` pixels). All False when there is no ink.
-
-    With `hysteresis`, the ink also stands out of the paper's own grain (by GRAIN_HIGH of its
-    spread; a dim photo is grainy), and fainter pixels (down to FAINT_INK of the level, and
-    GRAIN_LOW spreads) are ink too where they join clearly dark ones: a thin pen stroke that
-    fades for a moment is not cut in two.
-    """
-    level = _ink_level(darkness)
-    if hysteresis:
-        paper, spread = _grain(darkness)
-        high = max(level, paper + GRAIN_HIGH * spread)
-        mask = apply_hysteresis_threshold(darkness, max(FAINT_INK * high, paper + GRAIN_LOW * spread), high)
-    else:
-        mask = darkness > level
-    labels, count = ndimage.label(mask)
-    if not count:
-        return mask
-    areas = np.bincount(labels.ravel())[1:]
-    extents = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in ndimage.find_objects(labels)])
-    keep = (areas >= MIN_SPECK_AREA * areas.max()) & (extents >= min_mark)
-    return np.concatenate([[False], keep])[labels]
-
-
-def _read_line(labels: np.ndarray, line: Line, classifier: Classifier) -> FoundLine:
-    """One line's marks read as a number, and where its digits are on the page."""
+def _line_picture(labels: np.ndarray, line: Line) -> tuple[np.ndarray, Box, float]:
+    """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around."""
     left, top, right, bottom = line.box
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
-    marks = _thinned(np.isin(labels[top:bottom, left:right], line.marks), PEN * (bottom - top)).astype(np.float32)
-    scale = min(1.0, LINE_HEIGHT / marks.shape[0], MAX_INPUT_SIDE / np.sqrt(marks.size))
-    size = (max(1, round(marks.shape[1] * scale)), max(1, round(marks.shape[0] * scale)))
-    picture = np.asarray(Image.fromarray(marks).resize(size, Image.Resampling.BOX), np.float32) if scale < 1 else marks
+    picture, scale = line_picture(np.isin(labels[top:bottom, left:right], line.marks))
+    return picture, (left, top, right, bottom), scale
+
+
+def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, judge: Classifier | None,
+           calibration: Calibration) -> FoundLine:
+    """A line as the line reader read it: each digit's box from the columns where it peaked, tightened to its ink.
+
+    With a `judge`, the pixel CNN reads each digit's box too and each digit is the mean of both
+    answers; the path's probability takes the mean's instead of the line reader's own for each
+    digit, and a number the judge changed is "not sure".
+    """
+    if not reading.digits:
+        return FoundLine(box, picture, None, (), 0.0, False)
+    seen, boxes = [], []
+    for span in reading.digits:
+        x0, x1 = max(0, int(np.floor(span.left))), min(picture.shape[1], int(np.ceil(span.right)))
+        band = picture[:, x0:max(x1, x0 + 1)]
+        rows, columns = np.flatnonzero((band > INKED).any(axis=1)), np.flatnonzero((band > INKED).any(axis=0))
+        if len(rows):
+            band = band[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+            boxes.append((float(x0 + columns[0]), float(rows[0]), float(x0 + columns[-1] + 1), float(rows[-1] + 1)))
+        else:
+            boxes.append((float(x0), 0.0, float(max(x1, x0 + 1)), float(picture.shape[0])))
+        try:
+            seen.append(to_mnist(np.pad(band, max(2, band.shape[0] // 8))))  # paper around it, as to_mnist expects
+        except (EmptyDrawingError, UnreadableDrawingError):
+            seen.append(None)
+    own = [span.probabilities for span in reading.digits]
+    if judge is not None and any(s is not None for s in seen):
+        inputs = np.stack([s if s is not None else np.zeros((28, 28), np.float32) for s in seen])
+        judged = judge.predict_proba(inputs, calibrated=False)
+        own = [(p + j) / 2 if s is not None else p for p, j, s in zip(own, judged, seen)]
+    digits = tuple(Reading(int(p.argmax()), p, s if s is not None else np.zeros((28, 28), np.float32))
+                   for p, s in zip(own, seen))
+    log_path = reading.log_path + sum(float(np.log(max(p.max(), 1e-9) / max(span.probabilities[span.digit], 1e-9)))
+                                      for p, span in zip(own, reading.digits))
+    confidence = float(calibration(log_path))
+    changed = "".join(str(d.digit) for d in digits) != reading.text
+    left, top = box[0], box[1]
+    placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
+                   for x0, y0, x1, y1 in boxes)
+    return FoundLine(box, picture, NumberReading(digits), placed, confidence,
+                     confidence >= calibration.unsure_below and not changed, tuple(boxes))
+
+
+INKED = 0.25  # a line picture's pixel this bright is ink, for a digit's box
+
+
+def _checked(whole: FoundLine, cut: FoundLine | None, calibration: Calibration) -> FoundLine:
+    """The line reader's reading, or the cut one's digits where it cut the line into as many digits.
+
+    Measured on the benchmark's photos: the line reader counts digits better, and where the cut
+    finds the same count its crops are cleaner than the line reader's shares of the line, so the
+    pixel CNN reads them better. A number the two read differently is "not sure"; its confidence
+    is the line reader's with each digit's share of the path's probability the cut's.
+    """
+    if cut is None or whole.number is None or cut.number is None or cut.number.text == whole.number.text:
+        return whole
+    if len(cut.number.digits) != len(whole.number.digits):
+        return whole
+    chance = min(max(whole.confidence, 1e-9), 1 - 1e-9)
+    log_path = (np.log(chance / (1 - chance)) - calibration.offset) / calibration.slope
+    log_path += sum(float(np.log(max(c.confidence, 1e-9) / max(w.confidence, 1e-9)))
+                    for c, w in zip(cut.number.digits, whole.number.digits))
+    boxes = cut.digit_boxes or whole.digit_boxes
+    pictures = cut.picture_boxes if cut.digit_boxes else whole.picture_boxes
+    return FoundLine(whole.box, whole.picture, cut.number, boxes, float(calibration(log_path)), False, pictures)
+
+
+def _read_line(picture: np.ndarray, box: Box, scale: float, classifier: Classifier) -> FoundLine:
+    """One line cut into digits by its pixels, each read by the pixel CNN, and where its digits are on the page."""
     number = read_number(picture, classifier)
     boxes = _digit_boxes(picture) if number is not None else []
+    left, top = box[0], box[1]
     placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
                    for x0, y0, x1, y1 in boxes)
     fits = number is not None and len(placed) == len(number.digits)
-    return FoundLine((left, top, right, bottom), picture, number, placed if fits else ())
-
-
-def _thinned(marks: np.ndarray, radius: float) -> np.ndarray:
-    """The marks redrawn from their centre lines with a pen `radius` pixels wide either side (at least one).
-
-    A thick pen fills a small digit's loops and makes close digits touch; `split_digits` then
-    cuts them worse.
-    """
-    return ndimage.distance_transform_edt(~skeletonize(marks)) <= max(1.0, radius)
+    if number is None:
+        return FoundLine(box, picture, None, ())
+    return FoundLine(box, picture, number, placed if fits else (), number.confidence, number.is_sure,
+                     tuple(boxes) if fits else ())
 
 
 def _digit_boxes(picture: np.ndarray) -> list[Box]:

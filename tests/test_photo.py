@@ -91,3 +91,60 @@ def test_a_turned_close_up_with_two_lines_is_read_line_by_line(classifier):
     assert reading.turn == pytest.approx(-8, abs=1)
     assert [len(line.digit_boxes) for line in reading.lines] == [3, 2]
     assert reading.lines[0].digit_boxes[0][0] < reading.lines[0].digit_boxes[1][0]  # left to right
+
+
+class FixedJudge:
+    """A stand-in pixel CNN that reads every digit it is given as `digit`, this surely."""
+
+    def __init__(self, digit: int, sure: float) -> None:
+        self.digit, self.sure = digit, sure
+
+    def predict_proba(self, images: np.ndarray, calibrated: bool = True) -> np.ndarray:
+        answers = np.full((len(images), 10), (1 - self.sure) / 9, np.float32)
+        answers[:, self.digit] = self.sure
+        return answers
+
+
+def line_read_as(digits: str, sure: float = 0.6):
+    """A line reading of a two-digit picture: each digit read as in `digits`, `sure`ly, the halves its own."""
+    from digit_app.photos.line_reader import Calibration, DigitSpan, LineReading
+
+    spans = []
+    for index, digit in enumerate(digits):
+        probabilities = np.full(10, (1 - sure) / 9, np.float32)
+        probabilities[int(digit)] = sure
+        spans.append(DigitSpan(int(digit), probabilities, index * 60.0, index * 60.0 + 60.0))
+    return LineReading(tuple(spans), 0.9, True, float(np.log(sure) * len(digits))), Calibration(1.0, 3.0, 0.5)
+
+
+def test_the_pixel_cnn_judges_each_digit_the_line_reader_placed_and_a_changed_number_is_not_sure():
+    from digit_app.photo import _found
+
+    picture = np.zeros((48, 120), np.float32)
+    picture[8:40, 25:29] = 1.0  # a 1 in the left half
+    picture[8:40, 85:89] = 1.0  # and in the right half
+    reading, calibration = line_read_as("71")
+    found = _found(reading, picture, (100, 50, 220, 98), 1.0, FixedJudge(1, 0.99), calibration)
+    assert found.number.text == "11" and not found.sure  # the judge changed the 7: not sure
+    assert found.digit_boxes[0] == (125.0, 58.0, 129.0, 90.0)  # each box tightened to its ink, on the page
+    alone = _found(reading, picture, (100, 50, 220, 98), 1.0, None, calibration)
+    assert alone.number.text == "71" and alone.sure
+    agreeing = _found(line_read_as("11")[0], picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration)
+    assert agreeing.sure and agreeing.confidence > alone.confidence  # a judge that agrees makes it surer
+
+
+def test_the_cut_s_digits_are_read_where_it_finds_as_many_and_a_disagreement_is_not_sure(classifier):
+    from digit_app.photo import _checked, _found, _read_line
+
+    picture = np.zeros((48, 120), np.float32)
+    picture[8:40, 25:29] = 1.0
+    picture[8:40, 85:89] = 1.0
+    reading, calibration = line_read_as("71", sure=0.9)
+    whole = _found(reading, picture, (0, 0, 120, 48), 1.0, None, calibration)
+    cut = _read_line(picture, (0, 0, 120, 48), 1.0, classifier)
+    assert cut.number.text == "11"
+    checked = _checked(whole, cut, calibration)
+    assert checked.number.text == "11" and not checked.sure and len(checked.digit_boxes) == 2
+    one = _read_line(picture[:, :60], (0, 0, 60, 48), 1.0, classifier)  # a cut that finds one digit only
+    assert _checked(whole, one, calibration) is whole
+    assert _checked(whole, None, calibration) is whole

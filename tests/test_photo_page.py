@@ -27,8 +27,9 @@ def test_an_uploaded_photo_is_read_and_its_ink_shown():
     assert at.metric[0].value == "7410"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert "Your photo" in captions and any(c.startswith("The ink it found") for c in captions)
-    digits = [html.proto.body for html in at.get("html") if 'alt="digit' in html.proto.body]
-    assert len(digits) == 4 and 'alt="digit 2, read as 4"' in digits[1]  # each digit inline, with alt text
+    (row,) = [html.proto.body for html in at.get("html") if 'alt="digit' in html.proto.body]
+    assert row.count("<img") == 4 and 'alt="digit 2, read as 4"' in row  # the digits inline in one row, alt text
+    assert "display:flex" in row and "flex-wrap" in row
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_a_reason():
@@ -52,8 +53,9 @@ def test_a_sheet_lying_askew_on_a_table_is_read_and_shown_marked():
     assert at.metric[0].label == "Prediction" and at.metric[0].value == "2047"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert captions[0].startswith("The sheet as it was read")  # first, right under the number
-    digits = [html.proto.body for html in at.get("html") if 'alt="digit' in html.proto.body]
-    assert len(digits) == 4 and 'alt="digit 3, read as 4"' in digits[2]
+    (row,) = [html.proto.body for html in at.get("html") if 'alt="digit' in html.proto.body]
+    assert row.count("<img") == 4 and 'alt="digit 3, read as 4"' in row
+    assert "sure" in at.metric[0].delta
 
 
 def test_two_lines_are_read_top_to_bottom():

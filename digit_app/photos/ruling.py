@@ -21,19 +21,21 @@ LINE_PERCENTILE = 25  # a printed line's own darkness: this percentile of it (di
 LINE_SPREAD = 1.3  # ... times this much: it is no darker than that anywhere along it
 
 
-def remove_ruling(darkness: np.ndarray, page: np.ndarray | None = None) -> np.ndarray:
+def remove_ruling(darkness: np.ndarray, page: np.ndarray | None = None, side: float | None = None) -> np.ndarray:
     """The darkness map (0 paper, 1 darkest ink) of a level page without its printed lines across or down.
 
     `page` (boolean, the same shape) is where the page is, when it was turned and does not fill
-    the picture: a line is measured against how far the page reaches where the line is.
+    the picture: a line is measured against how far the page reaches where the line is. `side`
+    is the page's side in pixels that THIN is a share of, when the map is a strip cut from a page
+    (None: the map's own width, and height for lines down it).
     """
     page = np.ones(darkness.shape, bool) if page is None else page
-    across = _printed_lines(darkness, page)
-    down = _printed_lines(darkness.T, page.T).T
+    across = _printed_lines(darkness, page, side)
+    down = _printed_lines(darkness.T, page.T, side).T
     return np.clip(darkness - np.maximum(across, down), 0.0, None)
 
 
-def _printed_lines(darkness: np.ndarray, page: np.ndarray) -> np.ndarray:
+def _printed_lines(darkness: np.ndarray, page: np.ndarray, side: float | None) -> np.ndarray:
     """How dark the lines running across the page (along its rows) are, at each pixel; zero elsewhere."""
     width = darkness.shape[1]
     run = max(3, int(RUN * width))
@@ -47,7 +49,7 @@ def _printed_lines(darkness: np.ndarray, page: np.ndarray) -> np.ndarray:
     spans = np.array([box[1].stop - box[1].start for box in boxes])
     share = spans / np.maximum([reach[box[0]].max() for box in boxes], 1)
     thickness = np.bincount(labels.ravel(), minlength=count + 1)[1:] / np.maximum(spans, 1)
-    printed = (share >= SPAN) & (thickness <= THIN * darkness.shape[1])
+    printed = (share >= SPAN) & (thickness <= THIN * (side or darkness.shape[1]))
     # A digit's bar lying along a line is as long a run as the line: take away only as much as the line's own darkness.
     own = np.zeros(count + 1)
     for label in np.flatnonzero(printed) + 1:

@@ -12,11 +12,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digit_app.images import ImageLoadError, load_image
 from digit_app.photo import FoundLine, PhotoReading, read_photo
-from digit_app.sizes import ZOOM
 from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.html import BOX_COLOURS, image_tag, percent_sure
 
-DIGIT_WIDTH = ZOOM * 28  # px: each digit's 28x28 model input, enlarged pixel for pixel
+DIGIT_SIDE = 56  # px: each digit as the reader saw it (a 390 px phone holds six in a row)
 SHOWN_WIDTH = 780  # px: the marked sheet is drawn this wide (a 390 px phone screen at twice its density)
 AROUND = 0.6  # the sheet is shown cut to its writing and this many line heights around it
 LINE_COLOUR = "#9aa0a6"
@@ -60,32 +59,43 @@ def _writing_area(reading: PhotoReading, size: tuple[int, int]) -> tuple[int, in
 
 
 def show_answer(reading: PhotoReading) -> None:
-    """The number on each line and how sure the model is of them all, or that there is none."""
+    """The number on each line and the chance they are all right, "not sure" when it is low, or that there is none."""
     numbers = [line.number for line in reading.lines if line.number is not None]
     if not numbers:
         st.metric("Prediction", "—")
         st.info(NOTHING)
         return
-    sure = percent_sure(float(np.prod([number.confidence for number in numbers])))
+    sure = percent_sure(reading.confidence)
+    label = f"{sure} sure" if reading.sure else f"not sure ({sure})"
     # the confidence beside the number, not under it: on a phone the marked sheet stays above the fold
-    st.metric("Prediction", ", ".join(number.text for number in numbers), delta=f"{sure} sure", delta_color="off",
+    st.metric("Prediction", ", ".join(number.text for number in numbers), delta=label, delta_color="off",
               delta_arrow="off")
 
 
 def show_digits(lines: list[FoundLine]) -> None:
-    """Each digit as the model saw it, with its confidence, line by line."""
+    """Each line's digits as the reader saw them, side by side in one row (on a phone too), with their confidence."""
     for row, line in enumerate(lines, start=1):
         number = line.number
-        unsure = [str(index + 1) for index, reading in enumerate(number.digits) if not reading.is_sure]
         place = f"line {row}, " if len(lines) > 1 else ""
-        if unsure:
-            st.warning(f"Not sure of {place}digit {', '.join(unsure)} (counting from the left).")
-        for index, (column, reading) in enumerate(zip(st.columns(max(len(number.digits), 6)), number.digits)):
+        if not line.sure:
+            st.warning(f"Not sure of {place.rstrip(', ') or 'this number'}: check it against the photo.")
+        pictures = line.digit_pictures or tuple(reading.model_input for reading in number.digits)
+        figures = []
+        for index, (reading, picture) in enumerate(zip(number.digits, pictures)):
             # inline, so the image can never be asked for after a newer run has dropped it
-            picture = image_tag(reading.model_input, f"{place}digit {index + 1}, read as {reading.digit}", DIGIT_WIDTH)
-            caption = f"{reading.digit} · {percent_sure(reading.confidence)}"
-            column.html(f'<figure style="margin:0">{picture}'
-                        f'<figcaption style="font-size:0.8rem">{caption}</figcaption></figure>')
+            tag = image_tag(_framed(picture), f"{place}digit {index + 1}, read as {reading.digit}", DIGIT_SIDE)
+            figures.append(f'<figure style="margin:0;flex:0 0 auto">{tag}<figcaption style="font-size:0.8rem">'
+                           f'{reading.digit} · {percent_sure(reading.confidence)}</figcaption></figure>')
+        st.html(f'<div style="display:flex;flex-wrap:wrap;gap:6px">{"".join(figures)}</div>')
+
+
+def _framed(picture: np.ndarray) -> np.ndarray:
+    """A digit's picture in a square with a little black around it, so every digit shows at one size."""
+    side = max(picture.shape) + 4
+    square = np.zeros((side, side), np.float32)
+    top, left = (side - picture.shape[0]) // 2, (side - picture.shape[1]) // 2
+    square[top : top + picture.shape[0], left : left + picture.shape[1]] = picture
+    return square
 
 
 st.title("Read a photo")
