@@ -6,8 +6,9 @@
 //   Undo, Redo and Reset visible without hovering (phones cannot hover);
 // - gives the drawing surface a role and a label, and the answer a polite live region;
 // - scales a canvas wider than its column (the whole-number canvas on a phone) to fit the column;
-// - draws a visible edge around the canvas, also on a dark page: #8a8a8a is 3.4:1 against a white
-//   page and over 5:1 against a dark one (WCAG's 3:1 for the edge of a control);
+// - asks for an edge around the canvas, #8a8a8a (3.4:1 against a white page, over 5:1 against a dark
+//   one: WCAG's 3:1 for the edge of a control). Not drawn yet: a screenshot shows the outline clipped
+//   (the dark page's #171614 meets the canvas' black directly), so it needs another element to sit on;
 // - makes the page's Clear button empty the canvas at once, in the browser, through the canvas' own
 //   reset (which then tells the app): a stroke started right after Clear is never wiped by an
 //   emptying that arrives from the server later. Without this script, Clear still works the
