@@ -6,7 +6,8 @@ Starts the app on 127.0.0.1. In Chromium, on a desktop (1280x800, mouse) and a p
 finger: real touch events), it draws a one-stroke 7 and a two-stroke 4 `--tries` times each,
 clearing the canvas between them. The page itself times each: a listener notes `performance.now()`
 at every pointerup, and a mutation observer notes when the Prediction first reads the expected
-digit; the figure is the time from the last stroke's pointerup to that moment. Rounds: idle; with
+digit; the figure is the time from the last stroke's pointerup to that moment. Beside it, the time
+from that pointerup to the page's first message to the server (the stroke sent). Rounds: idle; with
 `--sessions` protocol sessions drawing meanwhile (tests/protocol.py, replaying what Chromium sent);
 and while a model trains (started from the Retrain page). Prints median, p95 and max per round.
 Target (issue "Instant"): median <= 100 ms, p95 <= 150 ms idle and while training; p95 <= 250 ms
@@ -31,20 +32,27 @@ from tests.protocol import LOCAL_ONLY, protocol_session, record_drawing  # noqa:
 from tests.strokes import DIGITS  # noqa: E402
 
 MAX_SESSIONS = 100
-# Installed in the page: the time of the last pointerup, and a promise for the Prediction reading `expected`.
+# Installed in the page: the time of the last pointerup and of the first message sent after it, and a
+# promise for the Prediction reading `expected`: [pen-up to answer, pen-up to the stroke sent] in ms.
 TIMER = """
 () => {
   if (window.__answerTimer) return;
-  window.__answerTimer = { up: 0 };
-  window.addEventListener("pointerup", () => { window.__answerTimer.up = performance.now(); }, true);
-  window.addEventListener("touchend", () => { window.__answerTimer.up = performance.now(); }, true);
+  const timer = window.__answerTimer = { up: 0, sent: null };
+  const penUp = () => { timer.up = performance.now(); timer.sent = null; };
+  window.addEventListener("pointerup", penUp, true);
+  window.addEventListener("touchend", penUp, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (timer.sent === null) timer.sent = performance.now() - timer.up;
+    return send.call(this, data);
+  };
   window.__awaitAnswer = (expected) => new Promise((resolve) => {
     const reads = () => {
       const metric = document.querySelector('[data-testid="stMetricValue"]');
       return metric && metric.innerText.trim() === expected;
     };
     const observer = new MutationObserver(() => {
-      if (reads()) { observer.disconnect(); resolve(performance.now() - window.__answerTimer.up); }
+      if (reads()) { observer.disconnect(); resolve([performance.now() - timer.up, timer.sent]); }
     });
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
@@ -74,8 +82,8 @@ async def draw(page, strokes, finger: bool) -> None:
             await page.mouse.up()
 
 
-async def device_round(browser, url: str, device: str, tries: int) -> list[float]:
-    """Milliseconds from the last pen-up to the answer, for every drawing of one device."""
+async def device_round(browser, url: str, device: str, tries: int) -> list[tuple[float, float]]:
+    """Milliseconds from the last pen-up to the answer, and to the stroke's message sent, for every drawing."""
     from playwright.async_api import expect
 
     phone = device == "phone"
@@ -96,7 +104,7 @@ async def device_round(browser, url: str, device: str, tries: int) -> list[float
         for digit in (7, 4):
             waiting = asyncio.ensure_future(page.evaluate(f"() => window.__awaitAnswer('{digit}')"))
             await draw(page, DIGITS[digit], phone)
-            times.append(await asyncio.wait_for(waiting, ANSWER_TIMEOUT_MS / 1000))
+            times.append(tuple(await asyncio.wait_for(waiting, ANSWER_TIMEOUT_MS / 1000)))
             await page.get_by_role("button", name="Clear").click()
             await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
             await page.wait_for_timeout(300)
@@ -104,10 +112,11 @@ async def device_round(browser, url: str, device: str, tries: int) -> list[float
     return times
 
 
-def summary(name: str, times: list[float]) -> str:
-    ms = np.array(times)
+def summary(name: str, times: list[tuple[float, float]]) -> str:
+    ms = np.array([answer for answer, _ in times])
+    sent = np.array([s for _, s in times if s is not None])
     return (f"{name:<44} n={len(ms):>3}  median {np.median(ms):5.0f} ms  p95 {np.percentile(ms, 95):5.0f} ms  "
-            f"max {ms.max():5.0f} ms")
+            f"max {ms.max():5.0f} ms  (sent after {np.median(sent) if len(sent) else float('nan'):3.0f} ms median)")
 
 
 async def rounds(url: str, tries: int, sessions: int, training: bool) -> None:

@@ -169,12 +169,14 @@ def _read_photo(image: np.ndarray, classifier: Classifier) -> tuple[dict, str]:
     reading = read_photo(image, classifier)
     if not reading.numbers:
         raise PhotoWithoutDigitsError("No digits found in this photo.")
-    lines = [{"number": line.number.text, "confidence": round(line.number.confidence, 4),
+    lines = [{"number": line.number.text, "confidence": round(line.confidence, 4), "sure": line.sure,
               "box": [round(float(v), 1) for v in line.box],
               "digits": [{**_digit_record(digit), "box": [round(float(v), 1) for v in box] if box else None}
                          for digit, box in zip(line.number.digits, _boxes(line))]}
              for line in reading.lines if line.number is not None]
-    return {"numbers": list(reading.numbers), "lines": lines}, " ".join(reading.numbers)
+    text = " ".join(reading.numbers) + ("" if reading.sure else " (not sure)")
+    return {"numbers": list(reading.numbers), "confidence": round(reading.confidence, 4), "sure": reading.sure,
+            "lines": lines}, text
 
 
 def _boxes(line: FoundLine) -> list[Box | None]:

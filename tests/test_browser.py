@@ -471,3 +471,43 @@ def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, ap
         versions.activate(versions.SHIPPED)
         for path in folder.glob("v[123]-*"):
             path.unlink()
+
+
+def test_every_request_stays_on_this_machine_and_the_tab_icon_is_the_app_s_own(browser, app_url):
+    """Opening the app and drawing asks nothing of the internet: the page icon is a file the app serves."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(app_url)
+    draw_with_mouse(page, SEVEN)
+    expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    icon = page.locator("link[rel~='icon']").first.get_attribute("href")
+    assert icon and not re.match(r"^(https?:)?//", icon.replace(app_url, "")), icon
+    assert requested and [url for url in requested if not url.startswith((app_url, "data:", "blob:"))] == []
+    context.close()
+
+
+# In the page: every message the page sends to the server, and the pen lifting, in order.
+SENT = """
+() => {
+  window.__order = [];
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) { window.__order.push("send"); return send.call(this, data); };
+  window.addEventListener("mouseup", () => window.__order.push("pen-up"), true);
+}
+"""
+
+
+def test_each_stroke_goes_to_the_server_once_when_the_pen_lifts(browser, app_url):
+    """The page's helper presses the canvas' own "send now" in the pen-up event itself, after the canvas
+    has added the stroke: one message a stroke, the canvas' own send 200 ms later cancelled."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(app_url)
+    wait_until_drawn(page)
+    page.evaluate(SENT)
+    draw_with_mouse(page, FOUR)
+    expect(prediction(page)).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)  # both strokes were in the message
+    page.wait_for_timeout(400)  # past the canvas' own 200 ms wait, had it not been cancelled
+    assert page.evaluate("window.__order") == ["pen-up", "send", "pen-up", "send"]
+    page.close()

@@ -68,10 +68,13 @@ def test_predict_photo_reads_each_line_as_the_photo_page_does(tmp_path):
     Image.fromarray(close_up([])).save(blank)
     result = run("predict", "--photo", str(photo), str(blank))
     assert result.returncode == 1  # the blank photo is a failure of its own, on its own line
-    assert result.stdout.strip() == f"{photo}: 204 71"
+    said = result.stdout.strip()
+    assert said.removesuffix(" (not sure)") == f"{photo}: 204 71"
     assert result.stderr.strip() == f"{blank}: error: No digits found in this photo."
     record = json.loads(run("predict", "--photo", "--json", str(photo)).stdout)
     assert record["numbers"] == ["204", "71"] and [line["number"] for line in record["lines"]] == ["204", "71"]
+    assert 0 <= record["confidence"] <= min(line["confidence"] for line in record["lines"]) <= 1
+    assert record["sure"] == all(line["sure"] for line in record["lines"]) == (not said.endswith("(not sure)"))
     first = record["lines"][0]["digits"]
     assert [digit["digit"] for digit in first] == [2, 0, 4]
     assert all(len(digit["probabilities"]) == 10 and abs(sum(digit["probabilities"]) - 1) < 0.01 for digit in first)

@@ -30,11 +30,17 @@ def test_corrections_are_listed_and_one_can_be_deleted(corrections_file):
     assert at.metric[0].value == "3"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert captions == ["8, read as 9", "5, read as 6", "2, read as 3"]  # newest first
+    deletes = [b.label for b in at.button if b.label.startswith("Delete")]
+    assert deletes == [f"Delete #{ids[2]}", f"Delete #{ids[1]}", f"Delete #{ids[0]}"]  # one name for each
     at.button(key=f"delete-{ids[1]}").click().run()
+    at.button(key=f"delete-{ids[0]}").click().run()
     assert not at.exception
-    assert [c.label for c in store.list()] == [2, 8]
-    assert at.metric[0].value == "2"
-    next(b for b in at.button if b.label == "Undo").click().run()
+    assert [c.label for c in store.list()] == [8]
+    assert at.metric[0].value == "1" and "Deleted a correction: 2" in at.info[0].value
+    next(b for b in at.button if b.label == "Undo").click().run()  # the last delete first ...
+    assert not at.exception and [c.label for c in store.list()] == [2, 8]
+    assert "Deleted a correction: 5" in at.info[0].value
+    next(b for b in at.button if b.label == "Undo").click().run()  # ... then the one before it: not lost
     assert not at.exception
     assert [(c.id, c.label, c.predicted) for c in store.list()] == [(ids[0], 2, 3), (ids[1], 5, 6), (ids[2], 8, 9)]
     assert at.metric[0].value == "3" and not [b for b in at.button if b.label == "Undo"]
@@ -77,14 +83,18 @@ def test_a_locked_deployment_needs_the_operator_password_to_delete_or_export(cor
     store.add(np.full((28, 28), 0.5, np.float32), 3)
     at = open_page(CORRECTIONS, timeout=60, secrets={"operator_password": "correct horse"})
     assert not at.exception
-    assert all(b.disabled for b in at.button if b.label == "Delete")
+
+    def deletes():
+        return [b for b in at.button if b.label.startswith("Delete #")]
+
+    assert deletes() and all(b.disabled for b in deletes())
     assert not at.get("download_button") and not at.file_uploader
     unlock(at, "wrong guess")
     assert "not the operator password" in at.error[0].value
-    assert all(b.disabled for b in at.button if b.label == "Delete")
+    assert all(b.disabled for b in deletes())
     unlock(at, "correct horse")
     assert not at.exception
-    assert not any(b.disabled for b in at.button if b.label == "Delete")
+    assert deletes() and not any(b.disabled for b in deletes())
     assert at.get("download_button") and at.file_uploader
 
 
@@ -98,10 +108,11 @@ def test_the_operator_accepts_and_rejects_visitors_suggestions(corrections_file)
     assert [(m.label, m.value) for m in at.metric] == [("Corrections kept", "1"), ("Suggestions waiting", "4")]
     assert [image.proto.imgs[0].caption for image in at.get("image")] == [
         "4, read as 1", "9, read as 1", "2, read as 1", "7, read as 1"]  # the suggestions, newest first
-    assert all(b.disabled for b in at.button if b.label in ("Accept", "Reject") or b.label.startswith("Accept all"))
+    assert [b.label for b in at.button if b.label.startswith("Reject")] == [f"Reject #{i}" for i in reversed(ids)]
+    assert all(b.disabled for b in at.button if b.label.startswith(("Accept", "Reject")))
     unlock(at, "correct horse")
     at.button(key=f"accept-{ids[0]}").click().run()
-    assert not at.exception and "Accepted 1 suggestions" in at.success[0].value
+    assert not at.exception and "Accepted 1 suggestion:" in at.success[0].value
     at.button(key=f"reject-{ids[1]}").click().run()
     assert "Rejected a suggestion: 2" in at.info[0].value
     assert [(c.label, c.state) for c in store.list()] == [(3, ACCEPTED), (7, ACCEPTED), (9, SUGGESTED), (4, SUGGESTED)]

@@ -50,6 +50,7 @@ def test_controls_and_preview(page):
     assert not page.text_input  # no field where a visitor could type a path on the server
     assert len(page.get("image")) == 1  # the augmentation preview
     assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]
+    assert page.dataframe[0].value["epochs"].tolist() == ["—"]  # the shipped model's metadata names none: not "None"
 
 
 def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypatch):
@@ -106,6 +107,7 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     assert versions.active_version_id() != versions.SHIPPED
     table = page.dataframe[0].value
     assert table[table["in use"]]["version"].item() == versions.active_version_id()
+    assert table[table["in use"]]["epochs"].item() == "1"
     # The report still compares with the model that was in use when the run started.
     shipped = versions.get_version(versions.SHIPPED).test_accuracy
     baseline = next(m for m in page.metric if m.label.startswith("MNIST test accuracy, previous model"))
@@ -223,3 +225,23 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
             time.sleep(1)
             page.run()
     assert open_page(RETRAIN).subheader[0].value == "Data"  # nothing runs: the page as usual
+
+
+def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progress():
+    from dataclasses import replace
+
+    from digit_app.jobs.trainer import JobStatus, time_left
+    from digit_app.training import TrainConfig
+    from digit_app.ui.training_report import steady_time_left
+
+    status = JobStatus(state="training", source="mnist", config=TrainConfig(epochs=2), started=0.0,
+                       stage_started=100.0, epoch=1, batch=50, steps=100)
+    shown: dict = {}
+    first = steady_time_left(status, 150.0, shown)
+    assert first == pytest.approx(150.0)
+    assert time_left(status, 152.0) > first  # no new batch yet: the pace alone would say more time is left
+    assert steady_time_left(status, 152.0, shown) == pytest.approx(first)  # held, not risen
+    later = replace(status, batch=100)
+    assert steady_time_left(later, 160.0, shown) == pytest.approx(time_left(later, 160.0))  # lower: shown
+    strokes = replace(status, state="strokes", stage_started=300.0, epoch=1)
+    assert steady_time_left(strokes, 400.0, shown) == pytest.approx(time_left(strokes, 400.0))  # a new stage: its own

@@ -6,19 +6,27 @@
 //   Undo, Redo and Reset visible without hovering (phones cannot hover);
 // - gives the drawing surface a role and a label, and the answer a polite live region;
 // - scales a canvas wider than its column (the whole-number canvas on a phone) to fit the column;
-// - draws a visible edge around the canvas, also on a dark page;
+// - asks for an edge around the canvas, #8a8a8a (3.4:1 against a white page, over 5:1 against a dark
+//   one: WCAG's 3:1 for the edge of a control). Not drawn yet: a screenshot shows the outline clipped
+//   (the dark page's #171614 meets the canvas' black directly), so it needs another element to sit on;
 // - makes the page's Clear button empty the canvas at once, in the browser, through the canvas' own
 //   reset (which then tells the app): a stroke started right after Clear is never wiped by an
 //   emptying that arrives from the server later. Without this script, Clear still works the
 //   server's way (a new initial drawing), and so does the first Clear after switching "Whole number"
 //   (the canvas then starts with the drawing carried over, which its reset would bring back);
 // - sends the drawing the moment the pen lifts: the canvas would wait 200 ms after the last change,
-//   so at pointerup on its drawing surface this presses the canvas' own "send now" (the hidden
-//   Update button), which cancels that wait. Without this script, the answer comes 200 ms later;
+//   so when a stroke begun on its drawing surface ends, this presses the canvas' own "send now" (the
+//   hidden Update button), which cancels that wait. It presses it in the same event as the canvas
+//   adds the stroke (mouseup or touchend, heard on the window after the canvas' own listeners), not
+//   in a later task: a timer waited behind the page's next frame, ~10 ms. Without this script, the
+//   answer comes 200 ms later;
 // - shows the answer as still being written while the pen is down and for PAUSE_MS after it lifts:
 //   the digit greyed, its confidence hidden. A 4, a 5 or an 8 drawn in two strokes reads as
 //   something else after the first, and people pause less than that between the strokes of one
 //   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later.
+// Its own upkeep (styles, labels, the canvas' fit) runs at most once a frame, in the frame's own
+// callback: run at every change of the page, it forced layouts while Streamlit drew an answer. Only
+// the answer's "writing" look follows every change at once.
 (() => {
   const config = window.__digitAppCanvas = window.__digitAppCanvas || {};
   config.label = "__LABEL__";
@@ -29,7 +37,7 @@
     .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }
     button[aria-label="Edit"], button[aria-label="Update the app with this drawing"],
     .dc-toolbar-separator { display: none !important; }
-    .dc-canvas { outline: 2px solid rgba(128, 128, 128, 0.55) !important; outline-offset: 0 !important; }
+    .dc-canvas { outline: 2px solid #8a8a8a !important; outline-offset: 0 !important; }
   `;
   const PAUSE_MS = 600;
   const PAGE_STYLE = `
@@ -61,7 +69,7 @@
       style.textContent = STYLE;
       root.appendChild(style);
       // The canvas inside is drawn later than its host appears: fit it the moment it is there.
-      new MutationObserver(() => fix(host)).observe(root, { childList: true, subtree: true });
+      new MutationObserver(soon).observe(root, { childList: true, subtree: true });
     }
     const surface = root.querySelector("canvas.upper-canvas");
     if (surface && surface.getAttribute("aria-label") !== config.label) {
@@ -94,6 +102,12 @@
       }
     });
   };
+  let queued = false;
+  function soon() {  // one scan in the next frame, however many changes came before it
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; scan(); });
+  }
   config.scan = scan;
   document.addEventListener("click", (event) => {
     const clear = event.target.closest && event.target.closest(".st-key-clear button");
@@ -113,19 +127,33 @@
     writing.until = Infinity;
     markAnswer();
   });
+  let stroke = null;  // the drawing surface a stroke began on, until the stroke is sent
+  const sendStroke = () => {
+    const surface = stroke;
+    stroke = null;
+    const send = surface && surface.getRootNode().querySelector('button[aria-label="Update the app with this drawing"]');
+    if (send) send.click();
+  };
+  window.addEventListener("pointerdown", (event) => { stroke = onSurface(event) || null; });
   const penUp = (event) => {
-    const surface = onSurface(event);
-    if (!surface && writing.until !== Infinity) return;
+    if (!stroke && writing.until !== Infinity) return;
     writing.until = performance.now() + PAUSE_MS;  // also when the pen lifts off the canvas' edge
     markAnswer();
     setTimeout(markAnswer, PAUSE_MS + 20);
-    const send = surface && surface.getRootNode().querySelector('button[aria-label="Update the app with this drawing"]');
-    if (send) setTimeout(() => send.click(), 0);  // after the canvas has added the stroke it just drew
+    // The canvas adds the stroke in its own mouseup (touchend) listener, after this pointerup: a cancelled
+    // pointer gets no mouseup, so its stroke goes out once the canvas has had its turn.
+    if (event.type === "pointercancel") setTimeout(sendStroke, 0);
   };
   window.addEventListener("pointerup", penUp);
   window.addEventListener("pointercancel", penUp);
-  new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
-  window.addEventListener("resize", scan);
+  // Heard on the window, these come after the canvas' own listeners (and the microtasks they queue) have
+  // added the stroke and scheduled its delayed send, which the click cancels.
+  window.addEventListener("mouseup", sendStroke);
+  window.addEventListener("touchend", sendStroke);
+  // The answer's "writing" look at once (no layout is read for it): a confidence arriving while the pen
+  // is down is never shown, not even to a screen reader between two frames; the rest waits for the frame.
+  new MutationObserver(() => { markAnswer(); soon(); }).observe(document.body, { childList: true, subtree: true });
+  window.addEventListener("resize", soon);
   setInterval(scan, 1000);  // changes inside the shadow root are not seen by the observer
   scan();
 })();

@@ -18,18 +18,29 @@ from digit_app.ui.text import for_visitors, literal
 COLUMNS = 6
 PAGE_SIZE = 48  # corrections per page: thousands are paged, never drawn at once
 VIEWS = {"Suggestions": SUGGESTED, "Accepted": ACCEPTED}
+UNDO_LEVELS = 20  # deletions this session can take back, newest first
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 correction", "4 corrections": a count with its noun as people write it."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def remember(correction: Correction) -> None:
+    """Keep a removed correction in this session, newest last, so that Undo can put it back (the last few)."""
+    st.session_state["deleted"] = [*st.session_state.get("deleted", []), correction][-UNDO_LEVELS:]
 
 
 def delete(store: CorrectionStore, correction: Correction) -> None:
-    """Delete one correction by its id, and keep it in this session so that Undo can put it back."""
+    """Delete one correction by its id; Undo can put it back."""
     if is_operator() and store.delete(correction.id):
-        st.session_state["deleted"] = correction
+        remember(correction)
 
 
 def reject(store: CorrectionStore, correction: Correction) -> None:
     """Remove one suggestion (never an accepted correction); Undo can put it back."""
     if is_operator() and store.reject(correction.id):
-        st.session_state["deleted"] = correction
+        remember(correction)
 
 
 def accept(store: CorrectionStore, ids: tuple[int, ...]) -> None:
@@ -39,9 +50,11 @@ def accept(store: CorrectionStore, ids: tuple[int, ...]) -> None:
 
 
 def undo(store: CorrectionStore) -> None:
-    correction = st.session_state.pop("deleted", None)
-    if correction is not None and is_operator():
-        store.restore(correction)
+    """Put back the correction removed last; the one before it is next."""
+    removed = list(st.session_state.get("deleted", []))
+    if removed and is_operator():
+        store.restore(removed.pop())
+        st.session_state["deleted"] = removed
 
 
 def transfer(store: CorrectionStore, total: int) -> None:
@@ -63,15 +76,18 @@ def transfer(store: CorrectionStore, total: int) -> None:
 def news(store: CorrectionStore) -> None:
     """What the last action did: imported, accepted, or deleted (with Undo)."""
     if "imported" in st.session_state:
-        st.success(f"Imported {st.session_state.pop('imported')} corrections.")
+        st.success(f"Imported {plural(st.session_state.pop('imported'), 'correction')}.")
     if "accepted" in st.session_state:
-        st.success(f"Accepted {st.session_state.pop('accepted')} suggestions: training learns from them now.")
-    deleted = st.session_state.get("deleted")
-    if deleted is not None:
+        st.success(f"Accepted {plural(st.session_state.pop('accepted'), 'suggestion')}: training learns from them now.")
+    removed = st.session_state.get("deleted") or []
+    if removed:
+        deleted = removed[-1]
         message, button = st.columns([3, 1], vertical_alignment="center")
         what = "Rejected a suggestion" if deleted.state == SUGGESTED else "Deleted a correction"
-        message.info(f"{what}: {deleted.label} (#{deleted.id}).")
-        button.button("Undo", on_click=undo, args=(store,), width="stretch")
+        more = f" Undo can put back {plural(len(removed), 'removal')}, newest first." if len(removed) > 1 else ""
+        message.info(f"{what}: {deleted.label} (#{deleted.id}).{more}")
+        button.button("Undo", on_click=undo, args=(store,), width="stretch",
+                      help=f"Put back #{deleted.id}, a {deleted.label}.")
 
 
 def tiles(store: CorrectionStore, shown: list[Correction], operator: bool) -> None:
@@ -81,13 +97,17 @@ def tiles(store: CorrectionStore, shown: list[Correction], operator: bool) -> No
             read = f", read as {correction.predicted}" if correction.predicted is not None else ""
             column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}")
             if correction.state == SUGGESTED:
-                column.button("Accept", key=f"accept-{correction.id}", width="stretch", disabled=not operator,
-                              on_click=accept, args=(store, (correction.id,)))
-                column.button("Reject", key=f"reject-{correction.id}", width="stretch", disabled=not operator,
-                              on_click=reject, args=(store, correction))
+                # Each button names its correction: a screen reader lists 48 of them by name.
+                column.button(f"Accept #{correction.id}", key=f"accept-{correction.id}", width="stretch",
+                              disabled=not operator, on_click=accept, args=(store, (correction.id,)),
+                              help=f"Accept suggestion {correction.id}, a {correction.label}.")
+                column.button(f"Reject #{correction.id}", key=f"reject-{correction.id}", width="stretch",
+                              disabled=not operator, on_click=reject, args=(store, correction),
+                              help=f"Reject suggestion {correction.id}, a {correction.label}.")
             else:
-                column.button("Delete", key=f"delete-{correction.id}", width="stretch", disabled=not operator,
-                              on_click=delete, args=(store, correction))
+                column.button(f"Delete #{correction.id}", key=f"delete-{correction.id}", width="stretch",
+                              disabled=not operator, on_click=delete, args=(store, correction),
+                              help=f"Delete correction {correction.id}, a {correction.label}.")
 
 
 st.title("Corrections")

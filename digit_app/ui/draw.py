@@ -124,7 +124,7 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
     boxes = [reading.box for reading in number.digits]
     if all(box is not None for box in boxes):
         labels = [f"{ordinal(index)}: {reading.digit}" for index, reading in enumerate(number.digits)]
-        picture = split_picture(drawing, boxes, labels)
+        picture = split_picture(drawing, boxes, labels, short=[str(reading.digit) for reading in number.digits])
         st.html(image_tag(picture, f"The writing split into {len(boxes)} digits: "
                           + ", ".join(str(reading.digit) for reading in number.digits),
                           min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
@@ -139,7 +139,12 @@ def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> Non
 
 
 def correction_box(readings: tuple[Reading, ...]) -> None:
-    """"Wrong?": keep a drawing (or one digit of a number) with the digit meant, to retrain on later."""
+    """"Wrong?": keep a drawing (or one digit of a number) with the digit meant, to retrain on later.
+
+    Shown only once there is an answer: before anything is drawn a greyed row of digits is clutter.
+    """
+    if not readings:
+        return
     chosen = readings[0] if len(readings) == 1 else None
     if len(readings) > 1:
         options = list(range(len(readings)))

@@ -54,16 +54,28 @@ def probability_bars(probabilities: Sequence[float], answer: int, height: int = 
             f'style="margin:0;height:{height}px;display:flex;gap:2px;align-items:stretch">{bars}</figure>')
 
 
+def fitting_labels(boxes: Sequence[tuple[float, float, float, float]], labels: Sequence[str],
+                   short: Sequence[str], font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> list[str]:
+    """`labels`, or `short` ones where a label would run into the next (eleven narrow digits: "10t" under "11th")."""
+    def overlap(texts: Sequence[str]) -> bool:
+        spans = sorted((box[0] + 4, box[0] + 4 + font.getlength(text) + 8) for box, text in zip(boxes, texts))
+        return any(end > start for (_, end), (start, _) in zip(spans, spans[1:]))
+
+    return list(short) if overlap(labels) else list(labels)
+
+
 def split_picture(drawing: np.ndarray, boxes: Sequence[tuple[float, float, float, float]],
-                  labels: Sequence[str], margin: int = 24) -> np.ndarray:
+                  labels: Sequence[str], margin: int = 24, short: Sequence[str] | None = None) -> np.ndarray:
     """The writing (RGBA or RGB, white on black) with a coloured, labelled box around each digit; RGB uint8.
 
-    Cropped to the boxes and a margin, so the writing fills the picture.
+    Cropped to the boxes and a margin, so the writing fills the picture. Where the labels would
+    overlap, the `short` ones are written instead.
     """
     picture = Image.fromarray(np.ascontiguousarray(np.asarray(drawing)[..., :3])).convert("RGB")
     dimmed = Image.blend(picture, Image.new("RGB", picture.size, (0, 0, 0)), 0.35)
     pen = ImageDraw.Draw(dimmed)
     font = ImageFont.load_default(size=16)
+    labels = fitting_labels(boxes, labels, short, font) if short is not None else labels
     for index, ((left, top, right, bottom), label) in enumerate(zip(boxes, labels)):
         colour = BOX_COLOURS[index % len(BOX_COLOURS)]
         pen.rectangle((left, top, right, bottom), outline=colour, width=3)

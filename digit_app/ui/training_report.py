@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import MutableMapping
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -15,6 +17,20 @@ from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.version_table import act_on_version, percent
 
 
+def steady_time_left(status: JobStatus, now: float, shown: MutableMapping[str, Any]) -> float | None:
+    """The time left to show, never more than was shown before in the same stage of the same run.
+
+    The pace estimate climbs while the page waits for the next batch's progress (47 s, then 49 s);
+    `shown` (a session's memory) keeps the last figure, and a higher estimate holds it instead.
+    """
+    left = time_left(status, now)
+    stage = (status.started, status.state)
+    if left is not None and shown.get("stage") == stage and shown.get("left") is not None:
+        left = min(left, shown["left"])
+    shown["stage"], shown["left"] = stage, left
+    return left
+
+
 def show_progress(status: JobStatus) -> None:
     """The bar (what runs, how far, the time left) and, after two epochs, the accuracy and loss curves."""
     epochs = status.config.epochs
@@ -25,7 +41,7 @@ def show_progress(status: JobStatus) -> None:
              "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
     now = time.time()
     if status.running:
-        left = time_left(status, now)
+        left = steady_time_left(status, now, st.session_state.setdefault("time-left-shown", {}))
         minutes, seconds = divmod(round(left or 0), 60)
         label += (f" · {now - status.started:.0f} s so far" if left is None
                   else f" · about {minutes} min {seconds:02d} s left" if minutes else f" · about {seconds} s left")

@@ -14,15 +14,22 @@ def percent(value: float | None) -> str:
     return f"{value:.2%}" if isinstance(value, (int, float)) else "—"
 
 
+def epochs(value: object) -> str:
+    """A version's epochs as text, a dash where its metadata has none (the shipped model: no "None")."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "—"
+
+
 def versions_table() -> None:
     """Every kept model; actions name the version they act on, as the person saw it when the page was drawn."""
     active = versions.active_version_id()
     rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
              "drawings by unseen writers": percent(v.summary.drawing_accuracy),
              "reads strokes": bool(v.summary.held_out_writers),
-             "epochs": v.summary.training.get("epochs"), "saved": v.summary.saved_at or ""}
+             "epochs": epochs(v.summary.training.get("epochs")), "saved": v.summary.saved_at or ""}
             for v in versions.list_versions()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # The version column as wide as its ids (v20261130-142501-...): cut, two versions read alike.
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"version": st.column_config.TextColumn("version", width="large")})
     ids = [row["version"] for row in rows]
     # The choice is keyed by the list and the model in use: when another session adds, deletes or
     # activates a version, the choice starts again at the model in use instead of landing on
