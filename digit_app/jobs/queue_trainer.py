@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob
+from digit_app.errors import DigitAppError
 from digit_app.jobs.worker import outcome
 from digit_app.store.corrections import default_path
 
@@ -33,7 +34,7 @@ PHASE_STATES = {"loaded": "loading", "preparing": "preparing", "batch": "trainin
 log = logging.getLogger(__name__)
 
 
-class QueuedRequestError(ValueError):
+class QueuedRequestError(DigitAppError, ValueError):
     """A queued job's request this trainer will not run (it names a place on another machine)."""
 
 
