@@ -11,8 +11,8 @@ PACKAGE = ROOT / "digit_app"
 # Each room of the package and its floor: a module imports only rooms on lower floors (and its own room).
 FLOORS = {
     "sizes": 0, "errors": 0, "settings": 0,  # the ground: plain sizes, the one error base, the environment
-    "store": 1, "database": 1, "calibration": 1, "lite": 1, "render": 1, "preprocess": 1,
-    "images": 2, "strokes": 2,
+    "store": 1, "calibration": 1, "lite": 1, "render": 1, "preprocess": 1,
+    "images": 2, "strokes": 2, "database": 2,
     "networks": 3, "model": 4,
     "prediction": 5, "saliency": 5, "photos": 5, "photo": 6,
     "training": 7,
