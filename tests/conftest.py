@@ -62,6 +62,14 @@ def corrections_file(tmp_path, monkeypatch):
     return path
 
 
+@pytest.fixture(autouse=True)
+def database_file(tmp_path, monkeypatch):
+    """Every test keeps the shared state (versions, ...) in its own SQLite file, never in the repository's data/."""
+    from digit_app.settings import ENV_DATABASE_URL
+
+    monkeypatch.setenv(ENV_DATABASE_URL, f"sqlite:///{tmp_path / 'digit_app.sqlite'}")
+
+
 # A test file that starts a Streamlit server or Chromium (through tests/browser.py, tests/protocol.py or
 # Playwright itself) must mark every test in it `browser`, so that `-m "not browser"` never starts one.
 STARTS_A_SERVER_OR_BROWSER = re.compile(

@@ -412,8 +412,9 @@ def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_li
 
 def test_status_prints_the_shared_database_s_active_version_corrections_and_job(database, database_url):
     from digit_app.database import CorrectionsTable, JobsTable, VersionsTable
+    from digit_app.store.metadata import TrainingSummary
 
-    VersionsTable(database).add("v7", {"test_accuracy": 0.9}, {"keras": b"a model"})
+    VersionsTable(database).add("v7", TrainingSummary(test_accuracy=0.9), {"keras": b"a model"})
     VersionsTable(database).activate("v7")
     for label in (3, 5):
         CorrectionsTable(database).add(np.zeros((28, 28), np.uint8), label)
