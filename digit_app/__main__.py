@@ -193,8 +193,14 @@ def _digit_record(reading: Reading) -> dict:
 
 def _load(path: str | None) -> Classifier:
     """The model at `path` (the active one when None); what went wrong loading it, if anything, on stderr."""
+    from digit_app.database.registry import active_model
     from digit_app.model import load_classifier
 
+    if path is None:  # the database's active version, copied here by digest; or the shipped model, and why
+        active = active_model()
+        if active.problem:
+            print(f"warning: {active.problem}", file=sys.stderr)
+        path = str(active.path)
     classifier = load_classifier(path)
     if classifier.notice:
         print(f"warning: {classifier.notice}", file=sys.stderr)
@@ -360,7 +366,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     Too few digits, or a best fit on the bound of the search, is refused and nothing is written.
     """
     from digit_app.calibration import calibration_error, check_digits, check_fit, apply_temperature
+    from digit_app.database import registry as versions
     from digit_app.store.model_files import update_summary
+    from digit_app.store.versions import SHIPPED, version_id_of
     from digit_app.training.data import load_training_data
     from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
 
@@ -372,7 +380,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     check_fit(fitted, digits)
     temperature = round(fitted, 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
-    update_summary(classifier.path, temperature=temperature)
+    version_id = version_id_of(classifier.path) if args.model is None else SHIPPED
+    if version_id != SHIPPED:  # the active version: its metadata in the database, for every machine
+        versions.update_summary(version_id, temperature=temperature)
+    else:
+        update_summary(classifier.path, temperature=temperature)
     calibrated = apply_temperature(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app.store import versions
+from digit_app.database import VersionsTable, open_database
+from digit_app.database import registry as versions
 from digit_app.store.corrections import SUGGESTED, CorrectionStore
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
@@ -33,6 +34,16 @@ def train_until_done(page: AppTest) -> list[str]:
         time.sleep(1)
         page.run()
     return [e.value for e in (*page.success, *page.error, *page.info)]
+
+
+def keep_versions(*ids: str) -> None:
+    """Versions made of the shipped model's file, in the configured database, as another machine's training adds."""
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.versions import SHIPPED_MODEL
+
+    for version_id in ids:
+        VersionsTable(open_database()).add(version_id, TrainingSummary(test_accuracy=0.99),
+                                           {"keras": SHIPPED_MODEL.read_bytes()})
 
 
 def version_box(page: AppTest):
@@ -134,13 +145,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
 @pytest.mark.slow
 def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, models):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
-    from digit_app.store.versions import SHIPPED_MODEL
-
-    folder = models / "versions"
-    folder.mkdir(exist_ok=True)
-    for name in ("v1-aaaa", "v2-bbbb"):
-        (folder / f"{name}.keras").write_bytes(SHIPPED_MODEL.read_bytes())
-        (folder / f"{name}.json").write_text('{"test_accuracy": 0.99}')
+    keep_versions("v1-aaaa", "v2-bbbb")
     versions.activate("v2-bbbb")
     page.run()
     version_box(page).set_value("v1-aaaa").run()
@@ -153,18 +158,14 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, m
     assert any("v1-aaaa is gone" in error.value for error in page.error)
     assert versions.active_version_id() == "v2-bbbb"  # the model in use is untouched
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED, "v2-bbbb"]
+    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED, "v2-bbbb"]
     # the model in use cannot be deleted from the page
     version_box(page).set_value("v2-bbbb").run()
     assert next(b for b in page.button if b.label == "Delete").disabled
 
 
 def test_delete_asks_first_and_keep_it_deletes_nothing(page, models):
-    from digit_app.store.versions import SHIPPED_MODEL
-
-    folder = models / "versions"
-    folder.mkdir(exist_ok=True)
-    (folder / "v1-aaaa.keras").write_bytes(SHIPPED_MODEL.read_bytes())
-    (folder / "v1-aaaa.json").write_text('{"test_accuracy": 0.99}')
+    keep_versions("v1-aaaa")
     page.run()
     version_box(page).set_value("v1-aaaa").run()
     next(b for b in page.button if b.label == "Delete").click().run()
