@@ -79,7 +79,8 @@ def serve(models: Path, data: Path, usage_stats: bool = False,
          "--browser.gatherUsageStats", str(usage_stats).lower()],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
-             "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite"), **(env or {})},
+             "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite"),
+             "DIGIT_APP_DATABASE_URL": f"sqlite:///{models / 'digit_app.sqlite'}", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

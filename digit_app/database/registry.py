@@ -10,7 +10,6 @@ pointer beside the shipped model) is imported once, the first time this process 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
@@ -63,6 +62,7 @@ class ActiveModel:
 _imported: set[tuple[str, str]] = set()
 _importing = threading.Lock()
 _last_active: dict[tuple[str, str], ActiveModel] = {}
+_copies: dict[tuple[str, str], Path] = {}  # (models folder, ActiveModel.key) -> the local copy made for it
 
 
 def versions_table(database: Database | None = None, folder: Path | None = None) -> VersionsTable:
@@ -204,22 +204,26 @@ def active_model(database: Database | None = None, folder: Path | None = None) -
     memo = (str(database.url) if database else "", str(local.models_dir(folder)))
     try:
         table = versions_table(database, folder)
-        record = table.active_record()
+        active = table.active_files()
     except DatabaseUnavailableError as error:
         last = _last_active.get(memo, ActiveModel(SHIPPED, shipped, SHIPPED))
         return ActiveModel(last.version_id, last.path, last.key, f"{error} Meanwhile {last.version_id} answers.")
     except DatabaseError as error:
         return ActiveModel(SHIPPED, shipped, SHIPPED, f"{error} The shipped model is in use.")
-    if record is None:
+    if active is None:
         found = ActiveModel(SHIPPED, shipped, SHIPPED)
     else:
-        try:
-            path = _local_copy(table, record, folder)
-        except (DatabaseError, OSError) as error:
-            problem = f"The active model {record.id} cannot be fetched ({error}); the shipped model is in use."
-            return ActiveModel(SHIPPED, shipped, SHIPPED, problem)
-        summary = hashlib.sha256(json.dumps(record.summary.to_json(), sort_keys=True).encode()).hexdigest()[:16]
-        found = ActiveModel(record.id, path, f"{record.id}:{record.files['keras'].digest}:{summary}")
+        version_id, metadata_digest, files = active
+        key = f"{version_id}:{files['keras'].digest}:{metadata_digest[:16]}"
+        path = _copies.get((memo[1], key))
+        if path is None or not path.is_file():  # new here, or its metadata changed: (re)made from the database
+            try:
+                path = _local_copy(table, table.get(version_id), folder)
+            except (DatabaseError, OSError) as error:
+                problem = f"The active model {version_id} cannot be fetched ({error}); the shipped model is in use."
+                return ActiveModel(SHIPPED, shipped, SHIPPED, problem)
+            _copies[(memo[1], key)] = path
+        found = ActiveModel(version_id, path, key)
     _last_active[memo] = found
     return found
 

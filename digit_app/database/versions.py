@@ -152,10 +152,11 @@ class VersionsTable:
             value = db.execute(sa.select(active_version.c.version_id).where(active_version.c.id == 1)).scalar()
         return value or SHIPPED
 
-    def active_record(self) -> VersionRecord | None:
-        """The active version with its files, in one query; None when the shipped model is active."""
-        query = (sa.select(versions.c.id, versions.c.created, versions.c.metadata, version_files.c.part,
-                           version_files.c.digest, model_files.c.size)
+    def active_files(self) -> tuple[str, str, dict[str, StoredFile]] | None:
+        """The active version's id, its metadata's SHA-256 and its files, in one query with nothing parsed: what a
+        replica asks at each answer. None when the shipped model is active."""
+        query = (sa.select(versions.c.id, versions.c.metadata, version_files.c.part, version_files.c.digest,
+                           model_files.c.size)
                  .select_from(active_version.join(versions, versions.c.id == active_version.c.version_id)
                               .join(version_files, version_files.c.version_id == versions.c.id)
                               .join(model_files, model_files.c.digest == version_files.c.digest))
@@ -165,7 +166,7 @@ class VersionsTable:
         if not rows:
             return None
         files = {row.part: StoredFile(row.digest, int(row.size)) for row in rows}
-        return VersionRecord(rows[0].id, float(rows[0].created), _read_summary(rows[0].metadata), files)
+        return rows[0].id, sha256(rows[0].metadata.encode()), files
 
     def activate(self, version_id: str) -> None:
         """Make a stored version (or "shipped") the one every replica answers with from its next answer on."""
