@@ -246,3 +246,18 @@ def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progr
     assert steady_time_left(later, 160.0, shown) == pytest.approx(time_left(later, 160.0))  # lower: shown
     strokes = replace(status, state="strokes", stage_started=300.0, epoch=1)
     assert steady_time_left(strokes, 400.0, shown) == pytest.approx(time_left(strokes, 400.0))  # a new stage: its own
+
+
+def test_the_version_table_reads_the_database_and_activates_for_every_process(page, tmp_path):
+    keep_versions("v1-aaaa")  # trained on another machine
+    page.run()
+    table = page.dataframe[0].value
+    assert table["version"].tolist() == [versions.SHIPPED, "v1-aaaa"]
+    assert table["MNIST test accuracy"].tolist()[1] == "99.00%" and table["in use"].tolist() == [True, False]
+    version_box(page).set_value("v1-aaaa").run()
+    next(b for b in page.button if b.label == "Activate").click().run()
+    assert not page.exception and "v1-aaaa is now the model in use." in page.success[0].value
+    assert versions.active_version_id() == "v1-aaaa"
+    # another replica, with a models folder of its own, answers with it
+    assert versions.active_model(folder=tmp_path / "other-replica").version_id == "v1-aaaa"
+    assert page.dataframe[0].value["in use"].tolist() == [False, True]
