@@ -154,3 +154,19 @@ def test_the_first_use_imports_the_old_folder(database, models):
     assert registry.active_model(database, models).version_id == "v1"
     assert [v.id for v in registry.list_versions(database, models)] == ["shipped", "v1"]
 
+
+
+def test_while_the_database_is_out_of_reach_the_model_last_used_answers_and_says_so(database, models, monkeypatch):
+    from digit_app.database import DatabaseUnavailableError
+
+    keep(database, "v1")
+    registry.activate("v1", database)
+    before = registry.active_model(database)
+
+    def unreachable(self):
+        raise DatabaseUnavailableError("The shared database cannot be reached right now.")
+
+    monkeypatch.setattr(VersionsTable, "active_files", unreachable)
+    during = registry.active_model(database)
+    assert (during.version_id, during.path, during.key) == (before.version_id, before.path, before.key)
+    assert during.problem == "The shared database cannot be reached right now. Meanwhile v1 answers."
