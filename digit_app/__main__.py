@@ -440,6 +440,25 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _versions(args: argparse.Namespace) -> int:
+    """The shared database's model versions, the one in use marked with *; --activate or --delete one first."""
+    from digit_app.database import registry
+
+    logging.getLogger("digit_app.database").setLevel(logging.ERROR)  # the error line says it once, not the log too
+    if args.activate:
+        registry.activate(args.activate)
+        print(f"{args.activate} is now the model in use")
+    if args.delete:
+        registry.delete(args.delete)  # never the shipped model nor the one in use
+        print(f"deleted {args.delete}")
+    active = registry.active_version_id()
+    for version in registry.list_versions():
+        accuracy = "—" if version.test_accuracy is None else f"{version.test_accuracy:.2%}"
+        mark = "*" if version.id == active else " "
+        print(f"{mark} {version.id}  MNIST test {accuracy}  {version.summary.saved_at or ''}".rstrip())
+    return 0
+
+
 def _trainer(args: argparse.Namespace) -> int:
     """Take training jobs from the shared database's queue and run them, one at a time, until SIGTERM or SIGINT (or,
     with --once, after one job)."""
@@ -542,6 +561,12 @@ def _parser() -> argparse.ArgumentParser:
                         help='one JSON object: {"active": ..., "corrections": ..., "training": ...}')
     status.set_defaults(run=_status)
 
+    kept = commands.add_parser("versions", help="the shared database's model versions; activate or delete one")
+    action = kept.add_mutually_exclusive_group()
+    action.add_argument("--activate", metavar="ID", help="make this version the one every replica answers with")
+    action.add_argument("--delete", metavar="ID", help="delete this version (not the shipped one, not the one in use)")
+    kept.set_defaults(run=_versions)
+
     trainer = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
                                                   "stopped (SIGTERM or Ctrl-C)")
     trainer.add_argument("--once", action="store_true", help="wait for one job, run it, and exit")
@@ -550,7 +575,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _keep_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
+    command.add_argument("--output", metavar="DIR", help="this machine's models folder, where it keeps its copies of "
+                         "versions (default: model/); the version itself goes into the database")
     command.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
     command.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")
 
