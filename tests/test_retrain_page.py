@@ -261,3 +261,16 @@ def test_the_version_table_reads_the_database_and_activates_for_every_process(pa
     # another replica, with a models folder of its own, answers with it
     assert versions.active_model(folder=tmp_path / "other-replica").version_id == "v1-aaaa"
     assert page.dataframe[0].value["in use"].tolist() == [False, True]
+
+
+def test_the_version_table_says_so_when_the_database_is_out_of_reach(page, monkeypatch):
+    from digit_app.database import DatabaseUnavailableError
+
+    def unreachable(*args, **kwargs):
+        raise DatabaseUnavailableError("The shared database cannot be reached right now.")
+
+    monkeypatch.setattr(versions, "list_versions", unreachable)
+    page.run()
+    assert not page.exception and not page.dataframe
+    assert [e.value for e in page.error] == ["The shared database cannot be reached right now. The list of model "
+                                             "versions cannot be shown."]

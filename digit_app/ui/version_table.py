@@ -29,7 +29,7 @@ def versions_table() -> None:
         database = shared_database()
         active, kept = versions.active_version_id(database), versions.list_versions(database)
     except DatabaseError as problem:
-        st.error(f"{problem} The model versions cannot be shown right now.")
+        st.error(f"{problem} The list of model versions cannot be shown.")
         return
     rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
              "drawings by unseen writers": percent(v.summary.drawing_accuracy),
