@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments|status|trainer`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments|line-reader|status|trainer`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings). Every argument is checked
@@ -411,6 +411,18 @@ def _segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _line_reader(args: argparse.Namespace) -> int:
+    from digit_app.photos.line_reader import MODEL_DIR, retrain_line_reader
+    from digit_app.training.data import load_training_data
+
+    cache = Path(args.cache) if args.cache else None
+    path, report = retrain_line_reader(load_training_data(args.data), args.lines, args.epochs, args.seed, cache,
+                                       Path(args.output or MODEL_DIR))
+    print(f"line reader: {report.numbers_right:.3f} of composed lines no training saw read right, calibration error "
+          f"{report.calibration_error:.3f}; written to {path}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """The shared database's state: the active version, how many corrections, the training job (or none)."""
     from digit_app.database import status
@@ -524,6 +536,14 @@ def _parser() -> argparse.ArgumentParser:
     segments.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
     segments.set_defaults(run=_segments, tensorflow=True)
+    reader = commands.add_parser("line-reader", help="train the Photo page's line reader (CTC) on composed lines")
+    reader.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
+    reader.add_argument("--lines", type=_whole(100, 200_000), default=30_000, help="composed lines to learn from")
+    reader.add_argument("--epochs", type=_whole(1, 200), default=8)
+    reader.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
+    reader.add_argument("--cache", help="a folder to keep the composed lines in, for the next run")
+    reader.add_argument("--output", help="models folder to write it in (default: the shipped model/)")
+    reader.set_defaults(run=_line_reader, tensorflow=True)
 
     status = commands.add_parser("status", help="the shared database: active version, corrections, training job")
     status.add_argument("--json", action="store_true",

@@ -367,3 +367,19 @@ def save_line_reader(model: Any, report: LineReaderReport, directory: Path = MOD
                                                                     if k != "calibration"}}
     atomic_write(directory / METADATA_FILE.name, lambda path: path.write_text(json.dumps(about, indent=2)))
     return directory / READER_FILE.name
+
+
+def retrain_line_reader(data: Any, lines: int = LINES, epochs: int = EPOCHS, seed: int = 0,
+                        cache: Path | None = None, directory: Path = MODEL_DIR) -> tuple[Path, LineReaderReport]:
+    """Train a line reader on `data` (a TrainingData) and the pen digits, and save it whole in `directory`:
+    (the LiteRT file written, its report). The command line's `line-reader`."""
+    from digit_app.photos.synthetic import training_pools
+    from digit_app.strokes.pen_digits import load_pen_digits
+
+    if not MIN_LINES <= lines <= MAX_LINES or not 1 <= epochs <= MAX_EPOCHS:
+        raise ValueError(f"The line reader learns from {MIN_LINES} to {MAX_LINES} lines for 1 to {MAX_EPOCHS} "
+                         f"epochs, not {lines} lines for {epochs}.")
+    training, calibrating = training_pools(data.x_train, data.y_train, load_pen_digits(), CALIBRATION_WRITERS,
+                                           min(MNIST_CALIBRATION, len(data.x_train) * 9 // 10))
+    model, report = train_line_reader(training, calibrating, lines, epochs, seed, cache=cache)
+    return save_line_reader(model, report, directory), report
