@@ -1,4 +1,4 @@
-"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments|line-reader|status|trainer`.
+"""Command line: `python -m digit_app predict|train|combine|evaluate|calibrate|pen-digits|segments|status|trainer`.
 
 Every command reports problems in one line on stderr and exits non-zero; no tracebacks for the
 mistakes a user can make (a missing file, a broken image, bad settings). Every argument is checked
