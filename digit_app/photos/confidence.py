@@ -20,7 +20,7 @@ from digit_app.store.files import atomic_write, read_plain
 
 CONFIDENCE_FILE = Path(__file__).resolve().parents[2] / "model" / "line_reader.confidence.json"
 FEATURES = ("log_path", "judge_log", "judge_least", "agree", "changed")
-WRONG_FLAGGED = 0.85  # "not sure" is set so that this share of the calibration photos' wrong lines are flagged
+WRONG_FLAGGED = 0.9  # "not sure" is set so that this share of the calibration photos' wrong lines are flagged
 RIDGE = 1e-3  # a little weight decay: a few hundred lines, a few features
 MAX_FILE_BYTES = 100_000
 
