@@ -143,3 +143,14 @@ def test_a_tiny_training_run_is_saved_whole_and_loads(mnist_sample, tmp_path):
     assert 0 <= reading.confidence <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lr.READER_FILE.name, lr.METADATA_FILE.name,
                                                                  lr.KERAS_FILE.name])
+
+
+def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp_path):
+    from digit_app.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["line-reader", "--lines", "5", "--output", str(tmp_path)])
+    assert exited.value.code == 2
+    with pytest.raises(ValueError, match="epochs"):
+        lr.retrain_line_reader(None, lines=200, epochs=0, directory=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing written
