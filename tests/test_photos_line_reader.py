@@ -106,8 +106,9 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
     readings = shipped.read([picture for picture, _ in lines])
     right = np.array([reading.text == text for reading, (_, text) in zip(readings, lines)])
     confidence = np.array([reading.confidence for reading in readings])
-    assert right.mean() >= 0.6  # 0.72 on these, 0.84 on 4,000 lines of these writers and MNIST digits
-    assert confidence[right].mean() > confidence[~right].mean() + 0.1  # surer of what it reads right
+    assert right.mean() >= 0.6  # 0.80 on these, 0.86 on 4,000 lines of these writers and MNIST digits
+    flagged = confidence < shipped.calibration.unsure_below
+    assert flagged[~right].mean() >= flagged[right].mean() + 0.3  # "not sure" mostly of what it reads wrong
     blank = shipped.read([np.zeros((48, 150), np.float32)])[0]
     assert blank.text == ""
 
