@@ -116,6 +116,7 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
 def test_the_shipped_reader_matches_its_digest(shipped, tmp_path):
     about = json.loads(lr.METADATA_FILE.read_text())
     assert 0 < about["calibration"]["unsure_below"] < 1
+    assert shipped.shown is not None  # the confidence shown was fitted for this very reader (refit after retraining)
     flat = tmp_path / "reader.tflite"
     flat.write_bytes(lr.READER_FILE.read_bytes() + b"\0")
     with pytest.raises(ValueError, match="digest"):
