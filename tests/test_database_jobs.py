@@ -201,3 +201,24 @@ def test_a_trainer_is_alive_while_it_beats_and_gone_when_it_leaves_or_goes_quiet
         assert TrainersTable(elsewhere).alive() == []
     finally:
         elsewhere.dispose()
+
+
+def test_a_lock_held_for_a_block_is_renewed_meanwhile_refused_to_others_and_freed_after(database):
+    import sqlalchemy as sa
+
+    from digit_app.database.locks import held
+    from digit_app.database.schema import locks
+
+    def expires() -> float | None:
+        with database.read() as db:
+            return db.execute(sa.select(locks.c.expires).where(locks.c.name == "x")).scalar()
+
+    with held(database, "x", every=0.05) as taken:
+        assert taken
+        with held(database, "x") as again:
+            assert not again  # the command line's `train` while a job runs: refused
+        first = expires()
+        time.sleep(0.3)
+        assert database.is_postgres or expires() > first  # SQLite's lease is renewed in the background
+    with held(database, "x") as after:
+        assert after
