@@ -2,7 +2,7 @@
 
 It runs on any machine that reaches the database (one with a GPU, if there is one: TensorFlow uses
 it), claims the oldest queued job while holding the training lock (`JobsTable.claim`), runs it
-through the same recipe as every other training (`digit_app.jobs.worker.outcome`, which runs
+through the same recipe as every other training (`digit_app.jobs.recipe.outcome`, which runs
 `training.run.train_and_keep`), and writes its progress to the job, where every replica reads it.
 A cancel asked from any replica stops it at its next report. SIGTERM or SIGINT stops it between
 batches: the job it was running is marked failed with that reason and the lock freed; a second
@@ -30,7 +30,7 @@ from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTabl
 from digit_app.database.locks import holder_name
 from digit_app.database.trainers import BEAT, TrainersTable
 from digit_app.errors import DigitAppError
-from digit_app.jobs.worker import outcome
+from digit_app.jobs.recipe import outcome
 from digit_app.store.corrections import default_path
 
 POLL = 1.0  # seconds between looks at the queue while it is empty
@@ -124,15 +124,17 @@ class QueueTrainer:
         trainers = TrainersTable(self.table.database)
 
         def beat() -> None:
-            while True:
-                try:
-                    trainers.beat(self.name)
-                except DatabaseError as error:  # PostgreSQL restarting: the next beat says it again
-                    log.warning("Heartbeat not written: %s", error)
-                if self._stop.wait(BEAT):
-                    return
+            try:
+                trainers.beat(self.name)
+            except DatabaseError as error:  # PostgreSQL restarting: the next beat says it again
+                log.warning("Heartbeat not written: %s", error)
 
-        thread = threading.Thread(target=beat, name="trainer-heartbeat", daemon=True)
+        def keep_beating() -> None:
+            while not self._stop.wait(BEAT):
+                beat()
+
+        beat()  # alive before it claims anything: a replica never starts a job this trainer takes too
+        thread = threading.Thread(target=keep_beating, name="trainer-heartbeat", daemon=True)
         thread.start()
         return thread
 
