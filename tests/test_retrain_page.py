@@ -325,3 +325,14 @@ def test_a_failed_job_says_why_and_a_done_one_shows_its_report(queue):
     assert not page.exception and not page.error
     assert page.success[0].value == "MNIST test accuracy 97.00%; saved as v2-abcd."
     assert page.metric[0].label == "MNIST test accuracy, new model" and page.metric[0].value == "97.00%"
+
+
+def test_a_database_that_cannot_be_reached_is_said_plainly_and_the_page_still_works(models, monkeypatch):
+    monkeypatch.setenv(ENV_DATABASE_URL, "postgresql://digits@127.0.0.1:1/digits")  # nothing listens there
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    page = open_page(RETRAIN)
+    assert not page.exception
+    assert any("cannot be reached right now" in error.value for error in page.error)
+    next(b for b in page.button if b.label == "Start training").click().run()
+    assert not page.exception and any("cannot be reached" in error.value for error in page.error)
+    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]  # the rest of the page is there

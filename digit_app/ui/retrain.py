@@ -130,20 +130,19 @@ def augmentation() -> Variations:
     return Variations(**values)
 
 
-def job_state() -> tuple[int | None, bool]:
+def job_state(job: Job | None) -> tuple[int | None, bool]:
     """Which job the page shows, and whether it waits or runs: what the page was drawn for."""
-    job = shown_job()
     return (None, False) if job is None else (job.id, job_status(job).running)
 
 
 def job_panel(drawn_for: tuple[int | None, bool]) -> None:
     """The shown job's progress, read from the database every second or two in every tab of every replica."""
     try:
-        if job_state() != drawn_for:
+        job = shown_job()
+        if job_state(job) != drawn_for:
             # A run started (here, in another session or on another replica) or ended since the page was drawn:
             # draw all of it again, so the Start button, the report and the version table catch up.
             st.rerun(scope="app")
-        job = shown_job()
         if job is None:
             return
         if job.state == "queued":
@@ -176,7 +175,7 @@ st.title("Retrain")
 get_classifier()  # says so here too if the active model is broken
 operator_panel()
 try:
-    drawn_for = job_state()
+    drawn_for = job_state(shown_job())
 except DatabaseError as problem:
     st.error(for_visitors(str(problem)))
     drawn_for = (None, False)
