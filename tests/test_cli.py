@@ -239,15 +239,15 @@ def test_train_refuses_while_another_training_holds_the_database_s_training_lock
     from tests.paths import MNIST_SAMPLE
 
     url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
-    database = Database(url)
-    lock = HeldLock(database, TRAINING_LOCK)  # as a trainer, a server's worker or another `train` holds it
+    opened = Database(url)
+    lock = HeldLock(opened, TRAINING_LOCK)  # as a trainer, a server's worker or another `train` holds it
     try:
         assert lock.take()
         result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path / "models"),
                      env={"DIGIT_APP_DATABASE_URL": url})
     finally:
         lock.release()
-        database.dispose()
+        opened.dispose()
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == ("error: A model is being trained with the SQLite file digit_app.sqlite (by a "
                                      "trainer, the app's server or another `train`); wait for it to finish.")

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from digit_app.database import Database, JobsTable
 from digit_app.database.trainers import TrainersTable
