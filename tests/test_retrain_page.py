@@ -336,3 +336,27 @@ def test_a_database_that_cannot_be_reached_is_said_plainly_and_the_page_still_wo
     next(b for b in page.button if b.label == "Start training").click().run()
     assert not page.exception and any("cannot be reached" in error.value for error in page.error)
     assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]  # the rest of the page is there
+
+
+def test_a_job_left_waiting_with_no_trainer_alive_is_taken_by_this_server_s_worker(queue):
+    import sqlalchemy as sa
+
+    from digit_app.database.schema import jobs
+
+    job_id = queue.submit({**a_request(), "save_as": "/etc/passwd"})  # queued when a trainer was alive; it died
+    with queue.database.write() as db:
+        db.execute(jobs.update().where(jobs.c.id == job_id).values(created=time.time() - 60))
+    page = open_page(RETRAIN)
+    assert not page.exception
+    failed = wait_until_ended(queue, job_id)
+    assert failed.state == "failed" and "may not name a file" in failed.message  # the worker claimed it, checked it
+    page.run()
+    assert page.error and "may not name a file" in page.error[0].value
+
+
+def wait_until_ended(queue: JobsTable, job_id: int, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while (job := queue.get(job_id)).state in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job {job_id} is still {job.state}"
+        time.sleep(0.2)
+    return job

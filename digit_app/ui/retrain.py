@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -23,6 +25,7 @@ from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
+UNCLAIMED_AFTER = 5.0  # seconds a job waits before a replica other than its own starts a worker for it
 DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
@@ -145,8 +148,8 @@ def job_panel(drawn_for: tuple[int | None, bool]) -> None:
             st.rerun(scope="app")
         if job is None:
             return
-        if job.state == "queued":
-            trainer().run_waiting()  # no trainer alive (any more): this server runs it
+        if job.state == "queued" and time.time() - job.created > UNCLAIMED_AFTER:
+            trainer().run_waiting()  # no trainer alive (any more), nor the worker of the replica that queued it
         status_panel(job_status(job), job.cancel_requested)
     except DatabaseError as problem:  # PostgreSQL restarting: say so; the next refresh reconnects
         st.warning(for_visitors(str(problem)))
