@@ -202,14 +202,15 @@ def _load(path: str | None) -> Classifier:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Train as the Retrain page does (`digit_app.training.run`), in the machine's training slot; say where it went."""
+    """Train as the Retrain page does (`digit_app.training.run`), in the database's training slot; say where it
+    went."""
     from digit_app.training.run import check_destination, train_and_keep
 
     if args.queue:
         return _queue_training(args)
     request = _train_request(args)
     check_destination(request.models_dir, request.save_as)
-    with _training_slot(request.models_dir):
+    with _training_slot():
         kept = train_and_keep(request, progress=_terminal_progress)
     print(file=sys.stderr)  # the progress line ends before the result
     report = kept.report
@@ -259,22 +260,19 @@ def _save_as(args: argparse.Namespace) -> Path | None:
 
 
 @contextmanager
-def _training_slot(folder: Path | None) -> Iterator[None]:
-    """The machine's one training slot (the lock the server's jobs hold in the models folder), held until the run
-    ends."""
-    from digit_app.jobs.trainer import JobRunningError, machine_slot
-    from digit_app.store.versions import models_dir
+def _training_slot() -> Iterator[None]:
+    """The one training slot of every machine sharing the database (the lock its queued jobs run under), held until
+    the run ends."""
+    from digit_app.database import open_database
+    from digit_app.database.jobs import TRAINING_LOCK, JobsTableError
+    from digit_app.database.locks import held
 
-    try:
-        slot = machine_slot(folder)
-    except JobRunningError:
-        raise JobRunningError(f"A model is being trained with the models folder {models_dir(folder)} (by the app's "
-                              "server or another `train`); wait for it to finish.") from None
-    try:
+    database = open_database()
+    with held(database, TRAINING_LOCK) as taken:
+        if not taken:
+            raise JobsTableError(f"A model is being trained with {database.describe()} (by a trainer, the app's server "
+                                 "or another `train`); wait for it to finish.")
         yield
-    finally:
-        if slot is not None:
-            slot.close()  # closing the file gives the lock back
 
 
 def _combine(args: argparse.Namespace) -> int:
