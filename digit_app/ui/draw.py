@@ -231,8 +231,7 @@ def drawing_area(whole_number: bool) -> None:
         canvas_column = answer_column = st.container()
     else:
         canvas_column, answer_column = st.columns([3, 2], gap="medium")
-    with canvas_column:
-        st.write("")  # room for the canvas toolbar, which floats above the canvas
+    with canvas_column:  # the room for the canvas' toolbar, which floats above it, is in ui/page.css
         refused = canvas(memory, limits, "number" if whole_number else "digit")
     with answer_column:
         answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")

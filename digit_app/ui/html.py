@@ -8,14 +8,23 @@ image). Plain functions of arrays and strings, so they are tested without a page
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 BOX_COLOURS = ("#ff4b4b", "#1c83e1", "#21c354", "#ffa421", "#803df5", "#00c0f2")
+PAGE_CSS = Path(__file__).with_name("page.css")
+
+
+@functools.cache
+def page_style() -> str:
+    """The pages' own stylesheet (contrast, focus, target sizes, the canvas' edge) as a <style> block."""
+    return f"<style>{PAGE_CSS.read_text()}</style>"
 
 
 def png_data_url(picture: np.ndarray) -> str:
