@@ -34,7 +34,7 @@
   if (config.installed) { config.scan && config.scan(); return; }
   config.installed = true;
   const STYLE = `
-    .dc-toolbar { opacity: 1 !important; top: -3.2rem !important; }
+    .dc-toolbar { opacity: 1 !important; top: -4.1rem !important; }
     button[aria-label="Edit"], button[aria-label="Update the app with this drawing"],
     button[aria-label="Reset canvas & history"], .dc-toolbar-separator { display: none !important; }
     .dc-toolbar .dc-icon-button { width: 44px !important; height: 44px !important; }
