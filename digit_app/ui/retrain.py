@@ -6,7 +6,9 @@ import numpy as np
 import streamlit as st
 
 from digit_app.jobs.trainer import JobRunningError, Trainer
-from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
+from digit_app.database import DatabaseError, corrections_table
+from digit_app.database.schema import ACCEPTED, SUGGESTED
+from digit_app.store.corrections import default_path
 from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import CorrectionsToAdd
 from digit_app.training.augment import preview_grid
@@ -15,6 +17,7 @@ from digit_app.training.data import DataError, preview_images
 from digit_app.training.sources import data_choices, data_stamp, default_local_data, keep_upload
 from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
+from digit_app.ui.shared_database import shared_database
 from digit_app.ui.text import for_visitors, literal
 from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
@@ -96,10 +99,10 @@ def drawn_choice() -> bool:
 
 def corrections_choice() -> CorrectionsToAdd | None:
     """Whether to add the accepted corrections people saved on the Draw page, and how much they weigh."""
-    store = CorrectionStore()
     try:
+        store = corrections_table(shared_database())
         count, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
-    except CorrectionsError as problem:
+    except DatabaseError as problem:
         st.warning(for_visitors(str(problem)))
         return None
     include = st.checkbox(f"Add the {count} accepted corrections (Draw page, \"Wrong?\")", value=count > 0,
@@ -109,7 +112,7 @@ def corrections_choice() -> CorrectionsToAdd | None:
                    "training learns only the corrections the operator accepted.")
     repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
                        help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
-    return CorrectionsToAdd(store.path, repeat) if include and count else None
+    return CorrectionsToAdd(default_path(), repeat) if include and count else None
 
 
 def augmentation() -> Variations:
