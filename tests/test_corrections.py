@@ -1,11 +1,15 @@
 """Corrections in the database (digit_app/database/corrections.py) on SQLite and on a real PostgreSQL: add, list,
 page, accept, reject, delete, restore, export and import through the store's bounded .npz format
-(digit_app/store/corrections.py), and processes writing at once."""
+(digit_app/store/corrections.py), processes writing at once, and two replicas sharing one PostgreSQL."""
 
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -16,6 +20,7 @@ from digit_app.database import CorrectionsTable, Database, DatabaseError, NewCor
 from digit_app.database import corrections as corrections_module
 from digit_app.database.schema import ACCEPTED, SUGGESTED
 from digit_app.store.corrections import MAX_IMPORT_BYTES, CorrectionsError, read_npz, write_npz
+from tests.browser import ROOT
 from tests.services import database, database_url, postgres_server  # noqa: F401 - fixtures
 
 
@@ -302,3 +307,35 @@ def test_processes_adding_and_importing_at_once_lose_nothing(table, database_url
         assert worker.exitcode == 0
     labels = table.arrays()[1]
     assert len(labels) == 110 and all((labels == label).sum() == 30 for label in (3, 7, 8))
+
+
+REPLICA = """
+import json, sys
+import numpy as np
+from digit_app.database import corrections_table, open_database
+table = corrections_table(open_database())
+if sys.argv[1] == "save":
+    table.add(np.full((28, 28), 0.5, np.float32), int(sys.argv[2]), predicted=1)
+print(json.dumps([[c.label, c.predicted] for c in table.list()]))
+"""
+
+
+def test_a_correction_saved_by_one_replica_is_listed_by_the_other(postgres_server, tmp_path):  # noqa: F811
+    """Two processes, each with its own data, models folder and corrections file, one PostgreSQL between them."""
+    url = postgres_server.create_database("replicas")
+
+    def replica(name: str, *args: str) -> list[list[int]]:
+        folder = tmp_path / name
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGIT_APP_DATABASE_URL": url,
+               "DIGIT_APP_DATA_DIR": str(folder / "data"), "DIGIT_APP_MODELS": str(folder / "models"),
+               "DIGIT_APP_CORRECTIONS": str(folder / "corrections.sqlite")}
+        done = subprocess.run([sys.executable, "-c", REPLICA, *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert replica("a", "save", "7") == [[7, 1]]
+    assert replica("b", "list") == [[7, 1]]
+    assert replica("b", "save", "3") == [[7, 1], [3, 1]]
+    assert replica("a", "list") == [[7, 1], [3, 1]]
+    assert not (tmp_path / "a" / "data").exists() and not (tmp_path / "b" / "data").exists()  # nothing kept locally
