@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_app.database import CorrectionsTable, Database, corrections_table
+from digit_app.database import CorrectionsTable, Database, corrections_table, status
 from digit_app.database import old_corrections
 from digit_app.database.schema import ACCEPTED, SUGGESTED
 from tests.services import database, database_url, postgres_server  # noqa: F401 - fixtures
@@ -119,3 +119,10 @@ def test_processes_starting_at_once_take_an_old_file_in_once(database_url, tmp_p
     finally:
         opened.dispose()
     assert not path.exists() and (tmp_path / "old.sqlite.imported").is_file()
+
+
+def test_status_counts_the_old_file_s_corrections_taken_in(database_url, corrections_file):  # noqa: F811
+    old_file(corrections_file, [(d, None, bytes([d]) * 784, "2026-11-01", ACCEPTED) for d in (1, 2)])
+    assert status(database_url)["corrections"] == 2
+    assert corrections_file.with_name("corrections.sqlite.imported").is_file()
+    assert status(database_url)["corrections"] == 2
