@@ -68,6 +68,16 @@ def test_a_start_stopped_before_the_rename_takes_nothing_in_twice(database, corr
     assert sorted(c.label for c in table.list()) == [1, 1, 1, 2]
 
 
+def test_an_old_file_found_again_later_never_replaces_the_one_kept(database, corrections_file):  # noqa: F811
+    old_file(corrections_file, [(1, None, bytes([1]) * 784, "2026-11-01", ACCEPTED)])
+    corrections_table(database)
+    first = corrections_file.with_name("corrections.sqlite.imported")
+    kept = first.read_bytes()
+    old_file(corrections_file, [(2, None, bytes([2]) * 784, "2026-11-02", ACCEPTED)])  # copied back from a backup
+    assert sorted(corrections_table(database).arrays()[1].tolist()) == [1, 2]
+    assert first.read_bytes() == kept and corrections_file.with_name("corrections.sqlite.imported.2").is_file()
+
+
 def test_a_file_from_before_suggestions_is_taken_in_accepted_and_damaged_rows_left_behind(
         database, corrections_file, caplog):  # noqa: F811 - the fixture
     old_file(corrections_file, [(2, 8, bytes([20]) * 784, "2026-11-01"), (4, 9, b"short", "2026-11-01"),

@@ -29,7 +29,7 @@ IMPORTED = ".imported"  # the old file's new name ends so once its rows are in t
 BUSY_TIMEOUT = 30.0  # seconds to wait for an old server still writing the file
 
 log = logging.getLogger(__name__)
-_unreadable: set[Path] = set()  # files this process could not read: said once in the log, not on every page run
+_left_alone: set[Path] = set()  # files this process could not read or rename: said once in the log, not at every run
 _importing = threading.Lock()
 
 
@@ -48,7 +48,7 @@ def corrections_table(database: Database, old_file: Path | None = None) -> Corre
     first if it is still there: what every page and command uses."""
     path = Path(old_file) if old_file is not None else default_path()
     table = CorrectionsTable(database)
-    if path.is_file() and path not in _unreadable:
+    if path.is_file() and path not in _left_alone:
         with _importing:  # one thread of this process at a time; the database's lock orders the processes
             if path.is_file():
                 import_old_file(table, path)
@@ -62,17 +62,21 @@ def import_old_file(table: CorrectionsTable, path: Path) -> OldFileImport | None
         rows, damaged = _read_old_file(path)
     except (sqlite3.Error, OSError) as error:
         if path.is_file():  # (not merely renamed by another process meanwhile)
-            _unreadable.add(path)
+            _left_alone.add(path)
             log.warning("The old corrections file %s cannot be read, so its corrections are not in the database yet; "
                         "it is left as it is: %s", path, error)
         return None
     added = table.take_in(rows)
-    kept_as = path.with_name(path.name + IMPORTED)
+    kept_as = _free_name(path)
     for suffix in ("", "-wal", "-shm"):  # an old server's unmerged writes go with the file
         try:
-            Path(f"{path}{suffix}").replace(f"{kept_as}{suffix}")
+            Path(f"{path}{suffix}").rename(f"{kept_as}{suffix}")
         except FileNotFoundError:
             pass  # another process renamed it first, or there was no write-ahead log
+        except OSError as error:  # a read-only folder, say: the rows are in; the next start adds nothing again
+            _left_alone.add(path)
+            log.warning("The old corrections file %s is in the database but could not be renamed: %s", path, error)
+            break
     result = OldFileImport(added, len(rows) - added, len(damaged), kept_as)
     log.warning("Took the old corrections file %s into %s: %d added, %d there already; the file is kept as %s.",
                 path, table.database.describe(), result.added, result.already, kept_as)
@@ -80,6 +84,15 @@ def import_old_file(table: CorrectionsTable, path: Path) -> OldFileImport | None
         log.warning("Left %d damaged rows behind in %s (ids %s): not usable corrections.", len(damaged), kept_as,
                     ", ".join(str(row_id) for row_id in damaged[:50]))
     return result
+
+
+def _free_name(path: Path) -> Path:
+    """`<name>.imported`, or `<name>.imported.2` and on when an earlier one is there: nothing is written over."""
+    kept_as, number = path.with_name(path.name + IMPORTED), 1
+    while kept_as.exists():
+        number += 1
+        kept_as = path.with_name(f"{path.name}{IMPORTED}.{number}")
+    return kept_as
 
 
 def _read_old_file(path: Path) -> tuple[list[Correction], list[int]]:
