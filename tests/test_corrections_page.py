@@ -183,3 +183,23 @@ def test_a_broken_secrets_file_gives_a_clear_message_and_no_other_database(broke
     assert [e.value for e in at.main.error] == [
         "The secrets file cannot be read, so the shared database is unknown; mend .streamlit/secrets.toml."]
     assert not at.metric and not at.get("image")
+
+
+def test_a_database_that_goes_away_is_a_sentence_and_nothing_is_lost(monkeypatch):
+    from digit_app.database import DatabaseUnavailableError
+
+    kept = corrections().add(np.full((28, 28), 0.5, np.float32), 3)
+    at = open_page(CORRECTIONS, timeout=60)
+
+    def unreachable(*_args):
+        raise DatabaseUnavailableError("The shared database cannot be reached right now; nothing was saved.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(CorrectionsTable, "delete", unreachable)
+        at.button(key=f"delete-{kept}").click().run()
+        assert not at.exception
+        assert "cannot be reached right now" in at.error[0].value and not at.info  # no "Deleted", no Undo
+        patch.setattr(CorrectionsTable, "count", unreachable)
+        at.run()
+        assert not at.exception and "cannot be reached right now" in at.error[0].value and not at.get("image")
+    assert [c.id for c in corrections().list()] == [kept]
