@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from digit_app.database import CorrectionsTable, Database  # noqa: E402
-from digit_app.settings import ENV_DATABASE_URL  # noqa: E402
+from digit_app.settings import ENV_CORRECTIONS, ENV_DATABASE_URL  # noqa: E402
 from digit_app.store.corrections import MAX_IMPORT_ROWS, CorrectionsError  # noqa: E402
 
 PAGE = "digit_app/ui/corrections.py"
@@ -73,6 +73,7 @@ def main() -> None:
         while store.count() < args.rows:
             store.import_npz(corrections_file(min(MAX_IMPORT_ROWS, args.rows - store.count()), seed=store.count()))
         os.environ[ENV_DATABASE_URL] = url
+        os.environ[ENV_CORRECTIONS] = str(Path(folder) / "no-old-file.sqlite")  # none to take in
         at = AppTest.from_file(str(ROOT / PAGE), default_timeout=120)
         at.run()  # first load: imports and caches
         loads = []
