@@ -65,7 +65,7 @@ def serve(models: Path, data: Path, usage_stats: bool = False,
           env: Mapping[str, str] | None = None) -> Iterator[RunningApp]:
     """Run the app with `streamlit run` on a free port; yield it; stop it afterwards.
 
-    New models and saved corrections go to the folder `models`. With `usage_stats`, every run
+    New models, the database (`app.sqlite`: saved corrections) go to the folder `models`. With `usage_stats`, every run
     sends its page profile (its script time) to the client, as Streamlit does for its statistics.
     `env` adds environment variables for the server: the tests pass tests.paths.SMALL_PEN_DIGITS, so that
     training in it learns from the small pen sample; the benchmarks pass none, so it learns from the real
@@ -79,7 +79,8 @@ def serve(models: Path, data: Path, usage_stats: bool = False,
          "--browser.gatherUsageStats", str(usage_stats).lower()],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
-             "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite"), **(env or {})},
+             "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite"),
+             "DIGIT_APP_DATABASE_URL": f"sqlite:///{models / 'app.sqlite'}", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

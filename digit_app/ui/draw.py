@@ -17,7 +17,6 @@ from digit_app.model import Classifier
 from digit_app.prediction import NumberReading, Reading, read_digit, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
 from digit_app.saliency import occlusion_maps, overlay
-from digit_app.store.corrections import CorrectionsError, CorrectionStore
 from digit_app.store.versions import version_id_of
 from digit_app.strokes.canvas import CanvasLimits
 from digit_app.sizes import NUMBER_CANVAS  # the size the segment judge learned numbers at
@@ -164,8 +163,10 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
         st.info(f"Already saved as a {right}.")
         return
     from digit_app.access.rate import SESSION_SAVES, TokenBucket, admit_save, process_saves
-    from digit_app.store.corrections import ACCEPTED, SUGGESTED
+    from digit_app.database import DatabaseError, corrections_table
+    from digit_app.database.schema import ACCEPTED, SUGGESTED
     from digit_app.ui.gate import is_operator
+    from digit_app.ui.shared_database import shared_database
 
     refused = admit_save(st.session_state.setdefault("correction-saves", TokenBucket(SESSION_SAVES)), process_saves())
     if refused:
@@ -174,7 +175,7 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
     # On a locked deployment a visitor's correction waits for the operator: training learns only accepted ones.
     state = ACCEPTED if is_operator() else SUGGESTED
     try:
-        store = CorrectionStore()
+        store = corrections_table(shared_database())
         store.add(chosen.model_input, int(right), predicted=chosen.digit, state=state)
         saved.add(fingerprint)
         if state == SUGGESTED:
@@ -182,7 +183,7 @@ def correction_box(readings: tuple[Reading, ...]) -> None:
             return
         count = store.count(ACCEPTED)
         st.success(f"Saved as a {right}: {count} correction{'' if count == 1 else 's'} kept for the Retrain page.")
-    except CorrectionsError as problem:
+    except DatabaseError as problem:
         st.error(for_visitors(str(problem)))
 
 
