@@ -1,4 +1,4 @@
-"""The corrections store at scale: an import of the most one file may hold, a file over that, the page with 20,000.
+"""Corrections in the database at scale: importing the most one file may hold, a file over that, the page with 20,000.
 
     python benchmarks/corrections_store.py [--rows N]
 
@@ -24,8 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digit_app.settings import ENV_CORRECTIONS  # noqa: E402
-from digit_app.store.corrections import MAX_IMPORT_ROWS, CorrectionsError, CorrectionStore  # noqa: E402
+from digit_app.database import CorrectionsTable, Database  # noqa: E402
+from digit_app.settings import ENV_CORRECTIONS, ENV_DATABASE_URL  # noqa: E402
+from digit_app.store.corrections import MAX_IMPORT_ROWS, CorrectionsError  # noqa: E402
 
 PAGE = "digit_app/ui/corrections.py"
 
@@ -53,7 +54,8 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     with tempfile.TemporaryDirectory() as folder:
-        store = CorrectionStore(Path(folder) / "corrections.sqlite")
+        url = f"sqlite:///{Path(folder) / 'app.sqlite'}"
+        store = CorrectionsTable(Database(url))
         at_cap = corrections_file(MAX_IMPORT_ROWS, seed=0)
         took, added = seconds(lambda: store.import_npz(at_cap))
         print(f"import of {MAX_IMPORT_ROWS:,} corrections ({len(at_cap) / 1e6:.1f} MB), checked and merged: "
@@ -70,7 +72,8 @@ def main() -> None:
         print(f"a file of 20,000: {time.perf_counter() - start:.3f} s, {outcome}")
         while store.count() < args.rows:
             store.import_npz(corrections_file(min(MAX_IMPORT_ROWS, args.rows - store.count()), seed=store.count()))
-        os.environ[ENV_CORRECTIONS] = str(store.path)
+        os.environ[ENV_DATABASE_URL] = url
+        os.environ[ENV_CORRECTIONS] = str(Path(folder) / "no-old-file.sqlite")  # none to take in
         at = AppTest.from_file(str(ROOT / PAGE), default_timeout=120)
         at.run()  # first load: imports and caches
         loads = []

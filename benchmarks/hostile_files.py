@@ -56,7 +56,7 @@ try:
     elif kind == "image":
         images.load_image(path.read_bytes())
     else:
-        corrections.CorrectionStore(path.with_suffix(".sqlite")).import_npz(path.read_bytes())
+        corrections.read_npz(path.read_bytes())  # what an import checks before it adds anything
     outcome = "ACCEPTED"
 except (model.ModelLoadError, data.DataError, images.ImageLoadError, corrections.CorrectionsError) as error:
     outcome = str(error).splitlines()[0][:90]

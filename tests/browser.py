@@ -65,7 +65,7 @@ def serve(models: Path, data: Path, usage_stats: bool = False,
           env: Mapping[str, str] | None = None) -> Iterator[RunningApp]:
     """Run the app with `streamlit run` on a free port; yield it; stop it afterwards.
 
-    New models and saved corrections go to the folder `models`. With `usage_stats`, every run
+    New models, the database (`app.sqlite`: saved corrections) go to the folder `models`. With `usage_stats`, every run
     sends its page profile (its script time) to the client, as Streamlit does for its statistics.
     `env` adds environment variables for the server: the tests pass tests.paths.SMALL_PEN_DIGITS, so that
     training in it learns from the small pen sample; the benchmarks pass none, so it learns from the real
@@ -80,7 +80,7 @@ def serve(models: Path, data: Path, usage_stats: bool = False,
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "DIGIT_APP_MODELS": str(models), "DIGIT_APP_DATA": str(data),
              "DIGIT_APP_CORRECTIONS": str(models / "corrections.sqlite"),
-             "DIGIT_APP_DATABASE_URL": f"sqlite:///{models / 'digit_app.sqlite'}", **(env or {})},
+             "DIGIT_APP_DATABASE_URL": f"sqlite:///{models / 'app.sqlite'}", **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -232,3 +232,24 @@ async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]],
             return list(timings)
         finally:
             await browser.close()
+
+
+def colour(css: str) -> tuple[float, float, float, float]:
+    """A computed CSS colour, "rgb(r, g, b)" or "rgba(r, g, b, a)", as (r, g, b, alpha)."""
+    numbers = [float(n) for n in css[css.index("(") + 1 : css.index(")")].replace("/", ",").split(",")]
+    return (numbers[0], numbers[1], numbers[2], numbers[3] if len(numbers) > 3 else 1.0)
+
+
+def over(front: Sequence[float], back: Sequence[float], alpha: float) -> tuple[float, float, float]:
+    """The colour `front` seen with `alpha` over `back` (all 0-255)."""
+    return tuple(alpha * f + (1 - alpha) * b for f, b in zip(front[:3], back[:3]))
+
+
+def contrast(first: Sequence[float], second: Sequence[float]) -> float:
+    """WCAG's contrast ratio of two sRGB colours (0-255): 1 to 21."""
+    def luminance(rgb: Sequence[float]) -> float:
+        linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

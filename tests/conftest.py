@@ -54,7 +54,8 @@ def models(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def corrections_file(tmp_path, monkeypatch):
-    """Every test keeps corrections in its own file, never in the repository's data/ folder."""
+    """Every test's corrections file of before the database is its own (absent unless the test makes one), never
+    the repository's data/corrections.sqlite."""
     from digit_app.settings import ENV_CORRECTIONS
 
     path = tmp_path / "corrections.sqlite"
@@ -63,11 +64,20 @@ def corrections_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def database_file(tmp_path, monkeypatch):
-    """Every test keeps the shared state (versions, ...) in its own SQLite file, never in the repository's data/."""
+def app_database(tmp_path, monkeypatch):
+    """Every test's app (pages, commands, training) keeps its shared state in its own SQLite file, never in the
+    repository's data/ folder; the URL is returned, and the process's `Database` on it closed afterwards."""
     from digit_app.settings import ENV_DATABASE_URL
 
-    monkeypatch.setenv(ENV_DATABASE_URL, f"sqlite:///{tmp_path / 'digit_app.sqlite'}")
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    yield url
+    import sys
+
+    engine = sys.modules.get("digit_app.database.engine")
+    opened = engine._opened.pop(url, None) if engine is not None else None
+    if opened is not None:
+        opened.dispose()
 
 
 # A test file that starts a Streamlit server or Chromium (through tests/browser.py, tests/protocol.py or

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from digit_app.database import VersionsTable, open_database
+from digit_app.database import CorrectionsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import SHIPPED_MODEL
@@ -41,13 +41,13 @@ ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), 
 
 @pytest.fixture(scope="module")
 def models_folder(tmp_path_factory) -> Path:
-    """Where the server keeps new models and saved corrections."""
+    """Where the server keeps new models and its database (saved corrections), `app.sqlite`."""
     return tmp_path_factory.mktemp("models")
 
 
 def server_database(models_folder: Path):
     """The database the test server keeps its versions in (tests/browser.py `serve` puts it in its models folder)."""
-    return open_database(f"sqlite:///{models_folder / 'digit_app.sqlite'}")
+    return open_database(f"sqlite:///{models_folder / 'app.sqlite'}")
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,11 @@ def app_url(models_folder) -> Iterator[str]:
     """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
     with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
         yield app.url
+
+
+def corrections_in(folder: Path) -> CorrectionsTable:
+    """The corrections of the database a server `serve` started keeps in `folder`."""
+    return CorrectionsTable(open_database(f"sqlite:///{folder / 'app.sqlite'}"))
 
 
 def number_strokes(digits: list[int]) -> Strokes:
@@ -257,8 +262,7 @@ def test_a_number_whose_digits_touch_is_read_by_its_strokes(browser, app_url):
 
 def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
     """Whatever model is active (another test may have put a one-epoch model to work), the answer
-    shown and the digit picked are what the store keeps."""
-    from digit_app.store.corrections import CorrectionStore
+    shown and the digit picked are what the database keeps."""
 
     page = browser.new_page(viewport={"width": 1100, "height": 1100})
     page.goto(app_url)
@@ -270,7 +274,7 @@ def test_a_correction_made_on_the_page_is_kept(browser, app_url, models_folder):
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text(f"Saved as a {right}", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     save_page(page, "draw-correction-saved.png")
-    saved = CorrectionStore(models_folder / "corrections.sqlite").list()
+    saved = corrections_in(models_folder).list()
     assert [(c.label, c.predicted) for c in saved] == [(right, shown)]
 
     page.goto(f"{app_url}/corrections")
@@ -390,10 +394,9 @@ def test_the_number_canvas_fits_a_phone_and_every_digit_image_loads(browser, app
 
 
 def test_one_digit_of_a_number_is_corrected_on_the_page(browser, app_url, models_folder):
-    from digit_app.store.corrections import CorrectionStore
     from tests.strokes import digit_strokes
 
-    store = CorrectionStore(models_folder / "corrections.sqlite")
+    store = corrections_in(models_folder)
     before = len(store.list())
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     open_number_page(page, app_url)

@@ -287,13 +287,15 @@ def test_segments_never_replaces_a_fifo_a_folder_or_a_device(tmp_path, kind):
 
 
 @pytest.mark.slow
-def test_train_with_corrections_when_none_are_saved_says_so(tmp_path, corrections_file):
+def test_train_with_corrections_when_none_are_accepted_says_so(tmp_path, app_database):
+    from digit_app.database import CorrectionsTable, open_database
     from tests.paths import MNIST_SAMPLE
 
+    CorrectionsTable(open_database()).add(np.zeros((28, 28), np.uint8), 3, state="suggested")  # not training's yet
     result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--corrections-repeat", "5",
                  "--output", str(tmp_path))
     assert result.returncode == 1
-    assert result.stderr.strip() == f"error: There are no saved corrections in {corrections_file} to add."
+    assert result.stderr.strip() == "error: There are no accepted corrections in the SQLite file app.sqlite to add."
 
 
 @pytest.mark.slow

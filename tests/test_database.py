@@ -1,9 +1,9 @@
-"""digit_app/database: the URL, the migrations, corrections and model versions, on SQLite and on a real PostgreSQL."""
+"""digit_app/database: the URL, the migrations and model versions, on SQLite and on a real PostgreSQL (corrections:
+tests/test_corrections.py)."""
 
 from __future__ import annotations
 
 import multiprocessing
-import threading
 
 import numpy as np
 import pytest
@@ -15,15 +15,13 @@ from digit_app.database import (
     DatabaseError,
     DatabaseSettingError,
     DatabaseUnavailableError,
-    NewCorrection,
     VersionsTable,
     status,
 )
-from digit_app.database import corrections as corrections_module
 from digit_app.database import versions as versions_module
 from digit_app.database.engine import database_url as configured_url
 from digit_app.database.engine import parse_url
-from digit_app.database.schema import ACCEPTED, SUGGESTED, metadata, model_files
+from digit_app.database.schema import metadata, model_files
 from digit_app.store.metadata import TrainingSummary
 from tests.services import database, database_url, postgres, postgres_server  # noqa: F401 - fixtures
 
@@ -100,108 +98,6 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(database_url):
             assert connection.execute(sa.text("SELECT count(*) FROM active_version")).scalar() == 1
     finally:
         opened.dispose()
-
-
-# Corrections
-
-
-def test_corrections_are_kept_listed_paged_and_counted_by_state(database):
-    table = CorrectionsTable(database)
-    first = table.add(digit(1), 1, predicted=7)
-    second = table.add(digit(2), 2, state=SUGGESTED)
-    third = table.add(digit(3), 3)
-    assert [c.id for c in table.list()] == [first, second, third]
-    assert [c.label for c in table.list(ACCEPTED)] == [1, 3]
-    assert table.count() == 3 and table.count(SUGGESTED) == 1
-    assert [c.id for c in table.page(0, 2)] == [third, second]
-    assert [c.id for c in table.page(2, 2)] == [first]
-    kept = table.list()[0]
-    assert kept.predicted == 7 and kept.state == ACCEPTED and kept.created.endswith("+00:00")
-    np.testing.assert_array_equal(kept.image, digit(1))
-
-
-def test_suggestions_are_accepted_or_rejected_and_training_reads_accepted_ones(database):
-    table = CorrectionsTable(database)
-    kept = table.add(digit(1), 1)
-    waiting = [table.add(digit(n), n, state=SUGGESTED) for n in (2, 3)]
-    assert not table.reject(kept)  # an accepted correction is not a suggestion
-    assert table.accept([waiting[0], kept]) == 1
-    assert table.reject(waiting[1]) and table.count() == 2
-    images, labels = table.arrays()
-    assert images.shape == (2, 28, 28) and images.dtype == np.uint8 and labels.tolist() == [1, 2]
-    np.testing.assert_array_equal(images[1], digit(2))
-
-
-def test_deleted_correction_is_restored_with_its_id_once(database):
-    table = CorrectionsTable(database)
-    table.add(digit(1), 1)
-    second = table.add(digit(2), 2, predicted=5, state=SUGGESTED)
-    gone = table.list()[1]
-    assert table.delete(second) and not table.delete(second)
-    assert table.restore(gone)
-    assert not table.restore(gone)  # the id is taken again
-    back = table.list()[1]
-    assert (back.id, back.label, back.predicted, back.state, back.created) == (
-        gone.id, 2, 5, SUGGESTED, gone.created)
-    assert table.add(digit(3), 3) > second  # a deleted id is never handed out again
-
-
-def test_suggestions_stop_at_the_limit(database, monkeypatch):
-    monkeypatch.setattr(corrections_module, "MAX_SUGGESTIONS", 2)
-    table = CorrectionsTable(database)
-    table.add(digit(1), 1, state=SUGGESTED)
-    table.add(digit(2), 2, state=SUGGESTED)
-    with pytest.raises(DatabaseError, match="2 suggestions already wait"):
-        table.add(digit(3), 3, state=SUGGESTED)
-    table.add(digit(4), 4)  # the operator's own are not suggestions
-    assert table.count(SUGGESTED) == 2 and table.count() == 3
-
-
-def test_an_import_adds_only_corrections_not_kept_and_checks_all_first(database):
-    table = CorrectionsTable(database)
-    table.add(digit(1), 1)
-    items = [NewCorrection(digit(1), 1), NewCorrection(digit(2), 2, 4), NewCorrection(digit(2), 2)]
-    assert table.add_new(items) == 1
-    assert table.add_new(items) == 0
-    with pytest.raises(DatabaseError, match="label"):
-        table.add_new([NewCorrection(digit(5), 5), NewCorrection(digit(6), 12)])
-    assert table.count() == 2
-
-
-@pytest.mark.parametrize("image, label, problem", [
-    (np.zeros((28, 28), np.float32), 1, "uint8"), (np.zeros((27, 28), np.uint8), 1, "28, 28"),
-    (np.zeros((28, 28), np.uint8), 10, "label"), (np.zeros((28, 28), np.uint8), True, "label")])
-def test_a_correction_that_is_not_one_is_refused(database, image, label, problem):
-    with pytest.raises(DatabaseError, match=problem):
-        CorrectionsTable(database).add(image, label)
-    assert CorrectionsTable(database).count() == 0
-
-
-def test_the_database_itself_refuses_a_broken_correction(database):
-    with pytest.raises(DatabaseError, match="refused"):
-        with database.write() as connection:
-            connection.execute(sa.text("INSERT INTO corrections (label, image, created, state) "
-                                       "VALUES (12, :image, 'now', 'accepted')"), {"image": bytes(784)})
-    with pytest.raises(DatabaseError, match="refused"):
-        with database.write() as connection:
-            connection.execute(sa.text("INSERT INTO corrections (label, image, created, state) "
-                                       "VALUES (1, :image, 'now', 'accepted')"), {"image": bytes(100)})
-    assert CorrectionsTable(database).count() == 0
-
-
-def test_corrections_saved_from_many_threads_at_once_are_all_kept(database):
-    table = CorrectionsTable(database)
-    ids: list[int] = []
-
-    def save(start: int) -> None:
-        ids.extend(table.add(digit(n), n % 10) for n in range(start, start + 20))
-
-    threads = [threading.Thread(target=save, args=(k * 20,)) for k in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(set(ids)) == 120 and table.count() == 120
 
 
 # Model versions

@@ -142,8 +142,8 @@ def test_whole_number_mode_reads_touching_digits_by_their_strokes():
     assert len([alt for alt in alts if "digit, read as" in alt]) == 3
 
 
-def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
-    from digit_app.store.corrections import CorrectionStore
+def test_a_correction_is_saved_with_the_input_the_model_saw():
+    from digit_app.database import CorrectionsTable, open_database
 
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
@@ -154,11 +154,11 @@ def test_a_correction_is_saved_with_the_input_the_model_saw(corrections_file):
     next(b for b in at.button if b.label == "Save the correction").click().run()
     assert not at.exception
     assert "Saved as a 1" in at.success[0].value
-    saved = CorrectionStore(corrections_file).list()
+    saved = CorrectionsTable(open_database()).list()
     assert [(c.label, c.predicted) for c in saved] == [(1, 7)]
     next(b for b in at.button if b.label == "Save the correction").click().run()  # clicked again
     assert "Already saved as a 1" in at.info[0].value
-    assert len(CorrectionStore(corrections_file).list()) == 1
+    assert len(CorrectionsTable(open_database()).list()) == 1
     assert saved[0].image.shape == (28, 28) and saved[0].image.max() > 200
 
 
@@ -172,8 +172,9 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
     assert alt.startswith("The drawing as the model saw it: red strokes made it a 7, blue ones looked like a")
 
 
-def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
-    from digit_app.store.corrections import CorrectionStore
+def test_one_digit_of_a_number_is_corrected_and_saved():
+    from digit_app.database import CorrectionsTable, open_database
+
     at = open_page()
     at.toggle(key="whole_number").set_value(True).run()
     seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
@@ -183,7 +184,7 @@ def test_one_digit_of_a_number_is_corrected_and_saved(corrections_file):
     at.get("button_group")[0].set_value(9).run()  # ... is a 9
     next(b for b in at.button if b.label == "Save the correction").click().run()
     assert not at.exception and "Saved as a 9" in at.success[0].value
-    saved = CorrectionStore(corrections_file).list()
+    saved = CorrectionsTable(open_database()).list()
     assert [(c.label, c.predicted) for c in saved] == [(9, 4)]
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app.database import Database, JobsTable, VersionsTable, open_database
+from digit_app.database import CorrectionsTable, Database, JobsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
+from digit_app.database.schema import SUGGESTED
 from digit_app.database.trainers import TrainersTable
 from digit_app.settings import ENV_DATABASE_URL
-from digit_app.store.corrections import SUGGESTED, CorrectionStore
 from digit_app.training import TrainConfig
 from digit_app.training.config import TrainRequest
 from tests.pages import open_page, unlock
@@ -106,8 +106,8 @@ def test_a_locked_deployment_needs_the_operator_to_train_or_change_versions(mode
 
 
 @pytest.mark.slow
-def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, corrections_file, mnist_sample):
-    store = CorrectionStore(corrections_file)
+def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, mnist_sample):
+    store = CorrectionsTable(open_database())
     for image, label in zip(mnist_sample["x_test"][:12], mnist_sample["y_test"][:12]):
         store.add(image, int(label))
     monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
@@ -207,8 +207,8 @@ def test_a_data_file_name_is_shown_as_text_never_as_markdown(page, tmp_path, mon
     assert message.startswith("`` ") and "server-only-folder" not in message  # a code span: nothing in it is Markdown
 
 
-def test_training_offers_the_accepted_corrections_only(page, corrections_file):
-    store = CorrectionStore(corrections_file)
+def test_training_offers_the_accepted_corrections_only(page):
+    store = CorrectionsTable(open_database())
     store.add(np.full((28, 28), 0.5, np.float32), 3)
     for label in (1, 2):
         store.add(np.full((28, 28), 0.5, np.float32), label, state=SUGGESTED)

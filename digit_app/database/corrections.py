@@ -1,15 +1,16 @@
 """Corrections in the shared database: the drawings a person said the model read wrong, with the digit they meant.
 
-The same rows and meaning as the corrections file (`digit_app.store.corrections`): the 28x28 uint8
-input the model saw, the right label, what the model read it as (or nothing), the date, and the
-state: `accepted` (training learns from it) or `suggested` (a visitor's on a locked deployment,
-waiting for the operator; at most `MAX_SUGGESTIONS` wait at once). The database itself refuses a
-row that breaks these rules (check constraints), so every row read back is a usable correction.
-Turning floats into pixels, and `.npz` export and import, stay with the store.
+Each row is the 28x28 uint8 input the model saw, the right label, what the model read it as (or
+nothing), the date, and the state: `accepted` (training learns from it) or `suggested` (a visitor's
+on a locked deployment, waiting for the operator; at most `MAX_SUGGESTIONS` wait at once). The
+database itself refuses a row that breaks these rules (check constraints), so every row read back is
+a usable correction. Export and import go through the store's `.npz` format (`store.corrections`),
+which bounds an imported file before reading it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,13 +22,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from digit_app.database.engine import Database
 from digit_app.database.errors import DatabaseError
 from digit_app.database.schema import ACCEPTED, SUGGESTED, corrections
+from digit_app.store.corrections import CorrectionsError, as_pixels, read_npz, write_npz
 
 MAX_SUGGESTIONS = 500  # visitors' suggestions waiting for the operator, at most
 STATES = (ACCEPTED, SUGGESTED)
 LOCK = "corrections"  # serialises the writes that read first (the suggestion limit, an import's duplicates)
 
 
-class CorrectionsTableError(DatabaseError, ValueError):
+class CorrectionsTableError(CorrectionsError, DatabaseError):
     """A correction that cannot be kept as given (its image, label or state), or a limit reached."""
 
 
@@ -45,7 +47,8 @@ class Correction:
 
 @dataclass(frozen=True)
 class NewCorrection:
-    """A correction to add: the (28, 28) uint8 input, the right label, what the model read (None if unknown)."""
+    """A correction to add: the (28, 28) input (uint8, or floats in [0, 1]), the right label, what the model read
+    (None if unknown)."""
 
     image: np.ndarray
     label: int
@@ -53,9 +56,10 @@ class NewCorrection:
 
 
 def _row(item: NewCorrection, created: str, state: str) -> dict:
-    image = np.asarray(item.image)
-    if image.shape != (28, 28) or image.dtype != np.uint8:
-        raise CorrectionsTableError(f"A correction's image is (28, 28) uint8, not {image.shape} {image.dtype}.")
+    try:
+        image = as_pixels(item.image)
+    except CorrectionsError as problem:
+        raise CorrectionsTableError(str(problem)) from None
     for name, value in (("label", item.label), ("read-as digit", item.predicted)):
         if value is not None and (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
                                   or not 0 <= int(value) <= 9):
@@ -92,7 +96,8 @@ class CorrectionsTable:
         return sa.true() if state is None else corrections.c.state == _state(state)
 
     def add(self, image: np.ndarray, label: int, predicted: int | None = None, state: str = ACCEPTED) -> int:
-        """Keep one correction; returns its id. A `SUGGESTED` one is refused while `MAX_SUGGESTIONS` wait."""
+        """Keep one (28, 28) input (uint8, or floats in [0, 1]) with its right label; returns its id. A `SUGGESTED`
+        one is refused while `MAX_SUGGESTIONS` wait."""
         row = _row(NewCorrection(image, label, predicted), _now(), state)
         with self.database.write(lock=LOCK if state == SUGGESTED else None) as db:
             if state == SUGGESTED:
@@ -118,6 +123,26 @@ class CorrectionsTable:
             if new:
                 db.execute(corrections.insert(), new)
         return len(new)
+
+    def take_in(self, kept: Iterable[Correction]) -> int:
+        """Add corrections kept elsewhere, with their dates and states (their ids are not kept), unless the table
+        holds them already: as many rows with the same label, read-as, pixels, date and state. Taking the same ones
+        in twice adds nothing; returns how many were added."""
+        rows = [_row(NewCorrection(c.image, c.label, c.predicted), c.created, c.state) for c in kept]
+        key = ("label", "predicted", "image", "created", "state")
+        with self.database.write(lock=LOCK) as db:
+            held = Counter((row.label, row.predicted, bytes(row.image), row.created, row.state)
+                           for row in db.execute(sa.select(*(corrections.c[name] for name in key))))
+            missing = []
+            for row in rows:
+                signature = tuple(row[name] for name in key)
+                if held[signature]:
+                    held[signature] -= 1
+                else:
+                    missing.append(row)
+            if missing:
+                db.execute(corrections.insert(), missing)
+        return len(missing)
 
     def list(self, state: str | None = None) -> list[Correction]:
         """Every correction in `state` (all when None), oldest first."""
@@ -179,3 +204,16 @@ class CorrectionsTable:
         images = np.frombuffer(b"".join(bytes(row.image) for row in rows), np.uint8).reshape(-1, 28, 28)
         return images.copy(), np.array([row.label for row in rows], dtype=np.uint8)
 
+
+    def export_npz(self) -> bytes:
+        """The accepted corrections as an `.npz` file's bytes (keys `images`, `labels`, `predicted` with -1 for
+        unknown); suggestions are not handed on before the operator accepts them."""
+        kept = self.list(ACCEPTED)
+        images = np.array([c.image for c in kept], dtype=np.uint8).reshape(-1, 28, 28)
+        return write_npz(images, np.array([c.label for c in kept], dtype=np.uint8), [c.predicted for c in kept])
+
+    def import_npz(self, data: bytes) -> int:
+        """Add, as accepted (importing is the operator's), the corrections in an `.npz` made by `export_npz` that
+        are not kept already; returns how many were added. The whole file is checked, bounded, before anything is
+        added (`CorrectionsError` says what is wrong); importing it twice adds nothing."""
+        return self.add_new(NewCorrection(image, label, predicted) for image, label, predicted in read_npz(data))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from digit_app.database.corrections import CorrectionsTable
 from digit_app.database.engine import open_database
 from digit_app.database.jobs import JobsTable
+from digit_app.database.old_corrections import corrections_table
 from digit_app.database.versions import VersionsTable
 
 
@@ -15,5 +15,5 @@ def status(url: str | None = None) -> dict[str, Any]:
     database at `url` (the configured one when None); JSON-ready."""
     database = open_database(url)
     job = JobsTable(database).current()
-    return {"active": VersionsTable(database).active(), "corrections": CorrectionsTable(database).count(),
+    return {"active": VersionsTable(database).active(), "corrections": corrections_table(database).count(),
             "training": None if job is None else job.to_dict()}

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.database import DatabaseError
+from digit_app.database import DatabaseError, corrections_table, open_database
 from digit_app.database import registry as versions
 from digit_app.model import ModelLoadError, lite_parts, load_classifier
-from digit_app.store.corrections import CorrectionsError, CorrectionStore
+from digit_app.store.corrections import CorrectionsError
 from digit_app.store.metadata import CorrectionsAccuracy, TrainingSummary
 from digit_app.store.model_files import save_model
 from digit_app.training.config import TrainRequest
@@ -72,13 +72,14 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
 
 
 def _corrections(request: TrainRequest) -> tuple[np.ndarray, np.ndarray] | None:
-    """The accepted corrections to add (images, labels), or None when none were asked for."""
+    """The accepted corrections to add (images, labels) from the database (the corrections file the request names
+    taken in first, if it is still there), or None when none were asked for."""
     if request.corrections is None:
         return None
-    store = CorrectionStore(request.corrections.path)
-    images, labels = store.arrays()
+    table = corrections_table(open_database(), request.corrections.path)
+    images, labels = table.arrays()
     if not len(images):
-        raise CorrectionsError(f"There are no saved corrections in {store.path} to add.")
+        raise CorrectionsError(f"There are no accepted corrections in {table.database.describe()} to add.")
     return images, labels
 
 

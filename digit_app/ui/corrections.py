@@ -6,13 +6,18 @@ training learns only accepted corrections.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 
 import streamlit as st
 
 from digit_app.images import enlarge
-from digit_app.store.corrections import ACCEPTED, SUGGESTED, Correction, CorrectionsError, CorrectionStore, Damaged
+from digit_app.database import Correction, CorrectionsTable, DatabaseError, corrections_table
+from digit_app.database.schema import ACCEPTED, SUGGESTED
+from digit_app.store.corrections import CorrectionsError
 from digit_app.ui.gate import is_operator, locked_note, operator_panel
+from digit_app.ui.shared_database import shared_database
 from digit_app.ui.text import for_visitors, literal
 
 COLUMNS = 6
@@ -31,25 +36,40 @@ def remember(correction: Correction) -> None:
     st.session_state["deleted"] = [*st.session_state.get("deleted", []), correction][-UNDO_LEVELS:]
 
 
-def delete(store: CorrectionStore, correction: Correction) -> None:
+def said_on_the_page(action: Callable[..., None]) -> Callable[..., None]:
+    """A button's action whose database error (refused, or unreachable for now) the page says on its next run."""
+    @functools.wraps(action)
+    def careful(*args) -> None:
+        try:
+            action(*args)
+        except DatabaseError as problem:
+            st.session_state["corrections-problem"] = for_visitors(str(problem))
+    return careful
+
+
+@said_on_the_page
+def delete(store: CorrectionsTable, correction: Correction) -> None:
     """Delete one correction by its id; Undo can put it back."""
     if is_operator() and store.delete(correction.id):
         remember(correction)
 
 
-def reject(store: CorrectionStore, correction: Correction) -> None:
+@said_on_the_page
+def reject(store: CorrectionsTable, correction: Correction) -> None:
     """Remove one suggestion (never an accepted correction); Undo can put it back."""
     if is_operator() and store.reject(correction.id):
         remember(correction)
 
 
-def accept(store: CorrectionStore, ids: tuple[int, ...]) -> None:
+@said_on_the_page
+def accept(store: CorrectionsTable, ids: tuple[int, ...]) -> None:
     """Accept the suggestions the operator saw, by their ids: from now on training learns from them."""
     if is_operator():
         st.session_state["accepted"] = store.accept(ids)
 
 
-def undo(store: CorrectionStore) -> None:
+@said_on_the_page
+def undo(store: CorrectionsTable) -> None:
     """Put back the correction removed last; the one before it is next."""
     removed = list(st.session_state.get("deleted", []))
     if removed and is_operator():
@@ -57,7 +77,7 @@ def undo(store: CorrectionStore) -> None:
         st.session_state["deleted"] = removed
 
 
-def transfer(store: CorrectionStore, total: int) -> None:
+def transfer(store: CorrectionsTable, total: int) -> None:
     """Export and import, for the operator."""
     export_column, import_column = st.columns(2, vertical_alignment="bottom")
     # The export is made only when asked for: with thousands kept, every rerun would build it.
@@ -69,12 +89,14 @@ def transfer(store: CorrectionStore, total: int) -> None:
             try:
                 st.session_state["imported"] = store.import_npz(upload.getvalue())
                 st.rerun()
-            except CorrectionsError as problem:
+            except (CorrectionsError, DatabaseError) as problem:
                 st.error(literal(str(problem)))  # it may quote the file's own member names
 
 
-def news(store: CorrectionStore) -> None:
-    """What the last action did: imported, accepted, or deleted (with Undo)."""
+def news(store: CorrectionsTable) -> None:
+    """What the last action did: imported, accepted, or deleted (with Undo), or why it could not."""
+    if "corrections-problem" in st.session_state:
+        st.error(st.session_state.pop("corrections-problem"))
     if "imported" in st.session_state:
         st.success(f"Imported {plural(st.session_state.pop('imported'), 'correction')}.")
     if "accepted" in st.session_state:
@@ -90,12 +112,13 @@ def news(store: CorrectionStore) -> None:
                       help=f"Put back #{deleted.id}, a {deleted.label}.")
 
 
-def tiles(store: CorrectionStore, shown: list[Correction], operator: bool) -> None:
+def tiles(store: CorrectionsTable, shown: list[Correction], operator: bool) -> None:
     """The corrections in a grid, each with its buttons: Accept and Reject for a suggestion, Delete otherwise."""
     for first in range(0, len(shown), COLUMNS):
         for column, correction in zip(st.columns(COLUMNS), shown[first : first + COLUMNS]):
             read = f", read as {correction.predicted}" if correction.predicted is not None else ""
-            column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}")
+            column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}",
+                         alt=f"Correction {correction.id}: the digit {correction.label}{read}")
             if correction.state == SUGGESTED:
                 # Each button names its correction: a screen reader lists 48 of them by name.
                 column.button(f"Accept #{correction.id}", key=f"accept-{correction.id}", width="stretch",
@@ -105,7 +128,8 @@ def tiles(store: CorrectionStore, shown: list[Correction], operator: bool) -> No
                               disabled=not operator, on_click=reject, args=(store, correction),
                               help=f"Reject suggestion {correction.id}, a {correction.label}.")
             else:
-                column.button(f"Delete #{correction.id}", key=f"delete-{correction.id}", width="stretch",
+                column.button(f"Delete #{correction.id}, the {correction.label}", key=f"delete-{correction.id}",
+                              width="stretch",
                               disabled=not operator, on_click=delete, args=(store, correction),
                               help=f"Delete correction {correction.id}, a {correction.label}.")
 
@@ -115,10 +139,10 @@ st.caption("Drawings the model read wrong, saved on the Draw page with the digit
            "The Retrain page can add them to MNIST so the model learns your handwriting.")
 operator_panel()
 operator = is_operator()
-store = CorrectionStore()
 try:
+    store = corrections_table(shared_database())
     total, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
-except CorrectionsError as problem:
+except DatabaseError as problem:
     st.error(for_visitors(str(problem)))
     st.stop()
 
@@ -144,16 +168,16 @@ pages = math.ceil(count / PAGE_SIZE)
 page = st.number_input("Page", 1, pages, 1, key="suggestions-page" if view == SUGGESTED else "corrections-page",
                        help=f"{PAGE_SIZE} a page, newest first.")
 start = (int(page) - 1) * PAGE_SIZE
-rows = store.page(start, PAGE_SIZE, view)
+try:
+    shown = store.page(start, PAGE_SIZE, view)
+except DatabaseError as problem:
+    st.error(for_visitors(str(problem)))
+    st.stop()
 kind = "suggestions" if view == SUGGESTED else "corrections"
-st.caption(f"{kind.capitalize()} {start + 1}-{start + len(rows)} of {count}, newest first.")
-damaged = [row for row in rows if isinstance(row, Damaged)]
-if damaged:
-    st.warning("Skipped, damaged in the corrections file: "
-               + "; ".join(f"#{row.id} ({row.problem})" for row in damaged) + ".")
-shown = [row for row in rows if isinstance(row, Correction)]
+st.caption(f"{kind.capitalize()} {start + 1}-{start + len(shown)} of {count}, newest first.")
 if view == SUGGESTED:
     st.caption("Accepted suggestions join the corrections training learns from; rejected ones are removed.")
     st.button(f"Accept all {len(shown)} shown", key="accept-shown", disabled=not operator or not shown,
               on_click=accept, args=(store, tuple(correction.id for correction in shown)))
-tiles(store, shown, operator)
+with st.container(key="corrections-grid"):  # its images have no fullscreen button (ui/page.css): one tab stop each
+    tiles(store, shown, operator)

@@ -7,10 +7,11 @@ import time
 import numpy as np
 import streamlit as st
 
-from digit_app.database import DatabaseError, Job
+from digit_app.database import DatabaseError, Job, corrections_table
+from digit_app.database.schema import ACCEPTED, SUGGESTED
 from digit_app.jobs.progress import JobStatus, job_status
 from digit_app.jobs.trainer import Trainer, trainer_for
-from digit_app.store.corrections import ACCEPTED, SUGGESTED, CorrectionsError, CorrectionStore
+from digit_app.store.corrections import default_path
 from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import CorrectionsToAdd, TrainRequest
 from digit_app.training.augment import preview_grid
@@ -107,10 +108,10 @@ def drawn_choice() -> bool:
 
 def corrections_choice() -> CorrectionsToAdd | None:
     """Whether to add the accepted corrections people saved on the Draw page, and how much they weigh."""
-    store = CorrectionStore()
     try:
+        store = corrections_table(shared_database())
         count, waiting = store.count(ACCEPTED), store.count(SUGGESTED)
-    except CorrectionsError as problem:
+    except DatabaseError as problem:
         st.warning(for_visitors(str(problem)))
         return None
     include = st.checkbox(f"Add the {count} accepted corrections (Draw page, \"Wrong?\")", value=count > 0,
@@ -120,7 +121,7 @@ def corrections_choice() -> CorrectionsToAdd | None:
                    "training learns only the corrections the operator accepted.")
     repeat = st.slider("Times each correction is repeated", 1, 50, 20, disabled=not include, key="corrections-repeat",
                        help="A few dozen drawings among ten thousand digits weigh little unless repeated.")
-    return CorrectionsToAdd(store.path, repeat) if include and count else None
+    return CorrectionsToAdd(default_path(), repeat) if include and count else None
 
 
 def augmentation() -> Variations:
