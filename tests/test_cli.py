@@ -113,8 +113,12 @@ def test_train_keeps_a_version_and_evaluate_reads_it(tmp_path):
     assert summary.startswith("test accuracy ") and "now active" in summary
     assert "held-out writers' drawings: pixels" in summary  # learnt from the pen digits, by default
     assert "epoch 1/1" in result.stderr  # the terminal progress bar
-    (model,) = (tmp_path / "versions").glob("*.keras")
-    assert (tmp_path / "active.json").read_text().count(model.stem) == 1
+    from digit_app.database import registry
+
+    version_id = registry.active_version_id()  # kept in the database and made the one in use
+    assert version_id != registry.SHIPPED and f"saved version {version_id}" in result.stdout
+    model = registry.model_file(version_id, folder=tmp_path)  # this machine's copy, in the models folder
+    assert model.is_file() and model.is_relative_to(tmp_path)
     evaluated = run("evaluate", "--data", str(MNIST_SAMPLE), "--model", str(model))
     assert evaluated.returncode == 0 and "test accuracy" in evaluated.stdout
     from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE
@@ -259,13 +263,14 @@ def test_train_refuses_a_read_only_models_folder_before_training(tmp_path):
     from tests.paths import MNIST_SAMPLE
     from tests.test_versions import read_only
 
-    (tmp_path / "versions").mkdir()
-    with read_only(tmp_path):
-        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path))
+    folder = tmp_path / "models"  # not the folder of the test's database file, which stays writable
+    folder.mkdir()
+    with read_only(folder):
+        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(folder))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "training on" not in result.stderr  # refused before any work
-    assert result.stderr.strip().startswith(f"error: Could not write in the models folder {tmp_path}: ")
-    assert [p.name for p in tmp_path.rglob("*")] == ["versions"]
+    assert result.stderr.strip().startswith(f"error: Could not write in the models folder {folder}: ")
+    assert list(folder.iterdir()) == []
 
 
 @pytest.mark.slow

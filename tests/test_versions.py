@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,39 @@ def test_changing_metadata_leaves_the_model_file_alone(tmp_path):
     assert copy.read_bytes() == before and load_classifier(copy).temperature == 0.7
     with pytest.raises(ModelStoreError, match="No model file"):
         update_summary(tmp_path / "missing.keras", temperature=0.7)
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make `folder` really read-only: by permissions for a normal user; root ignores those, so
+    for root by a read-only bind mount over it."""
+    if os.geteuid() != 0:
+        modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+        for path in modes:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+        return
+    mounted = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"running as root without the right to mount, so no folder is read-only: {mounted.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_models_folder_is_refused_before_any_copy_is_kept(tmp_path):
+    from digit_app.store.versions import check_writable
+
+    folder = tmp_path / "models"
+    folder.mkdir()
+    check_writable(folder)  # a writable folder passes, and keeps no probe behind
+    assert list(folder.iterdir()) == []
+    with read_only(folder), pytest.raises(ModelStoreError, match=f"Could not write in the models folder {folder}: "):
+        check_writable(folder)
+    check_writable(tmp_path / "new")  # a missing folder is made, as keeping a copy would
+    assert (tmp_path / "new").is_dir()

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from digit_app import settings
+from digit_app.settings import ENV_MODELS_DIR
 from digit_app.store.files import read_plain
+from digit_app.store.model_files import ModelStoreError
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[2] / "model" / "digit_cnn.keras"
 SHIPPED = "shipped"  # the version id of the model that comes with the app
@@ -35,6 +38,19 @@ def models_dir(folder: Path | None = None) -> Path:
     """This machine's models folder: `folder` when given, else the settings' (or model/)."""
     return Path(folder) if folder is not None else settings.current().models_dir or SHIPPED_MODEL.parent
 
+
+
+def check_writable(folder: Path | None = None) -> None:
+    """Raise `ModelStoreError` unless this machine's models folder takes a new file now (its copies of versions go
+    there): a read-only folder is found before an hour of training, not after it. Nothing is left behind."""
+    root = models_dir(folder)
+    try:
+        root.mkdir(parents=True, exist_ok=True)  # as keeping a copy would: only a missing folder is made
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".probe-"):
+            pass
+    except OSError as error:
+        raise ModelStoreError(f"Could not write in the models folder {root}: {error.strerror or error}. Make it "
+                              f"writable or point ${ENV_MODELS_DIR} at a folder that is; nothing was changed.") from None
 
 def shipped_model_path(folder: Path | None = None) -> Path:
     """The shipped model: in the models folder if one was copied there, else the repository's."""

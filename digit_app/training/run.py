@@ -20,6 +20,7 @@ from digit_app.model import ModelLoadError, lite_parts, load_classifier
 from digit_app.store.corrections import CorrectionsError
 from digit_app.store.metadata import CorrectionsAccuracy, TrainingSummary
 from digit_app.store.model_files import save_model
+from digit_app.store.versions import check_writable
 from digit_app.training.config import TrainRequest
 from digit_app.training.data import TrainingData, load_training_data
 from digit_app.training.fit import Cancelled, ProgressFn, TrainReport, evaluate, train
@@ -109,7 +110,8 @@ def keep_model(model: Any, summary: TrainingSummary, models_dir: Path | None = N
 
 
 def check_destination(models_dir: Path | None, save_as: Path | None) -> None:
-    """Refuse, before the work that would be lost, a database that cannot be reached (`DatabaseError`);
-    a `save_as` file is the caller's to check."""
+    """Refuse, before the work that would be lost, a database that cannot be reached (`DatabaseError`) or a models
+    folder this machine cannot keep its copy in (`ModelStoreError`); a `save_as` file is the caller's to check."""
     if save_as is None:
         versions.check_database()  # a wrong URL is found now, not after an hour of training
+        check_writable(models_dir)
