@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from digit_app.database import CorrectionsTable, Database, VersionsTable  # noqa: E402
+from digit_app.store.metadata import TrainingSummary  # noqa: E402
 from tests.services import postgres  # noqa: E402
 
 
@@ -98,7 +99,7 @@ def versions(name: str, url: str) -> None:
     opened = Database(url)
     table = VersionsTable(opened)
     begun = time.perf_counter()
-    record = table.add("benchmark", {}, files)
+    record = table.add("benchmark", TrainingSummary(), files)
     added = time.perf_counter() - begun
     table.activate("benchmark")
     asks = []

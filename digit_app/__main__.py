@@ -193,8 +193,14 @@ def _digit_record(reading: Reading) -> dict:
 
 def _load(path: str | None) -> Classifier:
     """The model at `path` (the active one when None); what went wrong loading it, if anything, on stderr."""
+    from digit_app.database.registry import active_model
     from digit_app.model import load_classifier
 
+    if path is None:  # the database's active version, copied here by digest; or the shipped model, and why
+        active = active_model()
+        if active.problem:
+            print(f"warning: {active.problem}", file=sys.stderr)
+        path = str(active.path)
     classifier = load_classifier(path)
     if classifier.notice:
         print(f"warning: {classifier.notice}", file=sys.stderr)
@@ -360,7 +366,9 @@ def _calibrate(args: argparse.Namespace) -> int:
     Too few digits, or a best fit on the bound of the search, is refused and nothing is written.
     """
     from digit_app.calibration import calibration_error, check_digits, check_fit, apply_temperature
+    from digit_app.database import registry as versions
     from digit_app.store.model_files import update_summary
+    from digit_app.store.versions import SHIPPED, version_id_of
     from digit_app.training.data import load_training_data
     from digit_app.training.fit import CALIBRATION_DIGITS, training_temperature
 
@@ -372,7 +380,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     check_fit(fitted, digits)
     temperature = round(fitted, 4)
     raw = classifier.predict_proba(data.x_test / 255.0, calibrated=False)
-    update_summary(classifier.path, temperature=temperature)
+    version_id = version_id_of(classifier.path) if args.model is None else SHIPPED
+    if version_id != SHIPPED:  # the active version: its metadata in the database, for every machine
+        versions.update_summary(version_id, temperature=temperature)
+    else:
+        update_summary(classifier.path, temperature=temperature)
     calibrated = apply_temperature(raw, temperature)
     accuracy = float((raw.argmax(axis=1) == data.y_test).mean())
     print(f"{classifier.path}: temperature {temperature} (was {classifier.temperature}), fitted on "
@@ -425,6 +437,25 @@ def _status(args: argparse.Namespace) -> int:
     print(f"corrections: {state['corrections']}")
     print("training: none" if job is None else f"training: job {job['id']} ({job['state']}), progress "
                                                  f"{json.dumps(job['progress'])}")
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    """The shared database's model versions, the one in use marked with *; --activate or --delete one first."""
+    from digit_app.database import registry
+
+    logging.getLogger("digit_app.database").setLevel(logging.ERROR)  # the error line says it once, not the log too
+    if args.activate:
+        registry.activate(args.activate)
+        print(f"{args.activate} is now the model in use")
+    if args.delete:
+        registry.delete(args.delete)  # never the shipped model nor the one in use
+        print(f"deleted {args.delete}")
+    active = registry.active_version_id()
+    for version in registry.list_versions():
+        accuracy = "—" if version.test_accuracy is None else f"{version.test_accuracy:.2%}"
+        mark = "*" if version.id == active else " "
+        print(f"{mark} {version.id}  MNIST test {accuracy}  {version.summary.saved_at or ''}".rstrip())
     return 0
 
 
@@ -530,6 +561,12 @@ def _parser() -> argparse.ArgumentParser:
                         help='one JSON object: {"active": ..., "corrections": ..., "training": ...}')
     status.set_defaults(run=_status)
 
+    kept = commands.add_parser("versions", help="the shared database's model versions; activate or delete one")
+    action = kept.add_mutually_exclusive_group()
+    action.add_argument("--activate", metavar="ID", help="make this version the one every replica answers with")
+    action.add_argument("--delete", metavar="ID", help="delete this version (not the shipped one, not the one in use)")
+    kept.set_defaults(run=_versions)
+
     trainer = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
                                                   "stopped (SIGTERM or Ctrl-C)")
     trainer.add_argument("--once", action="store_true", help="wait for one job, run it, and exit")
@@ -538,7 +575,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _keep_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--output", metavar="DIR", help="models folder to keep the new version in (default: model/)")
+    command.add_argument("--output", metavar="DIR", help="this machine's models folder, where it keeps its copies of "
+                         "versions (default: model/); the version itself goes into the database")
     command.add_argument("--activate", action="store_true", help="make the new version the one the app uses")
     command.add_argument("--save-as", metavar="FILE", help="write exactly this .keras file instead of a new version")
 

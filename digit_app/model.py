@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 
 from digit_app.calibration import MAX_TEMPERATURE, MIN_TEMPERATURE, apply_temperature
+from digit_app.database.registry import active_model
 from digit_app.errors import DigitAppError, first_line
 from digit_app.lite import LiteRunner, convert
 from digit_app.networks import STROKE_SHAPE, reader_parts
 from digit_app.sizes import INPUT_SHAPE, MNIST_SHAPE, NUM_CLASSES
 from digit_app.store.metadata import TrainingSummary, read_summary
 from digit_app.store.model_files import read_lite, write_lite
-from digit_app.store.versions import active_model_path
 from digit_app.strokes.features import STROKE_FEATURES, STROKE_POINTS
 
 PREDICT_BATCH = 256  # images per compiled call when classifying many at once
@@ -181,7 +181,7 @@ def load_classifier(path: str | os.PathLike[str] | None = None, keras: bool = Fa
     copies: one drawing at a time then runs through Keras too.
     Raises `ModelLoadError` naming the file and what to do when it is missing or broken.
     """
-    model_path = Path(path) if path is not None else active_model_path()
+    model_path = Path(path) if path is not None else active_model().path  # the database's, copied here by digest
     if not model_path.is_file():
         raise ModelLoadError(
             f"No model file at {model_path}. Train one with `python -m digit_app train` "

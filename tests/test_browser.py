@@ -14,8 +14,10 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from digit_app.database import CorrectionsTable, open_database
-from digit_app.store import versions
+from digit_app.database import CorrectionsTable, VersionsTable, open_database
+from digit_app.database import registry as versions
+from digit_app.store.metadata import TrainingSummary
+from digit_app.store.versions import SHIPPED_MODEL
 from tests.browser import (
     ANSWER_TIMEOUT_MS,
     CHROMIUM,
@@ -41,6 +43,11 @@ ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), 
 def models_folder(tmp_path_factory) -> Path:
     """Where the server keeps new models and its database (saved corrections), `app.sqlite`."""
     return tmp_path_factory.mktemp("models")
+
+
+def server_database(models_folder: Path):
+    """The database the test server keeps its versions in (tests/browser.py `serve` puts it in its models folder)."""
+    return open_database(f"sqlite:///{models_folder / 'digit_app.sqlite'}")
 
 
 @pytest.fixture(scope="module")
@@ -199,8 +206,7 @@ def test_retrain_from_the_page_then_draw_with_the_new_model(browser, app_url, mo
         page.goto(app_url)
         expect(page.get_by_text("Model: shipped")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     finally:  # whatever happened above, the tests after this one draw with the shipped model
-        monkeypatch.setenv(versions.ENV_MODELS_DIR, str(models_folder))
-        versions.activate(versions.SHIPPED)
+        versions.activate(versions.SHIPPED, server_database(models_folder))
         page.close()
 
 
@@ -440,14 +446,11 @@ def delete_for_good(page: Page, version: str) -> None:
 def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, app_url, models_folder, monkeypatch):
     """Tabs A and B show version aaaa; B deletes it; A's Delete and later A's Activate of a version B
     deleted must say it is gone, and leave every other version, and the model in use, as they were."""
-    monkeypatch.setenv(versions.ENV_MODELS_DIR, str(models_folder))
-    folder = models_folder / "versions"
-    folder.mkdir(exist_ok=True)
+    shared = server_database(models_folder)
     for name in ("v1-aaaa", "v2-bbbb", "v3-cccc"):
-        (folder / f"{name}.keras").write_bytes(versions.SHIPPED_MODEL.read_bytes())
-        (folder / f"{name}.json").write_text('{"test_accuracy": 0.99}')
-    versions.activate("v2-bbbb")
-    others = {v.id for v in versions.list_versions()} - {"v1-aaaa", "v2-bbbb", "v3-cccc"}  # earlier tests' models
+        VersionsTable(shared).add(name, TrainingSummary(test_accuracy=0.99), {"keras": SHIPPED_MODEL.read_bytes()})
+    versions.activate("v2-bbbb", shared)
+    others = {v.id for v in versions.list_versions(shared)} - {"v1-aaaa", "v2-bbbb", "v3-cccc"}  # earlier tests'
     tabs = [browser.new_context(viewport={"width": 1100, "height": 1000}) for _ in range(2)]
     try:
         a, b = (tab.new_page() for tab in tabs)
@@ -459,7 +462,7 @@ def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, ap
         delete_for_good(b, "v1-aaaa")  # ... B deletes it meanwhile
         a.get_by_role("button", name="Delete v1-aaaa").click()  # A still shows v1-aaaa, and confirms
         expect(a.get_by_text("Version v1-aaaa is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-        assert {v.id for v in versions.list_versions()} == others | {"v2-bbbb", "v3-cccc"}
+        assert {v.id for v in versions.list_versions(shared)} == others | {"v2-bbbb", "v3-cccc"}
 
         for page in (a, b):
             choose(page, "Version", "v3-cccc")
@@ -467,14 +470,14 @@ def test_two_tabs_deleting_and_using_one_version_never_touch_another(browser, ap
         a.get_by_role("button", name="Activate").click()
         expect(a.get_by_text("Version v3-cccc is gone", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         assert not a.get_by_test_id("stException").count()
-        assert versions.active_version_id() == "v2-bbbb"
-        assert {v.id for v in versions.list_versions()} == others | {"v2-bbbb"}
+        assert versions.active_version_id(shared) == "v2-bbbb"
+        assert {v.id for v in versions.list_versions(shared)} == others | {"v2-bbbb"}
     finally:
         for tab in tabs:
             tab.close()
-        versions.activate(versions.SHIPPED)
-        for path in folder.glob("v[123]-*"):
-            path.unlink()
+        versions.activate(versions.SHIPPED, shared)
+        for name in ("v1-aaaa", "v2-bbbb", "v3-cccc"):
+            VersionsTable(shared).delete(name)
 
 
 def test_every_request_stays_on_this_machine_and_the_tab_icon_is_the_app_s_own(browser, app_url):

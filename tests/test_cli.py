@@ -414,8 +414,9 @@ def test_a_truncated_or_fifo_pen_digits_file_is_one_sentence_from_the_command_li
 
 def test_status_prints_the_shared_database_s_active_version_corrections_and_job(database, database_url):
     from digit_app.database import CorrectionsTable, JobsTable, VersionsTable
+    from digit_app.store.metadata import TrainingSummary
 
-    VersionsTable(database).add("v7", {"test_accuracy": 0.9}, {"keras": b"a model"})
+    VersionsTable(database).add("v7", TrainingSummary(test_accuracy=0.9), {"keras": b"a model"})
     VersionsTable(database).activate("v7")
     for label in (3, 5):
         CorrectionsTable(database).add(np.zeros((28, 28), np.uint8), label)
@@ -475,3 +476,24 @@ def test_train_queue_submits_the_job_to_the_database_and_trains_nothing_here(tmp
     refused = run("train", "--queue", "--output", str(tmp_path), env=env)
     assert refused.returncode == 1 and "drop --output and --save-as" in refused.stderr
     assert len(JobsTable(database).list()) == 1
+
+
+def test_versions_lists_activates_and_deletes_in_the_shared_database(database, database_url):
+    from digit_app.database import VersionsTable
+    from digit_app.store.metadata import TrainingSummary
+
+    for version_id, accuracy in (("v1", 0.91), ("v2", 0.92)):
+        VersionsTable(database).add(version_id, TrainingSummary(test_accuracy=accuracy), {"keras": b"a model"})
+    env = {"DIGIT_APP_DATABASE_URL": database_url}
+    used = run("versions", "--activate", "v1", env=env)
+    assert used.returncode == 0, used.stderr
+    lines = used.stdout.splitlines()
+    assert lines[0] == "v1 is now the model in use"
+    assert lines[2:] == ["  v2  MNIST test 92.00%", "* v1  MNIST test 91.00%"] and lines[1].startswith("  shipped")
+    refused = run("versions", "--delete", "v1", env=env)
+    assert refused.returncode == 1 and refused.stderr.strip() == "error: v1 is the model in use: activate another " \
+                                                                 "version first."
+    assert run("versions", "--delete", "v2", env=env).returncode == 0
+    gone = run("versions", "--activate", "v2", env=env)
+    assert gone.returncode == 1 and gone.stderr.strip() == "error: There is no model version 'v2'."
+    assert VersionsTable(database).active() == "v1" and [v.id for v in VersionsTable(database).list()] == ["v1"]

@@ -22,6 +22,7 @@ from digit_app.database import versions as versions_module
 from digit_app.database.engine import database_url as configured_url
 from digit_app.database.engine import parse_url
 from digit_app.database.schema import metadata, model_files
+from digit_app.store.metadata import TrainingSummary
 from tests.services import database, database_url, postgres, postgres_server  # noqa: F401 - fixtures
 
 
@@ -105,13 +106,13 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(database_url):
 def test_a_version_is_kept_with_its_files_and_activated_for_everyone(database):
     table = VersionsTable(database)
     assert table.active() == "shipped" and table.list() == []
-    record = table.add("v1", {"test_accuracy": 0.99}, {"keras": b"model one", "pixels": b"lite"})
+    record = table.add("v1", TrainingSummary(test_accuracy=0.99), {"keras": b"model one", "pixels": b"lite"})
     assert record.files["keras"].digest == versions_module.sha256(b"model one")
     table.activate("v1")
     other = VersionsTable(Database(str(database.url.render_as_string(hide_password=False))))
     try:
         assert other.active() == "v1"  # another process's view of the same database
-        assert other.get("v1").metadata == {"test_accuracy": 0.99}
+        assert other.get("v1").summary == TrainingSummary(test_accuracy=0.99)
         assert other.file(record.files["pixels"].digest) == b"lite"
     finally:
         other.database.dispose()
@@ -121,8 +122,8 @@ def test_a_version_is_kept_with_its_files_and_activated_for_everyone(database):
 
 def test_files_are_kept_once_by_digest_and_removed_with_their_last_version(database):
     table = VersionsTable(database)
-    table.add("v1", {}, {"keras": b"one", "pixels": b"same lite"})
-    table.add("v2", {}, {"keras": b"two", "pixels": b"same lite"})
+    table.add("v1", TrainingSummary(), {"keras": b"one", "pixels": b"same lite"})
+    table.add("v2", TrainingSummary(), {"keras": b"two", "pixels": b"same lite"})
 
     def stored() -> int:
         with database.read() as connection:
@@ -138,14 +139,14 @@ def test_files_are_kept_once_by_digest_and_removed_with_their_last_version(datab
 
 def test_a_version_is_added_whole_or_not_at_all(database):
     table = VersionsTable(database)
-    table.add("v1", {}, {"keras": b"one"})
+    table.add("v1", TrainingSummary(), {"keras": b"one"})
     with pytest.raises(DatabaseError, match="already"):
-        table.add("v1", {}, {"keras": b"another"})
+        table.add("v1", TrainingSummary(), {"keras": b"another"})
     for files in ({"pixels": b"no model"}, {"keras": b"x", "weights": b"?"}, {"keras": b""}):
         with pytest.raises(DatabaseError):
-            table.add("v2", {}, files)
+            table.add("v2", TrainingSummary(), files)
     with pytest.raises(DatabaseError, match="JSON"):
-        table.add("v2", {"bad": float("nan")}, {"keras": b"x"})
+        table.add("v2", TrainingSummary(extra={"bad": float("nan")}), {"keras": b"x"})
     assert [v.id for v in table.list()] == ["v1"]
     with pytest.raises(KeyError):
         table.file(versions_module.sha256(b"another"))
@@ -155,7 +156,7 @@ def test_a_version_is_added_whole_or_not_at_all(database):
 def test_a_version_id_that_is_not_a_plain_name_is_refused(database, version_id):
     table = VersionsTable(database)
     with pytest.raises(KeyError):
-        table.add(version_id, {}, {"keras": b"x"})
+        table.add(version_id, TrainingSummary(), {"keras": b"x"})
     if version_id != "shipped":
         with pytest.raises(KeyError):
             table.activate(version_id)
@@ -163,7 +164,7 @@ def test_a_version_id_that_is_not_a_plain_name_is_refused(database, version_id):
 
 def test_a_damaged_or_oversized_file_is_never_handed_on(database, monkeypatch, tmp_path):
     table = VersionsTable(database)
-    digest = table.add("v1", {}, {"keras": b"the model"}).files["keras"].digest
+    digest = table.add("v1", TrainingSummary(), {"keras": b"the model"}).files["keras"].digest
     with database.write() as connection:
         connection.execute(model_files.update().values(content=b"the modem"))
     with pytest.raises(DatabaseError, match="damaged"):
@@ -173,14 +174,14 @@ def test_a_damaged_or_oversized_file_is_never_handed_on(database, monkeypatch, t
     with pytest.raises(DatabaseError, match="at most"):
         table.file(digest)
     with pytest.raises(DatabaseError):
-        table.add("v2", {}, {"keras": b"too large"})
+        table.add("v2", TrainingSummary(), {"keras": b"too large"})
     with pytest.raises(KeyError, match="not a SHA-256"):
         table.cache("../../etc/passwd", tmp_path)
 
 
 def test_a_replica_caches_a_file_by_digest(database, tmp_path):
     table = VersionsTable(database)
-    digest = table.add("v1", {}, {"keras": b"weights" * 1000}).files["keras"].digest
+    digest = table.add("v1", TrainingSummary(), {"keras": b"weights" * 1000}).files["keras"].digest
     path = table.cache(digest, tmp_path / "cache")
     assert path == tmp_path / "cache" / digest and path.read_bytes() == b"weights" * 1000
     table.delete("v1")
@@ -191,7 +192,7 @@ def test_a_replica_caches_a_file_by_digest(database, tmp_path):
 def test_status_reports_the_active_version_corrections_and_training(database_url):
     opened = Database(database_url)
     try:
-        VersionsTable(opened).add("v7", {}, {"keras": b"x"})
+        VersionsTable(opened).add("v7", TrainingSummary(), {"keras": b"x"})
         VersionsTable(opened).activate("v7")
         CorrectionsTable(opened).add(digit(1), 1)
         assert status(database_url) == {"active": "v7", "corrections": 1, "training": None}

@@ -188,54 +188,60 @@ def test_one_digit_of_a_number_is_corrected_and_saved():
     assert [(c.label, c.predicted) for c in saved] == [(9, 4)]
 
 
+def keep_version(version_id: str, **summary) -> None:
+    """A version made of the shipped model's files, in the configured database, as training elsewhere adds one."""
+    from digit_app.database import VersionsTable, open_database
+    from digit_app.store.metadata import read_summary
+    from digit_app.store.model_files import read_lite
+    from digit_app.store.versions import SHIPPED_MODEL
+
+    files = {"keras": SHIPPED_MODEL.read_bytes(), **read_lite(SHIPPED_MODEL)[0]}
+    VersionsTable(open_database()).add(version_id, read_summary(SHIPPED_MODEL).with_changes(**summary), files)
+
+
 @pytest.mark.slow
 def test_a_model_switched_elsewhere_is_named_at_the_next_answer(models):
-    from digit_app.store import versions
-    from digit_app.store.versions import SHIPPED_MODEL
+    from digit_app.database import registry
 
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.toast
-    (models / "versions").mkdir()
-    (models / "versions" / "v2-cafe.keras").write_bytes(SHIPPED_MODEL.read_bytes())
-    versions.activate("v2-cafe")  # on the Retrain page, in another session
+    keep_version("v2-cafe")
+    registry.activate("v2-cafe")  # on the Retrain page, in another session (or on another replica)
     at.run()
     assert "v2-cafe" in at.toast[0].value
 
 
 @pytest.mark.slow
 def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confidence(models):
-    import os
+    from digit_app.database import registry
 
-    from digit_app.store import versions
-    from digit_app.store.model_files import update_summary
-    from digit_app.store.versions import SHIPPED_MODEL
-
-    (models / "versions").mkdir()
-    model = models / "versions" / "v3-beef.keras"
-    model.write_bytes(SHIPPED_MODEL.read_bytes())
-    update_summary(model, temperature=1.0)
-    versions.activate("v3-beef")
+    keep_version("v3-beef", temperature=1.0)
+    registry.activate("v3-beef")
     at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 200), brush=30)
     at.run()
     before = int(at.metric[1].value.rstrip("%"))
-    update_summary(model, temperature=3.0)  # `python -m digit_app calibrate`, say, on the model in use
-    stamp = model.with_suffix(".json").stat().st_mtime + 1
-    os.utime(model.with_suffix(".json"), (stamp, stamp))  # a later write, even on a coarse clock
+    registry.update_summary("v3-beef", temperature=3.0)  # `python -m digit_app calibrate`, say, on another machine
     at.run()
     assert at.metric[0].value == "1" and int(at.metric[1].value.rstrip("%")) < before
 
-def test_a_bad_active_pointer_is_named_in_one_sentence_and_the_page_reads_on(models):
-    (models / "active.json").write_text('{"version": "%s"}' % ("x" * 300))
+
+def test_a_damaged_model_file_in_the_database_is_named_in_one_sentence_and_the_page_reads_on(models):
+    from digit_app.database import open_database, registry
+    from digit_app.database.schema import model_files
+
+    keep_version("v4-dead")
+    registry.activate("v4-dead")
+    with open_database().write() as connection:
+        connection.execute(model_files.update().values(content=b"x"))
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception and at.metric[0].value == "7"
-    # the file named, never the server's folders
-    assert [w.value for w in at.warning] == ["The active model pointer active.json names no valid version; the "
-                                             "shipped model is in use."]
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("The active model v4-dead cannot be fetched")
+    assert "damaged" in at.warning[0].value and "shipped model is in use" in at.warning[0].value
     assert str(models) not in at.warning[0].value
 
 

@@ -141,7 +141,8 @@ def sqlite_queue(tmp_path):
 
 @pytest.mark.slow
 def test_trainer_once_trains_a_queued_job_through_the_recipe_and_keeps_the_version(tmp_path, sqlite_queue):
-    from digit_app.store import versions
+    from digit_app.database import open_database
+    from digit_app.database import registry as versions
 
     url, table = sqlite_queue
     tiny = TrainConfig(epochs=1, batch_size=32, stroke_epochs=1, augment=Variations(redraw=0.1))
@@ -152,7 +153,7 @@ def test_trainer_once_trains_a_queued_job_through_the_recipe_and_keeps_the_versi
     job = table.get(job_id)
     assert job.state == "done", job.message
     assert job.progress["state"] == "saving" and len(job.progress["history"]) == 1
-    assert versions.active_version_id(tmp_path / "models") == job.result["version_id"]
+    assert versions.active_version_id(open_database(url)) == job.result["version_id"]
     assert job.result["summary"]["test_accuracy"] > 0 and f"saved as {job.result['version_id']}" in job.message
     assert f"Job {job_id}: done" in errors
     assert table.submit({}) and table.claim() is not None  # the lock was freed

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app.store import versions
-from digit_app.database import CorrectionsTable, open_database
+from digit_app.database import CorrectionsTable, VersionsTable, open_database
+from digit_app.database import registry as versions
 from digit_app.database.schema import SUGGESTED
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
@@ -34,6 +34,16 @@ def train_until_done(page: AppTest) -> list[str]:
         time.sleep(1)
         page.run()
     return [e.value for e in (*page.success, *page.error, *page.info)]
+
+
+def keep_versions(*ids: str) -> None:
+    """Versions made of the shipped model's file, in the configured database, as another machine's training adds."""
+    from digit_app.store.metadata import TrainingSummary
+    from digit_app.store.versions import SHIPPED_MODEL
+
+    for version_id in ids:
+        VersionsTable(open_database()).add(version_id, TrainingSummary(test_accuracy=0.99),
+                                           {"keras": SHIPPED_MODEL.read_bytes()})
 
 
 def version_box(page: AppTest):
@@ -135,13 +145,7 @@ def test_without_the_pen_digits_the_run_learns_pixels_only(page):
 @pytest.mark.slow
 def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, models):
     """Tab A shows version aaaa; another session deletes it; A's Delete must not hit the version now in its place."""
-    from digit_app.store.versions import SHIPPED_MODEL
-
-    folder = models / "versions"
-    folder.mkdir(exist_ok=True)
-    for name in ("v1-aaaa", "v2-bbbb"):
-        (folder / f"{name}.keras").write_bytes(SHIPPED_MODEL.read_bytes())
-        (folder / f"{name}.json").write_text('{"test_accuracy": 0.99}')
+    keep_versions("v1-aaaa", "v2-bbbb")
     versions.activate("v2-bbbb")
     page.run()
     version_box(page).set_value("v1-aaaa").run()
@@ -154,18 +158,14 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, m
     assert any("v1-aaaa is gone" in error.value for error in page.error)
     assert versions.active_version_id() == "v2-bbbb"  # the model in use is untouched
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED, "v2-bbbb"]
+    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED, "v2-bbbb"]
     # the model in use cannot be deleted from the page
     version_box(page).set_value("v2-bbbb").run()
     assert next(b for b in page.button if b.label == "Delete").disabled
 
 
 def test_delete_asks_first_and_keep_it_deletes_nothing(page, models):
-    from digit_app.store.versions import SHIPPED_MODEL
-
-    folder = models / "versions"
-    folder.mkdir(exist_ok=True)
-    (folder / "v1-aaaa.keras").write_bytes(SHIPPED_MODEL.read_bytes())
-    (folder / "v1-aaaa.json").write_text('{"test_accuracy": 0.99}')
+    keep_versions("v1-aaaa")
     page.run()
     version_box(page).set_value("v1-aaaa").run()
     next(b for b in page.button if b.label == "Delete").click().run()
@@ -246,3 +246,31 @@ def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progr
     assert steady_time_left(later, 160.0, shown) == pytest.approx(time_left(later, 160.0))  # lower: shown
     strokes = replace(status, state="strokes", stage_started=300.0, epoch=1)
     assert steady_time_left(strokes, 400.0, shown) == pytest.approx(time_left(strokes, 400.0))  # a new stage: its own
+
+
+def test_the_version_table_reads_the_database_and_activates_for_every_process(page, tmp_path):
+    keep_versions("v1-aaaa")  # trained on another machine
+    page.run()
+    table = page.dataframe[0].value
+    assert table["version"].tolist() == [versions.SHIPPED, "v1-aaaa"]
+    assert table["MNIST test accuracy"].tolist()[1] == "99.00%" and table["in use"].tolist() == [True, False]
+    version_box(page).set_value("v1-aaaa").run()
+    next(b for b in page.button if b.label == "Activate").click().run()
+    assert not page.exception and "v1-aaaa is now the model in use." in page.success[0].value
+    assert versions.active_version_id() == "v1-aaaa"
+    # another replica, with a models folder of its own, answers with it
+    assert versions.active_model(folder=tmp_path / "other-replica").version_id == "v1-aaaa"
+    assert page.dataframe[0].value["in use"].tolist() == [False, True]
+
+
+def test_the_version_table_says_so_when_the_database_is_out_of_reach(page, monkeypatch):
+    from digit_app.database import DatabaseUnavailableError
+
+    def unreachable(*args, **kwargs):
+        raise DatabaseUnavailableError("The shared database cannot be reached right now.")
+
+    monkeypatch.setattr(versions, "list_versions", unreachable)
+    page.run()
+    assert not page.exception and not page.dataframe
+    assert [e.value for e in page.error] == ["The shared database cannot be reached right now. The list of model "
+                                             "versions cannot be shown."]

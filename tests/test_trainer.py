@@ -11,7 +11,7 @@ import pytest
 
 from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
 from digit_app.model import load_classifier
-from digit_app.store import versions
+from digit_app.database import registry as versions
 from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import TrainRequest
 from tests.paths import MNIST_SAMPLE
@@ -27,8 +27,7 @@ def test_a_job_trains_and_keeps_a_new_version(models):
     status = job.status
     assert status.state == "done", status.message
     assert status.fraction == 1.0 and len(status.history) == 2
-    version = versions.get_version(status.version_id)
-    assert load_classifier(version.path).summary.test_accuracy == status.summary.test_accuracy
+    assert load_classifier(versions.model_file(status.version_id)).summary.test_accuracy == status.summary.test_accuracy
     assert len(status.gallery) > 0 and all(truth != read for _, truth, read in status.gallery)
     assert versions.active_version_id() == versions.SHIPPED
 
@@ -53,7 +52,7 @@ def test_cancel_keeps_nothing(models):
     job.cancel()
     job.join(timeout=120)
     assert job.status.state == "cancelled"
-    assert not (models / "versions").exists() or not list((models / "versions").glob("*.keras"))
+    assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
     trainer.start(str(MNIST_SAMPLE), TINY).join(timeout=300)  # the slot is free again
     assert trainer.job.status.state == "done"
 
@@ -74,7 +73,7 @@ def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, 
     kept = [v.id for v in versions.list_versions() if v.id != versions.SHIPPED]
     if outcome == "done":
         assert kept == [job.status.version_id]
-        assert load_classifier(versions.get_version(kept[0]).path).summary.test_accuracy > 0
+        assert load_classifier(versions.model_file(kept[0])).summary.test_accuracy > 0
     else:
         assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
 

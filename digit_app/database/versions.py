@@ -11,7 +11,6 @@ checked, and handed on only if its digest matches.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -28,6 +27,7 @@ from digit_app.database import json_columns
 from digit_app.database.engine import Database
 from digit_app.database.errors import DatabaseError
 from digit_app.database.schema import active_version, model_files, version_files, versions
+from digit_app.store.metadata import TrainingSummary
 
 SHIPPED = "shipped"  # the model that comes with the app: never stored here, active when no version is
 VERSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -45,6 +45,10 @@ class VersionsTableError(DatabaseError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class VersionInUseError(DatabaseError):
+    """The version is the one in use: it is not deleted."""
+
+
 @dataclass(frozen=True)
 class StoredFile:
     """One file of a version: its SHA-256 (hex) and size in bytes."""
@@ -59,7 +63,7 @@ class VersionRecord:
 
     id: str
     created: float  # Unix seconds
-    metadata: dict[str, Any] = field(default_factory=dict)
+    summary: TrainingSummary = field(default_factory=TrainingSummary)
     files: dict[str, StoredFile] = field(default_factory=dict)  # by part: "keras", "pixels", "strokes"
 
 
@@ -71,8 +75,9 @@ def _metadata_text(metadata: Mapping[str, Any]) -> str:
     return json_columns.dump(metadata, MAX_METADATA_BYTES, "A version's metadata", VersionsTableError)
 
 
-def _read_metadata(text: str) -> dict[str, Any]:
-    return json_columns.load(text, MAX_METADATA_BYTES) or {}
+def _read_summary(text: str) -> TrainingSummary:
+    """A version's summary as kept, checked entry by entry like a metadata file (`TrainingSummary.from_json`)."""
+    return TrainingSummary.from_json(json_columns.load(text, MAX_METADATA_BYTES) or {})
 
 
 def _check_id(version_id: object) -> str:
@@ -96,10 +101,10 @@ class VersionsTable:
     def _insert(self, table: sa.Table):
         return (postgresql.insert if self.database.is_postgres else sqlite.insert)(table)
 
-    def add(self, version_id: str, metadata: Mapping[str, Any], files: Mapping[str, bytes]) -> VersionRecord:
+    def add(self, version_id: str, summary: TrainingSummary, files: Mapping[str, bytes]) -> VersionRecord:
         """Keep a new version with its files (at least the "keras" one); all of it or, on any failure, nothing."""
         _check_id(version_id)
-        text = _metadata_text(metadata)
+        text = _metadata_text(summary.to_json())
         if "keras" not in files or set(files) - set(PARTS):
             raise VersionsTableError(f"A version's files are the Keras model and LiteRT parts {PARTS[1:]}, "
                                      f"not {sorted(files)}.")
@@ -118,7 +123,7 @@ class VersionsTable:
             db.execute(versions.insert().values(id=version_id, created=now, metadata=text))
             db.execute(version_files.insert(), [{"version_id": version_id, "part": part, "digest": f.digest}
                                                 for part, f in stored.items()])
-        return VersionRecord(version_id, now, json.loads(text), stored)
+        return VersionRecord(version_id, now, _read_summary(text), stored)
 
     def list(self) -> list[VersionRecord]:
         """Every stored version, newest first (the shipped model is not stored here)."""
@@ -130,7 +135,7 @@ class VersionsTable:
         by_version: dict[str, dict[str, StoredFile]] = {}
         for version_id, part, digest, size in files:
             by_version.setdefault(version_id, {})[part] = StoredFile(digest, int(size))
-        return [VersionRecord(row.id, float(row.created), _read_metadata(row.metadata), by_version.get(row.id, {}))
+        return [VersionRecord(row.id, float(row.created), _read_summary(row.metadata), by_version.get(row.id, {}))
                 for row in rows]
 
     def get(self, version_id: str) -> VersionRecord:
@@ -147,6 +152,22 @@ class VersionsTable:
             value = db.execute(sa.select(active_version.c.version_id).where(active_version.c.id == 1)).scalar()
         return value or SHIPPED
 
+    def active_files(self) -> tuple[str, str, dict[str, StoredFile]] | None:
+        """The active version's id, its metadata's SHA-256 and its files, in one query with nothing parsed: what a
+        replica asks at each answer. None when the shipped model is active."""
+        query = (sa.select(versions.c.id, versions.c.metadata, version_files.c.part, version_files.c.digest,
+                           model_files.c.size)
+                 .select_from(active_version.join(versions, versions.c.id == active_version.c.version_id)
+                              .join(version_files, version_files.c.version_id == versions.c.id)
+                              .join(model_files, model_files.c.digest == version_files.c.digest))
+                 .where(active_version.c.id == 1))
+        with self.database.read() as db:
+            rows = db.execute(query).all()
+        if not rows:
+            return None
+        files = {row.part: StoredFile(row.digest, int(row.size)) for row in rows}
+        return rows[0].id, sha256(rows[0].metadata.encode()), files
+
     def activate(self, version_id: str) -> None:
         """Make a stored version (or "shipped") the one every replica answers with from its next answer on."""
         if version_id != SHIPPED:
@@ -158,22 +179,26 @@ class VersionsTable:
             db.execute(active_version.update().where(active_version.c.id == 1)
                        .values(version_id=None if version_id == SHIPPED else version_id))
 
-    def update_metadata(self, version_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Set entries of a version's metadata (kept whole); returns the new metadata."""
+    def update_summary(self, version_id: str, **changes: Any) -> TrainingSummary:
+        """Set entries of a version's summary (a new temperature from `calibrate`), kept whole; returns the new one."""
         _check_id(version_id)
         with self.database.write(lock=LOCK) as db:
             text = db.execute(sa.select(versions.c.metadata).where(versions.c.id == version_id)).scalar()
             if text is None:
                 raise VersionsTableError(f"There is no model version {version_id!r}.")
-            record = {**_read_metadata(text), **changes}
-            db.execute(versions.update().where(versions.c.id == version_id).values(metadata=_metadata_text(record)))
-        return record
+            summary = _read_summary(text).with_changes(**changes)
+            db.execute(versions.update().where(versions.c.id == version_id)
+                       .values(metadata=_metadata_text(summary.to_json())))
+        return summary
 
-    def delete(self, version_id: str) -> bool:
-        """Delete a version and the files no other version uses; if it was active, the shipped model is.
-        False if there was no such version."""
+    def delete(self, version_id: str, keep_active: bool = False) -> bool:
+        """Delete a version and the files no other version uses; if it was active, the shipped model is (or, with
+        `keep_active`, the active one is refused). False if there was no such version."""
         _check_id(version_id)
         with self.database.write(lock=LOCK) as db:
+            in_use = db.execute(sa.select(active_version.c.version_id).where(active_version.c.id == 1)).scalar()
+            if keep_active and in_use == version_id:
+                raise VersionInUseError(f"{version_id} is the model in use: activate another version first.")
             digests = [d for (d,) in db.execute(sa.select(version_files.c.digest)
                                                 .where(version_files.c.version_id == version_id))]
             db.execute(active_version.update().where(active_version.c.version_id == version_id)
@@ -203,11 +228,17 @@ class VersionsTable:
         return content
 
     def cache(self, digest: str, folder: str | os.PathLike[str]) -> Path:
-        """The file with this digest in a local folder (`folder/<digest>`), fetched from the database the first time.
+        """The file with this digest in a local folder (`folder/<digest>`), fetched from the database the first time."""
+        return self.cache_as(digest, Path(folder) / _check_digest(digest))
+
+    def cache_as(self, digest: str, path: str | os.PathLike[str]) -> Path:
+        """The file with this digest at `path`, fetched from the database unless it is there already.
 
         The copy is written to a temporary name and renamed into place, so a replica never reads half of one.
+        `path` must name this digest's content alone (its name or its folder carries the digest).
         """
-        path = Path(folder) / _check_digest(digest)
+        _check_digest(digest)
+        path = Path(path)
         if path.is_file():
             return path
         content = self.file(digest)
@@ -218,6 +249,7 @@ class VersionsTable:
                 out.write(content)
                 out.flush()
                 os.fsync(out.fileno())
+            os.chmod(name, 0o644)
             os.replace(name, path)
         finally:
             Path(name).unlink(missing_ok=True)

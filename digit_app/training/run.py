@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from digit_app.database import corrections_table, open_database
+from digit_app.database import DatabaseError, corrections_table, open_database
+from digit_app.database import registry as versions
 from digit_app.model import ModelLoadError, lite_parts, load_classifier
-from digit_app.store import versions
 from digit_app.store.corrections import CorrectionsError
 from digit_app.store.metadata import CorrectionsAccuracy, TrainingSummary
 from digit_app.store.model_files import save_model
@@ -51,7 +51,7 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
     """
     tell = progress or (lambda event: None)
     stopped = should_stop or (lambda: False)
-    in_use_at_start = versions.active_version_id(request.models_dir)
+    in_use_at_start = versions.active_version_id(folder=request.models_dir)
     data = load_training_data(request.source)
     corrections = _corrections(request)
     if corrections is not None:
@@ -89,8 +89,8 @@ def _on_corrections(model: Any, corrections: tuple[np.ndarray, np.ndarray] | Non
     if corrections is None:
         return None
     try:
-        before = evaluate(load_classifier(versions.get_version(in_use, folder).path), *corrections).accuracy
-    except (ModelLoadError, KeyError):  # broken (the page says so) or deleted meanwhile
+        before = evaluate(load_classifier(versions.model_file(in_use, folder=folder)), *corrections).accuracy
+    except (ModelLoadError, KeyError, DatabaseError):  # broken (the page says so), deleted meanwhile, out of reach
         before = None
     return CorrectionsAccuracy(evaluate(model, *corrections).accuracy, before)
 
@@ -102,14 +102,14 @@ def keep_model(model: Any, summary: TrainingSummary, models_dir: Path | None = N
     lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if save_as is not None:
         return save_model(model, save_as, summary, lite), None
-    version = versions.save_version(model, summary, lite, models_dir)
+    version = versions.save_version(model, summary, lite, folder=models_dir)  # into the database, whole
     if activate:
-        versions.activate(version.id, models_dir)
-    return version.path, version.id
+        versions.activate(version.id, folder=models_dir)
+    return versions.model_file(version.id, folder=models_dir), version.id
 
 
 def check_destination(models_dir: Path | None, save_as: Path | None) -> None:
-    """Refuse, before the work that would be lost, a models folder that cannot be written (`ModelStoreError`);
+    """Refuse, before the work that would be lost, a database that cannot be reached (`DatabaseError`);
     a `save_as` file is the caller's to check."""
     if save_as is None:
-        versions.check_writable(models_dir)  # a read-only folder is found now, not after an hour of training
+        versions.check_database()  # a wrong URL is found now, not after an hour of training

@@ -1,4 +1,5 @@
-"""The active model for the pages: loaded once per server and version, with the shipped one to fall back on."""
+"""The active model for the pages: asked of the database at each answer, loaded once per server and digest, with the
+shipped one to fall back on."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ import logging
 
 import streamlit as st
 
+from digit_app.database import DatabaseError
+from digit_app.database.registry import SHIPPED, ActiveModel, active_model
 from digit_app.model import Classifier, ModelLoadError, load_classifier
-from digit_app.store.metadata import metadata_path
-from digit_app.store.versions import active_model, shipped_model_path
+from digit_app.store.versions import shipped_model_path
+from digit_app.ui.shared_database import shared_database
 from digit_app.ui.text import for_visitors
 
 log = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def _load(path: str, modified: tuple[float, float]) -> tuple[Classifier, str | None]:
-    """The classifier at `path`, or the shipped one and the reason when `path` cannot be used."""
+def _load(path: str, key: str) -> tuple[Classifier, str | None]:
+    """The classifier at `path` (`key`: its version, file digest and metadata), or the shipped one and the reason
+    when `path` cannot be used."""
     try:
         return load_classifier(path), None
     except ModelLoadError as problem:
@@ -31,18 +35,19 @@ def get_classifier() -> Classifier:
 
     What went wrong names the file, never its folder (`for_visitors`): the server log has the whole path.
     """
-    path, pointer = active_model()
-    # A model's answers change with its file or its metadata (a new temperature from `calibrate`).
-    modified = tuple(file.stat().st_mtime if file.exists() else 0.0 for file in (path, metadata_path(path)))
     try:
-        classifier, problem = _load(str(path), modified)
+        active = active_model(shared_database())
+    except DatabaseError as error:  # the database could not even be opened (a wrong URL, PostgreSQL down at start)
+        active = ActiveModel(SHIPPED, shipped_model_path(), SHIPPED, f"{error} The shipped model is in use.")
+    try:
+        classifier, problem = _load(str(active.path), active.key)
     except ModelLoadError as error:
         st.error(for_visitors(str(error)))
         st.stop()
     if problem:
         st.warning(for_visitors(f"{problem} Using the shipped model instead."))
-    elif pointer is not None:
-        st.warning(for_visitors(pointer))
+    elif active.problem is not None:
+        st.warning(for_visitors(active.problem))
     if classifier.notice:  # a damaged LiteRT copy: the Keras model answers
         st.warning(for_visitors(classifier.notice))
     return classifier

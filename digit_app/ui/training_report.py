@@ -12,8 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from digit_app.jobs.trainer import JobStatus, time_left
-from digit_app.store import versions
+from digit_app.database import DatabaseError
+from digit_app.database import registry as versions
 from digit_app.ui.gate import is_operator, locked_note
+from digit_app.ui.shared_database import shared_database
 from digit_app.ui.version_table import act_on_version, percent
 
 
@@ -58,11 +60,12 @@ def show_progress(status: JobStatus) -> None:
 
 def compared_with(status: JobStatus) -> tuple[versions.ModelVersion, str]:
     """The version that was in use when the run started (still, after "Use this model"), and its label."""
-    active = versions.active_version_id()
+    database = shared_database()
+    active = versions.active_version_id(database)
     try:
-        baseline = versions.get_version(status.summary.compared_with or active)
+        baseline = versions.get_version(status.summary.compared_with or active, database)
     except KeyError:  # deleted since: compare with what is in use now
-        baseline = versions.get_version(active)
+        baseline = versions.get_version(active, database)
     return baseline, "model in use" if baseline.id == active else f"previous model ({baseline.id})"
 
 
@@ -76,7 +79,11 @@ def change(new: float | None, old: float | None) -> str | None:
 def show_result(status: JobStatus) -> None:
     """The finished run beside the model it would replace: accuracies, "Use this model", its confusions."""
     accuracy = status.summary.test_accuracy or 0.0
-    baseline, name = compared_with(status)
+    try:
+        baseline, name = compared_with(status)
+    except DatabaseError as problem:
+        st.error(f"{problem} The report cannot be compared with the model in use right now.")
+        return
     left, right = st.columns(2)
     left.metric("MNIST test accuracy, new model", percent(accuracy), delta=change(accuracy, baseline.test_accuracy))
     right.metric(f"MNIST test accuracy, {name}", percent(baseline.test_accuracy))
@@ -96,7 +103,7 @@ def show_result(status: JobStatus) -> None:
         right.metric(f"The same drawings, {name}", percent(before_drawings))
     st.caption(f"Trained in {status.summary.train_seconds or 0:.0f} s at "
                f"{status.summary.images_per_second or 0:.0f} images a second. Version {status.version_id}.")
-    if versions.active_version_id() == status.version_id:
+    if versions.active_version_id(shared_database()) == status.version_id:
         st.caption("This model is in use on the Draw page.")
         return
     if not is_operator():

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from digit_app.store import versions
+from digit_app.database import DatabaseError
+from digit_app.database import registry as versions
+from digit_app.database.versions import VersionInUseError
+from digit_app.store.model_files import ModelStoreError
 from digit_app.ui.gate import is_operator, locked_note
+from digit_app.ui.shared_database import shared_database
 
 
 def percent(value: float | None) -> str:
@@ -21,12 +25,17 @@ def epochs(value: object) -> str:
 
 def versions_table() -> None:
     """Every kept model; actions name the version they act on, as the person saw it when the page was drawn."""
-    active = versions.active_version_id()
+    try:
+        database = shared_database()
+        active, kept = versions.active_version_id(database), versions.list_versions(database)
+    except DatabaseError as problem:
+        st.error(f"{problem} The list of model versions cannot be shown.")
+        return
     rows = [{"version": v.id, "in use": v.id == active, "MNIST test accuracy": percent(v.test_accuracy),
              "drawings by unseen writers": percent(v.summary.drawing_accuracy),
              "reads strokes": bool(v.summary.held_out_writers),
              "epochs": epochs(v.summary.training.get("epochs")), "saved": v.summary.saved_at or ""}
-            for v in versions.list_versions()]
+            for v in kept]
     # The version column as wide as its ids (v20261130-142501-...): cut, two versions read alike.
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                  column_config={"version": st.column_config.TextColumn("version", width="large")})
@@ -60,19 +69,17 @@ def act_on_version(action: str, version_id: str) -> None:
     """Activate or delete the version with this id, checked now: it may be gone, or in use, since the page was drawn."""
     try:
         if not is_operator():
-            raise versions.ModelStoreError("Only the operator may activate or delete versions: unlock in the sidebar.")
-        versions.get_version(version_id)
+            raise ModelStoreError("Only the operator may activate or delete versions: unlock in the sidebar.")
+        database = shared_database()
         if action == "activate":
-            versions.activate(version_id)
+            versions.activate(version_id, database)
             message = f"{version_id} is now the model in use."
-        elif versions.active_version_id() == version_id:
-            raise versions.ModelStoreError(f"{version_id} is the model in use: activate another version first.")
         else:
-            versions.delete(version_id)
+            versions.delete(version_id, database)  # refused for the shipped model and the one in use, checked now
             message = f"Deleted {version_id}."
     except KeyError:
         outcome = ("error", f"Version {version_id} is gone (deleted in another session); the list is up to date now.")
-    except versions.ModelStoreError as problem:
+    except (ModelStoreError, VersionInUseError, DatabaseError) as problem:
         outcome = ("error", str(problem))
     else:
         outcome = ("success", message)
