@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -34,6 +35,7 @@ from tests.paths import MNIST_SAMPLE
 
 START_TIMEOUT = 30.0  # seconds for a server to start answering
 REPLICA_COOKIE = "digit_replica"  # the cookie deploy/nginx.conf keeps each browser on one replica by
+TRAINER_COMMAND = ("python", "-m", "digit_app", "trainer")  # deploy/compose.yaml's trainer
 
 
 def postgres_bin(program: str) -> str:
@@ -244,10 +246,31 @@ class Replicas:
     a: RunningApp
     b: RunningApp
     proxy: Nginx
-    env: dict[str, str]  # what every process of the deployment (a trainer too) is given
+    env: dict[str, str]  # what every process of the deployment (a trainer too) is given, beside its own folders
 
     def port(self, replica: RunningApp) -> int:
         return int(replica.url.rsplit(":", 1)[1])
+
+    @contextlib.contextmanager
+    def trainer(self, folder: Path) -> Iterator[subprocess.Popen]:
+        """The deployment's trainer (TRAINER_COMMAND) with models and data folders of its own under `folder`; its
+        output goes to `folder`/trainer.log. Stopped (SIGTERM, as `docker compose stop` does) afterwards."""
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **self.env, "DIGIT_APP_MODELS": str(folder / "models"),
+               "DIGIT_APP_DATA_DIR": str(folder / "data")}
+        with open(folder / "trainer.log", "ab") as log:
+            process = subprocess.Popen([sys.executable, *TRAINER_COMMAND[1:]], cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
     def add_version_reading(self, digit: int, folder: Path) -> str:
         """A model that reads every drawing as `digit` (one dense layer, its bias only), kept as a version in the
@@ -288,7 +311,8 @@ def replicas_behind_nginx(folder: Path, env: dict[str, str] | None = None, fast:
             models, data = folder / f"models-{name}", folder / f"data-{name}"
             models.mkdir()
             data.mkdir()
-            apps.append(stack.enter_context(serve(models, MNIST_SAMPLE, env={**shared, "DIGIT_APP_DATA_DIR": str(data)})))
+            apps.append(stack.enter_context(serve(models, MNIST_SAMPLE,
+                                                  env={**shared, "DIGIT_APP_DATA_DIR": str(data)})))
         port = free_port()
         ports = {"app-a": int(apps[0].url.rsplit(":", 1)[1]), "app-b": int(apps[1].url.rsplit(":", 1)[1])}
         proxy = stack.enter_context(nginx(deploy_config(port, ports), port))
