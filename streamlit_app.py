@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from digit_app.ui.html import page_style
 from digit_app.ui.streamlit_patches import keep_keras_state, refuse_undecodable_widget_values
 
 keep_keras_state()  # no Keras reset after every run: it cost each stroke 0.3-1.5 s once Retrain was opened
@@ -11,6 +12,7 @@ refuse_undecodable_widget_values()  # a canvas value nested too deep, or not JSO
 # The tab's icon is a file of the app's own: a Material icon as page icon is fetched from the internet.
 ICON = Path(__file__).with_name("digit_app") / "ui" / "assets" / "icon.png"
 st.set_page_config(page_title="Digit reader", page_icon=str(ICON))
+st.html(page_style())  # contrast, focus and target sizes on every page (digit_app/ui/page.css)
 pages = [
     st.Page("digit_app/ui/draw.py", title="Draw", icon=":material/draw:", default=True),
     st.Page("digit_app/ui/photo.py", title="Photo", icon=":material/photo_camera:"),

@@ -1,6 +1,7 @@
 """Photographed numbers: held-out writers' digits in ink on paper, photographed, read by the Photo page's path.
 
     python benchmarks/photos.py [--count N] [--seed S] [--old-path] [--skip-large | --only-large]
+    python benchmarks/photos.py --fit-confidence [--count N]
 
 Makes its own photos, the same for a seed: numbers of 1-5 digits by one of the 6 held-out writers
 (their pen strokes, laid out by `write_number`), drawn with an ink pen of varied width on paper,
@@ -17,6 +18,10 @@ Each photo is read as the Photo page reads it: `load_image`, then `digit_app.pho
 photo, as before the sheet was looked for. Prints, per kind, the numbers read right, the digit
 count right and the digits right where the count is; then the median time and the server's extra
 memory for one 12-megapixel (4000x3000) photo.
+
+With --fit-confidence it makes the same kinds of photos from the line reader's calibration writers
+(22-24; never the held-out ones above), reads them the same way, fits the confidence shown for a line
+to what both readers said (`digit_app.photos.confidence`) and keeps it in model/.
 """
 
 from __future__ import annotations
@@ -456,6 +461,34 @@ def timing(classifier, reader: Reader, data: bytes, old: bool) -> None:
           f"{probe.stdout.strip().splitlines()[-1]} MB")
 
 
+CONFIDENCE_SEED = 12345  # the calibration writers' photos, for --fit-confidence
+
+
+def fit_confidence(classifier, count: int) -> None:
+    """Fit the confidence shown to photos of the calibration writers, `count` of each kind, and keep it."""
+    from digit_app.photo import read_photo
+    from digit_app.photos.confidence import fit_shown_confidence, save_shown_confidence
+    from digit_app.photos.line_reader import CALIBRATION_WRITERS, shipped_line_reader
+
+    reader = shipped_line_reader()
+    pen = load_pen_digits().of_writers(CALIBRATION_WRITERS)
+    rng = np.random.default_rng(CONFIDENCE_SEED)
+    features, right = [], []
+    for kind in KINDS:
+        for _ in range(count):
+            made = make_photo(kind, pen, rng)
+            read = [line for line in read_photo(load_image(made.data), classifier, reader).lines if line.number]
+            for line, text in zip(read, made.texts if len(read) == len(made.texts) else [None] * len(read)):
+                if line.evidence is not None:
+                    features.append(line.evidence.vector())
+                    right.append(line.number.text == text)
+    fit = fit_shown_confidence(np.array(features), np.array(right, np.float64), reader.sha256)
+    save_shown_confidence(fit)
+    print(f"confidence shown: fitted on {len(right)} lines of {count * len(KINDS)} photos by the calibration writers "
+          f"({np.mean(right):.3f} right); weights {np.round(fit.weights, 3).tolist()}, offset {fit.offset:.3f}, "
+          f"not sure below {fit.unsure_below:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=40, help="photos of each kind")
@@ -465,10 +498,15 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="no 12-megapixel timing")
     parser.add_argument("--only-large", action="store_true", help="only the 12-megapixel timing")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
+    parser.add_argument("--fit-confidence", action="store_true",
+                        help="fit the confidence shown on the calibration writers' photos and keep it in model/")
     args = parser.parse_args()
     from digit_app.model import load_classifier
 
     classifier = load_classifier()
+    if args.fit_confidence:
+        fit_confidence(classifier, args.count)
+        return
     reader = old_reader(classifier) if args.old_path else new_reader(classifier, args.cut_path)
     if args.only_large:
         timing(classifier, reader, large_photo(args.seed), args.old_path)

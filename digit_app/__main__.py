@@ -208,14 +208,15 @@ def _load(path: str | None) -> Classifier:
 
 
 def _train(args: argparse.Namespace) -> int:
-    """Train as the Retrain page does (`digit_app.training.run`), in the machine's training slot; say where it went."""
+    """Train as the Retrain page does (`digit_app.training.run`), in the database's training slot; say where it
+    went."""
     from digit_app.training.run import check_destination, train_and_keep
 
     if args.queue:
         return _queue_training(args)
     request = _train_request(args)
     check_destination(request.models_dir, request.save_as)
-    with _training_slot(request.models_dir):
+    with _training_slot():
         kept = train_and_keep(request, progress=_terminal_progress)
     print(file=sys.stderr)  # the progress line ends before the result
     report = kept.report
@@ -265,22 +266,19 @@ def _save_as(args: argparse.Namespace) -> Path | None:
 
 
 @contextmanager
-def _training_slot(folder: Path | None) -> Iterator[None]:
-    """The machine's one training slot (the lock the server's jobs hold in the models folder), held until the run
-    ends."""
-    from digit_app.jobs.trainer import JobRunningError, machine_slot
-    from digit_app.store.versions import models_dir
+def _training_slot() -> Iterator[None]:
+    """The one training slot of every machine sharing the database (the lock its queued jobs run under), held until
+    the run ends."""
+    from digit_app.database import open_database
+    from digit_app.database.jobs import TRAINING_LOCK, JobsTableError
+    from digit_app.database.locks import held
 
-    try:
-        slot = machine_slot(folder)
-    except JobRunningError:
-        raise JobRunningError(f"A model is being trained with the models folder {models_dir(folder)} (by the app's "
-                              "server or another `train`); wait for it to finish.") from None
-    try:
+    database = open_database()
+    with held(database, TRAINING_LOCK) as taken:
+        if not taken:
+            raise JobsTableError(f"A model is being trained with {database.describe()} (by a trainer, the app's server "
+                                 "or another `train`); wait for it to finish.")
         yield
-    finally:
-        if slot is not None:
-            slot.close()  # closing the file gives the lock back
 
 
 def _combine(args: argparse.Namespace) -> int:
@@ -423,6 +421,18 @@ def _segments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _line_reader(args: argparse.Namespace) -> int:
+    from digit_app.photos.line_reader import MODEL_DIR, retrain_line_reader
+    from digit_app.training.data import load_training_data
+
+    cache = Path(args.cache) if args.cache else None
+    path, report = retrain_line_reader(load_training_data(args.data), args.lines, args.epochs, args.seed, cache,
+                                       Path(args.output or MODEL_DIR))
+    print(f"line reader: {report.numbers_right:.3f} of composed lines no training saw read right, calibration error "
+          f"{report.calibration_error:.3f}; written to {path}")
+    return 0
+
+
 def _status(args: argparse.Namespace) -> int:
     """The shared database's state: the active version, how many corrections, the training job (or none)."""
     from digit_app.database import status
@@ -555,6 +565,14 @@ def _parser() -> argparse.ArgumentParser:
     segments.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     segments.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
     segments.set_defaults(run=_segments, tensorflow=True)
+    reader = commands.add_parser("line-reader", help="train the Photo page's line reader (CTC) on composed lines")
+    reader.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
+    reader.add_argument("--lines", type=_whole(100, 200_000), default=30_000, help="composed lines to learn from")
+    reader.add_argument("--epochs", type=_whole(1, 200), default=8)
+    reader.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
+    reader.add_argument("--cache", help="a folder to keep the composed lines in, for the next run")
+    reader.add_argument("--output", help="models folder to write it in (default: the shipped model/)")
+    reader.set_defaults(run=_line_reader, tensorflow=True)
 
     status = commands.add_parser("status", help="the shared database: active version, corrections, training job")
     status.add_argument("--json", action="store_true",

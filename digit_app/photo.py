@@ -11,7 +11,7 @@ whole photo as it is, white on black, for reading without looking for a sheet or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -19,6 +19,7 @@ from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
+from digit_app.photos.confidence import Evidence, ShownConfidence
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
@@ -50,6 +51,7 @@ class FoundLine:
     confidence: float = 0.0  # the chance that the line's number is right (calibrated for the line reader)
     sure: bool = False  # False: "not sure" of the line's number
     picture_boxes: tuple[Box, ...] = ()  # each digit's box in the line's picture
+    evidence: Evidence | None = None  # what both readers said of the number shown (None: not judged)
 
     @property
     def digit_pictures(self) -> tuple[np.ndarray, ...]:
@@ -100,21 +102,29 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
     reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
     corners = find_sheet(photo)
+    page, turn, darkness, ink, labels, lines = _page_lines(photo, corners)
+    pictures = [_line_picture(labels, line, darkness if reader is not None else None) for line in lines]
+    if reader is None:
+        found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
+    else:
+        readings = reader.read([picture for picture, _, _ in pictures])
+        found = tuple(_shown(_checked(_found(reading, *made, classifier if judge else None, reader.calibration),
+                                      _read_line(*made, classifier) if judge else None, reader.calibration),
+                             reader.shown)
+                      for reading, made in zip(readings, pictures))
+    in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
+    return PhotoReading(page, in_photo, turn, ink, found)
+
+
+def _page_lines(photo: np.ndarray, corners: Corners | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
+                                                                     np.ndarray, list[Line]]:
+    """(the page, the turn undone, its darkness, its ink, the ink's marks labelled, its lines of writing)."""
     page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
     page, darkness, inside, turn = _levelled(page, board=False if corners is not None else None)
     darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
     ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
     labels, lines = split_lines(ink)
-    pictures = [_line_picture(labels, line) for line in lines]
-    if reader is None:
-        found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
-    else:
-        readings = reader.read([picture for picture, _, _ in pictures])
-        found = tuple(_checked(_found(reading, *made, classifier if judge else None, reader.calibration),
-                               _read_line(*made, classifier) if judge else None, reader.calibration)
-                      for reading, made in zip(readings, pictures))
-    in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
-    return PhotoReading(page, in_photo, turn, ink, found)
+    return page, turn, darkness, ink, labels, lines
 
 
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -149,13 +159,24 @@ def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
 
 
-def _line_picture(labels: np.ndarray, line: Line) -> tuple[np.ndarray, Box, float]:
-    """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around."""
+def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:
+    """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around.
+
+    With the page's `darkness`, only the line's darker core is kept (its ink darker than DARKER_CORE of it):
+    the faint rims where close strokes blur into one another are left out.
+    """
     left, top, right, bottom = line.box
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
-    picture, scale = line_picture(np.isin(labels[top:bottom, left:right], line.marks))
+    marks = np.isin(labels[top:bottom, left:right], line.marks)
+    if darkness is not None and DARKER_CORE is not None and marks.any():
+        dark = darkness[top:bottom, left:right]
+        marks &= dark >= np.quantile(dark[marks], DARKER_CORE)
+    picture, scale = line_picture(marks)
     return picture, (left, top, right, bottom), scale
+
+
+DARKER_CORE: float | None = None  # _line_picture keeps a line's ink darker than this quantile of it (None: all)
 
 
 def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, judge: Classifier | None,
@@ -183,6 +204,7 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, ju
         except (EmptyDrawingError, UnreadableDrawingError):
             seen.append(None)
     own = [span.probabilities for span in reading.digits]
+    judged = None
     if judge is not None and any(s is not None for s in seen):
         inputs = np.stack([s if s is not None else np.zeros((28, 28), np.float32) for s in seen])
         judged = judge.predict_proba(inputs, calibrated=False)
@@ -196,8 +218,29 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, ju
     left, top = box[0], box[1]
     placed = tuple((left + x0 / scale, top + y0 / scale, left + x1 / scale, top + y1 / scale)
                    for x0, y0, x1, y1 in boxes)
+    evidence = None
+    if judged is not None:
+        chances = [float(j[d.digit]) if s is not None else 0.0 for j, d, s in zip(judged, digits, seen)]
+        evidence = _evidence(log_path, chances, agree=False, changed=changed)
     return FoundLine(box, picture, NumberReading(digits), placed, confidence,
-                     confidence >= calibration.unsure_below and not changed, tuple(boxes))
+                     confidence >= calibration.unsure_below and not changed, tuple(boxes), evidence)
+
+
+def _evidence(log_path: float, chances: list[float], agree: bool, changed: bool) -> Evidence:
+    """The evidence for a number shown, from the pixel CNN's probability of each digit shown."""
+    floor = np.maximum(np.asarray(chances, np.float64), LEAST_CHANCE)
+    return Evidence(float(log_path), float(np.log(floor).sum()), float(floor.min()), agree, changed)
+
+
+LEAST_CHANCE = 1e-4  # a digit's probability is taken as at least this in the evidence (its log is bounded)
+
+
+def _shown(line: FoundLine, shown: ShownConfidence | None) -> FoundLine:
+    """The line with the confidence fitted for what is shown, when there is one fit and the evidence for it."""
+    if shown is None or line.evidence is None:
+        return line
+    confidence = shown(line.evidence)
+    return replace(line, confidence=confidence, sure=confidence >= shown.unsure_below)
 
 
 INKED = 0.25  # a line picture's pixel this bright is ink, for a digit's box
@@ -211,17 +254,20 @@ def _checked(whole: FoundLine, cut: FoundLine | None, calibration: Calibration) 
     pixel CNN reads them better. A number the two read differently is "not sure"; its confidence
     is the line reader's with each digit's share of the path's probability the cut's.
     """
-    if cut is None or whole.number is None or cut.number is None or cut.number.text == whole.number.text:
+    if cut is None or whole.number is None or cut.number is None:
         return whole
-    if len(cut.number.digits) != len(whole.number.digits):
-        return whole
+    agree = cut.number.text == whole.number.text
+    if agree or len(cut.number.digits) != len(whole.number.digits):
+        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, agree=agree))
     chance = min(max(whole.confidence, 1e-9), 1 - 1e-9)
     log_path = (np.log(chance / (1 - chance)) - calibration.offset) / calibration.slope
     log_path += sum(float(np.log(max(c.confidence, 1e-9) / max(w.confidence, 1e-9)))
                     for c, w in zip(cut.number.digits, whole.number.digits))
     boxes = cut.digit_boxes or whole.digit_boxes
     pictures = cut.picture_boxes if cut.digit_boxes else whole.picture_boxes
-    return FoundLine(whole.box, whole.picture, cut.number, boxes, float(calibration(log_path)), False, pictures)
+    evidence = whole.evidence and _evidence(log_path, [d.confidence for d in cut.number.digits], False, True)
+    return FoundLine(whole.box, whole.picture, cut.number, boxes, float(calibration(log_path)), False, pictures,
+                     evidence)
 
 
 def _read_line(picture: np.ndarray, box: Box, scale: float, classifier: Classifier) -> FoundLine:

@@ -232,3 +232,24 @@ async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]],
             return list(timings)
         finally:
             await browser.close()
+
+
+def colour(css: str) -> tuple[float, float, float, float]:
+    """A computed CSS colour, "rgb(r, g, b)" or "rgba(r, g, b, a)", as (r, g, b, alpha)."""
+    numbers = [float(n) for n in css[css.index("(") + 1 : css.index(")")].replace("/", ",").split(",")]
+    return (numbers[0], numbers[1], numbers[2], numbers[3] if len(numbers) > 3 else 1.0)
+
+
+def over(front: Sequence[float], back: Sequence[float], alpha: float) -> tuple[float, float, float]:
+    """The colour `front` seen with `alpha` over `back` (all 0-255)."""
+    return tuple(alpha * f + (1 - alpha) * b for f, b in zip(front[:3], back[:3]))
+
+
+def contrast(first: Sequence[float], second: Sequence[float]) -> float:
+    """WCAG's contrast ratio of two sRGB colours (0-255): 1 to 21."""
+    def luminance(rgb: Sequence[float]) -> float:
+        linear = [(c / 255) / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)

@@ -3,7 +3,6 @@ clean errors."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import subprocess
@@ -233,17 +232,26 @@ def test_every_argument_out_of_range_is_one_sentence_and_exit_code_2(tmp_path, c
     assert list(tmp_path.iterdir()) == []  # refused before any work
 
 
-@pytest.mark.slow
-def test_train_refuses_while_another_training_holds_the_models_folder(tmp_path):
+def test_train_refuses_while_another_training_holds_the_database_s_training_lock(tmp_path):
+    from digit_app.database import Database
+    from digit_app.database.jobs import TRAINING_LOCK
+    from digit_app.database.locks import HeldLock
     from tests.paths import MNIST_SAMPLE
 
-    with open(tmp_path / ".training.lock", "a") as lock:  # as the app's server holds it while its job runs
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    opened = Database(url)
+    lock = HeldLock(opened, TRAINING_LOCK)  # as a trainer, a server's worker or another `train` holds it
+    try:
+        assert lock.take()
+        result = run("train", "--data", str(MNIST_SAMPLE), "--epochs", "1", "--output", str(tmp_path / "models"),
+                     env={"DIGIT_APP_DATABASE_URL": url})
+    finally:
+        lock.release()
+        opened.dispose()
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == (f"error: A model is being trained with the models folder {tmp_path} (by the "
-                                     "app's server or another `train`); wait for it to finish.")
-    assert [p.name for p in tmp_path.rglob("*")] == [".training.lock"]  # no version, nothing else
+    assert result.stderr.strip() == ("error: A model is being trained with the SQLite file digit_app.sqlite (by a "
+                                     "trainer, the app's server or another `train`); wait for it to finish.")
+    assert not list(tmp_path.rglob("*.keras"))  # no version kept
 
 
 @pytest.mark.slow

@@ -36,8 +36,9 @@ def test_corrections_are_listed_and_one_can_be_deleted():
     assert at.metric[0].value == "3"
     captions = [image.proto.imgs[0].caption for image in at.get("image")]
     assert captions == ["8, read as 9", "5, read as 6", "2, read as 3"]  # newest first
+    assert [image.proto.imgs[0].alt for image in at.get("image")][0] == f"Correction {ids[2]}: the digit 8, read as 9"
     deletes = [b.label for b in at.button if b.label.startswith("Delete")]
-    assert deletes == [f"Delete #{ids[2]}", f"Delete #{ids[1]}", f"Delete #{ids[0]}"]  # one name for each
+    assert deletes == [f"Delete #{ids[2]}, the 8", f"Delete #{ids[1]}, the 5", f"Delete #{ids[0]}, the 2"]
     at.button(key=f"delete-{ids[1]}").click().run()
     at.button(key=f"delete-{ids[0]}").click().run()
     assert not at.exception

@@ -67,7 +67,7 @@ def test_the_migrations_end_exactly_at_the_schema(database):
 
     with database.read() as connection:
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_a_database_made_by_a_newer_app_is_refused_and_left_alone(database):

@@ -184,3 +184,41 @@ def test_a_running_job_that_loses_postgres_stops_and_is_failed():
         assert job.state == "failed" and "lost touch with the database" in job.message
         assert table.submit({}) and table.claim() is not None
         opened.dispose()
+
+
+def test_a_trainer_is_alive_while_it_beats_and_gone_when_it_leaves_or_goes_quiet(database, database_url):
+    from digit_app.database.trainers import ALIVE_WITHIN, TrainersTable
+
+    table = TrainersTable(database)
+    assert table.alive() == []
+    table.beat("gpu-box:12:ab")
+    table.beat("gpu-box:12:ab")  # a second beat keeps one row
+    table.beat("old-box:9:cd", now=time.time() - ALIVE_WITHIN - 1)  # heard from too long ago: dead
+    elsewhere = Database(database_url)  # a replica sees it through its own connections
+    try:
+        assert TrainersTable(elsewhere).alive() == ["gpu-box:12:ab"]
+        table.leave("gpu-box:12:ab")
+        assert TrainersTable(elsewhere).alive() == []
+    finally:
+        elsewhere.dispose()
+
+
+def test_a_lock_held_for_a_block_is_renewed_meanwhile_refused_to_others_and_freed_after(database):
+    import sqlalchemy as sa
+
+    from digit_app.database.locks import held
+    from digit_app.database.schema import locks
+
+    def expires() -> float | None:
+        with database.read() as db:
+            return db.execute(sa.select(locks.c.expires).where(locks.c.name == "x")).scalar()
+
+    with held(database, "x", every=0.05) as taken:
+        assert taken
+        with held(database, "x") as again:
+            assert not again  # the command line's `train` while a job runs: refused
+        first = expires()
+        time.sleep(0.3)
+        assert database.is_postgres or expires() > first  # SQLite's lease is renewed in the background
+    with held(database, "x") as after:
+        assert after

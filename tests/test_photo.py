@@ -148,3 +148,25 @@ def test_the_cut_s_digits_are_read_where_it_finds_as_many_and_a_disagreement_is_
     one = _read_line(picture[:, :60], (0, 0, 60, 48), 1.0, classifier)  # a cut that finds one digit only
     assert _checked(whole, one, calibration) is whole
     assert _checked(whole, None, calibration) is whole
+
+
+def test_the_confidence_shown_weighs_what_both_readers_said_and_whether_the_cut_agrees(classifier):
+    from digit_app.photo import _checked, _found, _read_line, _shown
+    from digit_app.photos.confidence import ShownConfidence
+
+    picture = np.zeros((48, 120), np.float32)
+    picture[8:40, 25:29] = 1.0
+    picture[8:40, 85:89] = 1.0
+    reading, calibration = line_read_as("11", sure=0.9)
+    whole = _found(reading, picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration)
+    assert whole.evidence is not None and whole.evidence.judge_least == pytest.approx(0.99, abs=1e-6)
+    cut = _read_line(picture, (0, 0, 120, 48), 1.0, classifier)
+    agreeing = _checked(whole, cut, calibration)
+    assert agreeing.number.text == "11" and agreeing.evidence.agree and not whole.evidence.agree
+    fit = ShownConfidence((0.0, 0.0, 0.0, 3.0, 0.0), -1.0, 0.8)  # only the readers' agreement counts
+    assert _shown(agreeing, fit).confidence == pytest.approx(1 / (1 + np.exp(-2.0)))
+    assert _shown(agreeing, fit).sure and not _shown(whole, fit).sure
+    assert _shown(whole, None) is whole  # no fit for this reader: the line reader's own calibration stands
+    changed = _checked(_found(line_read_as("71", sure=0.9)[0], picture, (0, 0, 120, 48), 1.0, None, calibration),
+                       cut, calibration)
+    assert changed.evidence is None  # unjudged: no evidence, so no fit is applied

@@ -106,8 +106,9 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
     readings = shipped.read([picture for picture, _ in lines])
     right = np.array([reading.text == text for reading, (_, text) in zip(readings, lines)])
     confidence = np.array([reading.confidence for reading in readings])
-    assert right.mean() >= 0.6  # 0.72 on these, 0.84 on 4,000 lines of these writers and MNIST digits
-    assert confidence[right].mean() > confidence[~right].mean() + 0.1  # surer of what it reads right
+    assert right.mean() >= 0.6  # 0.80 on these, 0.86 on 4,000 lines of these writers and MNIST digits
+    flagged = confidence < shipped.calibration.unsure_below
+    assert flagged[~right].mean() >= flagged[right].mean() + 0.3  # "not sure" mostly of what it reads wrong
     blank = shipped.read([np.zeros((48, 150), np.float32)])[0]
     assert blank.text == ""
 
@@ -115,6 +116,7 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
 def test_the_shipped_reader_matches_its_digest(shipped, tmp_path):
     about = json.loads(lr.METADATA_FILE.read_text())
     assert 0 < about["calibration"]["unsure_below"] < 1
+    assert shipped.shown is not None  # the confidence shown was fitted for this very reader (refit after retraining)
     flat = tmp_path / "reader.tflite"
     flat.write_bytes(lr.READER_FILE.read_bytes() + b"\0")
     with pytest.raises(ValueError, match="digest"):
@@ -143,3 +145,14 @@ def test_a_tiny_training_run_is_saved_whole_and_loads(mnist_sample, tmp_path):
     assert 0 <= reading.confidence <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lr.READER_FILE.name, lr.METADATA_FILE.name,
                                                                  lr.KERAS_FILE.name])
+
+
+def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp_path):
+    from digit_app.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["line-reader", "--lines", "5", "--output", str(tmp_path)])
+    assert exited.value.code == 2
+    with pytest.raises(ValueError, match="epochs"):
+        lr.retrain_line_reader(None, lines=200, epochs=0, directory=tmp_path)
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -112,6 +112,44 @@ def test_a_refused_request_fails_its_job_before_any_work(database, monkeypatch):
     assert table.get(job_id).state == "failed" and "may not name a file" in table.get(job_id).message
 
 
+def test_a_trainer_says_it_is_alive_while_it_runs_and_leaves_when_it_stops(database, monkeypatch):
+    import threading
+
+    from digit_app.database.trainers import TrainersTable
+
+    table, trainers = JobsTable(database), TrainersTable(database)
+    job_id = table.submit(request())
+    seen = []
+
+    def look_then_finish(request, progress, should_stop):
+        seen.extend(trainers.alive())  # as a replica would look, mid-run
+        return {"phase": "failed", "message": "enough"}
+
+    monkeypatch.setattr(queue_trainer, "outcome", look_then_finish)
+    thread = threading.Thread(target=queue_trainer.serve, args=(table,), kwargs={"once": True, "signals": False,
+                                                                                "poll": 0.05})
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and table.get(job_id).message == "enough"
+    assert len(seen) == 1 and seen[0].split(":")[1] == str(os.getpid())
+    assert trainers.alive() == []  # gone: replicas train again at once
+
+
+def test_a_replica_s_worker_runs_what_waits_then_ends_and_leaves_jobs_to_a_live_trainer(database, monkeypatch):
+    from digit_app.database.trainers import TrainersTable
+
+    table = JobsTable(database)
+    first, second = table.submit(request()), table.submit(request())
+    monkeypatch.setattr(queue_trainer, "outcome", fake_outcome(
+        {"phase": "done", "version_id": "v1", "summary": {}, "gallery": []}, batches=1))
+    assert QueueTrainer(table, poll=0.05).run(until_empty=True) == 2  # both, then nothing waits: it ends
+    assert [table.get(first).state, table.get(second).state] == ["done", "done"]
+    TrainersTable(database).beat("gpu-box:1:aa")
+    third = table.submit(request())
+    assert QueueTrainer(table, poll=0.05).run(until_empty=True) == 0  # a trainer is alive: the job is its
+    assert table.get(third).state == "queued"
+
+
 @contextlib.contextmanager
 def trainer_process(database_url: str, models, *flags: str) -> Iterator[subprocess.Popen]:
     """`python -m digit_app trainer` on the database, keeping versions in `models`; killed if the test leaves it

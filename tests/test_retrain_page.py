@@ -9,15 +9,28 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app.database import CorrectionsTable, VersionsTable, open_database
+from digit_app.database import CorrectionsTable, Database, JobsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.database.schema import SUGGESTED
+from digit_app.database.trainers import TrainersTable
+from digit_app.settings import ENV_DATABASE_URL
+from digit_app.training import TrainConfig
+from digit_app.training.config import TrainRequest
 from tests.pages import open_page, unlock
 from tests.paths import MNIST_SAMPLE
+from tests.services import database_url, postgres_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.apptest
 
 RETRAIN = "digit_app/ui/retrain.py"
+
+
+@pytest.fixture(autouse=True)
+def own_database(tmp_path, monkeypatch):
+    """Every test's page keeps its training jobs in a database of its own (SQLite in the test's folder)."""
+    url = f"sqlite:///{tmp_path / 'digit_app.sqlite'}"
+    monkeypatch.setenv(ENV_DATABASE_URL, url)
+    return url
 
 
 @pytest.fixture()
@@ -222,7 +235,7 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
     finally:
         next(b for b in page.button if b.label == "Cancel training").click().run()
         deadline = time.monotonic() + 120
-        while not page.info and time.monotonic() < deadline:
+        while not any("no model was kept" in info.value for info in page.info) and time.monotonic() < deadline:
             time.sleep(1)
             page.run()
     assert open_page(RETRAIN).subheader[0].value == "Data"  # nothing runs: the page as usual
@@ -231,8 +244,7 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
 def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progress():
     from dataclasses import replace
 
-    from digit_app.jobs.trainer import JobStatus, time_left
-    from digit_app.training import TrainConfig
+    from digit_app.jobs.progress import JobStatus, time_left
     from digit_app.ui.training_report import steady_time_left
 
     status = JobStatus(state="training", source="mnist", config=TrainConfig(epochs=2), started=0.0,
@@ -274,3 +286,105 @@ def test_the_version_table_says_so_when_the_database_is_out_of_reach(page, monke
     assert not page.exception and not page.dataframe
     assert [e.value for e in page.error] == ["The shared database cannot be reached right now. The list of model "
                                              "versions cannot be shown."]
+
+
+@pytest.fixture()
+def queue(database_url, monkeypatch, models):
+    """The page on `database_url` (SQLite or PostgreSQL) and, as another replica or a trainer would, that database's
+    queue through connections of its own."""
+    monkeypatch.setenv(ENV_DATABASE_URL, database_url)
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    other = Database(database_url)
+    yield JobsTable(other)
+    other.dispose()
+
+
+def a_request(epochs: int = 3) -> dict:
+    return TrainRequest(str(MNIST_SAMPLE), TrainConfig(epochs=epochs)).to_json()
+
+
+def test_with_a_trainer_alive_start_queues_the_job_and_the_page_shows_it_waiting_then_cancelled(queue):
+    TrainersTable(queue.database).beat("gpu-box:7:ab")
+    page = open_page(RETRAIN)
+    next(b for b in page.button if b.label == "Start training").click().run()
+    assert not page.exception and not page.error
+    [job] = queue.list()
+    assert job.state == "queued" and job.request["source"] == str(MNIST_SAMPLE)
+    assert any("Waiting for its turn" in bar.proto.text for bar in page.get("progress"))
+    assert next(b for b in page.button if b.label == "Start training").disabled
+    next(b for b in page.button if b.label == "Cancel training").click().run()
+    assert queue.get(job.id).state == "cancelled"
+    page.run()
+    assert any("no model was kept" in info.value for info in page.info)
+    assert not next(b for b in page.button if b.label == "Start training").disabled
+
+
+def test_a_job_run_elsewhere_shows_its_progress_here_and_cancel_here_reaches_it(queue):
+    job_id = queue.submit(a_request())
+    running = queue.claim()  # a trainer on another machine
+    running.report({"state": "training", "stage_started": 0.0, "epoch": 2, "batch": 5, "steps": 10,
+                    "history": [{"epoch": 1, "accuracy": 0.5, "loss": 1.0}]}, force=True)
+    page = open_page(RETRAIN)
+    assert not page.exception
+    assert page.subheader[0].value == "Training now"  # who arrives sees the run first
+    assert any(bar.proto.text.startswith("Epoch 2 of 3") for bar in page.get("progress"))
+    next(b for b in page.button if b.label == "Cancel training").click().run()
+    assert queue.get(job_id).cancel_requested
+    assert any("Cancel asked" in info.value for info in page.info)
+    assert running.report({"state": "training", "epoch": 2, "batch": 6, "steps": 10}, force=True) is True
+    running.cancelled()
+    page.run()
+    assert page.subheader[0].value == "Data" and any("no model was kept" in i.value for i in page.info)
+
+
+def test_a_failed_job_says_why_and_a_done_one_shows_its_report(queue):
+    job_id = queue.submit(a_request())
+    queue.claim().fail("The batch size 1024 is larger than the 300 training images; choose 300 or fewer.")
+    page = open_page(RETRAIN)
+    assert not page.exception
+    assert page.error[0].value.startswith("Training failed: ") and "larger than the 300" in page.error[0].value
+    assert queue.get(job_id).state == "failed"
+    queue.submit(a_request())
+    matrix = [[30 if t == p else 0 for p in range(10)] for t in range(10)]
+    queue.claim().finish({"phase": "done", "version_id": "v2-abcd", "gallery": [],
+                          "summary": {"test_accuracy": 0.97, "confusion_matrix": matrix}},
+                         "MNIST test accuracy 97.00%; saved as v2-abcd.")
+    page.run()
+    assert not page.exception and not page.error
+    assert page.success[0].value == "MNIST test accuracy 97.00%; saved as v2-abcd."
+    assert page.metric[0].label == "MNIST test accuracy, new model" and page.metric[0].value == "97.00%"
+
+
+def test_a_database_that_cannot_be_reached_is_said_plainly_and_the_page_still_works(models, monkeypatch):
+    monkeypatch.setenv(ENV_DATABASE_URL, "postgresql://digits@127.0.0.1:1/digits")  # nothing listens there
+    monkeypatch.setenv("DIGIT_APP_DATA", str(MNIST_SAMPLE))
+    page = open_page(RETRAIN)
+    assert not page.exception
+    assert any("cannot be reached right now" in error.value for error in page.error)
+    next(b for b in page.button if b.label == "Start training").click().run()
+    assert not page.exception and any("cannot be reached" in error.value for error in page.error)
+    assert any("list of model versions cannot be shown" in error.value for error in page.error)  # the rest is there
+
+
+def test_a_job_left_waiting_with_no_trainer_alive_is_taken_by_this_server_s_worker(queue):
+    import sqlalchemy as sa
+
+    from digit_app.database.schema import jobs
+
+    job_id = queue.submit({**a_request(), "save_as": "/etc/passwd"})  # queued when a trainer was alive; it died
+    with queue.database.write() as db:
+        db.execute(jobs.update().where(jobs.c.id == job_id).values(created=time.time() - 60))
+    page = open_page(RETRAIN)
+    assert not page.exception
+    failed = wait_until_ended(queue, job_id)
+    assert failed.state == "failed" and "may not name a file" in failed.message  # the worker claimed it, checked it
+    page.run()
+    assert page.error and "may not name a file" in page.error[0].value
+
+
+def wait_until_ended(queue: JobsTable, job_id: int, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while (job := queue.get(job_id)).state in ("queued", "running"):
+        assert time.monotonic() < deadline, f"job {job_id} is still {job.state}"
+        time.sleep(0.2)
+    return job

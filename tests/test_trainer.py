@@ -1,103 +1,134 @@
-"""Background training jobs: one at a time, cancel, a complete version or none."""
+"""A replica's training (digit_app/jobs/trainer.py, jobs/progress.py): Start queues the job in the database and runs it
+here only when no trainer is alive; progress, cancel and a dead worker seen from any replica; on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
-import re
+import os
+import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from digit_app.jobs.trainer import JobRunningError, Trainer, TrainingJob
+from digit_app.database import Database, Job, JobsTable
+from digit_app.database.trainers import TrainersTable
+from digit_app.jobs.progress import JobStatus, job_status, time_left
+from digit_app.jobs.queue_trainer import QueuedRequestError
+from digit_app.jobs.trainer import Trainer, worker_reason
 from digit_app.model import load_classifier
 from digit_app.database import registry as versions
 from digit_app.training import TrainConfig, Variations
 from digit_app.training.config import TrainRequest
 from tests.paths import MNIST_SAMPLE
+from tests.services import database, database_url, postgres_server  # noqa: F401 - fixtures
 
-TINY = TrainConfig(epochs=2, batch_size=32, augment=Variations(redraw=0.1, styles=0.2))
+TINY = TrainConfig(epochs=2, batch_size=32, stroke_epochs=1, augment=Variations(redraw=0.1, styles=0.2))
+LONG = TrainConfig(epochs=50, batch_size=16, augment=Variations.none(), drawn=False)
+
+
+def wait_for(table: JobsTable, job_id: int, done, seconds: float = 300) -> Job:
+    """The job once `done(job)` holds (polling as the page does), or the test fails saying where it stood."""
+    deadline = time.monotonic() + seconds
+    while not done(job := table.get(job_id)):
+        assert time.monotonic() < deadline, f"job {job_id} is still {job.state}: {job.progress} {job.message}"
+        time.sleep(0.2)
+    return job
+
+
+def ended(job: Job) -> bool:
+    return job.state in ("done", "cancelled", "failed")
 
 
 @pytest.mark.slow
-def test_a_job_trains_and_keeps_a_new_version(models):
-    trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TINY)
-    job.join(timeout=300)
-    status = job.status
+def test_start_with_no_trainer_alive_runs_the_job_here_and_keeps_a_new_version(database, models):
+    trainer = Trainer(database)
+    job_id = trainer.start(TrainRequest(str(MNIST_SAMPLE), TINY))
+    assert trainer.worker_running  # no trainer alive: this server's own worker takes it
+    status = job_status(wait_for(trainer.table, job_id, ended))
     assert status.state == "done", status.message
     assert status.fraction == 1.0 and len(status.history) == 2
-    assert load_classifier(versions.model_file(status.version_id)).summary.test_accuracy == status.summary.test_accuracy
+    assert load_classifier(versions.model_file(status.version_id, database)).summary.test_accuracy == \
+        status.summary.test_accuracy
+    assert f"saved as {status.version_id}" in status.message
     assert len(status.gallery) > 0 and all(truth != read for _, truth, read in status.gallery)
-    assert versions.active_version_id() == versions.SHIPPED
+    assert versions.active_version_id(database) == versions.SHIPPED
+    deadline = time.monotonic() + 30
+    while trainer.worker_running:  # nothing else waits: the worker ends
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
 
-@pytest.mark.slow
-def test_only_one_job_at_a_time(models):
-    trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
+def test_with_a_trainer_alive_start_only_queues(database, models):
+    TrainersTable(database).beat("gpu-box:4242:ab")  # a trainer elsewhere, heard from just now
+    trainer = Trainer(database)
+    job_id = trainer.start(TrainRequest(str(MNIST_SAMPLE), TINY))
+    assert not trainer.worker_running and not trainer.run_waiting()  # this replica never trains
+    assert trainer.table.get(job_id).state == "queued"
+    assert job_status(trainer.table.get(job_id)).running  # shown as waiting, with Cancel
+
+
+def test_a_request_a_trainer_would_refuse_is_refused_at_start_and_nothing_is_queued(database, tmp_path):
+    trainer = Trainer(database)
+    with pytest.raises(QueuedRequestError, match="models_dir"):
+        trainer.start(TrainRequest(str(MNIST_SAMPLE), TINY, models_dir=tmp_path))
+    assert trainer.table.list() == [] and not trainer.worker_running
+
+
+def test_progress_and_cancel_are_seen_through_another_replica(database, database_url):
+    table = JobsTable(database)
+    job_id = table.submit(TrainRequest(str(MNIST_SAMPLE), TINY).to_json())
+    running = table.claim()  # as a trainer does
+    running.report({"state": "training", "stage_started": 5.0, "epoch": 2, "batch": 3, "steps": 10,
+                    "history": [{"epoch": 1, "loss": 0.4}]}, force=True)
+    replica = Database(database_url)
     try:
-        with pytest.raises(JobRunningError, match="already being trained"):
-            trainer.start(str(MNIST_SAMPLE), TINY)
-        assert trainer.job is job
+        other = JobsTable(replica)
+        status = job_status(other.current())
+        assert (status.job_id, status.state, status.epoch, status.batch) == (job_id, "training", 2, 3)
+        assert status.fraction == pytest.approx(13 / 20) and status.history == ({"epoch": 1, "loss": 0.4},)
+        assert other.cancel(job_id)  # Cancel pressed on the other replica
+        assert running.report({"state": "training", "epoch": 2, "batch": 4, "steps": 10}, force=True) is True
+        running.cancelled()
+        assert job_status(other.get(job_id)).state == "cancelled"
     finally:
-        job.cancel()
-        job.join(timeout=120)
+        replica.dispose()
 
 
 @pytest.mark.slow
-def test_cancel_keeps_nothing(models):
-    trainer = Trainer()
-    job = trainer.start(str(MNIST_SAMPLE), TrainConfig(epochs=50, batch_size=16, augment=Variations.none()))
-    job.cancel()
-    job.join(timeout=120)
-    assert job.status.state == "cancelled"
-    assert [v.id for v in versions.list_versions()] == [versions.SHIPPED]
-    trainer.start(str(MNIST_SAMPLE), TINY).join(timeout=300)  # the slot is free again
-    assert trainer.job.status.state == "done"
+def test_a_worker_killed_mid_run_fails_its_job_with_a_reason_and_the_next_start_works(database, models):
+    trainer = Trainer(database)
+    job_id = trainer.start(TrainRequest(str(MNIST_SAMPLE), LONG))
+    wait_for(trainer.table, job_id, lambda job: job.progress.get("state") == "training")
+    os.kill(trainer._process.pid, signal.SIGKILL)  # out of memory, say
+    failed = wait_for(trainer.table, job_id, ended, seconds=30)
+    assert failed.state == "failed" and "killed by signal 9" in failed.message and "No model was kept" in failed.message
+    assert trainer.table.current() is None
+    following = trainer.start(TrainRequest(str(MNIST_SAMPLE), LONG))
+    wait_for(trainer.table, following, lambda job: job.state == "running")  # the lock was freed: it runs
+    trainer.table.cancel(following)
+    assert wait_for(trainer.table, following, ended, seconds=120).state == "cancelled"
+    assert [v.id for v in versions.list_versions(database)] == [versions.SHIPPED]  # nothing kept from either
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("phase, outcome", [("loading", "cancelled"), ("training", "cancelled"), ("saving", "done")])
-def test_a_cancel_at_any_phase_leaves_a_complete_version_or_none(models, phase, outcome):
-    """Cancel as soon as the job reaches `phase`: before the save nothing is kept; during the save
-    it is too late, and the version is kept whole."""
-    job = Trainer().start(str(MNIST_SAMPLE), TINY)
-    deadline = time.monotonic() + 300
-    while job.status.state != phase:
-        assert job.status.running and time.monotonic() < deadline, f"never saw {phase}: {job.status.state}"
-        time.sleep(0.002)
-    job.cancel()
-    job.join(timeout=300)
-    assert job.status.state == outcome, job.status.message
-    kept = [v.id for v in versions.list_versions() if v.id != versions.SHIPPED]
-    if outcome == "done":
-        assert kept == [job.status.version_id]
-        assert load_classifier(versions.model_file(kept[0])).summary.test_accuracy > 0
-    else:
-        assert kept == [] and job.status.message == "Training was cancelled; no model was kept."
-
-
-@pytest.mark.slow
-def test_bad_data_fails_with_a_message(models, tmp_path):
-    job = Trainer().start(str(tmp_path / "missing.npz"), TINY)
-    job.join(timeout=60)
-    assert job.status.state == "failed" and "no data file" in job.status.message
-
-
-@pytest.mark.slow
-def test_settings_that_do_not_fit_the_data_fail_with_just_the_reason(models):
-    job = Trainer().start(str(MNIST_SAMPLE), TrainConfig(epochs=1, batch_size=1024))
-    job.join(timeout=120)
-    assert job.status.state == "failed"
-    assert re.match(r"The batch size 1024 is larger than the \d+ training images; choose \d+ or fewer",
-                    job.status.message)
+def test_a_job_s_status_takes_only_well_formed_fields_from_the_database():
+    good = [[[0] * 28] * 28, 3, 5]
+    job = Job(id=7, state="done", request={"source": "mnist", "config": {"epochs": 3}}, created=1.0, started=2.0,
+              finished=9.0, progress={"state": "saving", "history": [{"epoch": 1}, "junk"], "epoch": "x"},
+              result={"version_id": "v7", "summary": {"test_accuracy": 0.9}, "gallery": [good, [[1, 2], 3, 4], "x"]},
+              message="saved as v7")
+    status = job_status(job)
+    assert (status.state, status.config.epochs, status.version_id, status.summary.test_accuracy) == \
+        ("done", 3, "v7", 0.9)
+    assert status.history == ({"epoch": 1},) and status.epoch == 0 and status.started == 2.0
+    assert len(status.gallery) == 1 and status.gallery[0][0].shape == (28, 28) and status.gallery[0][1:] == (3, 5)
+    queued = job_status(Job(id=8, state="queued", request={"config": {"epochs": 0}}, created=1.0))
+    assert queued.state == "queued" and queued.running and queued.config == TrainConfig()  # a bad config: defaults
 
 
 def test_time_left_follows_the_pace_so_far():
     from dataclasses import replace
-
-    from digit_app.jobs.trainer import JobStatus, time_left
 
     status = JobStatus(state="training", source="x", config=TrainConfig(epochs=10), started=40.0,
                        stage_started=100.0, epoch=3, batch=50, steps=100)  # a quarter done after 50 s of training
@@ -108,51 +139,11 @@ def test_time_left_follows_the_pace_so_far():
     assert preparing.fraction == 0.4 and time_left(preparing, now=150.0) == pytest.approx(75.0)
 
 
-@pytest.mark.slow
-def test_a_training_run_reports_how_far_the_data_preparation_is(mnist_sample):
-    """The pen digits are drawn before the first epoch: the job says how far, from 0 up, in steps."""
-    seen = []
-    job = TrainingJob(TrainRequest(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1)))
-    original = job._update
-
-    def spy(**changes):
-        original(**changes)
-        if job.status.state == "preparing":
-            seen.append((job.status.prepared, job.status.stage_started))
-
-    job._update = spy
-    job.start()
-    job.join(300)
-    assert job.status.state == "done", job.status.message
-    shares = [share for share, _ in seen]
-    assert shares[0] == 0.0 and shares == sorted(shares) and 0.9 < shares[-1] < 1.0 and len(shares) >= 10
-    assert len({started for _, started in seen}) == 1  # one stage, one start
-
-
-@pytest.mark.slow
-def test_one_training_per_models_folder_even_across_server_processes(models):
-    """Two servers (replicas) sharing a models folder: the second cannot start while the first trains."""
-    from digit_app.jobs.trainer import JobRunningError, machine_slot
-
-    held = machine_slot()  # what another server process holds while it trains
-    assert held is not None
-    other_server = Trainer()
-    with pytest.raises(JobRunningError, match="Another server process is training"):
-        other_server.start(str(MNIST_SAMPLE), TrainConfig(epochs=1))
-    assert other_server.job is None
-    held.close()  # that run ended
-    job = other_server.start(str(MNIST_SAMPLE), TrainConfig(epochs=1, stroke_epochs=1, drawn=False))
-    with pytest.raises(JobRunningError, match="Another server process"):
-        machine_slot()  # ... and now this one holds the slot until its run ends
-    job.join(300)
-    assert job.status.state == "done", job.status.message
-    machine_slot().close()  # given back
-
-
 def test_settings_and_the_job_runner_load_no_keras():
     """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
     code = ("import sys\n"
             "from digit_app.jobs.trainer import Trainer\n"
+            "from digit_app.jobs.progress import job_status\n"
             "from digit_app.training import TrainConfig, Variations\n"
             "config = TrainConfig.from_dict(TrainConfig(augment=Variations(rotation=5)).to_dict())\n"
             "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
@@ -162,8 +153,6 @@ def test_settings_and_the_job_runner_load_no_keras():
 
 
 def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():
-    from digit_app.jobs.trainer import worker_reason
-
     stderr = ("Traceback (most recent call last):\n  File \"x.py\", line 1\nMemoryError: could not allocate 12 GB\n"
               "I0000 00:00:1795670684.141811   16902 port.cc:153] oneDNN custom operations are on.\n")
     assert worker_reason(stderr) == "MemoryError: could not allocate 12 GB"

@@ -141,17 +141,18 @@ class JobsTable:
                                .values(cancel_requested=True)).rowcount
         return dropped + asked > 0
 
-    def recover(self) -> int:
-        """Fail every job left running by a process that died (if the training lock is free); returns how many."""
+    def recover(self, why: str = "") -> int:
+        """Fail every job left running by a process that died (if the training lock is free), saying `why` if its
+        watcher knows (an exit code, its last error); returns how many."""
         lock = HeldLock(self.database, TRAINING_LOCK)
         if not lock.take():
             return 0
         try:
-            return self._fail_orphans()
+            return self._fail_orphans(why)
         finally:
             lock.release()
 
-    def _fail_orphans(self) -> int:
+    def _fail_orphans(self, why: str = "") -> int:
         """With the training lock held, any job still `running` lost its process: it failed, and says when."""
         now = time.time()
         with self.database.write() as db:
@@ -162,8 +163,8 @@ class JobsTable:
                 where = (worker or "?").rsplit(":", 1)[0]
                 db.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.state == RUNNING).values(
                     state=FAILED, finished=now,
-                    message=f"The training process ({where}) stopped mid-run; it was last heard from {ago:.0f} s "
-                            "before this was noticed. No model was kept."))
+                    message=f"The training process ({where}) stopped mid-run{f' ({why[:500]})' if why else ''}; it was "
+                            f"last heard from {ago:.0f} s before this was noticed. No model was kept."))
         return len(orphans)
 
     def claim(self) -> RunningJob | None:

@@ -13,7 +13,9 @@ import contextlib
 import os
 import secrets
 import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -113,3 +115,27 @@ class HeldLock:
                     self._connection.close()
                 self._connection = None
             self.held = False
+
+
+@contextlib.contextmanager
+def held(database: Database, name: str, every: float = LEASE / 4) -> Iterator[bool]:
+    """Hold the lock `name` for the block, renewed every `every` seconds in the background; yields False (and holds
+    nothing) if someone else has it. For work that reports nothing on its way (the command line's `train`)."""
+    lock = HeldLock(database, name)
+    if not lock.take():
+        yield False
+        return
+    done = threading.Event()
+
+    def renew() -> None:
+        while not done.wait(every):
+            lock.renew()
+
+    renewing = threading.Thread(target=renew, name=f"lock-{name}", daemon=True)
+    renewing.start()
+    try:
+        yield True
+    finally:
+        done.set()
+        renewing.join()
+        lock.release()

@@ -87,3 +87,11 @@ locks = sa.Table(
     sa.Column("holder", sa.String(200), nullable=False),  # host:pid:token
     sa.Column("expires", sa.Float, nullable=False),  # Unix seconds; a holder that stops renewing loses it
 )
+
+trainers = sa.Table(
+    "trainers", metadata,  # each `python -m digit_app trainer` alive: replicas then leave every job to it
+    sa.Column("name", sa.String(200), primary_key=True),  # host:pid:token
+    sa.Column("started", sa.Float, nullable=False),  # Unix seconds
+    sa.Column("heartbeat", sa.Float, nullable=False),  # when it last said it is alive
+    sa.Index("trainers_by_heartbeat", "heartbeat"),
+)

@@ -2,11 +2,16 @@
 
 It runs on any machine that reaches the database (one with a GPU, if there is one: TensorFlow uses
 it), claims the oldest queued job while holding the training lock (`JobsTable.claim`), runs it
-through the same recipe as every other training (`digit_app.jobs.worker.outcome`, which runs
+through the same recipe as every other training (`digit_app.jobs.recipe.outcome`, which runs
 `training.run.train_and_keep`), and writes its progress to the job, where every replica reads it.
 A cancel asked from any replica stops it at its next report. SIGTERM or SIGINT stops it between
 batches: the job it was running is marked failed with that reason and the lock freed; a second
 signal stops it at once (the job still marked failed on the way out).
+
+While it runs it says so every few seconds (`TrainersTable.beat`): replicas that see a trainer alive
+only queue their jobs and never train themselves. The server's own worker (`digit_app.jobs.worker`,
+started by a replica when no trainer is alive) is this class too, without the heartbeat, and it
+ends when the queue is empty.
 
 A job's request comes from the database, so it is checked before any work: it may not name files
 or folders of its submitter's machine. The model is kept as a new version in this trainer's own
@@ -22,8 +27,10 @@ import time
 from typing import Any
 
 from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob
+from digit_app.database.locks import holder_name
+from digit_app.database.trainers import BEAT, TrainersTable
 from digit_app.errors import DigitAppError
-from digit_app.jobs.worker import outcome
+from digit_app.jobs.recipe import outcome
 from digit_app.store.corrections import default_path
 
 POLL = 1.0  # seconds between looks at the queue while it is empty
@@ -70,10 +77,13 @@ def snapshot(previous: dict[str, Any], event: dict[str, Any], now: float) -> dic
 
 
 class QueueTrainer:
-    """Takes jobs from the queue one at a time, until `stop` (a signal) or, with `once`, after one job."""
+    """Takes jobs from the queue one at a time, until `stop` (a signal) or, with `once`, after one job. With
+    `heartbeat` it tells replicas it is alive (a dedicated trainer); without, it is a replica's own worker."""
 
-    def __init__(self, table: JobsTable, poll: float = POLL) -> None:
+    def __init__(self, table: JobsTable, poll: float = POLL, heartbeat: bool = False) -> None:
         self.table, self.poll = table, poll
+        self.name = holder_name()
+        self._heartbeat = heartbeat
         self._stop = threading.Event()
         self._why = ""
         self._signals = 0
@@ -94,17 +104,53 @@ class QueueTrainer:
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, handler)
 
-    def run(self, once: bool = False) -> int:
-        """Take and run jobs until stopped (or, with `once`, until one has run); returns how many ran."""
+    def run(self, once: bool = False, until_empty: bool = False) -> int:
+        """Take and run jobs until stopped (or, with `once`, until one has run; with `until_empty`, until no job
+        waits or a dedicated trainer is alive to take them); returns how many ran."""
+        beating = self._beat_in_background() if self._heartbeat else None
+        try:
+            return self._run(once, until_empty)
+        finally:
+            if beating is not None:
+                self._stop.set()
+                beating.join()
+                try:
+                    TrainersTable(self.table.database).leave(self.name)
+                except DatabaseError as error:  # its row goes quiet instead, and replicas train after ALIVE_WITHIN
+                    log.warning("%s", error)
+
+    def _beat_in_background(self) -> threading.Thread:
+        """Write this trainer's heartbeat now, then every `BEAT` seconds until it stops."""
+        trainers = TrainersTable(self.table.database)
+
+        def beat() -> None:
+            try:
+                trainers.beat(self.name)
+            except DatabaseError as error:  # PostgreSQL restarting: the next beat says it again
+                log.warning("Heartbeat not written: %s", error)
+
+        def keep_beating() -> None:
+            while not self._stop.wait(BEAT):
+                beat()
+
+        beat()  # alive before it claims anything: a replica never starts a job this trainer takes too
+        thread = threading.Thread(target=keep_beating, name="trainer-heartbeat", daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self, once: bool, until_empty: bool) -> int:
         ran = 0
         log.info("Waiting for training jobs in %s.", self.table.database.describe())
         while not self._stop.is_set():
             try:
-                running = self.table.claim() if self.table.waiting() else None
+                waiting = self.table.waiting()
+                if until_empty and (not waiting or TrainersTable(self.table.database).alive()):
+                    break
+                running = self.table.claim() if waiting else None
             except DatabaseUnavailableError as error:  # PostgreSQL restarting: wait for it, as the replicas do
                 log.warning("%s", error)
                 running = None
-            if running is None:
+            if running is None:  # nothing waits, or another process trains: look again soon
                 self._stop.wait(self.poll)
                 continue
             try:
@@ -166,8 +212,9 @@ class QueueTrainer:
 
 
 def serve(table: JobsTable, once: bool = False, signals: bool = True, poll: float = POLL) -> int:
-    """Run a trainer on `table`'s queue (the command line's `trainer`); returns how many jobs ran."""
-    trainer = QueueTrainer(table, poll)
+    """Run a trainer on `table`'s queue (the command line's `trainer`), saying it is alive; returns how many jobs
+    ran."""
+    trainer = QueueTrainer(table, poll, heartbeat=True)
     if signals:
         trainer.handle_signals()
     return trainer.run(once)

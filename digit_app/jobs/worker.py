@@ -1,67 +1,35 @@
-"""A training run in its own low-priority process, driven by `digit_app.jobs.trainer` over pipes.
+"""The server's own training process: it takes the queued jobs from the database and runs them, then ends.
 
-    python -m digit_app.jobs.worker   < {"source": ..., "config": {...TrainConfig...}, ...}   (TrainRequest.to_json)
+    DIGIT_APP_DATABASE_URL=<the server's database> python -m digit_app.jobs.worker
 
-Training keeps both cores busy for minutes. In the server's own process it starved every
-session's drawing (answers took tens of seconds), so it runs here instead, niced, and the
-operating system serves drawings first. The request comes as one JSON object on stdin; progress,
-then the outcome, go to stdout as JSON lines: {"phase": "batch"|"epoch", ...} while training, then
-one of {"phase": "done", ...}, {"phase": "cancelled"} or {"phase": "failed", "message": ...}.
-SIGTERM cancels between batches; nothing is saved then.
+A replica starts it (`digit_app.jobs.trainer`) when a job waits and no trainer is alive. It is the
+queue's trainer (`digit_app.jobs.queue_trainer.QueueTrainer`) without the heartbeat: it claims each
+job under the training lock, writes its progress and result to the job, and ends when no job waits
+or a trainer comes alive to take them. Training keeps both cores busy for minutes; in the server's
+own process it starved every session's drawing, so it runs here, niced, and the operating system
+serves drawings first. SIGTERM stops it between batches (the job is marked failed).
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable
-from typing import Any
+
+from digit_app.database import JobsTable, open_database
+from digit_app.jobs.queue_trainer import QueueTrainer
 
 NICENESS = 10  # lower priority than the server that answers drawings
-MAX_GALLERY = 24  # misclassified test digits sent back for the report
-
-
-def emit(event: dict[str, Any]) -> None:
-    """One progress or outcome line for the parent process."""
-    sys.stdout.write(json.dumps(event) + "\n")
-    sys.stdout.flush()
-
-
-def outcome(request: dict[str, Any], progress: Callable[[dict[str, Any]], None],
-            should_stop: Callable[[], bool]) -> dict[str, Any]:
-    """Run the train-and-keep recipe on a request (`TrainRequest.to_json`) and say how it ended, as the last event:
-    {"phase": "done", ...}, {"phase": "cancelled"} or {"phase": "failed", "message": ...}. Shared by this worker and
-    the database queue's trainer (`digit_app.jobs.queue_trainer`)."""
-    from digit_app.training.config import TrainRequest
-    from digit_app.training.fit import Cancelled
-    from digit_app.training.run import train_and_keep
-
-    try:
-        kept = train_and_keep(TrainRequest.from_json(request), progress=progress, should_stop=should_stop)
-        return {"phase": "done", "version_id": kept.version_id, "summary": kept.summary.to_json(),
-                "gallery": [[image.tolist(), truth, read] for image, truth, read in kept.misread(MAX_GALLERY)]}
-    except Cancelled:
-        return {"phase": "cancelled"}
-    except ValueError as error:  # bad data or settings: the message says what to change
-        return {"phase": "failed", "message": str(error)}
-    except Exception as error:  # the parent must get a reason a person can read
-        return {"phase": "failed", "message": f"{type(error).__name__}: {error}"}
-
-
-def run(request: dict[str, Any]) -> None:
-    """Run the train-and-keep recipe on a request (`TrainRequest.to_json`), and report each step with `emit`."""
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    emit(outcome(request, emit, stop.is_set))
+POLL = 0.5  # seconds between looks at the queue while another process trains
 
 
 def main() -> None:
     os.nice(NICENESS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    run(json.loads(sys.stdin.readline()))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker: %(message)s", stream=sys.stderr)
+    trainer = QueueTrainer(JobsTable(open_database()), poll=POLL)
+    trainer.handle_signals()
+    trainer.run(until_empty=True)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from digit_app.lite import LiteRunner, convert
+from digit_app.photos.confidence import CONFIDENCE_FILE, ShownConfidence, load_shown_confidence
 from digit_app.store.files import atomic_write, read_plain
 
 INPUT_HEIGHT, INPUT_WIDTH = 32, 256  # px: the network's picture of a line (a longer line is scaled down to fit)
@@ -186,9 +187,11 @@ def best_path(frames: np.ndarray, scale: float) -> tuple[tuple[DigitSpan, ...], 
 class LineReader:
     """A line reader run by LiteRT, with its calibration."""
 
-    def __init__(self, flat: bytes, calibration: Calibration) -> None:
+    def __init__(self, flat: bytes, calibration: Calibration, shown: ShownConfidence | None = None) -> None:
         self._run = LiteRunner(flat, (INPUT_HEIGHT, INPUT_WIDTH), FRAMES * CLASSES)
         self.calibration = calibration
+        self.shown = shown  # the confidence for what read_photo shows, fitted for this reader (None: none yet)
+        self.sha256 = hashlib.sha256(flat).hexdigest()
 
     def frames(self, pictures: Sequence[np.ndarray]) -> tuple[np.ndarray, list[float]]:
         """Each picture's (FRAMES, CLASSES) probabilities, and the scale it was read at."""
@@ -208,13 +211,15 @@ class LineReader:
         return readings
 
 
-def load_line_reader(reader: Path = READER_FILE, metadata: Path = METADATA_FILE) -> LineReader:
-    """The line reader in `reader`, checked against the digest in `metadata`; ValueError or OSError if unusable."""
+def load_line_reader(reader: Path = READER_FILE, metadata: Path = METADATA_FILE,
+                     shown: Path = CONFIDENCE_FILE) -> LineReader:
+    """The line reader in `reader`, checked against the digest in `metadata`, with the confidence fitted for what
+    read_photo shows from it when `shown` holds one for it; ValueError or OSError if unusable."""
     flat = read_plain(reader, MAX_READER_BYTES)
     about = json.loads(read_plain(metadata, 1_000_000))
     if hashlib.sha256(flat).hexdigest() != about.get("sha256"):
         raise ValueError(f"{reader} does not match the digest in {metadata}: restore both from the repository")
-    return LineReader(flat, Calibration(**about["calibration"]))
+    return LineReader(flat, Calibration(**about["calibration"]), load_shown_confidence(about["sha256"], shown))
 
 
 @functools.cache
@@ -367,3 +372,19 @@ def save_line_reader(model: Any, report: LineReaderReport, directory: Path = MOD
                                                                     if k != "calibration"}}
     atomic_write(directory / METADATA_FILE.name, lambda path: path.write_text(json.dumps(about, indent=2)))
     return directory / READER_FILE.name
+
+
+def retrain_line_reader(data: Any, lines: int = LINES, epochs: int = EPOCHS, seed: int = 0,
+                        cache: Path | None = None, directory: Path = MODEL_DIR) -> tuple[Path, LineReaderReport]:
+    """Train a line reader on `data` (a TrainingData) and the pen digits, and save it whole in `directory`:
+    (the LiteRT file written, its report). The command line's `line-reader`."""
+    from digit_app.photos.synthetic import training_pools
+    from digit_app.strokes.pen_digits import load_pen_digits
+
+    if not MIN_LINES <= lines <= MAX_LINES or not 1 <= epochs <= MAX_EPOCHS:
+        raise ValueError(f"The line reader learns from {MIN_LINES} to {MAX_LINES} lines for 1 to {MAX_EPOCHS} "
+                         f"epochs, not {lines} lines for {epochs}.")
+    training, calibrating = training_pools(data.x_train, data.y_train, load_pen_digits(), CALIBRATION_WRITERS,
+                                           min(MNIST_CALIBRATION, len(data.x_train) * 9 // 10))
+    model, report = train_line_reader(training, calibrating, lines, epochs, seed, cache=cache)
+    return save_line_reader(model, report, directory), report

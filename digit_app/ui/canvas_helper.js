@@ -2,13 +2,13 @@
 // the canvas component lives in an open shadow root, which page CSS cannot reach, so this script
 // puts its rules inside. It:
 // - hides the toolbar's Edit toggle (it turns drawing into select-and-move, a trap on a touch
-//   screen) and its "Update the app" button (the app updates after every stroke anyway), and keeps
-//   Undo, Redo and Reset visible without hovering (phones cannot hover);
+//   screen), its "Update the app" button (the app updates after every stroke anyway) and its Reset
+//   (the page's Clear does the same), and keeps Undo and Redo visible without hovering (phones
+//   cannot hover), each a 44x44 px target, also on a canvas scaled down to fit a phone;
 // - gives the drawing surface a role and a label, and the answer a polite live region;
+// - names the brush slider once: Streamlit labels its input by itself and by its group, both
+//   "Brush width", which a screen reader reads twice;
 // - scales a canvas wider than its column (the whole-number canvas on a phone) to fit the column;
-// - asks for an edge around the canvas, #8a8a8a (3.4:1 against a white page, over 5:1 against a dark
-//   one: WCAG's 3:1 for the edge of a control). Not drawn yet: a screenshot shows the outline clipped
-//   (the dark page's #171614 meets the canvas' black directly), so it needs another element to sit on;
 // - makes the page's Clear button empty the canvas at once, in the browser, through the canvas' own
 //   reset (which then tells the app): a stroke started right after Clear is never wiped by an
 //   emptying that arrives from the server later. Without this script, Clear still works the
@@ -34,10 +34,11 @@
   if (config.installed) { config.scan && config.scan(); return; }
   config.installed = true;
   const STYLE = `
-    .dc-toolbar { opacity: 1 !important; top: -2.65rem !important; }
+    .dc-toolbar { opacity: 1 !important; top: -4.1rem !important; }
     button[aria-label="Edit"], button[aria-label="Update the app with this drawing"],
-    .dc-toolbar-separator { display: none !important; }
-    .dc-canvas { outline: 2px solid #8a8a8a !important; outline-offset: 0 !important; }
+    button[aria-label="Reset canvas & history"], .dc-toolbar-separator { display: none !important; }
+    .dc-toolbar .dc-icon-button { width: 44px !important; height: 44px !important; }
+    .dc-toolbar .dc-icon-button svg { width: 24px !important; height: 24px !important; }
   `;
   const PAUSE_MS = 600;
   const PAGE_STYLE = `
@@ -84,6 +85,9 @@
       const room = column ? column.clientWidth : natural;
       const zoom = room > 0 && room < natural ? (room / natural).toFixed(4) : "";
       if (frame.style.zoom !== zoom) frame.style.zoom = zoom;
+      const toolbar = root.querySelector(".dc-toolbar");  // its buttons keep their 44 px on a scaled canvas
+      const unzoom = zoom ? String(Math.ceil(10000 / zoom) / 10000) : "";  // rounded up: never under 44 px
+      if (toolbar && toolbar.style.zoom !== unzoom) toolbar.style.zoom = unzoom;
     }
   };
   const scan = () => {
@@ -95,6 +99,9 @@
     }
     markAnswer();
     document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach(fix);
+    document.querySelectorAll('.st-key-brush input[type="range"][aria-labelledby]').forEach((input) => {
+      input.removeAttribute("aria-labelledby");  // its own aria-label, "Brush width", names it once
+    });
     document.querySelectorAll(".st-key-answer").forEach((answer) => {
       if (answer.getAttribute("aria-live") !== "polite") {
         answer.setAttribute("aria-live", "polite");

@@ -117,7 +117,8 @@ def tiles(store: CorrectionsTable, shown: list[Correction], operator: bool) -> N
     for first in range(0, len(shown), COLUMNS):
         for column, correction in zip(st.columns(COLUMNS), shown[first : first + COLUMNS]):
             read = f", read as {correction.predicted}" if correction.predicted is not None else ""
-            column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}")
+            column.image(enlarge(correction.image / 255.0), clamp=True, caption=f"{correction.label}{read}",
+                         alt=f"Correction {correction.id}: the digit {correction.label}{read}")
             if correction.state == SUGGESTED:
                 # Each button names its correction: a screen reader lists 48 of them by name.
                 column.button(f"Accept #{correction.id}", key=f"accept-{correction.id}", width="stretch",
@@ -127,7 +128,8 @@ def tiles(store: CorrectionsTable, shown: list[Correction], operator: bool) -> N
                               disabled=not operator, on_click=reject, args=(store, correction),
                               help=f"Reject suggestion {correction.id}, a {correction.label}.")
             else:
-                column.button(f"Delete #{correction.id}", key=f"delete-{correction.id}", width="stretch",
+                column.button(f"Delete #{correction.id}, the {correction.label}", key=f"delete-{correction.id}",
+                              width="stretch",
                               disabled=not operator, on_click=delete, args=(store, correction),
                               help=f"Delete correction {correction.id}, a {correction.label}.")
 
@@ -177,4 +179,5 @@ if view == SUGGESTED:
     st.caption("Accepted suggestions join the corrections training learns from; rejected ones are removed.")
     st.button(f"Accept all {len(shown)} shown", key="accept-shown", disabled=not operator or not shown,
               on_click=accept, args=(store, tuple(correction.id for correction in shown)))
-tiles(store, shown, operator)
+with st.container(key="corrections-grid"):  # its images have no fullscreen button (ui/page.css): one tab stop each
+    tiles(store, shown, operator)

@@ -22,7 +22,7 @@ from digit_app.strokes.canvas import CanvasLimits
 from digit_app.sizes import NUMBER_CANVAS  # the size the segment judge learned numbers at
 from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMBER_LIMITS, CanvasMemory
 from digit_app.ui.model_cache import get_classifier
-from digit_app.ui.html import image_tag, percent_sure, probability_bars, split_picture
+from digit_app.ui.html import captioned, image_tag, percent_sure, probability_bars, split_picture
 from digit_app.ui.text import for_visitors
 
 DEFAULT_BRUSH = 18
@@ -89,28 +89,29 @@ def show_number(number: NumberReading | None, problem: str | None = None) -> Non
 def show_details(reading: Reading | None, classifier: Classifier) -> None:
     """The ten probabilities and the 28x28 image the model saw (on request, which strokes decided it).
 
-    Drawn at the same size with or without an answer, so the page keeps its height.
+    Drawn at the same size with or without an answer, so the page keeps its height. Each heading is
+    part of its picture's HTML: one element fewer each for the browser to draw at every stroke.
     """
     chart_column, input_column = st.columns([3, 2], gap="medium")
     with chart_column:
-        st.caption("Probability of each digit")
         probabilities = np.zeros(10) if reading is None else reading.probabilities
-        st.html(probability_bars(probabilities, -1 if reading is None else reading.digit))
+        st.html(probability_bars(probabilities, -1 if reading is None else reading.digit,
+                                 caption="Probability of each digit"))
     with input_column:
-        st.caption("What the model saw (28x28)")
         why = st.toggle("Why this answer", key="explain", disabled=reading is None,
                         help="Red: the strokes that made the answer. Blue: those that looked like the runner-up.")
         if reading is None:
-            st.html(image_tag(np.zeros((28, 28)), "Nothing drawn yet", INPUT_WIDTH))
+            picture = image_tag(np.zeros((28, 28)), "Nothing drawn yet", INPUT_WIDTH)
         elif why:
             model_key = f"{classifier.path}:{classifier.metadata.get('saved_at', '')}"
-            picture = explanation(classifier, model_key, reading.model_input.astype(np.float32).tobytes(),
-                                  (reading.digit, reading.runner_up))
-            st.html(image_tag(picture, f"The drawing as the model saw it: red strokes made it a {reading.digit}, "
-                                       f"blue ones looked like a {reading.runner_up}", INPUT_WIDTH))
+            explained = explanation(classifier, model_key, reading.model_input.astype(np.float32).tobytes(),
+                                    (reading.digit, reading.runner_up))
+            picture = image_tag(explained, f"The drawing as the model saw it: red strokes made it a {reading.digit}, "
+                                           f"blue ones looked like a {reading.runner_up}", INPUT_WIDTH)
         else:
-            st.html(image_tag(reading.model_input, f"The drawing as the model saw it, read as {reading.digit}",
-                              INPUT_WIDTH))
+            picture = image_tag(reading.model_input, f"The drawing as the model saw it, read as {reading.digit}",
+                                INPUT_WIDTH)
+        st.html(captioned("What the model saw (28x28)", picture))
 
 
 def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> None:
@@ -232,8 +233,7 @@ def drawing_area(whole_number: bool) -> None:
         canvas_column = answer_column = st.container()
     else:
         canvas_column, answer_column = st.columns([3, 2], gap="medium")
-    with canvas_column:
-        st.write("")  # room for the canvas toolbar, which floats above the canvas
+    with canvas_column:  # the room for the canvas' toolbar, which floats above it, is in ui/page.css
         refused = canvas(memory, limits, "number" if whole_number else "digit")
     with answer_column:
         answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")

@@ -8,14 +8,23 @@ image). Plain functions of arrays and strings, so they are tested without a page
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 BOX_COLOURS = ("#ff4b4b", "#1c83e1", "#21c354", "#ffa421", "#803df5", "#00c0f2")
+PAGE_CSS = Path(__file__).with_name("page.css")
+
+
+@functools.cache
+def page_style() -> str:
+    """The pages' own stylesheet (contrast, focus, target sizes, the canvas' edge) as a <style> block."""
+    return f"<style>{PAGE_CSS.read_text()}</style>"
 
 
 def png_data_url(picture: np.ndarray) -> str:
@@ -40,8 +49,13 @@ def image_tag(picture: np.ndarray, alt: str, width: int, pixelated: bool = True)
     return f'<img src="{png_data_url(picture)}" alt="{html.escape(alt)}" style="{style}">'
 
 
-def probability_bars(probabilities: Sequence[float], answer: int, height: int = 150) -> str:
-    """Ten bars, one per digit, the answer's in red: a figure a screen reader reads as one sentence."""
+def captioned(caption: str, body: str) -> str:
+    """`body` under a caption, in one element: a rerun sends one piece of HTML instead of two elements."""
+    return f'<div><p class="dc-caption">{html.escape(caption)}</p>{body}</div>'
+
+
+def probability_bars(probabilities: Sequence[float], answer: int, height: int = 150, caption: str = "") -> str:
+    """Ten bars, one per digit, the answer's in red, under `caption`: a figure a screen reader reads as one sentence."""
     spoken = ", ".join(f"{digit}: {percent_sure(p)}" for digit, p in enumerate(probabilities))
     bars = "".join(
         f'<div style="flex:1;display:flex;flex-direction:column;justify-content:flex-end;align-items:center;'
@@ -50,8 +64,9 @@ def probability_bars(probabilities: Sequence[float], answer: int, height: int = 
         f'background:{"#ff4b4b" if digit == answer else "#9aa0a6"}"></div>'
         f'<div style="font-size:0.8rem;line-height:1.4rem">{digit}</div></div>'
         for digit, p in enumerate(probabilities))
-    return (f'<figure role="img" aria-label="{html.escape("Probability of each digit: " + spoken)}" '
-            f'style="margin:0;height:{height}px;display:flex;gap:2px;align-items:stretch">{bars}</figure>')
+    heading = f'<figcaption class="dc-caption">{html.escape(caption)}</figcaption>' if caption else ""
+    return (f'<figure role="img" aria-label="{html.escape("Probability of each digit: " + spoken)}" style="margin:0">'
+            f'{heading}<div style="height:{height}px;display:flex;gap:2px;align-items:stretch">{bars}</div></figure>')
 
 
 def fitting_labels(boxes: Sequence[tuple[float, float, float, float]], labels: Sequence[str],

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
-from digit_app.jobs.trainer import JobRunningError, Trainer
-from digit_app.database import DatabaseError, corrections_table
+from digit_app.database import DatabaseError, Job, corrections_table
 from digit_app.database.schema import ACCEPTED, SUGGESTED
+from digit_app.jobs.progress import JobStatus, job_status
+from digit_app.jobs.trainer import Trainer, trainer_for
 from digit_app.store.corrections import default_path
 from digit_app.training import TrainConfig, Variations
-from digit_app.training.config import CorrectionsToAdd
+from digit_app.training.config import CorrectionsToAdd, TrainRequest
 from digit_app.training.augment import preview_grid
 from digit_app.settings import ENV_DATA_DIR
 from digit_app.training.data import DataError, preview_images
@@ -23,6 +26,7 @@ from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
+UNCLAIMED_AFTER = 5.0  # seconds a job waits before a replica other than its own starts a worker for it
 DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
 SLIDERS = [
@@ -45,10 +49,15 @@ SLIDERS = [
 ]
 
 
-@st.cache_resource
 def trainer() -> Trainer:
-    """One training slot for the whole server, shared by every session."""
-    return Trainer()
+    """This server's door to the shared training queue (one per process, shared by every session)."""
+    return trainer_for(shared_database())
+
+
+def shown_job() -> Job | None:
+    """The job the page shows, from the database: the one running, else the newest (waiting, or ended: its report)."""
+    table = trainer().table
+    return table.current() or next(iter(table.list(1)), None)
 
 
 @st.cache_data(show_spinner="Reading the first digits…", max_entries=8)
@@ -125,26 +134,37 @@ def augmentation() -> Variations:
     return Variations(**values)
 
 
-def job_state() -> tuple[int, bool]:
-    """Which job the server has, and whether it runs: what the page was drawn for."""
-    job = trainer().job
-    return id(job), job is not None and job.status.running
+def job_state(job: Job | None) -> tuple[int | None, bool]:
+    """Which job the page shows, and whether it waits or runs: what the page was drawn for."""
+    return (None, False) if job is None else (job.id, job_status(job).running)
 
 
-def job_panel(drawn_for: tuple[int, bool]) -> None:
-    """Progress of the server's training job, refreshed every second or two in every tab."""
-    if job_state() != drawn_for:
-        # A run started (here or in another session) or ended since the page was drawn: draw
-        # all of it again, so the Start button, the report and the version table catch up.
-        st.rerun(scope="app")
-    job = trainer().job
-    if job is None:
-        return
-    status = job.status
+def job_panel(drawn_for: tuple[int | None, bool]) -> None:
+    """The shown job's progress, read from the database every second or two in every tab of every replica."""
+    try:
+        job = shown_job()
+        if job_state(job) != drawn_for:
+            # A run started (here, in another session or on another replica) or ended since the page was drawn:
+            # draw all of it again, so the Start button, the report and the version table catch up.
+            st.rerun(scope="app")
+        if job is None:
+            return
+        if job.state == "queued" and time.time() - job.created > UNCLAIMED_AFTER:
+            trainer().run_waiting()  # no trainer alive (any more), nor the worker of the replica that queued it
+        status_panel(job_status(job), job.cancel_requested)
+    except DatabaseError as problem:  # PostgreSQL restarting: say so; the next refresh reconnects
+        st.warning(for_visitors(str(problem)))
+    except OSError as problem:
+        st.error(for_visitors(str(problem)))
+
+
+def status_panel(status: JobStatus, cancel_asked: bool) -> None:
+    """A job as it stands: progress and Cancel while it waits or runs, else how it ended."""
     if status.running:
         show_progress(status)
-        if st.button("Cancel training", disabled=not is_operator()) and is_operator():
-            job.cancel()
+        pressed = not cancel_asked and st.button("Cancel training", disabled=not is_operator()) and is_operator()
+        if cancel_asked or (pressed and trainer().table.cancel(status.job_id)):
+            st.info("Cancel asked: training stops after the current batch.")
     elif status.state == "done":
         st.success(status.message)
         show_progress(status)
@@ -158,15 +178,19 @@ def job_panel(drawn_for: tuple[int, bool]) -> None:
 st.title("Retrain")
 get_classifier()  # says so here too if the active model is broken
 operator_panel()
-job = trainer().job
-running = job is not None and job.status.running
+try:
+    drawn_for = job_state(shown_job())
+except DatabaseError as problem:
+    st.error(for_visitors(str(problem)))
+    drawn_for = (None, False)
+running = drawn_for[1]
 if not running:
     st.session_state.pop("started-here", None)
 # A run under way is the first thing a person arriving sees; who started it sees it under Start.
 progress_on_top = running and not st.session_state.get("started-here")
 if progress_on_top:
     st.subheader("Training now")
-    st.fragment(job_panel, run_every=1.0)(job_state())
+    st.fragment(job_panel, run_every=1.0)(drawn_for)
 
 st.subheader("Data")
 source = data_source()
@@ -195,22 +219,21 @@ batch_size = st.segmented_control("Batch size, images", [32, 64, 128, 256, 512],
                                        "often generalises a little better.") or 128
 
 if st.button("Start training", type="primary", disabled=running or not is_operator(),
-             help="One training at a time on this server; every session sees it and can cancel it."):
+             help="One training at a time for every server; every session sees it and can cancel it."):
     try:
         if not is_operator():
             raise ValueError("Only the operator may start training: unlock in the sidebar.")
         settings = TrainConfig(epochs=int(epochs), batch_size=int(batch_size), augment=config, drawn=learn_drawn,
                                stroke_epochs=int(stroke_epochs))
-        trainer().start(source, settings, corrections)
-        st.session_state["started-here"] = True
+        st.session_state["started-here"] = trainer().start(TrainRequest(source, settings, corrections))
         st.rerun()  # the whole page again: Start disabled, the last run's report gone
-    except (JobRunningError, ValueError) as problem:
+    except (DatabaseError, OSError, ValueError) as problem:
         st.error(for_visitors(str(problem)))
 if not is_operator():
     locked_note("Training")
 if not progress_on_top:
-    # Every tab looks every second or two, so a run started in another session shows here too.
-    st.fragment(job_panel, run_every=1.0 if running else 2.0)(job_state())
+    # Every tab looks every second or two, so a run started in another session or replica shows here too.
+    st.fragment(job_panel, run_every=1.0 if running else 2.0)(drawn_for)
 
 st.subheader("Model versions")
 versions_table()

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from digit_app.jobs.trainer import JobStatus, time_left
 from digit_app.database import DatabaseError
 from digit_app.database import registry as versions
+from digit_app.jobs.progress import JobStatus, time_left
 from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.shared_database import shared_database
 from digit_app.ui.version_table import act_on_version, percent
@@ -36,7 +36,8 @@ def steady_time_left(status: JobStatus, now: float, shown: MutableMapping[str, A
 def show_progress(status: JobStatus) -> None:
     """The bar (what runs, how far, the time left) and, after two epochs, the accuracy and loss curves."""
     epochs = status.config.epochs
-    label = {"loading": "Loading data…",
+    label = {"queued": "Waiting for its turn…",
+             "loading": "Loading data…",
              "preparing": f"Drawing the pen digits on a canvas: {status.prepared:.0%}",
              "training": f"Epoch {status.epoch} of {epochs}",
              "strokes": f"Stroke model: epoch {status.epoch} of {status.config.stroke_epochs}",
