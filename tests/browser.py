@@ -203,6 +203,19 @@ async def start_training(browser, url: str, epochs: int = 200) -> Any:
     return page
 
 
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (sync), with the flags these machines need; closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]],
                            while_training: bool = False) -> list[Timing]:
     """One browser, one context per drawing, all drawing at once; each answer timed.

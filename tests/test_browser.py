@@ -11,24 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from digit_app.database import CorrectionsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import SHIPPED_MODEL
-from tests.browser import (
-    ANSWER_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    Strokes,
-    finger_draw,
-    largest,
-    mouse_draw,
-    serve,
-)
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, Strokes, chromium, finger_draw, largest, mouse_draw, serve
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -47,7 +37,7 @@ def models_folder(tmp_path_factory) -> Path:
 
 def server_database(models_folder: Path):
     """The database the test server keeps its versions in (tests/browser.py `serve` puts it in its models folder)."""
-    return open_database(f"sqlite:///{models_folder / 'digit_app.sqlite'}")
+    return open_database(f"sqlite:///{models_folder / 'app.sqlite'}")
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +61,8 @@ def number_strokes(digits: list[int]) -> Strokes:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def canvas_box(page: Page) -> dict:

@@ -12,13 +12,12 @@ from itertools import combinations
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.browser import (
     ANSWER_TIMEOUT_MS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     ROOT,
+    chromium,
     colour,
     contrast,
     finger_draw,
@@ -55,10 +54,8 @@ def app_url(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_draw_page(browser, app_url: str, device: str, **options) -> Page:

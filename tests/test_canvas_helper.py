@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, mouse_draw, serve, stroke_path
+from tests.browser import ANSWER_TIMEOUT_MS, chromium, largest, mouse_draw, serve, stroke_path
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -35,14 +35,11 @@ WATCH = """
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    with (serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app,
-          sync_playwright() as playwright):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(app.url)
         expect(page.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
         yield page
-        browser.close()
 
 
 def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_written(page):

@@ -19,8 +19,8 @@ from digit_app.settings import ENV_DATA_DIR
 from digit_app.training.data import DataError, preview_images
 from digit_app.training.sources import data_choices, data_stamp, default_local_data, keep_upload
 from digit_app.ui.model_cache import get_classifier
-from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.shared_database import shared_database
+from digit_app.ui.gate import is_operator, locked_note, operator_panel
 from digit_app.ui.text import for_visitors, literal
 from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
