@@ -12,11 +12,12 @@ import contextlib
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, ROOT, mouse_draw
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, chromium, mouse_draw
 from tests.paths import SMALL_PEN_DIGITS
 from tests.protocol import Recording, Reply, drawing_reply, record_drawing
 from tests.services import REPLICA_COOKIE, TRAINER_COMMAND, Replicas, replicas_behind_nginx
@@ -69,21 +70,38 @@ def through_nginx(deployment: Replicas, recording: Recording, cookie: str | None
     return asyncio.run(asyncio.wait_for(drawing_reply(deployment.proxy.url, recording, headers), 120))
 
 
+def pinned(browser, deployment: Replicas, cookie: str, path: str = ""):
+    """A page of its own opened through nginx with a replica cookie: every request of it goes to that replica."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1100})
+    context.add_cookies([{"name": REPLICA_COOKIE, "value": cookie, "url": deployment.proxy.url}])
+    page = context.new_page()
+    page.goto(f"{deployment.proxy.url}/{path}")
+    return page
+
+
 @contextlib.contextmanager
 def pinned_page(deployment: Replicas, cookie: str, path: str = "") -> Iterator:
-    """A Chromium page opened through nginx with a replica cookie: every request of it goes to that replica."""
-    from playwright.sync_api import sync_playwright
+    """One pinned page in a Chromium of its own."""
+    with chromium() as browser:
+        yield pinned(browser, deployment, cookie, path)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+def choose_version(page, version: str) -> None:
+    """Pick a version in the Retrain page's table; the list is opened again if a rerun of the page closed it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("combobox", name="Version")
+    box.wait_for(timeout=ANSWER_TIMEOUT_MS)  # the page loads TensorFlow first
+    for _ in range(5):
+        box.click()
         try:
-            context = browser.new_context(viewport={"width": 1100, "height": 1100})
-            context.add_cookies([{"name": REPLICA_COOKIE, "value": cookie, "url": deployment.proxy.url}])
-            page = context.new_page()
-            page.goto(f"{deployment.proxy.url}/{path}")
-            yield page
-        finally:
-            browser.close()
+            page.get_by_role("option", name=version, exact=True).click(timeout=5_000)
+            expect(box).to_have_value(version, timeout=5_000)
+            return
+        except (PlaywrightTimeoutError, AssertionError):
+            page.keyboard.press("Escape")
+    raise AssertionError(f"{version} could not be chosen")
 
 
 def went_to(deployment: Replicas, replica, request: str) -> bool:
@@ -127,8 +145,7 @@ def test_activate_on_replica_a_answers_replica_b_s_next_drawing(deployment, cook
     assert before.answer == "4" and not before.errors
     version = deployment.add_version_reading(7, tmp_path)
     with pinned_page(deployment, cookies["a"], "retrain") as page:
-        page.get_by_role("combobox", name="Version").click(timeout=ANSWER_TIMEOUT_MS)  # the page loads TensorFlow
-        page.get_by_role("option", name=version, exact=True).click()
+        choose_version(page, version)
         page.get_by_role("button", name="Activate").click()
         expect(page.get_by_role("button", name="Activate")).to_be_disabled(timeout=ANSWER_TIMEOUT_MS)  # in use now
     after = through_nginx(deployment, recording, cookies["b"])
@@ -136,6 +153,90 @@ def test_activate_on_replica_a_answers_replica_b_s_next_drawing(deployment, cook
     assert any(text.startswith(f"Model: {version}") for text in after.texts), after.texts
     assert not after.errors
     assert through_nginx(deployment, recording, cookies["a"]).answer == "7"  # and A's, of course
+
+
+def until(check, seconds: float = 90.0, every: float = 0.5):
+    """`check()` once it is true (polled every `every` s), or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"not within {seconds:.0f} s: {check.__doc__ or check}"
+        time.sleep(every)
+    return found
+
+
+def newest_job(deployment: Replicas):
+    """The newest training job in the shared database, read by a connection of the test's own."""
+    from digit_app.database import JobsTable
+
+    opened = database(deployment)
+    try:
+        return next(iter(JobsTable(opened).list(1)), None)
+    finally:
+        opened.dispose()
+
+
+def trainer_alive(deployment: Replicas) -> list[str]:
+    from digit_app.database.trainers import TrainersTable
+
+    opened = database(deployment)
+    try:
+        return TrainersTable(opened).alive()
+    finally:
+        opened.dispose()
+
+
+def start_on(page, epochs: int) -> None:
+    """Start a training of `epochs` epochs from a Retrain page."""
+    from playwright.sync_api import expect
+
+    field = page.get_by_label("Epochs", exact=True)
+    field.fill(str(epochs), timeout=ANSWER_TIMEOUT_MS)  # the page loads TensorFlow for its preview first
+    field.press("Enter")
+    start = page.get_by_role("button", name="Start training")
+    expect(start).to_be_enabled(timeout=ANSWER_TIMEOUT_MS)
+    start.click()
+    expect(page.get_by_role("button", name="Cancel training")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+
+
+@pytest.mark.slow
+def test_a_trainer_runs_a_job_from_a_b_shows_and_cancels_it_and_a_killed_trainer_fails_its_job(deployment, cookies,
+                                                                                                tmp_path):
+    from playwright.sync_api import expect
+
+    with chromium() as browser, deployment.trainer(tmp_path / "trainer-1") as trainer:
+        until(lambda: trainer_alive(deployment), 120)  # heard from: the replicas leave every job to it
+        a_page = pinned(browser, deployment, cookies["a"], "retrain")
+        start_on(a_page, epochs=200)
+        job = newest_job(deployment)
+        b_page = pinned(browser, deployment, cookies["b"], "retrain")
+        expect(b_page.get_by_text("Epoch ", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        running = newest_job(deployment)
+        assert running.id == job.id and running.state == "running"
+        assert f":{trainer.pid}:" in (running.worker or ""), running.worker  # the trainer runs it, no replica
+        b_page.get_by_role("button", name="Cancel training").click()
+        ended = until(lambda: (j := newest_job(deployment)).state != "running" and j)
+        assert ended.state == "cancelled", ended
+        expect(b_page.get_by_role("button", name="Start training")).to_be_enabled(timeout=ANSWER_TIMEOUT_MS)
+
+        a_page.reload()
+        start_on(a_page, epochs=200)
+        killed = until(lambda: (j := newest_job(deployment)).id != job.id and j.progress.get("state") == "training"
+                       and j)  # mid-run
+        os.kill(trainer.pid, signal.SIGKILL)
+        trainer.wait()
+        expect(b_page.get_by_text("Training failed", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        failed = newest_job(deployment)
+        assert failed.id == killed.id and failed.state == "failed" and "stopped mid-run" in failed.message
+
+        with deployment.trainer(tmp_path / "trainer-2"):  # the next Start works
+            until(lambda: trainer_alive(deployment), 120)
+            a_page.reload()
+            start_on(a_page, epochs=200)
+            expect(b_page.get_by_text("Epoch ", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+            following = newest_job(deployment)
+            assert following.id != killed.id and following.state == "running"
+            b_page.get_by_role("button", name="Cancel training").click()
+            assert until(lambda: (j := newest_job(deployment)).state != "running" and j).state == "cancelled"
 
 
 @pytest.mark.slow
