@@ -178,17 +178,19 @@ async def send_canvas_values(url: str, recording: Recording, values: Sequence[st
 
 
 async def protocol_session(url: str, recording: Recording, digits: int = 1, pause: float = 0.5,
-                           start_after: float = 0.0) -> list[StrokeTiming]:
+                           start_after: float = 0.0, headers: dict[str, str] | None = None) -> list[StrokeTiming]:
     """One person at the protocol level: open the Draw page, then draw the recorded digit `digits` times.
 
-    Each stroke waits for its answer, then `pause` seconds, as a person's next stroke would.
+    Each stroke waits for its answer, then `pause` seconds, as a person's next stroke would. `headers` go with
+    the websocket's opening request (a proxy's cookie, say).
     """
     from websockets.asyncio.client import connect
 
     await asyncio.sleep(start_after)
     socket_url = url.replace("http://", "ws://") + "/_stcore/stream"
     timings = []
-    async with connect(socket_url, subprotocols=["streamlit"], origin=url, max_size=None) as socket:
+    async with connect(socket_url, subprotocols=["streamlit"], origin=url, max_size=None,
+                       additional_headers=headers) as socket:
         await socket.send(recording.opening)
         await _until_finished(socket)
         for _ in range(digits):
@@ -199,3 +201,21 @@ async def protocol_session(url: str, recording: Recording, digits: int = 1, paus
                 timings.append(StrokeTiming(answered - sent, script_ms, answer))
                 await asyncio.sleep(pause)
     return timings
+
+
+async def drawing_reply(url: str, recording: Recording, headers: dict[str, str] | None = None) -> Reply:
+    """One session opens the Draw page and draws the recorded digit: what the server sent after the last stroke
+    (its answer, texts and error boxes). `headers` go with the websocket's opening request."""
+    from websockets.asyncio.client import connect
+
+    socket_url = url.replace("http://", "ws://") + "/_stcore/stream"
+    async with connect(socket_url, subprotocols=["streamlit"], origin=url, max_size=None,
+                       additional_headers=headers) as socket:
+        await socket.send(recording.opening)
+        await _until_finished(socket)
+        replies = []
+        for stroke in recording.strokes:
+            sent = time.monotonic()
+            await socket.send(stroke)
+            replies.append(await _reply(socket, sent))
+    return replies[-1]

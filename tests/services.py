@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.cookiejar
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,9 +30,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import free_port
+from tests.browser import ROOT, RunningApp, free_port, serve
+from tests.paths import MNIST_SAMPLE
 
 START_TIMEOUT = 30.0  # seconds for a server to start answering
+REPLICA_COOKIE = "digit_replica"  # the cookie deploy/nginx.conf keeps each browser on one replica by
+TRAINER_COMMAND = ("python", "-m", "digit_app", "trainer")  # deploy/compose.yaml's trainer
 
 
 def postgres_bin(program: str) -> str:
@@ -147,6 +154,17 @@ class Nginx:
         path = self.folder / "logs" / name
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def cookie_for(self, port: int, tries: int = 64) -> str:
+        """A replica cookie (its value) that this nginx sends to the replica on `port`: new browsers are asked for
+        until one lands there (the access log names the upstream each request went to)."""
+        for _ in range(tries):
+            jar = http.cookiejar.CookieJar()
+            urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(
+                f"{self.url}/_stcore/health", timeout=10).read()
+            if self.log().rstrip("\n").rsplit("\n", 1)[-1].startswith(f"127.0.0.1:{port} "):
+                return next(cookie.value for cookie in jar if cookie.name == REPLICA_COOKIE)
+        raise RuntimeError(f"no browser of {tries} was sent to the replica on port {port}")
+
 
 def nginx_main_config(folder: Path, http: str) -> str:
     """A whole nginx.conf that keeps everything in `folder` and holds the `http` block's directives."""
@@ -205,6 +223,100 @@ def nginx(http: str, port: int) -> Iterator[Nginx]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def deploy_config(port: int, replicas: dict[str, int]) -> str:
+    """deploy/nginx.conf with its listen port and its replicas' addresses replaced by loopback ones."""
+    text = (ROOT / "deploy" / "nginx.conf").read_text()
+    text, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{port};", text)
+    assert listens == 1
+    for name, replica_port in replicas.items():
+        text, found = re.subn(rf"server {name}:8501\b", f"server 127.0.0.1:{replica_port}", text)
+        assert found == 1, name
+    return text
+
+
+@dataclass(frozen=True)
+class Replicas:
+    """deploy/compose.yaml on loopback: one PostgreSQL, the replicas app-a and app-b (each with its own models and
+    data folders), deploy/nginx.conf in front."""
+
+    postgres: Postgres
+    database_url: str
+    a: RunningApp
+    b: RunningApp
+    proxy: Nginx
+    env: dict[str, str]  # what every process of the deployment (a trainer too) is given, beside its own folders
+
+    def port(self, replica: RunningApp) -> int:
+        return int(replica.url.rsplit(":", 1)[1])
+
+    @contextlib.contextmanager
+    def trainer(self, folder: Path) -> Iterator[subprocess.Popen]:
+        """The deployment's trainer (TRAINER_COMMAND) with models and data folders of its own under `folder`; its
+        output goes to `folder`/trainer.log. Stopped (SIGTERM, as `docker compose stop` does) afterwards."""
+        folder.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **self.env, "DIGIT_APP_MODELS": str(folder / "models"),
+               "DIGIT_APP_DATA_DIR": str(folder / "data")}
+        with open(folder / "trainer.log", "ab") as log:
+            process = subprocess.Popen([sys.executable, *TRAINER_COMMAND[1:]], cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+    def add_version_reading(self, digit: int, folder: Path) -> str:
+        """A model that reads every drawing as `digit` (one dense layer, its bias only), kept as a version in the
+        shared database with its LiteRT part as training keeps one, not active yet; returns its id. `folder`: this
+        process' models folder (an empty one)."""
+        import keras
+        import numpy as np
+
+        from digit_app.database import Database, registry
+        from digit_app.model import lite_parts
+        from digit_app.sizes import INPUT_SHAPE
+        from digit_app.store.metadata import TrainingSummary
+
+        inputs = keras.Input(INPUT_SHAPE)
+        model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(inputs)))
+        kernel, bias = model.layers[-1].get_weights()
+        model.layers[-1].set_weights([np.zeros_like(kernel), np.eye(10, dtype=bias.dtype)[digit] * 10])
+        opened = Database(self.database_url)
+        try:
+            return registry.save_version(model, TrainingSummary(), lite_parts(model), database=opened, folder=folder).id
+        finally:
+            opened.dispose()
+
+
+@contextlib.contextmanager
+def replicas_behind_nginx(folder: Path, env: dict[str, str] | None = None, fast: bool = True) -> Iterator[Replicas]:
+    """Start the deployment in `folder` (PostgreSQL, the schema migrated once, two `streamlit run`, nginx); stop it
+    all afterwards."""
+    from digit_app.database import Database
+
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(postgres(fast))
+        url = server.create_database("digits")
+        Database(url).dispose()  # migrated here once, before the replicas race to do it
+        shared = {"DIGIT_APP_DATABASE_URL": url, **(env or {})}
+        apps = []
+        for name in ("a", "b"):
+            models, data = folder / f"models-{name}", folder / f"data-{name}"
+            models.mkdir()
+            data.mkdir()
+            apps.append(stack.enter_context(serve(models, MNIST_SAMPLE,
+                                                  env={**shared, "DIGIT_APP_DATA_DIR": str(data)})))
+        port = free_port()
+        ports = {"app-a": int(apps[0].url.rsplit(":", 1)[1]), "app-b": int(apps[1].url.rsplit(":", 1)[1])}
+        proxy = stack.enter_context(nginx(deploy_config(port, ports), port))
+        yield Replicas(server, url, apps[0], apps[1], proxy, shared)
 
 
 def _nginx_folder(folder: Path) -> Path:

@@ -15,22 +15,11 @@ from contextlib import contextmanager
 import pytest
 
 from tests.browser import ROOT, free_port, serve
-from tests.services import check_nginx_config, nginx
+from tests.services import check_nginx_config, deploy_config, nginx
 
 pytestmark = pytest.mark.browser  # one test starts a real `streamlit run` replica; the others start nginx only
 
 DEPLOY = ROOT / "deploy"
-
-
-def deploy_config(port: int, replicas: dict[str, int]) -> str:
-    """deploy/nginx.conf with its listen port and its replicas' addresses replaced by loopback ones."""
-    text = (DEPLOY / "nginx.conf").read_text()
-    text, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{port};", text)
-    assert listens == 1
-    for name, replica_port in replicas.items():
-        text, found = re.subn(rf"server {name}:8501\b", f"server 127.0.0.1:{replica_port}", text)
-        assert found == 1, name
-    return text
 
 
 def test_nginx_accepts_the_deployment_config():
