@@ -46,8 +46,8 @@ class QueuedRequestError(DigitAppError, ValueError):
 
 
 def checked_request(request: dict[str, Any]) -> dict[str, Any]:
-    """A queued request as this trainer runs it: no file or folder of the submitter's; its corrections (if any) read
-    from this machine's corrections file. `QueuedRequestError` says what is refused."""
+    """A queued request as this trainer runs it: no file or folder of the submitter's; its corrections (if any) the
+    database's accepted ones. `QueuedRequestError` says what is refused."""
     if not isinstance(request, dict):
         raise QueuedRequestError("A queued training job's request is not a JSON object.")
     for key in ("models_dir", "save_as"):
