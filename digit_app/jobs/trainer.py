@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +27,9 @@ from digit_app.database.trainers import TrainersTable
 from digit_app.jobs.queue_trainer import checked_request
 from digit_app.settings import ENV_DATABASE_URL
 from digit_app.training.config import TrainRequest
+
+LOCK_FREED_WITHIN = 15.0  # seconds for the database to free a dead worker's training lock
+RECOVER_RETRY = 0.2  # seconds between tries meanwhile
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ class Trainer:
             if code != 0:
                 errors.seek(0)
                 reason = worker_reason(errors.read()) or f"exit code {code}"
-                failed = self.table.recover(reason if code > 0 else f"killed by signal {-code}")
+                failed = self._fail_its_job(reason if code > 0 else f"killed by signal {-code}")
                 log.warning("The training worker ended with code %s; %s job(s) marked failed.", code, failed)
             self.run_waiting()  # queued while it was ending
         except Exception as error:  # noqa: BLE001 - a watcher thread must not die loudly; the next look recovers
@@ -110,6 +114,16 @@ class Trainer:
         finally:
             errors.close()
 
+
+    def _fail_its_job(self, why: str) -> int:
+        """Fail the job a dead worker left running. Its training lock is freed only once the database notices the
+        lost connection (PostgreSQL: a moment after the process died), so try again until then."""
+        deadline = time.monotonic() + LOCK_FREED_WITHIN
+        while True:
+            failed = self.table.recover(why)
+            if failed or self.table.current() is None or time.monotonic() > deadline:
+                return failed
+            time.sleep(RECOVER_RETRY)
 
 _trainers: dict[str, Trainer] = {}
 _making = threading.Lock()
