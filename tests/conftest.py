@@ -26,6 +26,16 @@ def small_pen_digits():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory):
+    """Pen digits drawn for training are kept in a folder of the test run (`training.drawn_cache`), never the
+    home's ~/.cache; the training processes and servers the tests start inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("cache")
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def mnist_sample() -> dict[str, np.ndarray]:
     """300 MNIST training and 300 MNIST test digits with labels (the keys of Keras' mnist.npz)."""
