@@ -389,3 +389,30 @@ def wait_until_ended(queue: JobsTable, job_id: int, seconds: float = 60):
         assert time.monotonic() < deadline, f"job {job_id} is still {job.state}"
         time.sleep(0.2)
     return job
+
+
+def test_the_stroke_model_epochs_follow_epochs_until_chosen_and_the_run_says_its_whole_length(queue):
+    TrainersTable(queue.database).beat("gpu-box:7:ab")  # a trainer takes the job: nothing trains here
+    page = open_page(RETRAIN)
+    epochs = next(n for n in page.number_input if n.label == "Epochs")
+    strokes = next(n for n in page.number_input if n.label == "Stroke model epochs")
+    assert (epochs.value, strokes.value) == (20, 30)
+    epochs.set_value(2).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 3  # a short run stays short
+    next(n for n in page.number_input if n.label == "Stroke model epochs").set_value(7).run()
+    next(n for n in page.number_input if n.label == "Epochs").set_value(4).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 7  # chosen: kept
+    next(b for b in page.button if b.label == "Start training").click().run()
+    [job] = queue.list()
+    assert (job.request["config"]["epochs"], job.request["config"]["stroke_epochs"]) == (4, 7)
+    running = queue.claim()
+    running.report({"state": "training", "stage_started": time.time() - 10, "epoch": 2, "batch": 5, "steps": 10},
+                   force=True)
+    page.run()
+    [bar] = page.get("progress")
+    assert bar.proto.text.startswith("Epoch 2 of 4, pixel CNN · about ")
+    assert bar.proto.text.endswith("; then the stroke model's 7 epochs")  # the whole length, said before it comes
+    running.report({"state": "strokes", "stage_started": time.time() - 4, "epoch": 2}, force=True)
+    page.run()
+    assert page.get("progress")[0].proto.text.startswith("Stroke model: epoch 2 of 7 · about ")
+    running.cancelled()
