@@ -8,7 +8,9 @@ as the page does every second. The worker's own phases come from the job's resul
 in `train_and_keep`), the rest from the job's timestamps: queued -> claimed by the worker (process
 start) -> its first progress (TensorFlow imported, data loaded) -> done. Last, "Use this model"
 (activate) and the Draw page's path: the active model loaded (LiteRT) and one drawing read.
-Without --stroke-epochs, the stroke model gets the Retrain page's default for those epochs.
+Without --stroke-epochs, the stroke model gets the Retrain page's default for those epochs. With
+--warm S, the page is opened first (`Trainer.warm`: the worker loads TensorFlow ahead) and Start
+pressed S seconds later, as when the operator chooses the settings meanwhile.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from digit_app.training.config import TrainRequest, default_stroke_epochs  # noq
 POLL = 0.05  # seconds between looks at the job
 
 
-def run(data: str, config: TrainConfig, record: Path | None = None) -> None:
+def run(data: str, config: TrainConfig, record: Path | None = None, warm: float = 0.0) -> None:
     """Train once through the queue and print each phase's seconds and the total; with `record`, write there every
     progress the page could have read (the job as stored, and when it was read) as JSON."""
     from digit_app.database import JobsTable, open_database
@@ -44,8 +46,12 @@ def run(data: str, config: TrainConfig, record: Path | None = None) -> None:
 
     database = open_database()
     table = JobsTable(database)
+    trainer = Trainer(database)
+    if warm:  # the operator opened the Retrain page (its worker started ahead) and chose settings meanwhile
+        trainer.warm()
+        time.sleep(warm)
     pressed = time.time()
-    job_id = Trainer(database).start(TrainRequest(data, config))
+    job_id = trainer.start(TrainRequest(data, config))
     queued = time.time()
     first_progress = None
     seen: list[dict] = []
@@ -81,7 +87,8 @@ def run(data: str, config: TrainConfig, record: Path | None = None) -> None:
             ("Use this model (activate)", activated - seen_done),
             ("Draw page: model loaded, one drawing read", answered - activated)]
     print(f"{config.epochs} epochs, stroke model {config.stroke_epochs if config.drawn else 0}, "
-          f"data {Path(data).name}, {os.cpu_count()} cores")
+          f"data {Path(data).name}, {os.cpu_count()} cores, "
+          + (f"Start {warm:g} s after the page started its worker" if warm else "no worker started ahead"))
     for name, seconds in rows:
         print(f"  {name:<48} {seconds:7.1f} s")
     print(f"  {'Start -> the first progress on the page':<48} {(first_progress or seen_done) - pressed:7.1f} s")
@@ -95,6 +102,8 @@ def main() -> None:
     parser.add_argument("--data", default=str(MNIST_SUBSET))
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--stroke-epochs", type=int, default=None)
+    parser.add_argument("--warm", type=float, default=0.0, metavar="SECONDS",
+                        help="open the page first (its worker starts ahead) and press Start this much later")
     parser.add_argument("--record", type=Path, help="write the job's progress as the page could read it (JSON)")
     args = parser.parse_args()
     stroke_epochs = args.stroke_epochs or default_stroke_epochs(args.epochs)
@@ -102,7 +111,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="retrain-time-") as folder:
         os.environ[ENV_DATABASE_URL] = f"sqlite:///{folder}/app.sqlite"
         os.environ[ENV_MODELS_DIR] = str(Path(folder) / "models")
-        run(str(Path(args.data).resolve()), config, args.record.resolve() if args.record else None)
+        run(str(Path(args.data).resolve()), config, args.record.resolve() if args.record else None,
+            args.warm)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ def cache_folder(tmp_path_factory):
         yield folder
 
 
+@pytest.fixture(autouse=True)
+def no_worker_ahead(monkeypatch):
+    """Pages run in the test's own process (AppTest) start no training worker ahead of a Start (`Trainer.warm`): each
+    would load TensorFlow for minutes of waiting. Servers the tests start keep the app's behaviour."""
+    monkeypatch.setattr("digit_app.jobs.trainer.LINGER", 0.0)
+
+
 @pytest.fixture(scope="session")
 def mnist_sample() -> dict[str, np.ndarray]:
     """300 MNIST training and 300 MNIST test digits with labels (the keys of Keras' mnist.npz)."""
