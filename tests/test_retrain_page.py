@@ -244,8 +244,7 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
 def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progress():
     from dataclasses import replace
 
-    from digit_app.jobs.progress import JobStatus, time_left
-    from digit_app.ui.training_report import steady_time_left
+    from digit_app.jobs.progress import JobStatus, steady_time_left, time_left
 
     status = JobStatus(state="training", source="mnist", config=TrainConfig(epochs=2), started=0.0,
                        stage_started=100.0, epoch=1, batch=50, steps=100)

@@ -10,8 +10,8 @@ from digit_app.database import Job
 from digit_app.jobs.progress import job_status, steady_time_left
 from tests.paths import FIXTURES
 
-# A 2-epoch run of the Retrain page's defaults (benchmarks/retrain_time.py --record): every progress the trainer
-# wrote, with the time it wrote it (the job's heartbeat), as the database kept it.
+# A 2-epoch run of the Retrain page's defaults (benchmarks/retrain_time.py --record, the request and times kept
+# once): every progress the trainer wrote, with the time it wrote it (the job's heartbeat), as the database kept it.
 RECORDED = FIXTURES / "retrain_progress.json"
 
 
@@ -20,8 +20,8 @@ def pages_reading(recorded: dict, every: float = 1.0):
     reports = recorded["reports"]
     for now in np.arange(reports[0]["heartbeat"], recorded["finished"], every):
         latest = [report for report in reports if report["heartbeat"] <= now][-1]
-        yield float(now), Job(id=1, state="running", request=latest["request"], created=latest["created"],
-                              started=latest["started"], heartbeat=latest["heartbeat"], progress=latest["progress"])
+        yield float(now), Job(id=1, state="running", request=recorded["request"], created=recorded["created"],
+                              started=recorded["started"], heartbeat=latest["heartbeat"], progress=latest["progress"])
 
 
 def test_the_time_left_never_rises_within_a_stage_of_a_recorded_run():
