@@ -8,7 +8,7 @@ import pytest
 from digit_app.strokes import on_canvas
 from digit_app.strokes.pen_digits import PenDigits, load_pen_digits
 from digit_app.training import drawn_cache
-from digit_app.training.drawn_cache import cache_folder, cache_key, drawn_pen_digits
+from digit_app.training.drawn_cache import cache_folder, cache_key, drawn_pen_digits, kept_copies
 
 
 @pytest.fixture()
@@ -74,3 +74,32 @@ def test_a_folder_that_cannot_be_written_costs_only_the_drawing(digits, tmp_path
     assert len(pixels) == len(labels) > 0
     drawn_pen_digits(digits, seed=3)
     assert calls == [3, 3]
+
+
+def test_copies_of_digits_are_made_once_for_the_same_images_share_and_seed(tmp_path, monkeypatch, mnist_sample):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    images, labels = mnist_sample["x_train"][:40], mnist_sample["y_train"][:40]
+    made: list[float] = []
+
+    def make(share: float):
+        def copies():
+            made.append(share)
+            return np.arange(3), images[:3].astype(np.float32) * share
+        return copies
+
+    first = kept_copies("redrawn", images, labels, 0.5, 0, make(0.5))
+    again = kept_copies("redrawn", images, labels, 0.5, 0, make(0.5))
+    assert made == [0.5] and all(np.array_equal(a, b) for a, b in zip(first, again))
+    kept_copies("redrawn", images, labels, 0.25, 0, make(0.25))  # another share
+    kept_copies("redrawn", images[:39], labels[:39], 0.5, 0, make(0.5))  # other images
+    kept_copies("retraced", images, labels, 0.5, 0, make(0.5))  # another kind
+    assert made == [0.5, 0.25, 0.5, 0.5]
+
+
+def test_only_the_newest_files_are_kept(tmp_path, monkeypatch, mnist_sample):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(drawn_cache, "MAX_KEPT", 3)
+    images, labels = mnist_sample["x_train"][:10], mnist_sample["y_train"][:10]
+    for seed in range(5):
+        kept_copies("styled", images, labels, 0.5, seed, lambda: (images[:2], labels[:2]))
+    assert len(list(cache_folder().glob("*.npz"))) == 3
