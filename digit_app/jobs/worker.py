@@ -39,8 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker: %(message)s", stream=sys.stderr)
     trainer = QueueTrainer(JobsTable(open_database()), poll=POLL)
     trainer.handle_signals()
-    if linger:
-        import digit_app.training.run  # noqa: F401 - TensorFlow and Keras loaded while the person chooses settings
+    if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn, while the person chooses settings
+        import digit_app.training.run  # noqa: F401
+        from digit_app.training import TrainConfig
+        from digit_app.training.fit import prepare_pen_digits
+
+        try:
+            prepare_pen_digits(TrainConfig().seed)
+        except (OSError, ValueError) as error:  # the run itself says what is wrong with the pen digits
+            logging.warning("The pen digits were not drawn ahead: %s", error)
     server = os.getppid()
     trainer.run(until_empty=True, linger=linger, linger_while=lambda: os.getppid() == server)  # not past its server
 
