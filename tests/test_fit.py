@@ -109,7 +109,7 @@ def test_without_drawn_digits_the_model_reads_pixels_only():
     events = []
     model, report = train(data, TrainConfig(epochs=1, batch_size=32, augment=Variations.none(), drawn=False),
                           progress=events.append)
-    assert {e["phase"] for e in events} == {"batch", "epoch"}
+    assert {e["phase"] for e in events} == {"batch", "epoch", "evaluating"}
     assert report.held_out == {} and "held_out_writers" not in report.summary({}, {}).to_json()
     assert len(model.inputs) == 1
 
