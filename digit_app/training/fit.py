@@ -7,7 +7,6 @@ polled between batches so a run can be cancelled cleanly.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ import tensorflow as tf
 
 from digit_app.calibration import fit_temperature
 from digit_app.errors import DigitAppError, SettingsError
-from digit_app.lite import convert
 from digit_app.model import Classifier
 from digit_app.networks import build_model, build_reader, reader_parts
 from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
@@ -61,7 +59,6 @@ class TrainReport:
     held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
     temperature: float = 1.0  # the calibration fitted after training (`digit_app.calibration`)
     phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the run (`Stopwatch`)
-    lite: dict[str, bytes] = field(default_factory=dict, repr=False)  # the parts' LiteRT copies (`model.lite_parts`)
 
     @property
     def test_accuracy(self) -> float:
@@ -74,30 +71,6 @@ class TrainReport:
             confusion_matrix=self.evaluation.confusion.tolist(), train_seconds=round(self.seconds, 1),
             images_per_second=round(self.images_per_second, 1), train_images=self.train_images,
             history=self.history, held_out_writers=self.held_out, temperature=round(self.temperature, 4))
-
-
-class LiteCopy:
-    """A trained model's LiteRT copy, converted in a thread while the run goes on: the converter mostly keeps one
-    core, and a model that has finished learning does not change meanwhile. Copies are made one after another
-    (`after`): the converter silences the process' output while it runs, and two at once would leave it silenced."""
-
-    def __init__(self, model: Any, after: LiteCopy | None = None) -> None:
-        self._model, self._flat, self._after = model, None, after
-        self._thread = threading.Thread(target=self._convert, name="litert-copy", daemon=True)
-        self._thread.start()
-
-    def _convert(self) -> None:
-        if self._after is not None:
-            self._after._thread.join()
-        try:
-            self._flat = convert(self._model)
-        except Exception:  # noqa: BLE001 - made again in `result`, where the error reaches the run
-            self._flat = None
-
-    def result(self) -> bytes:
-        """The flatbuffer, once made (converted here again if the thread could not)."""
-        self._thread.join()
-        return self._flat if self._flat is not None else convert(self._model)
 
 
 class Cancelled(DigitAppError):
@@ -181,7 +154,6 @@ def train(
     pixel_seconds = time.perf_counter() - started
     if tracker.cancelled:
         raise Cancelled("Training was cancelled; no model was kept.")
-    lite = {"pixels": LiteCopy(model)}  # made while the stroke model learns and the report is measured
     if config.drawn:
         def stroke_epoch(epoch: int, logs: dict[str, float]) -> None:
             if progress is not None:
@@ -193,7 +165,6 @@ def train(
         if should_stop is not None and should_stop():
             raise Cancelled("Training was cancelled; no model was kept.")
         model = build_reader(model, stroke_model)
-        lite["strokes"] = LiteCopy(stroke_model, after=lite["pixels"])
     seconds = time.perf_counter() - started
 
     if progress is not None:
@@ -207,12 +178,10 @@ def train(
         temperature = training_temperature(reader, data, config.seed)
     with watch.phase("evaluation: held-out writers"):
         held_out = held_out_accuracy(reader, pen) if config.drawn else {}
-    with watch.phase("LiteRT copies (made meanwhile): waiting"):
-        flats = {part: copy.result() for part, copy in lite.items()}
     return model, TrainReport(
         evaluation=evaluation, seconds=seconds, history=tracker.history, train_images=len(train_idx),
         images_per_second=tracker.images_seen / pixel_seconds if pixel_seconds else 0.0, held_out=held_out,
-        temperature=temperature, phases=watch.rounded(), lite=flats)
+        temperature=temperature, phases=watch.rounded())
 
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> Evaluation:
