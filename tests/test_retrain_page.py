@@ -396,7 +396,9 @@ def test_the_stroke_model_epochs_follow_epochs_until_chosen_and_the_run_says_its
     epochs = next(n for n in page.number_input if n.label == "Epochs")
     strokes = next(n for n in page.number_input if n.label == "Stroke model epochs")
     assert (epochs.value, strokes.value) == (20, 30)
-    epochs.set_value(2).run()
+    epochs.set_value(200).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 200  # within its range
+    next(n for n in page.number_input if n.label == "Epochs").set_value(2).run()
     assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 3  # a short run stays short
     next(n for n in page.number_input if n.label == "Stroke model epochs").set_value(7).run()
     next(n for n in page.number_input if n.label == "Epochs").set_value(4).run()

@@ -26,6 +26,7 @@ from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
+MAX_EPOCHS = 200  # for either model, on this page
 UNCLAIMED_AFTER = 5.0  # seconds a job waits before a replica other than its own starts a worker for it
 DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
@@ -137,7 +138,7 @@ def augmentation() -> Variations:
 def stroke_epochs_follow() -> None:
     """Epochs changed: the stroke model's follow in proportion, unless the person chose them apart."""
     if not st.session_state.get("stroke-epochs-chosen"):
-        st.session_state["stroke-epochs"] = default_stroke_epochs(int(st.session_state["epochs"]))
+        st.session_state["stroke-epochs"] = min(MAX_EPOCHS, default_stroke_epochs(int(st.session_state["epochs"])))
 
 
 def stroke_epochs_chosen() -> None:
@@ -224,10 +225,10 @@ except (DataError, ValueError) as problem:
 
 st.subheader("Training")
 left, middle = st.columns(2)
-epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs, key="epochs", on_change=stroke_epochs_follow,
+epochs = left.number_input("Epochs", 1, MAX_EPOCHS, TrainConfig().epochs, key="epochs", on_change=stroke_epochs_follow,
                            help="Passes of the pixel CNN over the training images.")
-st.session_state.setdefault("stroke-epochs", default_stroke_epochs(int(epochs)))
-stroke_epochs = middle.number_input("Stroke model epochs", 1, 200, key="stroke-epochs", disabled=not learn_drawn,
+st.session_state.setdefault("stroke-epochs", min(MAX_EPOCHS, default_stroke_epochs(int(epochs))))
+stroke_epochs = middle.number_input("Stroke model epochs", 1, MAX_EPOCHS, key="stroke-epochs", disabled=not learn_drawn,
                                     on_change=stroke_epochs_chosen,
                                     help="Passes of the stroke model over the pen digits, after the pixel CNN: it "
                                          "reads a drawing's strokes on the Draw page. They follow Epochs "
