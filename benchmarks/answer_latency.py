@@ -1,11 +1,11 @@
-"""Pen-up to answer on the Draw page, timed inside Chromium: from the pointer lifting to the Prediction showing it.
+"""Pen-up to answer on the Draw page, timed inside Chromium: from the pointer lifting to the answer showing it.
 
     python benchmarks/answer_latency.py [--tries 20] [--sessions 50] [--no-training]
 
 Starts the app on 127.0.0.1. In Chromium, on a desktop (1280x800, mouse) and a phone (390x844,
 finger: real touch events), it draws a one-stroke 7 and a two-stroke 4 `--tries` times each,
 clearing the canvas between them. The page itself times each: a listener notes `performance.now()`
-at every pointerup, and a mutation observer notes when the Prediction first reads the expected
+at every pointerup, and a mutation observer notes when the answer first reads the expected
 digit; the figure is the time from the last stroke's pointerup to that moment. Beside it, the time
 from that pointerup to the page's first message to the server (the stroke sent). Rounds: idle; with
 `--sessions` protocol sessions drawing meanwhile (tests/protocol.py, replaying what Chromium sent);
@@ -26,14 +26,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.browser import (  # noqa: E402
-    ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, largest, serve, start_training, stroke_path)
+    ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, ROOT, answer_of, largest, serve, start_training, stroke_path)
 from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import LOCAL_ONLY, protocol_session, record_drawing  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
 MAX_SESSIONS = 100
+SCREENSHOTS = ROOT / "build" / "screenshots"
 # Installed in the page: the time of the last pointerup and of the first message sent after it, and a
-# promise for the Prediction reading `expected`: [pen-up to answer, pen-up to the stroke sent] in ms.
+# promise for the answer (its hook, data-testid="answerValue") reading `expected`: [pen-up to answer, pen-up to the stroke sent] in ms.
 TIMER = """
 () => {
   if (window.__answerTimer) return;
@@ -48,8 +49,8 @@ TIMER = """
   };
   window.__awaitAnswer = (expected) => new Promise((resolve) => {
     const reads = () => {
-      const metric = document.querySelector('[data-testid="stMetricValue"]');
-      return metric && metric.innerText.trim() === expected;
+      const answer = document.querySelector('[data-testid="answerValue"]');
+      return answer && answer.innerText.trim() === expected;
     };
     const observer = new MutationObserver(() => {
       if (reads()) { observer.disconnect(); resolve([performance.now() - timer.up, timer.sent]); }
@@ -82,8 +83,11 @@ async def draw(page, strokes, finger: bool) -> None:
             await page.mouse.up()
 
 
-async def device_round(browser, url: str, device: str, tries: int) -> list[tuple[float, float]]:
-    """Milliseconds from the last pen-up to the answer, and to the stroke's message sent, for every drawing."""
+async def device_round(browser, url: str, device: str, tries: int, name: str = "idle") -> list[tuple[float, float]]:
+    """Milliseconds from the last pen-up to the answer, and to the stroke's message sent, for every drawing.
+
+    The page as it was at the last answer is kept in build/screenshots/latency-`device`-`name`.png.
+    """
     from playwright.async_api import expect
 
     phone = device == "phone"
@@ -92,7 +96,7 @@ async def device_round(browser, url: str, device: str, tries: int) -> list[tuple
     page = await context.new_page()
     await page.route(LOCAL_ONLY, lambda route: route.abort())
     await page.goto(url)
-    answer = page.get_by_test_id("stMetricValue").first
+    answer = answer_of(page)
     await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     await page.evaluate(TIMER)
     if phone:
@@ -105,6 +109,8 @@ async def device_round(browser, url: str, device: str, tries: int) -> list[tuple
             waiting = asyncio.ensure_future(page.evaluate(f"() => window.__awaitAnswer('{digit}')"))
             await draw(page, DIGITS[digit], phone)
             times.append(tuple(await asyncio.wait_for(waiting, ANSWER_TIMEOUT_MS / 1000)))
+            if len(times) == 2 * tries:
+                await page.screenshot(path=SCREENSHOTS / f"latency-{device}-{name}.png")
             await page.get_by_role("button", name="Clear").click()
             await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
             await page.wait_for_timeout(300)
@@ -134,13 +140,13 @@ async def rounds(url: str, tries: int, sessions: int, training: bool) -> None:
                 await asyncio.sleep(3)
                 for device in ("desktop", "phone"):
                     print(summary(f"{device}, {sessions} protocol sessions drawing",
-                                  await device_round(browser, url, device, tries)), flush=True)
+                                  await device_round(browser, url, device, tries, "sessions")), flush=True)
                 crowd.cancel()
             if training:
                 trainer = await start_training(browser, url)
                 for device in ("desktop", "phone"):
-                    print(summary(f"{device}, while a model trains", await device_round(browser, url, device, tries)),
-                          flush=True)
+                    print(summary(f"{device}, while a model trains",
+                                  await device_round(browser, url, device, tries, "training")), flush=True)
                 await trainer.get_by_role("button", name="Cancel training").click()
         finally:
             await browser.close()
