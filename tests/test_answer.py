@@ -9,7 +9,7 @@ import numpy as np
 from digit_app.prediction import Reading
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.ui.answer import (ANSWER_ID, CONFIDENCE_ID, MODEL_ID, NOTE_ID, answer_text, digit_panel, hooked,
-                                 why_picture)
+                                 why_picture, why_svg)
 
 
 def reading(digit: int, top: float, runner_up: int, second: float) -> Reading:
@@ -43,7 +43,9 @@ def test_why_is_the_strokes_with_their_colour_changing_along_them():
     dot = CanvasStroke(np.array([[130.0, 200.0]], np.float32), 18.0)
     colours = [np.array([[1.0, 0.3, 0.3], [1.0, 0.3, 0.3], [0.35, 0.35, 0.35], [0.35, 0.35, 0.35]]),
                np.array([[0.25, 0.55, 1.0]])]
-    svg = why_picture([stroke, dot], colours, reading(7, 0.9, 1, 0.05))
+    shown = why_picture([stroke, dot], colours, reading(7, 0.9, 1, 0.05))
+    assert 'alt="Your strokes coloured: red where they made it a 7, blue where they looked like a 1"' in shown
+    svg = why_svg(shown)
     lines = re.findall(r'<polyline points="([^"]*)" stroke="(#[0-9a-f]{6})"', svg)
     red, blend, grey, blue = (tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)) for _, colour in lines)
     assert red[0] == 255 and red[1] == red[2] < 100  # the stretch that made the answer

@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from digit_app.ui.answer import ANSWER_ID, CONFIDENCE_ID, MODEL_ID, NOTE_ID, answer_text, hooked
+from digit_app.ui.answer import ANSWER_ID, CONFIDENCE_ID, MODEL_ID, NOTE_ID, answer_text, hooked, why_svg
 from tests.canvas_values import NUMBER_CANVAS_KEY, seed
 from tests.pages import open_page
 from tests.strokes import DIGITS, digit_strokes
@@ -189,11 +189,12 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
     at.toggle(key="explain").set_value(True).run()
     assert not at.exception
     (why,) = html(at, '<figure class="dc-why"')
-    assert 'aria-label="Your strokes coloured: red where they made it a 7, blue where they looked like a' in why
-    colours = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in re.findall(r'stroke="(#[0-9a-f]{6})"', why)}
+    assert 'alt="Your strokes coloured: red where they made it a 7, blue where they looked like a' in why
+    svg = why_svg(why)
+    colours = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in re.findall(r'stroke="(#[0-9a-f]{6})"', svg)}
     assert len(colours) >= 3  # the colour changes along the strokes
     assert any(r > 180 and r > g + 60 and r > b + 60 for r, g, b in colours)  # and some of the 7 made it a 7
-    assert "<img" not in why  # the person's strokes, not a picture of 28x28 pixels
+    assert "<polyline" in svg and "image/png" not in why  # the person's strokes, not a picture of 28x28 pixels
 
 
 def test_one_digit_of_a_number_is_corrected_and_saved():

@@ -7,6 +7,7 @@ that the tests and the latency benchmark read it by. Plain functions of readings
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from digit_app.prediction import NumberReading, Reading
+from digit_app.saliency import ANSWER_COLOUR, RUNNER_UP_COLOUR
 from digit_app.strokes.canvas import CanvasStroke
 from digit_app.ui.html import captioned, image_tag, percent_sure, probability_bars, split_picture
 
@@ -23,8 +25,8 @@ NOTE_ID = "answerNote"
 MODEL_ID = "answerModel"
 NO_ANSWER = "—"
 INPUT_WIDTH = 84  # px: the 28x28 model input, shown 3x
-BARS_HEIGHT = 84  # px
-WHY_WIDTH = 150  # px: the person's drawing with its strokes coloured
+BARS_HEIGHT = 72  # px
+WHY_WIDTH = 120  # px: the person's drawing with its strokes coloured
 SPLIT_WIDTH = 360  # px: the picture of how a number was split, at most
 _VALUE = re.compile(r'data-testid="(\w+)"[^>]*>([^<]*)<')
 
@@ -123,9 +125,9 @@ def _hex(rgb: np.ndarray) -> str:
 
 
 def why_picture(strokes: Sequence[CanvasStroke], colours: Sequence[np.ndarray], reading: Reading) -> str:
-    """The person's own strokes as an SVG, each stretch coloured as `colours` says (one RGB row per point).
+    """The person's own strokes as an SVG picture, each stretch coloured as `colours` says (one RGB row per point).
 
-    Neighbouring points of one colour (to 1/16) are one polyline, so a drawing is a few dozen elements.
+    Neighbouring segments of one colour (in 16 steps a channel) are one polyline, so a drawing is a few dozen elements.
     Cropped to the drawing with its brush, square, so the digit fills the picture.
     """
     points = np.concatenate([stroke.points for stroke in strokes])
@@ -149,11 +151,28 @@ def why_picture(strokes: Sequence[CanvasStroke], colours: Sequence[np.ndarray], 
         f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}" stroke="{_hex(rgb)}" '
         f'stroke-width="{width:.1f}"/>'
         for run, rgb, width in lines)
-    label = (f"Your strokes coloured: red where they made it a {reading.digit}, "
-             f"blue where they looked like a {reading.runner_up}")
-    return (f'<figure class="dc-why" style="margin:0"><figcaption class="dc-caption">Why: red made it a '
-            f'{reading.digit}, blue looked like a {reading.runner_up}</figcaption>'
-            f'<svg role="img" aria-label="{html.escape(label)}" data-testid="answerWhy" width="{WHY_WIDTH}" '
-            f'height="{WHY_WIDTH}" viewBox="{corner[0]:.1f} {corner[1]:.1f} {side:.1f} {side:.1f}" '
-            f'style="background:#000;display:block;max-width:100%;height:auto">'
-            f'<g fill="none" stroke-linecap="round" stroke-linejoin="round">{polylines}</g></svg></figure>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WHY_WIDTH}" height="{WHY_WIDTH}" '
+           f'viewBox="{corner[0]:.1f} {corner[1]:.1f} {side:.1f} {side:.1f}">'
+           f'<rect x="{corner[0]:.1f}" y="{corner[1]:.1f}" width="{side:.1f}" height="{side:.1f}" fill="#000"/>'
+           f'<g fill="none" stroke-linecap="round" stroke-linejoin="round">{polylines}</g></svg>')
+    # An <img> of the SVG: st.html lets no <svg> element through, but an image's data URL is drawn as it is.
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+    alt = (f"Your strokes coloured: red where they made it a {reading.digit}, "
+           f"blue where they looked like a {reading.runner_up}")
+    return (f'<figure class="dc-why"><img src="{source}" alt="{html.escape(alt)}" data-testid="answerWhy" '
+            f'style="width:{WHY_WIDTH}px;height:auto;display:block">'
+            f'<figcaption class="dc-caption">{_swatch(ANSWER_COLOUR)}red made it a {reading.digit};<br>'
+            f'{_swatch(RUNNER_UP_COLOUR)}blue looked like a {reading.runner_up};<br>grey did neither.'
+            f'</figcaption></figure>')
+
+
+def _swatch(rgb: np.ndarray) -> str:
+    """A small square of a colour before the words that name it (the words carry the meaning)."""
+    return (f'<span aria-hidden="true" style="display:inline-block;width:0.75em;height:0.75em;margin-right:0.35em;'
+            f'border-radius:2px;background:{_hex(rgb)}"></span>')
+
+
+def why_svg(body: str) -> str:
+    """The SVG inside a "Why" picture's HTML (what the browser draws), to look into."""
+    found = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', body)
+    return base64.b64decode(found.group(1)).decode() if found else ""

@@ -55,7 +55,7 @@ def model_line(classifier: Classifier) -> str:
     """Which model answers, how it did on MNIST and what it reads."""
     accuracy = classifier.metadata.get("test_accuracy")
     return (f"Model: {version_id_of(classifier.path)}"
-            + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else "")
+            + (f" · MNIST {accuracy:.2%}" if isinstance(accuracy, (int, float)) else "")
             + (" · reads pixels and strokes" if classifier.reads_strokes else ""))
 
 
