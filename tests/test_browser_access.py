@@ -128,7 +128,7 @@ def test_the_canvas_edge_shows_against_the_page(browser, app_url, device):
 @pytest.mark.parametrize("device", list(DEVICES))
 def test_captions_carrying_messages_read_at_4_5_to_1(browser, app_url, device):
     page = open_draw_page(browser, app_url, device)
-    expect(page.locator(".st-key-answer [data-testid='stCaptionContainer']")).to_contain_text(
+    expect(page.get_by_test_id("answerNote")).to_contain_text(
         "Nothing drawn yet", timeout=ANSWER_TIMEOUT_MS)  # the answer's own sentence, a caption like "Not sure: ..."
     page.wait_for_timeout(500)
     shown = page.evaluate(CAPTIONS)
