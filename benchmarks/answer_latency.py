@@ -7,7 +7,9 @@ finger: real touch events), it draws a one-stroke 7 and a two-stroke 4 `--tries`
 clearing the canvas between them. The page itself times each: a listener notes `performance.now()`
 at every pointerup, and a mutation observer notes when the answer first reads the expected
 digit; the figure is the time from the last stroke's pointerup to that moment. Beside it, the time
-from that pointerup to the page's first message to the server (the stroke sent). Rounds: idle; with
+from that pointerup to the page's first message to the server (the stroke sent), and from the
+last message heard from the server before the answer appeared to that moment (the browser's part: Streamlit's frontend
+and React drawing the run's elements). Rounds: idle; with
 `--sessions` protocol sessions drawing meanwhile (tests/protocol.py, replaying what Chromium sent);
 and while a model trains (started from the Retrain page). Prints median, p95 and max per round.
 Target (issue "Instant"): median <= 100 ms, p95 <= 150 ms idle and while training; p95 <= 250 ms
@@ -33,18 +35,23 @@ from tests.strokes import DIGITS  # noqa: E402
 
 MAX_SESSIONS = 100
 SCREENSHOTS = ROOT / "build" / "screenshots"
-# Installed in the page: the time of the last pointerup and of the first message sent after it, and a
-# promise for the answer (its hook, data-testid="answerValue") reading `expected`: [pen-up to answer, pen-up to the stroke sent] in ms.
+# Installed in the page: the time of the last pointerup, of the first message sent after it and of the
+# latest message heard from the server, and a promise for the answer (its hook, data-testid="answerValue")
+# reading `expected`: [pen-up to answer, pen-up to the stroke sent, last message heard to answer drawn] in ms.
 TIMER = """
 () => {
   if (window.__answerTimer) return;
-  const timer = window.__answerTimer = { up: 0, sent: null };
+  const timer = window.__answerTimer = { up: 0, sent: null, heard: 0 };
   const penUp = () => { timer.up = performance.now(); timer.sent = null; };
   window.addEventListener("pointerup", penUp, true);
   window.addEventListener("touchend", penUp, true);
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
     if (timer.sent === null) timer.sent = performance.now() - timer.up;
+    if (!this.__heard) {
+      this.__heard = true;
+      this.addEventListener("message", () => { timer.heard = performance.now(); });
+    }
     return send.call(this, data);
   };
   window.__awaitAnswer = (expected) => new Promise((resolve) => {
@@ -53,7 +60,10 @@ TIMER = """
       return answer && answer.innerText.trim() === expected;
     };
     const observer = new MutationObserver(() => {
-      if (reads()) { observer.disconnect(); resolve([performance.now() - timer.up, timer.sent]); }
+      if (!reads()) return;
+      observer.disconnect();
+      const now = performance.now();
+      resolve([now - timer.up, timer.sent, timer.heard > timer.up ? now - timer.heard : null]);
     });
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
   });
@@ -83,8 +93,10 @@ async def draw(page, strokes, finger: bool) -> None:
             await page.mouse.up()
 
 
-async def device_round(browser, url: str, device: str, tries: int, name: str = "idle") -> list[tuple[float, float]]:
-    """Milliseconds from the last pen-up to the answer, and to the stroke's message sent, for every drawing.
+async def device_round(browser, url: str, device: str, tries: int,
+                       name: str = "idle") -> list[tuple[float, float, float]]:
+    """Milliseconds from the last pen-up to the answer, to the stroke's message sent, and from the last message
+    heard from the server to the answer drawn (the browser's own part), for every drawing.
 
     The page as it was at the last answer is kept in build/screenshots/latency-`device`-`name`.png.
     """
@@ -118,11 +130,13 @@ async def device_round(browser, url: str, device: str, tries: int, name: str = "
     return times
 
 
-def summary(name: str, times: list[tuple[float, float]]) -> str:
-    ms = np.array([answer for answer, _ in times])
-    sent = np.array([s for _, s in times if s is not None])
+def summary(name: str, times: list[tuple[float, float, float]]) -> str:
+    ms = np.array([answer for answer, _, _ in times])
+    sent = np.array([s for _, s, _ in times if s is not None])
+    drawn = np.array([d for _, _, d in times if d is not None])
     return (f"{name:<44} n={len(ms):>3}  median {np.median(ms):5.0f} ms  p95 {np.percentile(ms, 95):5.0f} ms  "
-            f"max {ms.max():5.0f} ms  (sent after {np.median(sent) if len(sent) else float('nan'):3.0f} ms median)")
+            f"max {ms.max():5.0f} ms  (sent after {np.median(sent) if len(sent) else float('nan'):3.0f} ms, "
+            f"drawn {np.median(drawn) if len(drawn) else float('nan'):3.0f} ms after the last message heard: medians)")
 
 
 async def rounds(url: str, tries: int, sessions: int, training: bool) -> None:
