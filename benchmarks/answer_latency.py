@@ -1,6 +1,7 @@
 """Pen-up to answer on the Draw page, timed inside Chromium: from the pointer lifting to the answer showing it.
 
     python benchmarks/answer_latency.py [--tries 20] [--sessions 50] [--no-training]
+    python benchmarks/answer_latency.py --elements   # how many elements a stroke's rerun sends
 
 Starts the app on 127.0.0.1. In Chromium, on a desktop (1280x800, mouse) and a phone (390x844,
 finger: real touch events), it draws a one-stroke 7 and a two-stroke 4 `--tries` times each,
@@ -169,12 +170,37 @@ async def rounds(url: str, tries: int, sessions: int, training: bool) -> None:
             await browser.close()
 
 
+def elements_per_stroke() -> int:
+    """How many elements and blocks a stroke's rerun sends: the Draw page's fragment, run in AppTest on a 7."""
+    from tests.canvas_values import seed
+    from tests.pages import open_page
+    from tests.strokes import digit_strokes
+
+    at = open_page(run=False)
+    seed(at, digit_strokes(7, 50, 40, 190), brush=20)
+    at.run()
+
+    def preorder(node) -> list[str]:
+        children = getattr(node, "children", None) or {}
+        children = children.values() if isinstance(children, dict) else children
+        return [getattr(node, "type", "")] + [kind for child in children for kind in preorder(child)]
+
+    # The fragment: from its own block (the first block on the page) to the answer's end; the page's title,
+    # switch and line before it and the helper's script after it are not sent again at a stroke.
+    kinds = preorder(at.main)
+    return len(kinds) - kinds.index("flex_container") - 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=20, help="drawings of each digit per round and device")
     parser.add_argument("--sessions", type=int, default=50, help=f"protocol sessions drawing (0 to {MAX_SESSIONS})")
     parser.add_argument("--no-training", action="store_true", help="skip the round while a model trains")
+    parser.add_argument("--elements", action="store_true", help="only count the elements a stroke's rerun sends")
     args = parser.parse_args()
+    if args.elements:
+        print(f"a stroke's rerun sends {elements_per_stroke()} elements and blocks (AppTest, a one-digit 7)")
+        return
     if not 0 <= args.sessions <= MAX_SESSIONS or not 1 <= args.tries <= 200:
         parser.error(f"--sessions must be 0 to {MAX_SESSIONS} and --tries 1 to 200")
     with serve(Path(__file__).resolve().parents[1] / "build" / "latency-models", MNIST_SAMPLE) as app:
