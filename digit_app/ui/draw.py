@@ -1,8 +1,8 @@
 """Draw page: a canvas, and after every stroke the digit (or the number) the model reads and how sure it is.
 
 The canvas and everything that answers it run as one fragment: a stroke reruns only that part.
-Nothing above the canvas changes while a person draws, and the parts below it keep their size
-whether or not there is an answer, so the canvas never moves under the hand.
+The answer is one piece of HTML (ui/answer.py) beside the canvas on a wide screen and under it on a
+phone; nothing above the canvas changes while a person draws, so the canvas never moves under the hand.
 """
 
 from __future__ import annotations
