@@ -91,6 +91,17 @@ def test_composed_lines_look_like_the_photo_page_s_lines(mnist_sample):
     assert again[1] == lines[0][1] and np.array_equal(again[0], lines[0][0])  # the same for a seed
 
 
+def test_a_digit_slanted_turned_and_stretched_keeps_all_its_ink():
+    from digit_app.photos.synthetic import _reshaped, _shape_change
+
+    digit = np.full((20, 12), 255, np.uint8)  # ink up to its picture's edges, as a digit cropped to its ink
+    for seed in range(20):
+        reshaped = _reshaped(digit, np.random.default_rng(seed)).astype(np.float64)
+        stretched = abs(np.linalg.det(_shape_change(np.random.default_rng(seed))))  # the same change for the seed
+        assert 0.75 < stretched < 1.25
+        assert reshaped.sum() / digit.sum() == pytest.approx(stretched, rel=0.04)  # none of its ink cut off
+
+
 @pytest.fixture(scope="module")
 def shipped():
     reader = lr.shipped_line_reader()
@@ -145,6 +156,16 @@ def test_a_tiny_training_run_is_saved_whole_and_loads(mnist_sample, tmp_path):
     assert 0 <= reading.confidence <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lr.READER_FILE.name, lr.METADATA_FILE.name,
                                                                  lr.KERAS_FILE.name])
+
+
+@pytest.mark.slow
+def test_training_goes_on_from_a_trained_reader(mnist_sample):
+    pen = load_pen_digits(PEN_DIGITS_FILE)
+    training, calibrating = training_pools(mnist_sample["x_train"], mnist_sample["y_train"], pen,
+                                           lr.CALIBRATION_WRITERS, 250)
+    runs = [lr.train_line_reader(training, calibrating, lines=128, epochs=1, workers=1, calibration_lines=100,
+                                 start=start)[1] for start in (None, lr.KERAS_FILE)]
+    assert runs[1].losses[0] < runs[0].losses[0] / 3  # the shipped reader already reads composed lines
 
 
 def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp_path):
