@@ -45,6 +45,17 @@ def test_best_path_merges_repeats_drops_blanks_and_places_each_digit():
     assert log_path == pytest.approx(np.log(0.9) * (lr.FRAMES - 1) + np.log(0.95), rel=1e-4)
 
 
+def test_a_blank_weight_keeps_a_digit_the_reader_half_sees_and_its_path_probability():
+    frames = path_frames([0, 3, 0, 0, 5, 0])
+    frames[3] = 0.0
+    frames[3, 0], frames[3, 8] = 0.55, 0.45  # a 7 nearly as likely as nothing in the column between the 2 and the 4
+    assert [s.digit for s in lr.best_path(frames, 1.0)[0]] == [2, 4]
+    spans, log_path = lr.best_path(frames, 1.0, blank_weight=0.6)
+    assert [s.digit for s in spans] == [2, 7, 4]
+    assert log_path == pytest.approx(np.log(0.9) * (lr.FRAMES - 1) + np.log(0.45), rel=1e-4)  # the reader's own
+    assert lr.best_path(path_frames([]), 1.0, blank_weight=0.6)[0] == ()  # a sure blank stays blank
+
+
 def test_a_line_of_blanks_reads_as_nothing():
     spans, _ = lr.best_path(path_frames([]), scale=1.0)
     assert spans == ()

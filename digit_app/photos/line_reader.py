@@ -48,6 +48,7 @@ EPOCHS, MAX_EPOCHS = 8, 200
 BATCH_SIZE = 64
 LEARNING_RATE = 2e-3
 TUNING_RATE = 5e-4  # the learning rate when training goes on from a trained reader
+BLANK_WEIGHT = 0.5  # reading a photo, "nothing" in a column counts this much against a digit (best_path)
 WRONG_FLAGGED = 0.85  # "not sure" is set so that this share of the calibration lines read wrong are flagged
 MAX_READER_BYTES = 20_000_000  # the shipped reader is a few hundred KB; a larger file is not read
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
@@ -162,10 +163,16 @@ def serving_model(model: Any) -> Any:
     return keras.Model(model.input, keras.layers.Reshape((FRAMES * CLASSES,))(probabilities))
 
 
-def best_path(frames: np.ndarray, scale: float) -> tuple[tuple[DigitSpan, ...], float]:
+def best_path(frames: np.ndarray, scale: float, blank_weight: float = 1.0) -> tuple[tuple[DigitSpan, ...], float]:
     """(the digits on the best path with their places in the picture, the path's log-probability) from one line's
-    (FRAMES, CLASSES) probabilities."""
-    best = frames.argmax(axis=1)
+    (FRAMES, CLASSES) probabilities.
+
+    With `blank_weight` below 1, "nothing" must win a column by that much more to be chosen: a digit the
+    reader half sees is kept rather than dropped. The path's probability is the reader's own either way.
+    """
+    weighted = frames.copy()
+    weighted[:, 0] *= blank_weight
+    best = weighted.argmax(axis=1)
     log_path = float(np.log(np.maximum(frames[np.arange(FRAMES), best], 1e-12)).sum())
     peaks: list[tuple[int, int]] = []  # (frame, class) where each digit of the path peaks
     start = 0
@@ -206,7 +213,7 @@ class LineReader:
         frames, scales = self.frames(pictures)
         readings = []
         for line, scale in zip(frames, scales):
-            spans, log_path = best_path(line, scale)
+            spans, log_path = best_path(line, scale, BLANK_WEIGHT)
             confidence = float(self.calibration(log_path))
             readings.append(LineReading(spans, confidence, confidence >= self.calibration.unsure_below, log_path))
         return readings
