@@ -135,6 +135,17 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
     assert blank.text == ""
 
 
+def test_a_line_read_as_nothing_stays_nothing_and_a_half_seen_digit_beside_others_is_kept(shipped, monkeypatch):
+    faint = path_frames([])
+    faint[3] = 0.0
+    faint[3, 0], faint[3, 8] = 0.55, 0.45  # only a mark the reader half takes for a 7: a blank page's speck
+    beside = path_frames([0, 3, 0, 0, 0, 0])
+    beside[4] = faint[3]  # the same half-seen 7 after a sure 2
+    monkeypatch.setattr(shipped, "frames", lambda pictures: (np.stack([faint, beside]), [1.0, 1.0]))
+    nothing, kept = shipped.read([np.zeros((40, 120), np.float32)] * 2)
+    assert nothing.text == "" and kept.text == "27"
+
+
 def test_the_shipped_reader_matches_its_digest(shipped, tmp_path):
     about = json.loads(lr.METADATA_FILE.read_text())
     assert 0 < about["calibration"]["unsure_below"] < 1

@@ -48,7 +48,7 @@ EPOCHS, MAX_EPOCHS = 8, 200
 BATCH_SIZE = 64
 LEARNING_RATE = 2e-3
 TUNING_RATE = 5e-4  # the learning rate when training goes on from a trained reader
-BLANK_WEIGHT = 0.5  # reading a photo, "nothing" in a column counts this much against a digit (best_path)
+BLANK_WEIGHT = 0.5  # reading a line with digits, "nothing" in a column counts this much against a digit (best_path)
 WRONG_FLAGGED = 0.85  # "not sure" is set so that this share of the calibration lines read wrong are flagged
 MAX_READER_BYTES = 20_000_000  # the shipped reader is a few hundred KB; a larger file is not read
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
@@ -213,7 +213,9 @@ class LineReader:
         frames, scales = self.frames(pictures)
         readings = []
         for line, scale in zip(frames, scales):
-            spans, log_path = best_path(line, scale, BLANK_WEIGHT)
+            spans, log_path = best_path(line, scale)
+            if spans:  # a line read as nothing stays nothing: a faint mark on a blank page is no digit
+                spans, log_path = best_path(line, scale, BLANK_WEIGHT)
             confidence = float(self.calibration(log_path))
             readings.append(LineReading(spans, confidence, confidence >= self.calibration.unsure_below, log_path))
         return readings
