@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.strokes import segments as segment_judge
 from digit_app.training import TrainConfig, Variations
-from digit_app.training.config import CorrectionsToAdd, TrainRequest
+from digit_app.training.config import CorrectionsToAdd, TrainRequest, default_stroke_epochs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -246,6 +246,8 @@ def _train_request(args: argparse.Namespace) -> TrainRequest:
 
     augment = Variations(**{f.name: getattr(args, f.name) for f in fields(Variations)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
+    if "epochs" in chosen and "stroke_epochs" not in chosen:  # as on the Retrain page: they follow Epochs
+        chosen["stroke_epochs"] = default_stroke_epochs(chosen["epochs"])
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)
     corrections = CorrectionsToAdd(default_path(), args.corrections_repeat) if args.corrections_repeat else None
     return TrainRequest(args.data, config, corrections, models_dir=_folder(args), save_as=_save_as(args),
