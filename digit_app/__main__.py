@@ -429,7 +429,7 @@ def _line_reader(args: argparse.Namespace) -> int:
 
     cache = Path(args.cache) if args.cache else None
     path, report = retrain_line_reader(load_training_data(args.data), args.lines, args.epochs, args.seed, cache,
-                                       Path(args.output or MODEL_DIR))
+                                       Path(args.output or MODEL_DIR), Path(args.start) if args.start else None)
     print(f"line reader: {report.numbers_right:.3f} of composed lines no training saw read right, calibration error "
           f"{report.calibration_error:.3f}; written to {path}")
     return 0
@@ -574,6 +574,7 @@ def _parser() -> argparse.ArgumentParser:
     reader.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     reader.add_argument("--cache", help="a folder to keep the composed lines in, for the next run")
     reader.add_argument("--output", help="models folder to write it in (default: the shipped model/)")
+    reader.add_argument("--start", help="a line reader's .keras file to go on training from (default: from scratch)")
     reader.set_defaults(run=_line_reader, tensorflow=True)
 
     status = commands.add_parser("status", help="the shared database: active version, corrections, training job")
