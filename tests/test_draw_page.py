@@ -280,3 +280,20 @@ def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mod
     assert at.metric[0].value == "7"
     next(b for b in at.button if b.label == "Clear").click().run()
     assert at.metric[0].value == "—"
+
+
+def test_undo_reaches_the_strokes_carried_to_the_other_canvas():
+    """The canvas' own Undo stops at the drawing it started with: the page's hidden button (the helper
+    presses it for Undo) takes the carried strokes back, last first, and is gone when none is left."""
+    at = open_page(run=False)
+    seed(at, digit_strokes(4, 50, 40, 190), brush=20)
+    at.run()
+    assert at.metric[0].value == "4"
+    at.toggle(key="whole_number").set_value(True).run()
+    assert at.metric[0].value == "4"
+    assert not [b for b in at.button if b.label == "Undo a carried stroke"][0].disabled
+    at.button(key="undo-carried").click().run()
+    assert not at.exception and at.metric[0].value not in ("4", "—")  # the down stroke alone
+    at.button(key="undo-carried").click().run()
+    assert at.metric[0].value == "—"
+    assert not [b for b in at.button if b.label == "Undo a carried stroke"]
