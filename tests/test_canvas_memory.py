@@ -70,3 +70,21 @@ def test_the_drawing_goes_along_to_the_other_canvas_and_clear_empties_it():
     assert memory.initial_drawing() == initial  # unchanged while a person draws on
     memory.clear()
     assert not memory.carried and memory.strokes == () and memory.initial_drawing()["objects"] == []
+
+
+def test_undo_takes_back_the_carried_strokes_last_first_and_the_canvas_redraws_without_them():
+    from digit_app.ui.canvas_memory import DIGIT_LIMITS, NUMBER_LIMITS
+
+    memory = CanvasMemory({})
+    memory.take(drawing_json(digit_strokes(4, 50, 40, 190), 20), DIGIT_LIMITS)
+    assert len(memory.strokes) == 2
+    memory.carry_to(NUMBER_LIMITS)
+    first, _ = memory.initial_drawing()["objects"]
+    memory.undo_carried()
+    assert memory.initial_drawing()["objects"] == [first] and len(memory.strokes) == 1
+    sent_back = {"objects": [first]}  # the canvas redraws in place and sends what it shows
+    assert memory.take(sent_back, NUMBER_LIMITS) is None and len(memory.strokes) == 1
+    memory.undo_carried()
+    assert not memory.carried and memory.strokes == () and memory.drawing(NUMBER_LIMITS.size) is None
+    memory.undo_carried()  # nothing left to take back: nothing happens
+    assert memory.strokes == () and memory.initial_drawing()["objects"] == []

@@ -305,3 +305,20 @@ def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mod
     assert answer(at) == "7"
     next(b for b in at.button if b.label == "Clear").click().run()
     assert answer(at) == "—"
+
+
+def test_undo_reaches_the_strokes_carried_to_the_other_canvas():
+    """The canvas' own Undo stops at the drawing it started with: the page's hidden button (the helper
+    presses it for Undo) takes the carried strokes back, last first, and is gone when none is left."""
+    at = open_page(run=False)
+    seed(at, digit_strokes(4, 50, 40, 190), brush=20)
+    at.run()
+    assert answer(at) == "4"
+    at.toggle(key="whole_number").set_value(True).run()
+    assert answer(at) == "4"
+    assert not [b for b in at.button if b.label == "Undo a carried stroke"][0].disabled
+    at.button(key="undo-carried").click().run()
+    assert not at.exception and answer(at) not in ("4", "—")  # the down stroke alone
+    at.button(key="undo-carried").click().run()
+    assert answer(at) == "—"
+    assert not [b for b in at.button if b.label == "Undo a carried stroke"]

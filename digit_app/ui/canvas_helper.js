@@ -14,6 +14,9 @@
 //   emptying that arrives from the server later. Without this script, Clear still works the
 //   server's way (a new initial drawing), and so does the first Clear after switching "Whole number"
 //   (the canvas then starts with the drawing carried over, which its reset would bring back);
+// - lets Undo take back strokes carried over from the other mode's canvas (the canvas' own history
+//   starts at its initial drawing, where they are): the toolbar's Undo stays enabled while the page
+//   offers its hidden "Undo a carried stroke", and presses that when the canvas has nothing to undo;
 // - sends the drawing the moment the pen lifts: the canvas would wait 200 ms after the last change,
 //   so when a stroke begun on its drawing surface ends, this presses the canvas' own "send now" (the
 //   hidden Update button), which cancels that wait. It presses it in the same event as the canvas
@@ -41,29 +44,50 @@
     .dc-toolbar .dc-icon-button svg { width: 24px !important; height: 24px !important; }
   `;
   const PAUSE_MS = 600;
-  const PAGE_STYLE = `
-    .st-key-answer.dc-writing [data-testid="stMetricValue"] { opacity: 0.45; }
-    .st-key-answer.dc-writing [data-testid="stCaptionContainer"] { visibility: hidden; }
-  `;
   const writing = { until: 0 };
   const markAnswer = () => {
     const on = performance.now() < writing.until;
     document.querySelectorAll(".st-key-answer").forEach((answer) => {
       if (answer.classList.contains("dc-writing") !== on) answer.classList.toggle("dc-writing", on);
       answer.setAttribute("aria-busy", on ? "true" : "false");
-      answer.querySelectorAll('[data-testid="stMetric"]').forEach((metric, index) => {
-        const hidden = on && index > 0 ? "hidden" : "";  // the Prediction stays; how sure waits for the pause
-        if (metric.style.visibility !== hidden) metric.style.visibility = hidden;
-      });
     });
   };
   const onSurface = (event) => {
     const path = event.composedPath ? event.composedPath() : [];
     return path.find((node) => node.classList && node.classList.contains("upper-canvas"));
   };
+  // The canvas' Undo stops at its initial drawing: strokes carried over from the other mode's canvas are in
+  // it. While the page offers its hidden "Undo a carried stroke", the toolbar's Undo stays enabled and, when
+  // the canvas itself has nothing to undo, presses that instead: the server takes the last carried stroke
+  // back and the canvas redraws in place. The canvas says whether it can undo by setting `disabled`.
+  const BUTTON_DISABLED = Object.getOwnPropertyDescriptor(HTMLButtonElement.prototype, "disabled");
+  const carriedUndo = () => document.querySelector(".st-key-undo-carried button");
+  const keepUndo = (undo) => {
+    if (!undo.__digitAppUndo) {
+      undo.__digitAppUndo = true;
+      undo.__canvasRefuses = BUTTON_DISABLED.get.call(undo);
+      Object.defineProperty(undo, "disabled", {
+        configurable: true,
+        get() { return BUTTON_DISABLED.get.call(this); },
+        set(value) { this.__canvasRefuses = Boolean(value); keepUndo(this); },
+      });
+    }
+    const disabled = undo.__canvasRefuses && !carriedUndo();
+    if (BUTTON_DISABLED.get.call(undo) !== disabled) BUTTON_DISABLED.set.call(undo, disabled);
+  };
+  window.addEventListener("click", (event) => {
+    const undo = event.composedPath().find((node) => node.__digitAppUndo);
+    const carried = carriedUndo();
+    if (!undo || !undo.__canvasRefuses || !carried) return;
+    event.preventDefault();
+    event.stopPropagation();
+    carried.click();
+  }, true);
   const fix = (host) => {
     const root = host.shadowRoot;
     if (!root) return;
+    const undo = root.querySelector('button[aria-label="Undo"]');
+    if (undo) keepUndo(undo);
     if (!root.querySelector("style[data-digit-app]")) {
       const style = document.createElement("style");
       style.dataset.digitApp = "1";
@@ -91,12 +115,6 @@
     }
   };
   const scan = () => {
-    if (!document.querySelector("style[data-digit-app-page]")) {
-      const style = document.createElement("style");
-      style.dataset.digitAppPage = "1";
-      style.textContent = PAGE_STYLE;
-      document.head.appendChild(style);
-    }
     markAnswer();
     document.querySelectorAll('[data-testid="stBidiComponentIsolated"]').forEach(fix);
     document.querySelectorAll('.st-key-brush input[type="range"][aria-labelledby]').forEach((input) => {

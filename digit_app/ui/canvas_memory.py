@@ -78,6 +78,21 @@ class CanvasMemory:
         self.state[SIGNATURE] = signature(strokes)
         self.state[CARRIED] = fabric_paths(strokes)
 
+    def undo_carried(self) -> None:
+        """Take back the last stroke of the drawing carried over, as the canvas' Undo would have.
+
+        The canvas' own history starts at its initial drawing, so its Undo cannot reach the strokes
+        carried into it; the page's helper asks for this instead, and the canvas redraws in place.
+        """
+        carried = list(self.state.get(CARRIED) or [])
+        if not carried:
+            return
+        carried.pop()
+        strokes = self.strokes[:len(carried)]
+        self.state[CARRIED] = carried
+        self.state[STROKES] = strokes
+        self.state[SIGNATURE] = signature(strokes)
+
     def drawing(self, size: tuple[int, int]) -> np.ndarray | None:
         """The strokes drawn as the canvas shows them, an RGBA `size` image; None when nothing is drawn."""
         return draw_canvas(self.strokes, size) if self.strokes else None

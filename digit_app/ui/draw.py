@@ -169,6 +169,8 @@ def drawing_area(whole_number: bool) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
         st.slider("Brush width", *BRUSH, DEFAULT_BRUSH, key="brush", width="stretch")
         st.button("Clear", on_click=clear_drawing, key="clear", width=110)
+        if memory.carried:  # hidden (ui/page.css): the helper's Undo for strokes carried from the other canvas
+            st.button("Undo a carried stroke", on_click=memory.undo_carried, key="undo-carried")
     if whole_number:
         canvas_column = answer_column = st.container()
     else:
