@@ -19,6 +19,7 @@ from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
+from digit_app.photos import morphology
 from digit_app.photos.confidence import Evidence, ShownConfidence
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
@@ -156,7 +157,7 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
 def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     """Where the page is, `band` pixels in from its edges: a sliver of table at a sheet's edge, the edge's shadow,
     or a printed line cut off by the photo's edge is never ink."""
-    return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
+    return morphology.minimum(inside, (2 * band + 1, 2 * band + 1), outside=False) if band > 0 else inside
 
 
 def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:
@@ -342,8 +343,11 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def _fitted(image: np.ndarray, longest: int) -> np.ndarray:
-    """An RGB copy of the photo, averaged down to at most `longest` pixels on its longer side."""
+    """The photo as RGB uint8, averaged down to at most `longest` pixels on its longer side (itself when it is already
+    RGB uint8 and small enough: never written to)."""
     array = _as_uint8(image)
+    if array.ndim == 3 and array.shape[2] == 3 and max(array.shape[:2]) <= longest:
+        return array
     picture = Image.fromarray(np.ascontiguousarray(array[..., :3]) if array.ndim == 3 else array).convert("RGB")
     scale = longest / max(picture.size)
     if scale < 1:
