@@ -15,11 +15,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
-from digit_app.photos import morphology
+from digit_app.photos import filters
 from digit_app.photos.confidence import Evidence, ShownConfidence
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
@@ -130,7 +129,7 @@ def _page_lines(photo: np.ndarray, corners: Corners | None) -> tuple[np.ndarray,
 
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(the page, its darkness, where the page is, the turn undone): the writing turned level if it was turned."""
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), board)
+    darkness = ink_darkness(filters.gaussian(_grey_of(page), GRAIN_SIGMA), board)
     paper, spread = paper_grain(darkness)
     turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
     inside = np.ones(darkness.shape, np.float32)
@@ -149,7 +148,7 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     Uneven light is divided out, what is not clearly darker than the paper around it is dropped,
     and grain smaller than a tenth of the largest stroke is removed. All zeros when there is no ink.
     """
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey(image), GRAIN_SIGMA))
+    darkness = ink_darkness(filters.gaussian(_grey(image), GRAIN_SIGMA))
     ink = np.where(ink_mask(darkness), darkness, 0.0)
     return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
 
@@ -157,7 +156,7 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
 def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     """Where the page is, `band` pixels in from its edges: a sliver of table at a sheet's edge, the edge's shadow,
     or a printed line cut off by the photo's edge is never ink."""
-    return morphology.minimum(inside, (2 * band + 1, 2 * band + 1), outside=False) if band > 0 else inside
+    return filters.minimum(inside, (2 * band + 1, 2 * band + 1), outside=False) if band > 0 else inside
 
 
 def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:

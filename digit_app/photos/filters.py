@@ -1,11 +1,12 @@
-"""Flat square (or bar-shaped) grey closings, openings and min/max filters, the same as SciPy's but run by OpenCV.
+"""SciPy's flat grey closings, openings, min/max filters and Gaussian smoothing, run by OpenCV for the photo path.
 
 The photo path takes the paper's light, printed lines and the sheet's shape out with wide flat
-windows (up to a twelfth of the page); OpenCV's separable erode and dilate do that several times
-faster than `scipy.ndimage` on two cores, with the same windows: every value is exactly
-`scipy.ndimage`'s for the same sizes, with SciPy's default edges (a window that reaches past the
-picture's edge sees only what is inside it: 'reflect' and 'nearest' give that for a min or a max).
-`benchmarks/photos.py --only-large` times the path that uses them.
+windows (up to a twelfth of the page) and smooths grain away; OpenCV's separable filters do that
+several times faster than `scipy.ndimage` on two cores. The flat filters give exactly
+`scipy.ndimage`'s values for the same sizes, with SciPy's default edges (a window that reaches
+past the picture's edge sees only what is inside it: 'reflect' and 'nearest' give that for a min
+or a max); the Gaussian has SciPy's kernel and reflected edges, and differs by a rounding (one
+float32 unit) at most. `benchmarks/photos.py --only-large` times the path that uses them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ def closing(array: np.ndarray, size: Size) -> np.ndarray:
 def opening(array: np.ndarray, size: Size) -> np.ndarray:
     """`scipy.ndimage.grey_opening(array, size=size)`: the smallest value nearby, then the largest of those."""
     return maximum(minimum(array, size), size, mirrored=True)
+
+
+def gaussian(array: np.ndarray, sigma: float) -> np.ndarray:
+    """`scipy.ndimage.gaussian_filter(array, sigma)` of a float picture (its kernel: truncated at 4 sigmas; its edges:
+    'reflect'), to a rounding."""
+    radius = int(GAUSSIAN_TRUNCATE * sigma + 0.5)
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * offsets**2 / sigma**2)
+    kernel /= kernel.sum()
+    values = np.ascontiguousarray(array)
+    return cv2.sepFilter2D(values, -1, kernel, kernel, borderType=cv2.BORDER_REFLECT)
+
+
+GAUSSIAN_TRUNCATE = 4.0  # scipy.ndimage.gaussian_filter's default
 
 
 def _filtered(operation, array: np.ndarray, size: Size, mirrored: bool, outside: float | None = None) -> np.ndarray:
