@@ -221,15 +221,20 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, ju
     evidence = None
     if judged is not None:
         chances = [float(j[d.digit]) if s is not None else 0.0 for j, d, s in zip(judged, digits, seen)]
-        evidence = _evidence(log_path, chances, agree=False, changed=changed)
+        evidence = _evidence(log_path, chances, agree=False, changed=changed, shown=[d.probabilities for d in digits])
     return FoundLine(box, picture, NumberReading(digits), placed, confidence,
                      confidence >= calibration.unsure_below and not changed, tuple(boxes), evidence)
 
 
-def _evidence(log_path: float, chances: list[float], agree: bool, changed: bool) -> Evidence:
-    """The evidence for a number shown, from the pixel CNN's probability of each digit shown."""
+def _evidence(log_path: float, chances: list[float], agree: bool, changed: bool, shown: list[np.ndarray],
+              count_agree: bool = True) -> Evidence:
+    """The evidence for a number shown, from the pixel CNN's probability of each digit shown and each digit's
+    probabilities as shown (`shown`: the margin of the least clear one over its runner-up)."""
     floor = np.maximum(np.asarray(chances, np.float64), LEAST_CHANCE)
-    return Evidence(float(log_path), float(np.log(floor).sum()), float(floor.min()), agree, changed)
+    top_two = np.sort(np.stack([np.asarray(p, np.float64) for p in shown]), axis=1)[:, -2:]
+    margin = float((top_two[:, 1] - top_two[:, 0]).min())
+    return Evidence(float(log_path), float(np.log(floor).sum()), float(floor.min()), agree, changed, margin,
+                    count_agree, len(chances))
 
 
 LEAST_CHANCE = 1e-4  # a digit's probability is taken as at least this in the evidence (its log is bounded)
@@ -254,18 +259,23 @@ def _checked(whole: FoundLine, cut: FoundLine | None, calibration: Calibration) 
     pixel CNN reads them better. A number the two read differently is "not sure"; its confidence
     is the line reader's with each digit's share of the path's probability the cut's.
     """
-    if cut is None or whole.number is None or cut.number is None:
+    if cut is None or whole.number is None:
         return whole
+    if cut.number is None:
+        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, count_agree=False))
     agree = cut.number.text == whole.number.text
-    if agree or len(cut.number.digits) != len(whole.number.digits):
-        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, agree=agree))
+    counted = len(cut.number.digits) == len(whole.number.digits)
+    if agree or not counted:
+        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, agree=agree,
+                                                                                    count_agree=counted))
     chance = min(max(whole.confidence, 1e-9), 1 - 1e-9)
     log_path = (np.log(chance / (1 - chance)) - calibration.offset) / calibration.slope
     log_path += sum(float(np.log(max(c.confidence, 1e-9) / max(w.confidence, 1e-9)))
                     for c, w in zip(cut.number.digits, whole.number.digits))
     boxes = cut.digit_boxes or whole.digit_boxes
     pictures = cut.picture_boxes if cut.digit_boxes else whole.picture_boxes
-    evidence = whole.evidence and _evidence(log_path, [d.confidence for d in cut.number.digits], False, True)
+    evidence = whole.evidence and _evidence(log_path, [d.confidence for d in cut.number.digits], False, True,
+                                            [d.probabilities for d in cut.number.digits])
     return FoundLine(whole.box, whole.picture, cut.number, boxes, float(calibration(log_path)), False, pictures,
                      evidence)
 

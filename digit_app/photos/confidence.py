@@ -34,10 +34,13 @@ class Evidence:
     judge_least: float  # the pixel CNN's probability of the digit shown it is least sure of
     agree: bool  # the cut path read the same number as the line reader
     changed: bool  # the number shown is not the line reader's own
+    least_margin: float = 1.0  # of the digit shown least clearly: its probability less its runner-up's, as shown
+    count_agree: bool = True  # the cut path found as many digits as the line reader (or read the line the same)
+    digits: int = 1  # digits in the number shown
 
     def vector(self) -> np.ndarray:
         """The features the fit weighs, in FEATURES order."""
-        return np.array([self.log_path, self.judge_log, self.judge_least, float(self.agree), float(self.changed)])
+        return np.array([float(getattr(self, name)) for name in FEATURES])
 
 
 @dataclass(frozen=True)
