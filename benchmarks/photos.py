@@ -519,13 +519,19 @@ def calibration_hands() -> dict[str, PenDigits]:
 
 
 MNIST_DIGITS = 1000  # MNIST digits of each part written on the calibration photos
+FIT_HANDS = ("pen writers 22-24", "MNIST training 9000+", "MNIST test")  # the hands --fit-confidence fits on
 
 
-def calibration_photos(count: int, hands: Sequence[str] | None = None) -> list[Photo]:
-    """`count` photos of each kind in each calibration hand (or only those named), the same for a count."""
-    rng = np.random.default_rng(CONFIDENCE_SEED)
-    chosen = {name: pen for name, pen in calibration_hands().items() if hands is None or name in hands}
-    return [make_photo(kind, pen, rng) for pen in chosen.values() for kind in KINDS for _ in range(count)]
+def calibration_photos(count: int, hands: Sequence[str] | None = None) -> tuple[list[Photo], list[str]]:
+    """(`count` photos of each kind in each calibration hand, or only those named; each one's hand). A hand's photos
+    are the same for a count whichever others are made."""
+    made, names = [], []
+    for index, (name, pen) in enumerate(calibration_hands().items()):
+        if hands is None or name in hands:
+            rng = np.random.default_rng([CONFIDENCE_SEED, index])
+            made += [make_photo(kind, pen, rng) for kind in KINDS for _ in range(count)]
+            names += [name] * (count * len(KINDS))
+    return made, names
 
 
 def shown_lines(made: Sequence[Photo], classifier, reader) -> tuple[list, np.ndarray, np.ndarray]:
@@ -545,26 +551,27 @@ def shown_lines(made: Sequence[Photo], classifier, reader) -> tuple[list, np.nda
 
 
 def fit_confidence(classifier, count: int) -> None:
-    """Fit the confidence shown to the calibration photos, `count` of each kind and hand, and keep it in model/."""
+    """Fit the confidence shown to the calibration photos, `count` of each kind in each of FIT_HANDS, and keep it in
+    model/ for the shipped line reader."""
     from digit_app.photos.confidence import fit_shown_confidence, save_shown_confidence
     from digit_app.photos.line_reader import shipped_line_reader
 
     reader = shipped_line_reader()
-    made = calibration_photos(count)
+    made, names = calibration_photos(count, FIT_HANDS)
     evidence, right, where = shown_lines(made, classifier, reader)
     features = np.array([e.vector() for e in evidence])
+    hand = np.array(names)[where]
+    for name in FIT_HANDS if len(FIT_HANDS) > 1 else ():
+        alone = fit_shown_confidence(features[hand != name], right[hand != name])
+        chances = np.array([alone(e) for e, h in zip(evidence, hand) if h == name])
+        print(f"fitted without {name}, on its {int((hand == name).sum())} lines:", end=" ")
+        reliability(chances, chances >= alone.unsure_below, right[hand == name], table=False)
     fit = fit_shown_confidence(features, right, reader.sha256)
-    pen = where < len(made) // 2
-    for name, train, test in (("pen writers", pen, ~pen), ("MNIST digits", ~pen, pen)):
-        alone = fit_shown_confidence(features[train], right[train])
-        chances = np.array([alone(e) for e, t in zip(evidence, test) if t])
-        print(f"fitted on the {name}' lines alone, on the others' {int(test.sum())}:", end=" ")
-        reliability(chances, chances >= alone.unsure_below, right[test], table=False)
     save_shown_confidence(fit)
     chances = np.array([fit(e) for e in evidence])
-    print(f"confidence shown: fitted on {len(right)} lines of {len(made)} photos, the calibration writers' and MNIST "
-          f"digits' ({np.mean(right):.3f} right); weights {np.round(fit.weights, 3).tolist()}, offset "
-          f"{fit.offset:.3f}, not sure below {fit.unsure_below:.3f}; on those lines:")
+    print(f"confidence shown: fitted on {len(right)} lines of {len(made)} photos ({', '.join(FIT_HANDS)}; "
+          f"{np.mean(right):.3f} right); weights {np.round(fit.weights, 3).tolist()}, offset {fit.offset:.3f}, "
+          f"not sure below {fit.unsure_below:.3f}; on those lines:")
     reliability(chances, chances >= fit.unsure_below, right)
 
 

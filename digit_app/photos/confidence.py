@@ -3,9 +3,10 @@
 `read_photo` shows the line reader's number with each digit judged by the pixel CNN, or the cut
 path's digits where it found as many: the line reader's own calibration is for the line reader
 alone. `Evidence` is what both readers said about the number shown; `ShownConfidence`, a logistic
-fit of right (0/1) on it, made on photos of the calibration writers and digits only (never the
-benchmark's writers), turns it into the chance shown, and flags "not sure" below `unsure_below`.
-It is kept in model/line_reader.confidence.json with the digest of the line reader it was fitted for.
+fit of right (0/1) on it, made on photos of calibration hands only (never the benchmark's
+writers), turns it into the chance shown, and flags "not sure" below `unsure_below`. It is kept in
+model/line_reader.confidence.json with the digest of the line reader it was fitted for; after the
+line reader or the reading changes, `python benchmarks/photos.py --fit-confidence` fits it again.
 """
 
 from __future__ import annotations
