@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, mouse_draw, serve  # noqa: E402
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, answer_of, mouse_draw, serve  # noqa: E402
 from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
@@ -35,7 +35,7 @@ def one_start(browser, strokes: int) -> dict[str, float]:
         page.goto(app.url)
         expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         ready = time.monotonic()
-        answer = page.get_by_test_id("stMetricValue").first
+        answer = answer_of(page)
         mouse_draw(page, DIGITS[7])
         expect(answer).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
         first = time.monotonic()

@@ -20,7 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, finger_draw, largest, mouse_draw, serve  # noqa: E402
+from tests.browser import (  # noqa: E402
+    ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, answer_of, finger_draw, largest, mouse_draw, serve)
 from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
@@ -42,7 +43,7 @@ def run(browser, url: str, device: str, tries: int) -> tuple[int, float]:
                                   has_touch=phone, is_mobile=phone, device_scale_factor=2 if phone else 1)
     page = context.new_page()
     page.goto(url)
-    answer = page.get_by_test_id("stMetricValue").first
+    answer = answer_of(page)
     expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_timeout(1500)
     if phone:

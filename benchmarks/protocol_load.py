@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.browser import RunningApp, draw_and_time, serve, start_training  # noqa: E402
+from tests.browser import RunningApp, answer_of, draw_and_time, serve, start_training  # noqa: E402
 from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.protocol import LOCAL_ONLY, Recording, protocol_session, record_drawing  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
@@ -53,7 +53,7 @@ async def one_round(app: RunningApp, recording: Recording, sessions: int, digits
             await person.route(LOCAL_ONLY, lambda route: route.abort())
             opened = time.monotonic()
             await person.goto(app.url)
-            await expect(person.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=90_000)
+            await expect(answer_of(person)).to_have_text("—", timeout=90_000)
             page_load = time.monotonic() - opened  # a new visitor, while the training (if any) runs
             cpu, started = app.cpu_seconds(), time.monotonic()
             rng = random.Random(sessions)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 from digit_app.errors import DigitAppError, SettingsError, first_line
 from digit_app.strokes import segments as segment_judge
 from digit_app.training import TrainConfig, Variations
-from digit_app.training.config import CorrectionsToAdd, TrainRequest
+from digit_app.training.config import CorrectionsToAdd, TrainRequest, default_stroke_epochs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -246,6 +246,8 @@ def _train_request(args: argparse.Namespace) -> TrainRequest:
 
     augment = Variations(**{f.name: getattr(args, f.name) for f in fields(Variations)})
     chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
+    if "epochs" in chosen and "stroke_epochs" not in chosen:  # as on the Retrain page: they follow Epochs
+        chosen["stroke_epochs"] = default_stroke_epochs(chosen["epochs"])
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)
     corrections = CorrectionsToAdd(default_path(), args.corrections_repeat) if args.corrections_repeat else None
     return TrainRequest(args.data, config, corrections, models_dir=_folder(args), save_as=_save_as(args),
@@ -427,7 +429,7 @@ def _line_reader(args: argparse.Namespace) -> int:
 
     cache = Path(args.cache) if args.cache else None
     path, report = retrain_line_reader(load_training_data(args.data), args.lines, args.epochs, args.seed, cache,
-                                       Path(args.output or MODEL_DIR))
+                                       Path(args.output or MODEL_DIR), Path(args.start) if args.start else None)
     print(f"line reader: {report.numbers_right:.3f} of composed lines no training saw read right, calibration error "
           f"{report.calibration_error:.3f}; written to {path}")
     return 0
@@ -572,6 +574,7 @@ def _parser() -> argparse.ArgumentParser:
     reader.add_argument("--seed", type=_whole(0, MAX_SEED), default=0)
     reader.add_argument("--cache", help="a folder to keep the composed lines in, for the next run")
     reader.add_argument("--output", help="models folder to write it in (default: the shipped model/)")
+    reader.add_argument("--start", help="a line reader's .keras file to go on training from (default: from scratch)")
     reader.set_defaults(run=_line_reader, tensorflow=True)
 
     status = commands.add_parser("status", help="the shared database: active version, corrections, training job")

@@ -133,6 +133,11 @@ class Timing:
         return self.answered - self.drawn
 
 
+def answer_of(page) -> Any:
+    """The Draw page's answer (the digit, the number, or "—"): the element with its hook, data-testid="answerValue"."""
+    return page.get_by_test_id("answerValue").first
+
+
 def mouse_draw(page, strokes: Strokes) -> None:
     """Draw `strokes` with the mouse on the largest canvas of a (sync) Playwright page."""
     page.locator("canvas").first.wait_for(state="visible", timeout=ANSWER_TIMEOUT_MS)  # it comes after the text
@@ -180,7 +185,7 @@ async def draw_and_time(page, strokes: Strokes, expected: str) -> Timing:
     """Draw `strokes` with the mouse in an async Playwright page; time until the Prediction reads `expected`."""
     from playwright.async_api import expect
 
-    metric = page.get_by_test_id("stMetricValue").first
+    metric = answer_of(page)
     await expect(metric).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     await mouse_draw_async(page, strokes)
     drawn = time.monotonic()
@@ -232,7 +237,7 @@ async def sessions_drawing(url: str, drawings: Sequence[tuple[Strokes, str]],
                 context = await browser.new_context(viewport={"width": 1000, "height": 900})
                 page = await context.new_page()
                 await page.goto(url)
-                await expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+                await expect(answer_of(page)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
                 pages.append(page)
             trainer = await start_training(browser, url) if while_training else None
             timings = await asyncio.gather(*(draw_and_time(page, strokes, expected)

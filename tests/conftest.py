@@ -26,6 +26,23 @@ def small_pen_digits():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_folder(tmp_path_factory):
+    """Pen digits drawn for training are kept in a folder of the test run (`training.drawn_cache`), never the
+    home's ~/.cache; the training processes and servers the tests start inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("cache")
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def no_worker_ahead(monkeypatch):
+    """Pages run in the test's own process (AppTest) start no training worker ahead of a Start (`Trainer.warm`): each
+    would load TensorFlow for minutes of waiting. Servers the tests start keep the app's behaviour."""
+    monkeypatch.setattr("digit_app.jobs.trainer.LINGER", 0.0)
+
+
 @pytest.fixture(scope="session")
 def mnist_sample() -> dict[str, np.ndarray]:
     """300 MNIST training and 300 MNIST test digits with labels (the keys of Keras' mnist.npz)."""

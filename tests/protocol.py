@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, Strokes, mouse_draw_async
+from digit_app.ui.answer import MODEL_ID, NOTE_ID, answer_text, hooked
+from tests.browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, Strokes, answer_of, mouse_draw_async
 
 STROKE_TIMEOUT = 60.0  # seconds a stroke may wait for its answer before the session gives up
 LOCAL_ONLY = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")  # every request that would leave this machine
@@ -43,7 +44,7 @@ class StrokeTiming:
 
     seconds: float  # from sending the stroke to the answer's element arriving (or the run finishing)
     script_ms: float | None  # the server's own time running the page for it (its page profile)
-    answer: str | None  # the Prediction's value in the reply, if it sent one
+    answer: str | None  # the answer in the reply, if it sent one
 
 
 def _reruns(frames: Sequence[bytes]) -> list[BackMsg]:
@@ -77,7 +78,7 @@ async def record_drawing(url: str, strokes: Strokes, expected: str) -> Recording
             page.on("websocket", lambda socket: socket.on(
                 "framesent", lambda payload: frames.append(payload) if isinstance(payload, bytes) else None))
             await page.goto(url)
-            answer = page.get_by_test_id("stMetricValue").first
+            answer = answer_of(page)
             await expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
             await mouse_draw_async(page, strokes, pause_ms=1000)  # each stroke answered before the next
             await expect(answer).to_have_text(expected, timeout=ANSWER_TIMEOUT_MS)
@@ -92,14 +93,15 @@ async def record_drawing(url: str, strokes: Strokes, expected: str) -> Recording
 
 
 async def _until_finished(socket) -> tuple[float | None, float | None, str | None]:
-    """Read the server's messages for one run: (when the Prediction arrived, script ms, the Prediction)."""
+    """Read the server's messages for one run: (when the answer arrived, script ms, the answer)."""
     answered = script_ms = answer = None
     while True:
         message = ForwardMsg()
         message.ParseFromString(await asyncio.wait_for(socket.recv(), STROKE_TIMEOUT))
         kind = message.WhichOneof("type")
-        if kind == "delta" and message.delta.new_element.WhichOneof("type") == "metric" and answer is None:
-            answered, answer = time.monotonic(), message.delta.new_element.metric.body  # the first: the Prediction
+        if kind == "delta" and message.delta.new_element.WhichOneof("type") == "html" and answer is None:
+            answer = answer_text(message.delta.new_element.html.body)  # the answer panel's, by its hook
+            answered = time.monotonic() if answer is not None else None
         elif kind == "page_profile":
             script_ms = message.page_profile.exec_time / 1000
         elif kind == "script_finished":
@@ -110,7 +112,7 @@ async def _until_finished(socket) -> tuple[float | None, float | None, str | Non
 class Reply:
     """What the server sent back for one crafted message."""
 
-    answer: str | None  # the Prediction's value, if the run sent one
+    answer: str | None  # the answer panel's answer, if the run sent one
     texts: tuple[str, ...]  # every caption, markdown and alert body of the run
     errors: tuple[str, ...]  # exception boxes (Streamlit's generic error box among them)
     closed: int | None  # the close code when the server closed the connection instead of answering
@@ -140,8 +142,10 @@ async def _reply(socket, sent: float) -> Reply:
             if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
                 element = message.delta.new_element
                 shown = element.WhichOneof("type")
-                if shown == "metric" and answer is None:
-                    answer = element.metric.body
+                if shown == "html" and answer is None and answer_text(element.html.body) is not None:
+                    answer = answer_text(element.html.body)  # the answer panel's, by its hook
+                    shown_texts = hooked(element.html.body)  # its note (why there is no answer) and its model line
+                    texts += [shown_texts[name] for name in (NOTE_ID, MODEL_ID) if name in shown_texts]
                 elif shown == "markdown":
                     texts.append(element.markdown.body)
                 elif shown == "alert":

@@ -18,7 +18,8 @@ from digit_app.database import CorrectionsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import SHIPPED_MODEL
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, Strokes, chromium, finger_draw, largest, mouse_draw, serve
+from tests.browser import (ANSWER_TIMEOUT_MS, ROOT, Strokes, answer_of, chromium, finger_draw, largest, mouse_draw,
+                           serve)
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -73,7 +74,7 @@ def canvas_box(page: Page) -> dict:
 def wait_until_drawn(page: Page) -> None:
     """Wait until the model is loaded and the page drawn: a line names the model in use."""
     expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    expect(page.get_by_test_id("stMetricValue").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
 
 
 def draw_with_mouse(page: Page, strokes: Strokes) -> None:
@@ -96,8 +97,8 @@ def draw_with_finger(page: Page, strokes: Strokes) -> None:
 
 
 def prediction(page: Page):
-    """The value of the first metric on the page: the Prediction."""
-    return page.get_by_test_id("stMetricValue").first
+    """The answer on the Draw page (tests/browser.py's answer_of: its hook)."""
+    return answer_of(page)
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -129,7 +130,7 @@ def save_page(page: Page, name: str, full_page: bool = True) -> None:
 def test_draw_with_the_mouse_and_read_the_answer(browser, app_url):
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     page.goto(app_url)
-    expect(page.get_by_test_id("stMetricLabel").first).to_contain_text("Prediction", timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator(".dc-answer-label").first).to_contain_text("Prediction", timeout=ANSWER_TIMEOUT_MS)
     expect(prediction(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     draw_with_mouse(page, SEVEN)
     expect(prediction(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)

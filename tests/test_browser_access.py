@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import (
     ANSWER_TIMEOUT_MS,
     ROOT,
+    answer_of,
     chromium,
     colour,
     contrast,
@@ -101,10 +102,10 @@ def test_the_canvas_controls_are_44_px_targets_and_clear_is_the_one_reset(browse
         assert box["width"] >= 44 and box["height"] >= 44, (name, box)
     expect(page.get_by_role("button", name="Reset canvas & history")).to_be_hidden()  # Clear does it
     draw(page, device, DIGITS[7])  # stretched across the wide canvas, a 7 may read as a 1: an answer is enough
-    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     save(page, f"access-controls-{mode}-{device.split(',')[0]}.png")
     page.get_by_role("button", name="Clear", exact=True).click()
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     page.context.close()
 
 
@@ -127,7 +128,7 @@ def test_the_canvas_edge_shows_against_the_page(browser, app_url, device):
 @pytest.mark.parametrize("device", list(DEVICES))
 def test_captions_carrying_messages_read_at_4_5_to_1(browser, app_url, device):
     page = open_draw_page(browser, app_url, device)
-    expect(page.locator(".st-key-answer [data-testid='stCaptionContainer']")).to_contain_text(
+    expect(page.get_by_test_id("answerNote")).to_contain_text(
         "Nothing drawn yet", timeout=ANSWER_TIMEOUT_MS)  # the answer's own sentence, a caption like "Not sure: ..."
     page.wait_for_timeout(500)
     shown = page.evaluate(CAPTIONS)
@@ -171,7 +172,7 @@ def test_at_200_percent_zoom_the_canvas_and_the_answer_are_reachable_and_nothing
         "host => host.scrollIntoView({block: 'center'})")  # clear of the page's header
     page.wait_for_timeout(300)
     mouse_draw(page, DIGITS[7])
-    answer = page.get_by_test_id("stMetricValue").first
+    answer = answer_of(page)
     expect(answer).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
     answer.scroll_into_view_if_needed()
     expect(answer).to_be_in_viewport()
@@ -195,7 +196,7 @@ def test_at_200_percent_zoom_the_canvas_and_the_answer_are_reachable_and_nothing
 def test_the_corrections_page_names_each_delete_and_image(browser, app_url):
     page = open_draw_page(browser, app_url, "desktop, light")
     mouse_draw(page, DIGITS[7])
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).to_have_text("7", timeout=ANSWER_TIMEOUT_MS)
     page.get_by_test_id("stButtonGroup").get_by_text("1", exact=True).click()
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text("Saved as a 1", exact=False)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import ANSWER_TIMEOUT_MS, chromium, largest, mouse_draw, serve, stroke_path
+from tests.browser import ANSWER_TIMEOUT_MS, answer_of, chromium, largest, mouse_draw, serve, stroke_path
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -19,12 +19,12 @@ WATCH = """
   const note = () => {
     const answer = document.querySelector(".st-key-answer");
     if (!answer) return;
-    const metrics = answer.querySelectorAll('[data-testid="stMetric"]');
-    const value = answer.querySelector('[data-testid="stMetricValue"]');
+    const value = answer.querySelector('[data-testid="answerValue"]');
+    const sure = answer.querySelector('[data-testid="answerConfidence"]');
     window.__seen.push({
       busy: answer.getAttribute("aria-busy"),
       value: value ? value.innerText.trim() : null,
-      confidence: metrics.length > 1 && getComputedStyle(metrics[1]).visibility === "visible",
+      confidence: sure !== null && getComputedStyle(sure).visibility === "visible",
     });
   };
   new MutationObserver(note).observe(document.body, { childList: true, subtree: true, attributes: true,
@@ -38,7 +38,7 @@ def page(tmp_path_factory):
     with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(app.url)
-        expect(page.get_by_test_id("stMetricValue").first).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+        expect(answer_of(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
         yield page
 
 
@@ -52,14 +52,14 @@ def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_writt
     second = stroke_path(box, DIGITS[4][1])
     page.mouse.move(*second[0])
     page.mouse.down()  # writing on: whenever the first stroke's answer comes, it comes while the pen is down
-    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_have_attribute("aria-busy", "true")
     for point in second[1:]:
         page.mouse.move(*point)
     page.mouse.up()
-    expect(page.get_by_test_id("stMetricValue").first).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
+    expect(answer_of(page)).to_have_text("4", timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_have_attribute("aria-busy", "false", timeout=ANSWER_TIMEOUT_MS)  # the pause is over
-    expect(page.get_by_test_id("stMetric").nth(1)).to_be_visible()
+    expect(page.get_by_test_id("answerConfidence")).to_be_visible()
     seen = page.evaluate("window.__seen")
     written = [s for s in seen if s["busy"] == "true" and s["value"] not in (None, "—")]
     assert written, "no answer was ever shown as being written"
@@ -70,7 +70,7 @@ def test_between_the_strokes_of_a_digit_the_answer_is_shown_as_still_being_writt
 def test_the_drawing_survives_the_whole_number_switch_and_clear_still_empties_the_canvas(page):
     """A 7 drawn, then "Whole number" on: the 7 is on the number canvas and read; Clear empties it
     (the canvas' own reset would bring the carried 7 back for good), and nothing comes back."""
-    answer = page.get_by_test_id("stMetricValue").first
+    answer = answer_of(page)
     page.get_by_role("button", name="Clear").click()
     expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
     mouse_draw(page, DIGITS[7])

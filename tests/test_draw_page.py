@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from digit_app.ui.answer import ANSWER_ID, CONFIDENCE_ID, MODEL_ID, NOTE_ID, answer_text, hooked, why_svg
 from tests.canvas_values import NUMBER_CANVAS_KEY, seed
 from tests.pages import open_page
 from tests.strokes import DIGITS, digit_strokes
@@ -26,21 +29,37 @@ def html(at: AppTest, starting: str) -> list[str]:
     return [element.proto.body for element in at.get("html") if element.proto.body.startswith(starting)]
 
 
-def alt_texts(at: AppTest) -> list[str]:
-    import re
+def shown(at: AppTest) -> dict[str, str]:
+    """What the page's one answer panel shows, by hook: its answer, confidence, note and model line."""
+    (panel,) = [hooked(element.proto.body) for element in at.get("html")
+                if answer_text(element.proto.body) is not None]
+    return panel
 
+
+def answer(at: AppTest) -> str:
+    return shown(at)[ANSWER_ID]
+
+
+def confidence(at: AppTest) -> str | None:
+    return shown(at).get(CONFIDENCE_ID)
+
+
+def note(at: AppTest) -> str:
+    return shown(at)[NOTE_ID]
+
+
+def alt_texts(at: AppTest) -> list[str]:
     return [alt for body in html(at, "") for alt in re.findall(r'<img [^>]*alt="([^"]*)"', body)]
 
 
 def test_empty_canvas_shows_no_digit():
     at = open_page()
     assert not at.exception
-    assert at.metric[0].label == "Prediction"
-    assert at.metric[0].value == "—"
-    assert len(at.metric) == 1  # no confidence, no numbers at all
-    assert any("Nothing drawn yet" in caption.value for caption in at.caption)
+    assert answer(at) == "—"
+    assert confidence(at) is None  # no confidence, no numbers at all
+    assert note(at).startswith("Nothing drawn yet")
     # the parts below keep their place: empty bars, a blank input; no correction box before there is an answer
-    assert "Probability of each digit: 0: 0%" in html(at, "<figure")[0]
+    assert "Probability of each digit: 0: 0%" in html(at, "<section")[0]
     assert alt_texts(at) == ["Nothing drawn yet"]
     assert not [b for b in at.button if b.label == "Save the correction"] and not at.get("button_group")
 
@@ -50,10 +69,10 @@ def test_a_drawing_is_read_and_shown_with_its_confidence():
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
     assert not at.exception
-    assert at.metric[0].label == "Prediction" and at.metric[0].value == "7"
-    assert at.metric[1].label == "Confidence" and at.metric[1].value.endswith("%")
-    assert int(at.metric[1].value.rstrip("%")) >= 60
-    assert len(html(at, "<figure")) == 1  # the ten probabilities, as a figure with a spoken summary
+    assert answer(at) == "7"
+    assert confidence(at).endswith("%") and int(confidence(at).rstrip("%")) >= 60
+    # one piece of HTML: the ten probabilities (a figure with a spoken summary) and the input the model saw
+    assert html(at, "<section")[0].count('<figure role="img" aria-label="Probability of each digit') == 1
     assert alt_texts(at) == ["The drawing as the model saw it, read as 7"]
 
 
@@ -62,19 +81,19 @@ def test_two_digits_get_a_reason_and_no_guess():
     seed(at, digit_strokes(1, 20, 70, 110) + digit_strokes(2, 150, 70, 110), brush=12)
     at.run()
     assert not at.exception
-    assert at.metric[0].value == "—" and len(at.metric) == 1
-    assert any("2 digits" in caption.value for caption in at.caption)
-    assert "0: 0%" in html(at, "<figure")[0]  # no probabilities shown
+    assert answer(at) == "—" and confidence(at) is None
+    assert "2 digits" in note(at)
+    assert "0: 0%" in html(at, "<section")[0]  # no probabilities shown
 
 
 def test_clear_removes_the_answer():
     at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 190), brush=20)
     at.run()
-    assert at.metric[0].value == "1"
+    assert answer(at) == "1"
     next(b for b in at.button if b.label == "Clear").click()
     at.run()
-    assert at.metric[0].value == "—"
+    assert answer(at) == "—"
 
 
 def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
@@ -93,8 +112,8 @@ def test_an_unsure_reading_says_which_digits_it_could_be(classifier):
     at = open_page(run=False)
     seed(at, strokes, brush=16)
     at.run()
-    assert at.metric[0].value == str(reading.digit)
-    assert f"Not sure: it could be {reading.digit} or {reading.runner_up}." in [c.value for c in at.caption]
+    assert answer(at) == str(reading.digit)
+    assert note(at) == f"Not sure: it could be {reading.digit} or {reading.runner_up}."
 
 
 def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(models):
@@ -109,19 +128,19 @@ def test_a_broken_active_model_falls_back_to_the_shipped_one_and_keeps_reading(m
     assert not at.exception and not at.error
     assert len(at.warning) == 1 and "v1.keras" in at.warning[0].value and "shipped model" in at.warning[0].value
     assert str(models) not in at.warning[0].value  # a visitor sees the file's name, not the server's folders
-    assert at.metric[0].value == "7"
-    assert any(caption.value.startswith("Model: shipped") for caption in at.caption)
+    assert answer(at) == "7"
+    assert shown(at)[MODEL_ID].startswith("Model: shipped")
 
 
 def test_whole_number_mode_reads_every_digit_and_shows_each_one():
     at = open_page()
     at.toggle(key="whole_number").set_value(True).run()
-    assert at.metric[0].label == "Prediction" and at.metric[0].value == "—"
+    assert answer(at) == "—"
     seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
     at.run()
     assert not at.exception
-    assert at.metric[0].value == "2047"
-    assert at.metric[1].label == "Confidence"
+    assert answer(at) == "2047"
+    assert confidence(at) is not None
     assert at.title[0].value == "Write a number"
     # each digit as the model saw it, every image inline (nothing to fetch later), with alt text
     assert [alt for alt in alt_texts(at) if "digit, read as" in alt] == [
@@ -136,7 +155,7 @@ def test_whole_number_mode_reads_touching_digits_by_their_strokes():
     seed(at, strokes, brush=14, key=NUMBER_CANVAS_KEY)
     at.run()
     assert not at.exception
-    assert at.metric[0].value == "237"
+    assert answer(at) == "237"
     alts = alt_texts(at)
     assert "The writing split into 3 digits: 2, 3, 7" in alts  # boxes drawn over the writing
     assert len([alt for alt in alts if "digit, read as" in alt]) == 3
@@ -166,10 +185,16 @@ def test_why_this_answer_colours_the_strokes_that_decided_it():
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
+    assert not html(at, '<figure class="dc-why"')  # on request only: it costs a batch through the model
     at.toggle(key="explain").set_value(True).run()
     assert not at.exception
-    (alt,) = alt_texts(at)
-    assert alt.startswith("The drawing as the model saw it: red strokes made it a 7, blue ones looked like a")
+    (why,) = html(at, '<figure class="dc-why"')
+    assert 'alt="Your strokes coloured: red where they made it a 7, blue where they looked like a' in why
+    svg = why_svg(why)
+    colours = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in re.findall(r'stroke="(#[0-9a-f]{6})"', svg)}
+    assert len(colours) >= 3  # the colour changes along the strokes
+    assert any(r > 180 and r > g + 60 and r > b + 60 for r, g, b in colours)  # and some of the 7 made it a 7
+    assert "<polyline" in svg and "image/png" not in why  # the person's strokes, not a picture of 28x28 pixels
 
 
 def test_one_digit_of_a_number_is_corrected_and_saved():
@@ -179,7 +204,7 @@ def test_one_digit_of_a_number_is_corrected_and_saved():
     at.toggle(key="whole_number").set_value(True).run()
     seed(at, number_strokes([2, 0, 4, 7], gap=30), brush=12, key=NUMBER_CANVAS_KEY)
     at.run()
-    assert at.metric[0].value == "2047"
+    assert answer(at) == "2047"
     at.selectbox[0].set_value(2).run()  # the 3rd digit, read as 4 ...
     at.get("button_group")[0].set_value(9).run()  # ... is a 9
     next(b for b in at.button if b.label == "Save the correction").click().run()
@@ -222,10 +247,10 @@ def test_a_model_calibrated_while_the_page_is_open_answers_with_its_new_confiden
     at = open_page(run=False)
     seed(at, digit_strokes(1, 100, 40, 200), brush=30)
     at.run()
-    before = int(at.metric[1].value.rstrip("%"))
+    before = int(confidence(at).rstrip("%"))
     registry.update_summary("v3-beef", temperature=3.0)  # `python -m digit_app calibrate`, say, on another machine
     at.run()
-    assert at.metric[0].value == "1" and int(at.metric[1].value.rstrip("%")) < before
+    assert answer(at) == "1" and int(confidence(at).rstrip("%")) < before
 
 
 def test_a_damaged_model_file_in_the_database_is_named_in_one_sentence_and_the_page_reads_on(models):
@@ -239,7 +264,7 @@ def test_a_damaged_model_file_in_the_database_is_named_in_one_sentence_and_the_p
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
-    assert not at.exception and at.metric[0].value == "7"
+    assert not at.exception and answer(at) == "7"
     assert len(at.warning) == 1 and at.warning[0].value.startswith("The active model v4-dead cannot be fetched")
     assert "damaged" in at.warning[0].value and "shipped model is in use" in at.warning[0].value
     assert str(models) not in at.warning[0].value
@@ -263,20 +288,20 @@ def test_no_crafted_canvas_value_stops_the_page(whole_number):
         at.session_state[NUMBER_CANVAS_KEY if whole_number else DIGIT_CANVAS_KEY] = value
         at.run()
         assert not at.exception and not at.error, name
-        assert at.metric[0].value in ("—", "7"), name
-        if at.metric[0].value == "—":
-            assert any("canvas" in c.value or c.value.startswith("Nothing") for c in at.caption), name
+        assert answer(at) in ("—", "7"), name
+        if answer(at) == "—":
+            assert "canvas" in note(at) or note(at).startswith("Nothing"), name
 
 
 def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mode():
     at = open_page(run=False)
     seed(at, digit_strokes(7, 50, 40, 190), brush=20)
     at.run()
-    assert at.metric[0].value == "7"
+    assert answer(at) == "7"
     at.toggle(key="whole_number").set_value(True).run()
     assert not at.exception
-    assert at.title[0].value == "Write a number" and at.metric[0].value == "7"  # the same 7, as a number
+    assert at.title[0].value == "Write a number" and answer(at) == "7"  # the same 7, as a number
     at.toggle(key="whole_number").set_value(False).run()
-    assert at.metric[0].value == "7"
+    assert answer(at) == "7"
     next(b for b in at.button if b.label == "Clear").click().run()
-    assert at.metric[0].value == "—"
+    assert answer(at) == "—"

@@ -29,7 +29,9 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     assert len(report.evaluation.misclassified) == len(data.y_test) - np.trace(confusion)
     assert report.images_per_second > 0 and len(report.history) == 3
     assert [e["phase"] for e in events][0] == "preparing"  # the pen digits are drawn first
-    assert {e["phase"] for e in events} == {"preparing", "batch", "epoch", "strokes"}
+    assert {e["phase"] for e in events} == {"preparing", "batch", "epoch", "strokes", "evaluating"}
+    assert events[-1]["phase"] == "evaluating"  # the page says the model is being measured, not "0 s left"
+    assert {"pen digits drawn", "pixel CNN epochs", "stroke model epochs", "evaluation: test set"} <= set(report.phases)
     pixel_epochs = [e for e in events if e["phase"] == "epoch"]
     assert pixel_epochs[-1]["epoch"] == 3 and "val_accuracy" in pixel_epochs[-1]
     assert [e["epoch"] for e in events if e["phase"] == "strokes"] == [1, 2, 3, 4]
@@ -101,7 +103,7 @@ def test_without_drawn_digits_the_model_reads_pixels_only():
     events = []
     model, report = train(data, TrainConfig(epochs=1, batch_size=32, augment=Variations.none(), drawn=False),
                           progress=events.append)
-    assert {e["phase"] for e in events} == {"batch", "epoch"}
+    assert {e["phase"] for e in events} == {"batch", "epoch", "evaluating"}
     assert report.held_out == {} and "held_out_writers" not in report.summary({}, {}).to_json()
     assert len(model.inputs) == 1
 

@@ -45,6 +45,17 @@ def test_best_path_merges_repeats_drops_blanks_and_places_each_digit():
     assert log_path == pytest.approx(np.log(0.9) * (lr.FRAMES - 1) + np.log(0.95), rel=1e-4)
 
 
+def test_a_blank_weight_keeps_a_digit_the_reader_half_sees_and_its_path_probability():
+    frames = path_frames([0, 3, 0, 0, 5, 0])
+    frames[3] = 0.0
+    frames[3, 0], frames[3, 8] = 0.55, 0.45  # a 7 nearly as likely as nothing in the column between the 2 and the 4
+    assert [s.digit for s in lr.best_path(frames, 1.0)[0]] == [2, 4]
+    spans, log_path = lr.best_path(frames, 1.0, blank_weight=0.6)
+    assert [s.digit for s in spans] == [2, 7, 4]
+    assert log_path == pytest.approx(np.log(0.9) * (lr.FRAMES - 1) + np.log(0.45), rel=1e-4)  # the reader's own
+    assert lr.best_path(path_frames([]), 1.0, blank_weight=0.6)[0] == ()  # a sure blank stays blank
+
+
 def test_a_line_of_blanks_reads_as_nothing():
     spans, _ = lr.best_path(path_frames([]), scale=1.0)
     assert spans == ()
@@ -91,6 +102,17 @@ def test_composed_lines_look_like_the_photo_page_s_lines(mnist_sample):
     assert again[1] == lines[0][1] and np.array_equal(again[0], lines[0][0])  # the same for a seed
 
 
+def test_a_digit_slanted_turned_and_stretched_keeps_all_its_ink():
+    from digit_app.photos.synthetic import _reshaped, _shape_change
+
+    digit = np.full((20, 12), 255, np.uint8)  # ink up to its picture's edges, as a digit cropped to its ink
+    for seed in range(20):
+        reshaped = _reshaped(digit, np.random.default_rng(seed)).astype(np.float64)
+        stretched = abs(np.linalg.det(_shape_change(np.random.default_rng(seed))))  # the same change for the seed
+        assert 0.75 < stretched < 1.25
+        assert reshaped.sum() / digit.sum() == pytest.approx(stretched, rel=0.04)  # none of its ink cut off
+
+
 @pytest.fixture(scope="module")
 def shipped():
     reader = lr.shipped_line_reader()
@@ -111,6 +133,17 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
     assert flagged[~right].mean() >= flagged[right].mean() + 0.3  # "not sure" mostly of what it reads wrong
     blank = shipped.read([np.zeros((48, 150), np.float32)])[0]
     assert blank.text == ""
+
+
+def test_a_line_read_as_nothing_stays_nothing_and_a_half_seen_digit_beside_others_is_kept(shipped, monkeypatch):
+    faint = path_frames([])
+    faint[3] = 0.0
+    faint[3, 0], faint[3, 8] = 0.55, 0.45  # only a mark the reader half takes for a 7: a blank page's speck
+    beside = path_frames([0, 3, 0, 0, 0, 0])
+    beside[4] = faint[3]  # the same half-seen 7 after a sure 2
+    monkeypatch.setattr(shipped, "frames", lambda pictures: (np.stack([faint, beside]), [1.0, 1.0]))
+    nothing, kept = shipped.read([np.zeros((40, 120), np.float32)] * 2)
+    assert nothing.text == "" and kept.text == "27"
 
 
 def test_the_shipped_reader_matches_its_digest(shipped, tmp_path):
@@ -145,6 +178,16 @@ def test_a_tiny_training_run_is_saved_whole_and_loads(mnist_sample, tmp_path):
     assert 0 <= reading.confidence <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lr.READER_FILE.name, lr.METADATA_FILE.name,
                                                                  lr.KERAS_FILE.name])
+
+
+@pytest.mark.slow
+def test_training_goes_on_from_a_trained_reader(mnist_sample):
+    pen = load_pen_digits(PEN_DIGITS_FILE)
+    training, calibrating = training_pools(mnist_sample["x_train"], mnist_sample["y_train"], pen,
+                                           lr.CALIBRATION_WRITERS, 250)
+    runs = [lr.train_line_reader(training, calibrating, lines=128, epochs=1, workers=1, calibration_lines=100,
+                                 start=start)[1] for start in (None, lr.KERAS_FILE)]
+    assert runs[1].losses[0] < runs[0].losses[0] / 3  # the shipped reader already reads composed lines
 
 
 def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp_path):

@@ -215,3 +215,23 @@ def test_sigterm_mid_run_marks_the_job_failed_frees_the_lock_and_exits_cleanly(t
     assert job.progress["state"] == "training" and job.progress["epoch"] >= 1  # its last progress kept
     assert not list((tmp_path / "models").glob("versions/*.keras"))  # nothing kept from a stopped run
     assert table.submit({}) and table.claim() is not None  # the lock was freed: the next Start works
+
+
+def test_a_worker_started_ahead_waits_for_the_job_then_runs_it_and_ends(database, monkeypatch):
+    import threading
+
+    table = JobsTable(database)
+    monkeypatch.setattr(queue_trainer, "outcome", fake_outcome(
+        {"phase": "done", "version_id": "v1", "summary": {}, "gallery": []}, batches=1))
+    ran: list[int] = []
+    worker = threading.Thread(target=lambda: ran.append(QueueTrainer(table, poll=0.05).run(until_empty=True,
+                                                                                          linger=30.0)))
+    worker.start()
+    time.sleep(0.5)
+    assert worker.is_alive()  # nothing waits yet: it lingers, ready
+    job_id = table.submit(request())
+    worker.join(20)
+    assert not worker.is_alive() and ran == [1] and table.get(job_id).state == "done"  # taken, run, then it ended
+    started = time.monotonic()
+    assert QueueTrainer(table, poll=0.05).run(until_empty=True, linger=30.0, linger_while=lambda: False) == 0
+    assert time.monotonic() - started < 5  # its server gone: it stops waiting at once

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, chromium, mouse_draw
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, chromium, mouse_draw
 from tests.paths import SMALL_PEN_DIGITS
 from tests.protocol import Recording, Reply, drawing_reply, record_drawing
 from tests.services import REPLICA_COOKIE, TRAINER_COMMAND, Replicas, replicas_behind_nginx
@@ -122,7 +122,7 @@ def test_a_correction_saved_through_replica_a_is_listed_by_replica_b(deployment,
 
     with pinned_page(deployment, cookies["a"]) as page:
         mouse_draw(page, DIGITS[7])
-        answer = page.get_by_test_id("stMetricValue").first
+        answer = answer_of(page)
         expect(answer).not_to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
         shown = int(answer.inner_text().strip())
         right = 7 if shown != 7 else 1

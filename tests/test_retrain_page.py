@@ -244,8 +244,7 @@ def test_a_run_under_way_is_at_the_top_for_who_arrives_and_under_start_for_who_s
 def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progress():
     from dataclasses import replace
 
-    from digit_app.jobs.progress import JobStatus, time_left
-    from digit_app.ui.training_report import steady_time_left
+    from digit_app.jobs.progress import JobStatus, steady_time_left, time_left
 
     status = JobStatus(state="training", source="mnist", config=TrainConfig(epochs=2), started=0.0,
                        stage_started=100.0, epoch=1, batch=50, steps=100)
@@ -389,3 +388,32 @@ def wait_until_ended(queue: JobsTable, job_id: int, seconds: float = 60):
         assert time.monotonic() < deadline, f"job {job_id} is still {job.state}"
         time.sleep(0.2)
     return job
+
+
+def test_the_stroke_model_epochs_follow_epochs_until_chosen_and_the_run_says_its_whole_length(queue):
+    TrainersTable(queue.database).beat("gpu-box:7:ab")  # a trainer takes the job: nothing trains here
+    page = open_page(RETRAIN)
+    epochs = next(n for n in page.number_input if n.label == "Epochs")
+    strokes = next(n for n in page.number_input if n.label == "Stroke model epochs")
+    assert (epochs.value, strokes.value) == (20, 30)
+    epochs.set_value(200).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 200  # within its range
+    next(n for n in page.number_input if n.label == "Epochs").set_value(2).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 3  # a short run stays short
+    next(n for n in page.number_input if n.label == "Stroke model epochs").set_value(7).run()
+    next(n for n in page.number_input if n.label == "Epochs").set_value(4).run()
+    assert next(n for n in page.number_input if n.label == "Stroke model epochs").value == 7  # chosen: kept
+    next(b for b in page.button if b.label == "Start training").click().run()
+    [job] = queue.list()
+    assert (job.request["config"]["epochs"], job.request["config"]["stroke_epochs"]) == (4, 7)
+    running = queue.claim()
+    running.report({"state": "training", "stage_started": time.time() - 10, "epoch": 2, "batch": 5, "steps": 10},
+                   force=True)
+    page.run()
+    [bar] = page.get("progress")
+    assert bar.proto.text.startswith("Epoch 2 of 4, pixel CNN · about ")
+    assert bar.proto.text.endswith("; then the stroke model's 7 epochs")  # the whole length, said before it comes
+    running.report({"state": "strokes", "stage_started": time.time() - 4, "epoch": 2}, force=True)
+    page.run()
+    assert page.get("progress")[0].proto.text.startswith("Stroke model: epoch 2 of 7 · about ")
+    running.cancelled()

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from digit_app.preprocess import to_mnist
-from digit_app.saliency import PATCH, occlusion_maps, overlay
-from tests.strokes import draw_digit
+from digit_app.render import draw_strokes
+from digit_app.saliency import PATCH, along, input_frame, occlusion_maps, overlay, sample, stroke_colours
+from tests.strokes import digit_strokes, draw_digit
 
 
 def cover(image: np.ndarray, top: int, left: int, side: int) -> np.ndarray:
@@ -46,3 +47,41 @@ def test_the_overlay_is_an_rgb_picture_coloured_where_the_evidence_is(classifier
 def test_a_wrong_shape_is_refused(classifier):
     with pytest.raises(ValueError, match="28, 28"):
         occlusion_maps(classifier, np.zeros((20, 20)), [1])
+
+
+@pytest.mark.parametrize("digit, left, top, size", [(7, 50, 40, 190), (4, 150, 20, 100), (0, 20, 120, 140)])
+def test_the_strokes_land_on_the_ink_the_model_saw(digit, left, top, size):
+    strokes = digit_strokes(digit, left, top, size)
+    image = to_mnist(draw_strokes(strokes, 16))
+    scale, shift = input_frame(np.concatenate(strokes), image)
+    dense = np.concatenate([along(points, 2.0) for points in strokes])
+    on_ink = sample(image, scale * dense + shift)
+    assert np.median(on_ink) > 0.5
+    assert np.median(sample(image, scale * dense + shift + 6)) < np.median(on_ink) - 0.3  # a frame that is off
+    # is off the ink: the check can tell
+
+
+def test_sampling_is_the_pixel_at_a_pixel_linear_between_and_nothing_outside():
+    evidence = np.zeros((28, 28), np.float32)
+    evidence[10, 10], evidence[10, 11] = 1.0, 0.5
+    assert sample(evidence, np.array([[10, 10], [11, 10], [10.5, 10], [10, 10.5], [-3, 40]])).tolist() == [
+        1.0, 0.5, 0.75, 0.5, 0.0]
+
+
+def test_stroke_colours_are_red_where_the_evidence_for_the_answer_is_and_grey_where_none_is():
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 13:15] = 1.0  # a 1: one upright stroke
+    toward = np.zeros((28, 28), np.float32)
+    toward[4:12] = 0.3  # its top made the answer
+    stroke = np.array([[140.0, 40.0], [140.0, 240.0]])
+    (colours,) = stroke_colours([along(stroke, 5.0)], image, toward, np.zeros((28, 28), np.float32))
+    top, bottom = colours[0], colours[-1]
+    assert top[0] > 0.9 and top[0] > top[2] + 0.3  # red at the top
+    assert np.allclose(bottom, 0.35)  # overlay's grey at the bottom, where nothing decided it
+
+
+def test_along_puts_a_point_every_step_and_keeps_the_ends():
+    points = along(np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 5.0]]), 2.0)
+    assert points[0].tolist() == [0.0, 0.0] and points[-1].tolist() == [10.0, 5.0]
+    assert np.hypot(*np.diff(points, axis=0).T).max() <= 2.0 + 1e-6
+    assert along(np.array([[3.0, 4.0]]), 2.0).tolist() == [[3.0, 4.0]]  # a dot stays a dot

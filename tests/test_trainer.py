@@ -60,6 +60,29 @@ def test_start_with_no_trainer_alive_runs_the_job_here_and_keeps_a_new_version(d
         time.sleep(0.1)
 
 
+@pytest.mark.slow
+def test_a_worker_started_ahead_takes_the_start_that_comes_then_ends(database, models):
+    trainer = Trainer(database)
+    assert trainer.warm(linger=120)  # the operator opened the Retrain page
+    ahead = trainer._process
+    time.sleep(1)
+    job_id = trainer.start(TrainRequest(str(MNIST_SAMPLE), TINY))
+    assert trainer._process is ahead  # Start started no second worker: the one ahead takes the job
+    job = wait_for(trainer.table, job_id, ended)
+    assert job.state == "done", job.message
+    deadline = time.monotonic() + 30
+    while trainer.worker_running:  # nothing else waits: it ends, not lingering again
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+def test_no_worker_is_started_ahead_for_a_trainer_alive_or_without_lingering(database):
+    trainer = Trainer(database)
+    assert not trainer.warm(linger=0) and not trainer.worker_running
+    TrainersTable(database).beat("gpu-box:4242:ab")
+    assert not trainer.warm(linger=60) and not trainer.worker_running  # the trainer takes every job
+
+
 def test_with_a_trainer_alive_start_only_queues(database, models):
     TrainersTable(database).beat("gpu-box:4242:ab")  # a trainer elsewhere, heard from just now
     trainer = Trainer(database)

@@ -9,6 +9,7 @@ wrong kind is left out, never trusted.
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from digit_app.database import Job
 from digit_app.store.metadata import TrainingSummary
 from digit_app.training.config import TrainConfig
 
-RUNNING_STATES = ("queued", "loading", "preparing", "training", "strokes", "saving")
+RUNNING_STATES = ("queued", "loading", "preparing", "training", "strokes", "evaluating", "saving")
 MAX_GALLERY = 24  # misread test digits shown, at most
 
 
@@ -26,11 +27,12 @@ MAX_GALLERY = 24  # misread test digits shown, at most
 class JobStatus:
     """A copy of a job's state, as the page draws it."""
 
-    state: str  # "queued", "loading", "preparing", "training", "strokes", "saving", "done", "cancelled", "failed"
+    state: str  # one of RUNNING_STATES, or "done", "cancelled", "failed"
     source: str
     config: TrainConfig
     started: float
     stage_started: float = 0.0  # when the current state began: each stage's pace is its own
+    reported: float = 0.0  # when the trainer wrote this progress (0: unknown)
     prepared: float = 0.0  # share of the pen digits drawn, while "preparing"
     epoch: int = 0
     batch: int = 0
@@ -60,11 +62,28 @@ class JobStatus:
 
 
 def time_left(status: JobStatus, now: float) -> float | None:
-    """Seconds the current stage still needs, from its own pace so far (None before there is a pace to go by)."""
+    """Seconds the current stage still needs, from its own pace up to the last report, counted down since then
+    (None before there is a pace to go by). Between two reports the pace alone would climb: 47 s, then 49 s."""
     if status.state not in ("preparing", "training", "strokes") or status.fraction < 0.02:
         return None
-    elapsed = now - status.stage_started
-    return elapsed * (1.0 - status.fraction) / status.fraction
+    reported = status.reported if status.stage_started <= status.reported <= now else now
+    elapsed = reported - status.stage_started
+    return max(0.0, elapsed * (1.0 - status.fraction) / status.fraction - (now - reported))
+
+
+def steady_time_left(status: JobStatus, now: float, shown: MutableMapping[str, object]) -> float | None:
+    """The time left to show, never more than was shown before in the same stage of the same run.
+
+    A slower batch makes the pace estimate climb; `shown` (a session's memory) keeps the last figure,
+    and a higher estimate holds it instead.
+    """
+    left = time_left(status, now)
+    stage = (status.job_id, status.started, status.state)
+    before = shown.get("left")
+    if left is not None and shown.get("stage") == stage and isinstance(before, float):
+        left = min(left, before)
+    shown["stage"], shown["left"] = stage, left
+    return left
 
 
 def _number(value: Any, default: float = 0.0) -> float:
@@ -106,7 +125,7 @@ def job_status(job: Job) -> JobStatus:
     version = result.get("version_id")
     return JobStatus(
         state=state, source=str(job.request.get("source", "")), config=_config(job.request), started=started,
-        stage_started=_number(progress.get("stage_started"), started),
+        stage_started=_number(progress.get("stage_started"), started), reported=_number(job.heartbeat),
         prepared=min(1.0, _number(progress.get("done")) / max(_number(progress.get("total"), 1.0), 1.0)),
         epoch=int(_number(progress.get("epoch"))), batch=int(_number(progress.get("batch"))),
         steps=int(_number(progress.get("steps"))), history=history, message=job.message,

@@ -24,6 +24,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob
@@ -36,7 +37,7 @@ from digit_app.store.corrections import default_path
 POLL = 1.0  # seconds between looks at the queue while it is empty
 STOPPED = "The trainer was stopped ({why}) before the job finished; no model was kept. Start it again."
 PHASE_STATES = {"loaded": "loading", "preparing": "preparing", "batch": "training", "strokes": "strokes",
-                "saving": "saving"}
+                "evaluating": "evaluating", "saving": "saving"}
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,14 @@ class QueueTrainer:
         for number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(number, handler)
 
-    def run(self, once: bool = False, until_empty: bool = False) -> int:
+    def run(self, once: bool = False, until_empty: bool = False, linger: float = 0.0,
+            linger_while: Callable[[], bool] = lambda: True) -> int:
         """Take and run jobs until stopped (or, with `once`, until one has run; with `until_empty`, until no job
-        waits or a dedicated trainer is alive to take them); returns how many ran."""
+        waits, after up to `linger` seconds of waiting for one while `linger_while()`, or a dedicated trainer is
+        alive to take them); returns how many ran."""
         beating = self._beat_in_background() if self._heartbeat else None
         try:
-            return self._run(once, until_empty)
+            return self._run(once, until_empty, linger, linger_while)
         finally:
             if beating is not None:
                 self._stop.set()
@@ -138,12 +141,18 @@ class QueueTrainer:
         thread.start()
         return thread
 
-    def _run(self, once: bool, until_empty: bool) -> int:
+    def _run(self, once: bool, until_empty: bool, linger: float = 0.0,
+             linger_while: Callable[[], bool] = lambda: True) -> int:
         ran = 0
         log.info("Waiting for training jobs in %s.", self.table.database.describe())
+        idle_until = time.monotonic() + linger
         while not self._stop.is_set():
             try:
                 waiting = self.table.waiting()
+                if until_empty and waiting == 0 and time.monotonic() < idle_until and linger_while() \
+                        and not TrainersTable(self.table.database).alive():
+                    self._stop.wait(self.poll)  # ready, TensorFlow loaded, for the job about to be started
+                    continue
                 if until_empty and (not waiting or TrainersTable(self.table.database).alive()):
                     break
                 running = self.table.claim() if waiting else None
@@ -158,6 +167,7 @@ class QueueTrainer:
             except DatabaseError as error:  # its ending could not be written: the next claim fails it as orphaned
                 log.warning("Job %s: %s", running.id, error)
             ran += 1
+            idle_until = 0.0  # it lingered for this job: when nothing else waits, it ends
             if once:
                 break
         if self._why:

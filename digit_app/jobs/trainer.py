@@ -30,6 +30,7 @@ from digit_app.training.config import TrainRequest
 
 LOCK_FREED_WITHIN = 15.0  # seconds for the database to free a dead worker's training lock
 RECOVER_RETRY = 0.2  # seconds between tries meanwhile
+LINGER = 600.0  # seconds a worker started ahead (`Trainer.warm`) waits for a job
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,14 @@ def worker_reason(stderr: str) -> str:
     return (exceptions or [""])[-1][:300]
 
 
-def _start_worker(database: Database, errors: IO[str]) -> subprocess.Popen:
-    """`python -m digit_app.jobs.worker` on `database`, able to import this package whatever the current folder."""
+def _start_worker(database: Database, errors: IO[str], linger: float = 0.0) -> subprocess.Popen:
+    """`python -m digit_app.jobs.worker` on `database` (lingering `linger` seconds for a job), able to import this
+    package whatever the current folder."""
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, ENV_DATABASE_URL: database.url.render_as_string(hide_password=False),
            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-m", "digit_app.jobs.worker"], stdin=subprocess.DEVNULL,
+    lingering = ["--linger", f"{linger:g}"] if linger else []
+    return subprocess.Popen([sys.executable, "-m", "digit_app.jobs.worker", *lingering], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=errors, text=True, env=env)
 
 
@@ -74,14 +77,26 @@ class Trainer:
     def run_waiting(self) -> bool:
         """If a job waits and no trainer is alive, see that this server's worker runs it (starting the worker if it
         is not running); whether a worker of this server runs."""
+        return self._see_worker(warm=False)
+
+    def warm(self, linger: float | None = None) -> bool:
+        """Start this server's worker ahead of a Start, unless one runs or a trainer is alive: it loads TensorFlow
+        and waits `linger` seconds (`LINGER`; 0: no worker ahead) for a job, so a run starts at once, and ends
+        sooner if this server does. Whether a worker of this server runs."""
+        linger = LINGER if linger is None else linger
+        if linger <= 0:
+            return self.worker_running
+        return self._see_worker(warm=True, linger=linger)
+
+    def _see_worker(self, warm: bool, linger: float = 0.0) -> bool:
         with self._lock:
             if self.worker_running:
                 return True
-            if not self.table.waiting() or self.trainer_alive():
+            if (not warm and not self.table.waiting()) or self.trainer_alive():
                 return False
             errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - the watcher closes it when the worker ends
             try:
-                self._process = _start_worker(self.table.database, errors)
+                self._process = _start_worker(self.table.database, errors, linger if warm else 0.0)
             except OSError as error:
                 errors.close()
                 raise OSError(f"Could not start the training process: {error}") from error

@@ -8,10 +8,15 @@ job under the training lock, writes its progress and result to the job, and ends
 or a trainer comes alive to take them. Training keeps both cores busy for minutes; in the server's
 own process it starved every session's drawing, so it runs here, niced, and the operating system
 serves drawings first. SIGTERM stops it between batches (the job is marked failed).
+
+Loading TensorFlow and Keras takes the worker several seconds before any training. A replica can
+start it ahead (`Trainer.warm`, when the operator opens the Retrain page), with `--linger`: it
+loads them and waits that long for a job, so Start finds it ready.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -21,15 +26,30 @@ from digit_app.jobs.queue_trainer import QueueTrainer
 
 NICENESS = 10  # lower priority than the server that answers drawings
 POLL = 0.5  # seconds between looks at the queue while another process trains
+MAX_LINGER = 900.0  # seconds a warmed worker waits for a job at most
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run what waits; `--linger SECONDS` first loads TensorFlow and waits that long for a job to be started."""
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--linger", type=float, default=0.0)
+    linger = min(max(args.parse_args(argv).linger, 0.0), MAX_LINGER)
     os.nice(NICENESS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker: %(message)s", stream=sys.stderr)
     trainer = QueueTrainer(JobsTable(open_database()), poll=POLL)
     trainer.handle_signals()
-    trainer.run(until_empty=True)
+    if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn, while the person chooses settings
+        import digit_app.training.run  # noqa: F401
+        from digit_app.training import TrainConfig
+        from digit_app.training.fit import prepare_pen_digits
+
+        try:
+            prepare_pen_digits(TrainConfig().seed)
+        except (OSError, ValueError) as error:  # the run itself says what is wrong with the pen digits
+            logging.warning("The pen digits were not drawn ahead: %s", error)
+    server = os.getppid()
+    trainer.run(until_empty=True, linger=linger, linger_while=lambda: os.getppid() == server)  # not past its server
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ MIN_LINES, MAX_LINES = 100, 200_000
 EPOCHS, MAX_EPOCHS = 8, 200
 BATCH_SIZE = 64
 LEARNING_RATE = 2e-3
+TUNING_RATE = 5e-4  # the learning rate when training goes on from a trained reader
+BLANK_WEIGHT = 0.5  # reading a line with digits, "nothing" in a column counts this much against a digit (best_path)
 WRONG_FLAGGED = 0.85  # "not sure" is set so that this share of the calibration lines read wrong are flagged
 MAX_READER_BYTES = 20_000_000  # the shipped reader is a few hundred KB; a larger file is not read
 MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
@@ -161,10 +163,16 @@ def serving_model(model: Any) -> Any:
     return keras.Model(model.input, keras.layers.Reshape((FRAMES * CLASSES,))(probabilities))
 
 
-def best_path(frames: np.ndarray, scale: float) -> tuple[tuple[DigitSpan, ...], float]:
+def best_path(frames: np.ndarray, scale: float, blank_weight: float = 1.0) -> tuple[tuple[DigitSpan, ...], float]:
     """(the digits on the best path with their places in the picture, the path's log-probability) from one line's
-    (FRAMES, CLASSES) probabilities."""
-    best = frames.argmax(axis=1)
+    (FRAMES, CLASSES) probabilities.
+
+    With `blank_weight` below 1, "nothing" must win a column by that much more to be chosen: a digit the
+    reader half sees is kept rather than dropped. The path's probability is the reader's own either way.
+    """
+    weighted = frames.copy()
+    weighted[:, 0] *= blank_weight
+    best = weighted.argmax(axis=1)
     log_path = float(np.log(np.maximum(frames[np.arange(FRAMES), best], 1e-12)).sum())
     peaks: list[tuple[int, int]] = []  # (frame, class) where each digit of the path peaks
     start = 0
@@ -206,6 +214,8 @@ class LineReader:
         readings = []
         for line, scale in zip(frames, scales):
             spans, log_path = best_path(line, scale)
+            if spans:  # a line read as nothing stays nothing: a faint mark on a blank page is no digit
+                spans, log_path = best_path(line, scale, BLANK_WEIGHT)
             confidence = float(self.calibration(log_path))
             readings.append(LineReading(spans, confidence, confidence >= self.calibration.unsure_below, log_path))
         return readings
@@ -318,12 +328,13 @@ def calibration_error(chances: np.ndarray, right: np.ndarray, bins: int = 10) ->
 
 def train_line_reader(training_pool: Any, calibration_pool: Any, lines: int = LINES, epochs: int = EPOCHS,
                       seed: int = 0, workers: int = 2, calibration_lines: int = CALIBRATION_LINES,
-                      cache: Path | None = None) -> tuple[Any, LineReaderReport]:
+                      cache: Path | None = None, start: Path | None = None) -> tuple[Any, LineReaderReport]:
     """A line reader trained with CTC on `lines` lines composed from `training_pool`, calibrated on lines composed
     from `calibration_pool` (digits and writers it never trained on): (the Keras model, its report).
 
     Composing the lines is most of the work: with `cache` (a folder), the lines composed for these counts and
-    seed are kept there and used again. Raises ValueError, before any work, for counts outside the bounds above.
+    seed are kept there and used again. With `start` (a reader's Keras file), training goes on from that reader at
+    TUNING_RATE instead of from scratch. Raises ValueError, before any work, for counts outside the bounds above.
     """
     if not MIN_LINES <= lines <= MAX_LINES or not MIN_LINES <= calibration_lines <= MAX_LINES:
         raise ValueError(f"The line reader learns from {MIN_LINES} to {MAX_LINES} lines, not {lines}.")
@@ -337,8 +348,11 @@ def train_line_reader(training_pool: Any, calibration_pool: Any, lines: int = LI
                                lambda: composed_lines(calibration_pool, calibration_lines, seed + 1, workers))
     keras.utils.set_random_seed(seed)
     model = build_line_model()
+    if start is not None:
+        model.set_weights(keras.models.load_model(start, compile=False).get_weights())
     steps = epochs * int(np.ceil(lines / BATCH_SIZE))
-    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, steps, alpha=0.05)
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE if start is None else TUNING_RATE, steps,
+                                                      alpha=0.05)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CTC())
     history = model.fit(inputs, targets(texts), batch_size=BATCH_SIZE, epochs=epochs, verbose=2, shuffle=True)
     report = LineReaderReport(lines, epochs, seed, 0.0, int(model.count_params()), calibration_lines,
@@ -375,9 +389,11 @@ def save_line_reader(model: Any, report: LineReaderReport, directory: Path = MOD
 
 
 def retrain_line_reader(data: Any, lines: int = LINES, epochs: int = EPOCHS, seed: int = 0,
-                        cache: Path | None = None, directory: Path = MODEL_DIR) -> tuple[Path, LineReaderReport]:
-    """Train a line reader on `data` (a TrainingData) and the pen digits, and save it whole in `directory`:
-    (the LiteRT file written, its report). The command line's `line-reader`."""
+                        cache: Path | None = None, directory: Path = MODEL_DIR,
+                        start: Path | None = None) -> tuple[Path, LineReaderReport]:
+    """Train a line reader on `data` (a TrainingData) and the pen digits (going on from the reader in `start`, a
+    Keras file, when given), and save it whole in `directory`: (the LiteRT file written, its report). The command
+    line's `line-reader`."""
     from digit_app.photos.synthetic import training_pools
     from digit_app.strokes.pen_digits import load_pen_digits
 
@@ -386,5 +402,5 @@ def retrain_line_reader(data: Any, lines: int = LINES, epochs: int = EPOCHS, see
                          f"epochs, not {lines} lines for {epochs}.")
     training, calibrating = training_pools(data.x_train, data.y_train, load_pen_digits(), CALIBRATION_WRITERS,
                                            min(MNIST_CALIBRATION, len(data.x_train) * 9 // 10))
-    model, report = train_line_reader(training, calibrating, lines, epochs, seed, cache=cache)
+    model, report = train_line_reader(training, calibrating, lines, epochs, seed, cache=cache, start=start)
     return save_line_reader(model, report, directory), report

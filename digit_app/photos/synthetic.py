@@ -37,6 +37,9 @@ SIZE_JITTER = 0.12  # each digit's size varies this much
 LIFT = 0.07  # each digit sits up to this share of the height above or below the line
 PAGE_HEIGHTS = 16  # the side of the page a line is cut from is about this many digit heights
 DOT = 0.1  # share of lines with a stray dot beside them (left out of the text)
+SLANT = 0.3  # each digit is sheared up to this much (x moves by this share of y) ...
+SHAPE_TURN = 8.0  # ... turned up to this many degrees ...
+STRETCH = (0.8, 1.2)  # ... and made this much wider or narrower: 21 writers' digits stand for many more hands
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ def _mnist_ink(image: np.ndarray, height: float, rng: np.random.Generator) -> np
     """An MNIST digit's ink, cropped to it and scaled to about `height` pixels tall."""
     rows, columns = np.flatnonzero(image.max(axis=1) > 40), np.flatnonzero(image.max(axis=0) > 40)
     crop = image[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1] if len(rows) else image
+    crop = _reshaped(crop, rng)
     scale = height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER) / crop.shape[0]
     size = (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale)))
     return np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR), np.float32) / 255.0
@@ -93,6 +97,8 @@ def _mnist_ink(image: np.ndarray, height: float, rng: np.random.Generator) -> np
 
 def _pen_ink(strokes: tuple[np.ndarray, ...], height: float, pen: float, rng: np.random.Generator) -> np.ndarray:
     """A pen digit's strokes drawn with an ink pen `pen` pixels wide, about `height` pixels tall."""
+    shape = _shape_change(rng)
+    strokes = tuple(stroke @ shape.T for stroke in strokes)
     points = np.concatenate(strokes)
     low, high = points.min(axis=0), points.max(axis=0)
     scale = height * rng.uniform(1 - SIZE_JITTER, 1 + SIZE_JITTER) / max(float(high[1] - low[1]), 1.0)
@@ -101,6 +107,28 @@ def _pen_ink(strokes: tuple[np.ndarray, ...], height: float, pen: float, rng: np
     layer = Image.new("L", size, 0)
     draw_lines(layer, [(stroke - low) * scale + margin for stroke in strokes], pen)
     return np.asarray(layer, np.float32) / 255.0
+
+
+def _shape_change(rng: np.random.Generator) -> np.ndarray:
+    """A 2x2 map of a digit's points (x, y; y down) slanted, turned and stretched a little, at random."""
+    turn = np.radians(rng.uniform(-SHAPE_TURN, SHAPE_TURN))
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    slant = np.array([[1.0, -rng.uniform(-SLANT, SLANT)], [0.0, 1.0]])
+    return rotation @ slant @ np.diag([rng.uniform(*STRETCH), 1.0])
+
+
+def _reshaped(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """An MNIST digit's picture slanted, turned and stretched like a pen digit's points (`_shape_change`)."""
+    shape = _shape_change(rng)
+    rows, columns = image.shape
+    corners = np.array([[0, 0], [columns, 0], [0, rows], [columns, rows]], np.float64) @ shape.T
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    size = (int(np.ceil(high[0] - low[0])) + 2, int(np.ceil(high[1] - low[1])) + 2)
+    back = np.linalg.inv(shape)  # for each output pixel, where in the digit it comes from
+    offset = low @ back.T
+    coefficients = (back[0, 0], back[0, 1], offset[0], back[1, 0], back[1, 1], offset[1])
+    return np.asarray(Image.fromarray(image).transform(size, Image.Transform.AFFINE, coefficients,
+                                                       Image.Resampling.BILINEAR))
 
 
 def _laid_out(digits: list[np.ndarray], height: float, rng: np.random.Generator) -> np.ndarray:

@@ -13,6 +13,14 @@ from digit_app.errors import SettingsError
 from digit_app.training.augment import Variations
 
 
+STROKE_EPOCHS_PER_EPOCH = 1.5  # the stroke model's epochs for each of the pixel CNN's, unless chosen apart (20 -> 30)
+
+
+def default_stroke_epochs(epochs: int) -> int:
+    """The stroke model's epochs for a run of `epochs` pixel CNN epochs: in proportion, so a short run stays short."""
+    return max(1, min(500, round(epochs * STROKE_EPOCHS_PER_EPOCH)))
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides how a model is trained; saved in the model's metadata."""

@@ -23,12 +23,13 @@ from digit_app.networks import build_model, build_reader, reader_parts
 from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
 from digit_app.store.metadata import TrainingSummary
 from digit_app.strokes.network import train_stroke_model
-from digit_app.strokes.on_canvas import drawn_inputs
 from digit_app.strokes.pen_digits import load_pen_digits
 from digit_app.training.augment import build_augmenter, redraw_digits
 from digit_app.training.config import TrainConfig
 from digit_app.training.data import TrainingData
+from digit_app.training.drawn_cache import drawn_pen_digits, kept_copies
 from digit_app.training.pen import retrace_digits
+from digit_app.training.stopwatch import Stopwatch
 from digit_app.training.styles import add_styles
 
 CALIBRATION_DIGITS = 10_000  # training digits the temperature is fitted on, at most
@@ -57,6 +58,7 @@ class TrainReport:
     train_images: int
     held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
     temperature: float = 1.0  # the calibration fitted after training (`digit_app.calibration`)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the run (`Stopwatch`)
 
     @property
     def test_accuracy(self) -> float:
@@ -91,15 +93,17 @@ def train(
     `strategy` is a `tf.distribute` strategy; by default, `distribution_strategy()`.
     """
     keras.utils.set_random_seed(config.seed)
-    images, labels = _training_arrays(data, config)
+    watch = Stopwatch()
+    with watch.phase("copies of the digits"):
+        images, labels = _training_arrays(data, config)
     if config.drawn:
         def prepared(done: int, total: int) -> None:
             if progress is not None:
                 progress({"phase": "preparing", "what": "pen digits", "done": done, "total": total})
 
-        pen = load_pen_digits()
-        drawn_pixels, drawn_strokes, drawn_labels = drawn_inputs(pen.for_training(), seed=config.seed,
-                                                                 on_progress=prepared)
+        with watch.phase("pen digits drawn"):
+            pen = load_pen_digits()
+            drawn_pixels, drawn_strokes, drawn_labels = drawn_pen_digits(pen.for_training(), config.seed, prepared)
         images = np.concatenate([images, drawn_pixels[..., None]])
         labels = np.concatenate([labels, drawn_labels])
     validation_count = int(len(images) * config.validation_split)
@@ -144,8 +148,9 @@ def train(
 
     tracker = _Progress(config, steps_per_epoch, progress, should_stop)
     started = time.perf_counter()
-    model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-              callbacks=[tracker], verbose=0, shuffle=False)
+    with watch.phase("pixel CNN epochs"):
+        model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+                  callbacks=[tracker], verbose=0, shuffle=False)
     pixel_seconds = time.perf_counter() - started
     if tracker.cancelled:
         raise Cancelled("Training was cancelled; no model was kept.")
@@ -154,23 +159,29 @@ def train(
             if progress is not None:
                 progress({"phase": "strokes", "epoch": epoch, "epochs": config.stroke_epochs, **logs})
 
-        stroke_model = train_stroke_model(drawn_strokes, drawn_labels, config.stroke_epochs, seed=config.seed,
-                                          on_epoch=stroke_epoch, should_stop=should_stop)
+        with watch.phase("stroke model epochs"):
+            stroke_model = train_stroke_model(drawn_strokes, drawn_labels, config.stroke_epochs, seed=config.seed,
+                                              on_epoch=stroke_epoch, should_stop=should_stop)
         if should_stop is not None and should_stop():
             raise Cancelled("Training was cancelled; no model was kept.")
         model = build_reader(model, stroke_model)
     seconds = time.perf_counter() - started
 
+    if progress is not None:
+        progress({"phase": "evaluating"})
     # One classifier for every figure of the report: the test set, the temperature, the held-out writers.
     pixel_part, stroke_part = reader_parts(model)
     reader = Classifier(pixel_model=pixel_part, path=None, fast_single=False, stroke_model=stroke_part)
-    evaluation = evaluate(reader, data.x_test, data.y_test)
-    temperature = training_temperature(reader, data, config.seed)
-    held_out = held_out_accuracy(reader, pen) if config.drawn else {}
+    with watch.phase("evaluation: test set"):
+        evaluation = evaluate(reader, data.x_test, data.y_test)
+    with watch.phase("calibration"):
+        temperature = training_temperature(reader, data, config.seed)
+    with watch.phase("evaluation: held-out writers"):
+        held_out = held_out_accuracy(reader, pen) if config.drawn else {}
     return model, TrainReport(
         evaluation=evaluation, seconds=seconds, history=tracker.history, train_images=len(train_idx),
         images_per_second=tracker.images_seen / pixel_seconds if pixel_seconds else 0.0, held_out=held_out,
-        temperature=temperature)
+        temperature=temperature, phases=watch.rounded())
 
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> Evaluation:
@@ -200,10 +211,18 @@ def training_temperature(classifier: Classifier, data: TrainingData, seed: int =
     return fit_temperature(raw, data.y_train[chosen])
 
 
+def prepare_pen_digits(seed: int = 0) -> None:
+    """Draw and keep (`drawn_cache`) the pen digits a run with this seed learns from and is measured on, ahead of
+    the run: what a worker started ahead does while the operator chooses the settings."""
+    pen = load_pen_digits()
+    drawn_pen_digits(pen.for_training(), seed)
+    drawn_pen_digits(pen.held_out(), HELD_OUT_SEED)
+
+
 def held_out_accuracy(classifier: Classifier, pen: Any = None) -> dict[str, float]:
     """Accuracy on held-out writers' pen digits drawn on a canvas: pixels, strokes, both as the Draw page reads them."""
     pen = pen if pen is not None else load_pen_digits()
-    pixels, strokes, labels = drawn_inputs(pen.held_out(), seed=HELD_OUT_SEED)
+    pixels, strokes, labels = drawn_pen_digits(pen.held_out(), HELD_OUT_SEED)
     scores = {"pixels": classifier.predict_proba(pixels)}
     if classifier.reads_strokes:
         scores["strokes"] = classifier.predict_strokes(strokes)
@@ -221,14 +240,18 @@ def distribution_strategy() -> Any:
 
 def _training_arrays(data: TrainingData, config: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
     """Float images (n, 28, 28, 1) and int labels: MNIST plus styled, redrawn and retraced copies if asked for."""
-    originals, labels = data.x_train, data.y_train.astype(np.int64)
+    originals, labels, seed = data.x_train, data.y_train.astype(np.int64), config.seed
     if config.augment.styles:
-        styled, styled_labels = add_styles(originals, labels, config.augment.styles, seed=config.seed)
+        share = config.augment.styles
+        styled, styled_labels = kept_copies("styled", originals, labels, share, seed,
+                                            lambda: add_styles(originals, labels, share, seed=seed))
         originals, labels = np.concatenate([originals, styled]), np.concatenate([labels, styled_labels])
     images, copied_from = originals.astype(np.float32) / 255.0, labels
-    for share, make_copies in ((config.augment.redraw, redraw_digits), (config.augment.pen, retrace_digits)):
+    for kind, share, make_copies in (("redrawn", config.augment.redraw, redraw_digits),
+                                     ("retraced", config.augment.pen, retrace_digits)):
         if share:
-            chosen, copies = make_copies(originals, share, seed=config.seed)
+            chosen, copies = kept_copies(kind, originals, copied_from, share, seed,
+                                         lambda make=make_copies, share=share: make(originals, share, seed=seed))
             images, labels = np.concatenate([images, copies]), np.concatenate([labels, copied_from[chosen]])
     return images[..., None], labels
 

@@ -8,7 +8,7 @@ cancellation go through the callbacks `train` takes. Nothing is kept from a canc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from digit_app.store.versions import check_writable
 from digit_app.training.config import TrainRequest
 from digit_app.training.data import TrainingData, load_training_data
 from digit_app.training.fit import Cancelled, ProgressFn, TrainReport, evaluate, train
+from digit_app.training.stopwatch import Stopwatch
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class KeptModel:
     summary: TrainingSummary
     report: TrainReport
     data: TrainingData
+    phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase, loading to keeping
 
     def misread(self, count: int) -> list[tuple[np.ndarray, int, int]]:
         """Up to `count` test digits it read wrong: (image, true digit, digit read)."""
@@ -52,11 +54,13 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
     """
     tell = progress or (lambda event: None)
     stopped = should_stop or (lambda: False)
+    watch = Stopwatch()
     in_use_at_start = versions.active_version_id(folder=request.models_dir)
-    data = load_training_data(request.source)
-    corrections = _corrections(request)
-    if corrections is not None:
-        data = data.with_corrections(*corrections, request.corrections.repeat)
+    with watch.phase("data loaded"):
+        data = load_training_data(request.source)
+        corrections = _corrections(request)
+        if corrections is not None:
+            data = data.with_corrections(*corrections, request.corrections.repeat)
     tell({"phase": "loaded", "source": data.source, "train_images": len(data.x_train),
           "epochs": request.config.epochs})
     if stopped():
@@ -64,12 +68,14 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
     model, report = train(data, request.config, progress=progress, should_stop=should_stop)
     if stopped():
         raise Cancelled("cancelled after training")
+    watch.seconds.update(report.phases)
+    with watch.phase("evaluation: corrections"):
+        on_corrections = _on_corrections(model, corrections, in_use_at_start, request.models_dir)
     tell({"phase": "saving"})
     summary = report.summary(data.describe(), request.config.to_dict()).with_changes(
-        compared_with=in_use_at_start,
-        corrections_accuracy=_on_corrections(model, corrections, in_use_at_start, request.models_dir))
-    path, version_id = keep_model(model, summary, request.models_dir, request.save_as, request.activate)
-    return KeptModel(path, version_id, summary, report, data)
+        compared_with=in_use_at_start, corrections_accuracy=on_corrections)
+    path, version_id = keep_model(model, summary, request.models_dir, request.save_as, request.activate, watch)
+    return KeptModel(path, version_id, summary, report, data, watch.rounded())
 
 
 def _corrections(request: TrainRequest) -> tuple[np.ndarray, np.ndarray] | None:
@@ -97,16 +103,21 @@ def _on_corrections(model: Any, corrections: tuple[np.ndarray, np.ndarray] | Non
 
 
 def keep_model(model: Any, summary: TrainingSummary, models_dir: Path | None = None, save_as: Path | None = None,
-               activate: bool = False) -> tuple[Path, str | None]:
+               activate: bool = False, watch: Stopwatch | None = None) -> tuple[Path, str | None]:
     """Save a model with its summary and LiteRT copies: as exactly `save_as`, or as a new version (activated if
-    asked); (its file, its version id or None)."""
-    lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
+    asked); (its file, its version id or None). `watch` times the steps."""
+    watch = watch or Stopwatch()
+    with watch.phase("saving: LiteRT conversion"):
+        lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if save_as is not None:
-        return save_model(model, save_as, summary, lite), None
-    version = versions.save_version(model, summary, lite, folder=models_dir)  # into the database, whole
-    if activate:
-        versions.activate(version.id, folder=models_dir)
-    return versions.model_file(version.id, folder=models_dir), version.id
+        with watch.phase("saving: Keras file"):
+            return save_model(model, save_as, summary, lite), None
+    with watch.phase("saving: Keras file and database"):
+        version = versions.save_version(model, summary, lite, folder=models_dir)  # into the database, whole
+        if activate:
+            versions.activate(version.id, folder=models_dir)
+    with watch.phase("saving: this machine's copy"):
+        return versions.model_file(version.id, folder=models_dir), version.id
 
 
 def check_destination(models_dir: Path | None, save_as: Path | None) -> None:

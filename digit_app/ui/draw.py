@@ -1,8 +1,8 @@
 """Draw page: a canvas, and after every stroke the digit (or the number) the model reads and how sure it is.
 
 The canvas and everything that answers it run as one fragment: a stroke reruns only that part.
-Nothing above the canvas changes while a person draws, and the parts below it keep their size
-whether or not there is an answer, so the canvas never moves under the hand.
+The answer is one piece of HTML (ui/answer.py) beside the canvas on a wide screen and under it on a
+phone; nothing above the canvas changes while a person draws, so the canvas never moves under the hand.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from digit_app.model import Classifier
-from digit_app.prediction import NumberReading, Reading, read_digit, read_number_strokes
+from digit_app.prediction import Reading, read_digit, read_number_strokes
 from digit_app.preprocess import UnreadableDrawingError
-from digit_app.saliency import occlusion_maps, overlay
+from digit_app.saliency import along, occlusion_maps, overlay, stroke_colours
 from digit_app.store.versions import version_id_of
-from digit_app.strokes.canvas import CanvasLimits
-from digit_app.sizes import NUMBER_CANVAS  # the size the segment judge learned numbers at
+from digit_app.strokes.canvas import CanvasLimits, CanvasStroke
+from digit_app.ui.answer import INPUT_WIDTH, digit_panel, number_panel, ordinal, why_picture
 from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMBER_LIMITS, CanvasMemory
+from digit_app.ui.html import image_tag
 from digit_app.ui.model_cache import get_classifier
-from digit_app.ui.html import captioned, image_tag, percent_sure, probability_bars, split_picture
 from digit_app.ui.text import for_visitors
 
 DEFAULT_BRUSH = 18
@@ -30,17 +30,7 @@ UNDECODED = "canvas-undecoded"  # the sentence for the next run, after a canvas 
 NOT_A_DRAWING = "The canvas sent something that is not a drawing: it is empty again, draw once more."
 UNDECODABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError)  # a canvas value Streamlit
 # or the canvas package could not even decode: only a client of its own sends one
-INPUT_WIDTH = 140  # the 28x28 model input, shown 5x
-ANSWER_HEIGHT = 150  # px: the answer keeps this height, with or without an answer, so nothing below it moves
 HELPER = (Path(__file__).with_name("canvas_helper.js")).read_text()
-SPLIT_WIDTH = 360  # px: the picture of how a number was split, at most
-
-
-def ordinal(index: int) -> str:
-    """The place of the digit at `index` in words people read: 1st, 2nd, 3rd, 4th ... 11th, 12th, 21st."""
-    place = index + 1
-    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
-    return f"{place}{suffix}"
 
 
 def carry_drawing() -> None:
@@ -53,89 +43,39 @@ def clear_drawing() -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def explanation(_classifier: Classifier, model_key: str, model_input: bytes, digits: tuple[int, int]) -> np.ndarray:
-    """The "why" picture for one drawing and model, computed once: red for the answer, blue for the runner-up."""
+def explanation(_classifier: Classifier, model_key: str, model_input: bytes,
+                digits: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The "why" maps for one drawing and model, computed once: evidence for the answer and for the runner-up."""
     image = np.frombuffer(model_input, np.float32).reshape(28, 28)
     toward, runner_up = occlusion_maps(_classifier, image, list(digits))
-    return overlay(image, toward, runner_up)
+    return toward, runner_up
 
 
-def show_digit(reading: Reading | None, problem: str | None) -> None:
-    """The answer for one digit: the prediction first, then how sure, or why there is none."""
-    with st.container(horizontal=True, gap="large"):
-        st.metric("Prediction", "—" if reading is None else str(reading.digit), width="content")
-        if reading is not None:
-            st.metric("Confidence", percent_sure(reading.confidence), width="content")
-    if reading is None:
-        st.caption(problem or "Nothing drawn yet: the answer appears here after each stroke.")
-    elif not reading.is_sure:
-        st.caption(f"Not sure: it could be {reading.digit} or {reading.runner_up}.")
+def model_line(classifier: Classifier) -> str:
+    """Which model answers, how it did on MNIST and what it reads."""
+    accuracy = classifier.metadata.get("test_accuracy")
+    return (f"Model: {version_id_of(classifier.path)}"
+            + (f" · MNIST {accuracy:.2%}" if isinstance(accuracy, (int, float)) else "")
+            + (" · reads pixels and strokes" if classifier.reads_strokes else ""))
 
 
-def show_number(number: NumberReading | None, problem: str | None = None) -> None:
-    """The whole number and how sure the model is of all of it, or why there is none."""
-    with st.container(horizontal=True, gap="large"):
-        st.metric("Prediction", "—" if number is None else number.text, width="content")
-        if number is not None:
-            st.metric("Confidence", percent_sure(number.confidence), width="content")
-    if number is None:
-        st.caption(problem or "Nothing written yet: write the digits left to right.")
+def why(reading: Reading | None, strokes: tuple[CanvasStroke, ...], classifier: Classifier) -> None:
+    """"Why this answer": on request, the person's own strokes coloured by what made the answer (under the panel)."""
+    asked = st.toggle("Why this answer", key="explain", disabled=reading is None,
+                      help="Red: the strokes that made the answer. Blue: those that looked like the runner-up.")
+    if not asked or reading is None or not strokes:
         return
-    unsure = [ordinal(index) for index, reading in enumerate(number.digits) if not reading.is_sure]
-    if unsure:
-        st.caption(f"Not sure of the {', '.join(unsure)} digit.")
-
-
-def show_details(reading: Reading | None, classifier: Classifier) -> None:
-    """The ten probabilities and the 28x28 image the model saw (on request, which strokes decided it).
-
-    Drawn at the same size with or without an answer, so the page keeps its height. Each heading is
-    part of its picture's HTML: one element fewer each for the browser to draw at every stroke.
-    """
-    chart_column, input_column = st.columns([3, 2], gap="medium")
-    with chart_column:
-        probabilities = np.zeros(10) if reading is None else reading.probabilities
-        st.html(probability_bars(probabilities, -1 if reading is None else reading.digit,
-                                 caption="Probability of each digit"))
-    with input_column:
-        why = st.toggle("Why this answer", key="explain", disabled=reading is None,
-                        help="Red: the strokes that made the answer. Blue: those that looked like the runner-up.")
-        if reading is None:
-            picture = image_tag(np.zeros((28, 28)), "Nothing drawn yet", INPUT_WIDTH)
-        elif why:
-            model_key = f"{classifier.path}:{classifier.metadata.get('saved_at', '')}"
-            explained = explanation(classifier, model_key, reading.model_input.astype(np.float32).tobytes(),
-                                    (reading.digit, reading.runner_up))
-            picture = image_tag(explained, f"The drawing as the model saw it: red strokes made it a {reading.digit}, "
-                                           f"blue ones looked like a {reading.runner_up}", INPUT_WIDTH)
-        else:
-            picture = image_tag(reading.model_input, f"The drawing as the model saw it, read as {reading.digit}",
-                                INPUT_WIDTH)
-        st.html(captioned("What the model saw (28x28)", picture))
-
-
-def show_digits(number: NumberReading | None, drawing: np.ndarray | None) -> None:
-    """How the number was split (boxes over the writing) and each digit as the model saw it."""
-    st.caption("How it was split, and each digit as the model saw it")
-    if number is None or drawing is None:
-        st.html(image_tag(np.zeros((NUMBER_CANVAS[1] // 2, NUMBER_CANVAS[0] // 2)), "Nothing written yet",
-                          NUMBER_CANVAS[0] // 2, pixelated=False))
+    model_key = f"{classifier.path}:{classifier.metadata.get('saved_at', '')}"
+    image = reading.model_input.astype(np.float32)
+    toward, runner_up = explanation(classifier, model_key, image.tobytes(), (reading.digit, reading.runner_up))
+    # A point every quarter brush, so a long straight stroke can turn from grey to red along its length.
+    strokes = tuple(CanvasStroke(along(stroke.points, stroke.width / 4), stroke.width) for stroke in strokes)
+    try:
+        colours = stroke_colours([stroke.points for stroke in strokes], image, toward, runner_up)
+    except ValueError:  # no ink left in the input to line the strokes up with: the maps over the input instead
+        st.html(image_tag(overlay(image, toward, runner_up), "Why: red made the answer", INPUT_WIDTH))
         return
-    boxes = [reading.box for reading in number.digits]
-    if all(box is not None for box in boxes):
-        labels = [f"{ordinal(index)}: {reading.digit}" for index, reading in enumerate(number.digits)]
-        picture = split_picture(drawing, boxes, labels, short=[str(reading.digit) for reading in number.digits])
-        st.html(image_tag(picture, f"The writing split into {len(boxes)} digits: "
-                          + ", ".join(str(reading.digit) for reading in number.digits),
-                          min(picture.shape[1], SPLIT_WIDTH), pixelated=False))
-    tiles = "".join(
-        '<figure style="margin:0">'
-        f'{image_tag(reading.model_input, f"{ordinal(i)} digit, read as {reading.digit}", 56)}'
-        f'<figcaption style="font-size:0.8rem">{ordinal(i)}: {reading.digit} · '
-        f'{percent_sure(reading.confidence)}</figcaption>'
-        f'</figure>'
-        for i, reading in enumerate(number.digits))
-    st.html(f'<div style="display:flex;flex-wrap:wrap;gap:12px">{tiles}</div>')
+    st.html(why_picture(strokes, colours, reading))
 
 
 def correction_box(readings: tuple[Reading, ...]) -> None:
@@ -232,11 +172,9 @@ def drawing_area(whole_number: bool) -> None:
     if whole_number:
         canvas_column = answer_column = st.container()
     else:
-        canvas_column, answer_column = st.columns([3, 2], gap="medium")
+        canvas_column, answer_column = st.columns([1, 1], gap="medium")
     with canvas_column:  # the room for the canvas' toolbar, which floats above it, is in ui/page.css
         refused = canvas(memory, limits, "number" if whole_number else "digit")
-    with answer_column:
-        answer = st.container(height=ANSWER_HEIGHT, border=False, key="answer")
     classifier = get_classifier()
     in_use = version_id_of(classifier.path)
     if st.session_state.get("model-seen", in_use) != in_use:  # switched on the Retrain page, perhaps by someone else
@@ -245,30 +183,25 @@ def drawing_area(whole_number: bool) -> None:
     strokes = memory.strokes
     drawing = memory.drawing(limits.size)
 
-    if whole_number:
-        try:
-            number = (read_number_strokes(strokes, classifier, limits.size, max_new=NEW_CANDIDATES) if strokes
-                      else None)
-        except UnreadableDrawingError as error:
-            number, refused = None, str(error)
-        with answer:
-            show_number(number, refused)
-        show_digits(number, drawing)
-        correction_box(number.digits if number is not None else ())
-    else:
+    # One piece of HTML for the whole answer, so the browser draws one element for it at each stroke, in the
+    # container the canvas helper marks as a live region and greys while the digit is still being written.
+    with answer_column:
+        if whole_number:
+            try:
+                number = (read_number_strokes(strokes, classifier, limits.size, max_new=NEW_CANDIDATES) if strokes
+                          else None)
+            except UnreadableDrawingError as error:
+                number, refused = None, str(error)
+            st.container(key="answer").html(number_panel(number, refused, drawing, model_line(classifier)))
+            correction_box(number.digits if number is not None else ())
+            return
         try:
             reading, problem = read_digit(drawing, classifier, strokes), refused
         except UnreadableDrawingError as error:
             reading, problem = None, str(error)
-        with answer:
-            show_digit(reading, problem)
-        with answer_column:
-            correction_box((reading,) if reading is not None else ())
-        show_details(reading, classifier)
-    accuracy = classifier.metadata.get("test_accuracy")
-    st.caption(f"Model: {version_id_of(classifier.path)}"
-               + (f" · MNIST test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else "")
-               + (" · reads pixels and strokes" if classifier.reads_strokes else ""))
+        st.container(key="answer").html(digit_panel(reading, problem, model_line(classifier)))
+        why(reading, strokes, classifier)
+        correction_box((reading,) if reading is not None else ())
 
 
 whole_number = st.session_state.get("whole_number", False)

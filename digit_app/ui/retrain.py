@@ -13,7 +13,7 @@ from digit_app.jobs.progress import JobStatus, job_status
 from digit_app.jobs.trainer import Trainer, trainer_for
 from digit_app.store.corrections import default_path
 from digit_app.training import TrainConfig, Variations
-from digit_app.training.config import CorrectionsToAdd, TrainRequest
+from digit_app.training.config import STROKE_EPOCHS_PER_EPOCH, CorrectionsToAdd, TrainRequest, default_stroke_epochs
 from digit_app.training.augment import preview_grid
 from digit_app.settings import ENV_DATA_DIR
 from digit_app.training.data import DataError, preview_images
@@ -26,6 +26,7 @@ from digit_app.ui.training_report import show_progress, show_result
 from digit_app.ui.version_table import versions_table
 
 PREVIEW_DIGITS = 16
+MAX_EPOCHS = 200  # for either model, on this page
 UNCLAIMED_AFTER = 5.0  # seconds a job waits before a replica other than its own starts a worker for it
 DEFAULTS = Variations()
 # (field, label, maximum shown, step, shown per unit, help) for each augmentation slider; shares are shown in %
@@ -134,6 +135,17 @@ def augmentation() -> Variations:
     return Variations(**values)
 
 
+def stroke_epochs_follow() -> None:
+    """Epochs changed: the stroke model's follow in proportion, unless the person chose them apart."""
+    if not st.session_state.get("stroke-epochs-chosen"):
+        st.session_state["stroke-epochs"] = min(MAX_EPOCHS, default_stroke_epochs(int(st.session_state["epochs"])))
+
+
+def stroke_epochs_chosen() -> None:
+    """The stroke model's epochs were set by hand: Epochs no longer moves them."""
+    st.session_state["stroke-epochs-chosen"] = True
+
+
 def job_state(job: Job | None) -> tuple[int | None, bool]:
     """Which job the page shows, and whether it waits or runs: what the page was drawn for."""
     return (None, False) if job is None else (job.id, job_status(job).running)
@@ -186,6 +198,11 @@ except DatabaseError as problem:
 running = drawn_for[1]
 if not running:
     st.session_state.pop("started-here", None)
+    if is_operator():
+        try:  # the worker loads TensorFlow while the operator chooses settings: Start then trains at once
+            trainer().warm()
+        except (DatabaseError, OSError) as problem:
+            st.warning(for_visitors(str(problem)))
 # A run under way is the first thing a person arriving sees; who started it sees it under Start.
 progress_on_top = running and not st.session_state.get("started-here")
 if progress_on_top:
@@ -208,12 +225,14 @@ except (DataError, ValueError) as problem:
 
 st.subheader("Training")
 left, middle = st.columns(2)
-epochs = left.number_input("Epochs", 1, 200, TrainConfig().epochs,
+epochs = left.number_input("Epochs", 1, MAX_EPOCHS, TrainConfig().epochs, key="epochs", on_change=stroke_epochs_follow,
                            help="Passes of the pixel CNN over the training images.")
-stroke_epochs = middle.number_input("Stroke model epochs", 1, 200, TrainConfig().stroke_epochs,
-                                    disabled=not learn_drawn,
-                                    help="Passes of the stroke model over the pen digits, after the pixel CNN "
-                                         "(a few seconds each): it reads a drawing's strokes on the Draw page.")
+st.session_state.setdefault("stroke-epochs", min(MAX_EPOCHS, default_stroke_epochs(int(epochs))))
+stroke_epochs = middle.number_input("Stroke model epochs", 1, MAX_EPOCHS, key="stroke-epochs", disabled=not learn_drawn,
+                                    on_change=stroke_epochs_chosen,
+                                    help="Passes of the stroke model over the pen digits, after the pixel CNN: it "
+                                         "reads a drawing's strokes on the Draw page. They follow Epochs "
+                                         f"({STROKE_EPOCHS_PER_EPOCH:g} for each) until you change them.")
 batch_size = st.segmented_control("Batch size, images", [32, 64, 128, 256, 512], default=128, key="batch-size",
                                   help="Images per training step: larger is faster per epoch, smaller "
                                        "often generalises a little better.") or 128

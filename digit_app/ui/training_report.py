@@ -13,41 +13,37 @@ import streamlit as st
 
 from digit_app.database import DatabaseError
 from digit_app.database import registry as versions
-from digit_app.jobs.progress import JobStatus, time_left
+from digit_app.jobs.progress import JobStatus, steady_time_left
 from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.shared_database import shared_database
 from digit_app.ui.version_table import act_on_version, percent
 
 
-def steady_time_left(status: JobStatus, now: float, shown: MutableMapping[str, Any]) -> float | None:
-    """The time left to show, never more than was shown before in the same stage of the same run.
-
-    The pace estimate climbs while the page waits for the next batch's progress (47 s, then 49 s);
-    `shown` (a session's memory) keeps the last figure, and a higher estimate holds it instead.
-    """
-    left = time_left(status, now)
-    stage = (status.started, status.state)
-    if left is not None and shown.get("stage") == stage and shown.get("left") is not None:
-        left = min(left, shown["left"])
-    shown["stage"], shown["left"] = stage, left
-    return left
+def progress_label(status: JobStatus, now: float, shown: MutableMapping[str, Any]) -> str:
+    """The progress bar's words: the stage, how far, the time left in it (never rising), and what comes after."""
+    config = status.config
+    epochs, strokes = config.epochs, config.stroke_epochs if config.drawn else 0
+    after = f"; then the stroke model's {strokes} epoch{'s' * (strokes != 1)}" if strokes else ""
+    label = {"queued": "Waiting for its turn…",
+             "loading": "Loading data…",
+             "preparing": f"Drawing the pen digits on a canvas: {status.prepared:.0%}",
+             "training": f"Epoch {status.epoch} of {epochs}, pixel CNN",
+             "strokes": f"Stroke model: epoch {status.epoch} of {strokes}",
+             "evaluating": "Measuring the new model on the test set…",
+             "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}"
+                                                 + (f" and the stroke model's {strokes}" if strokes else ""))
+    if not status.running:
+        return label
+    left = steady_time_left(status, now, shown)
+    minutes, seconds = divmod(round(left or 0), 60)
+    label += (f" · {now - status.started:.0f} s so far" if left is None
+              else f" · about {minutes} min {seconds:02d} s left" if minutes else f" · about {seconds} s left")
+    return label + (after if status.state in ("queued", "loading", "preparing", "training") else "")
 
 
 def show_progress(status: JobStatus) -> None:
     """The bar (what runs, how far, the time left) and, after two epochs, the accuracy and loss curves."""
-    epochs = status.config.epochs
-    label = {"queued": "Waiting for its turn…",
-             "loading": "Loading data…",
-             "preparing": f"Drawing the pen digits on a canvas: {status.prepared:.0%}",
-             "training": f"Epoch {status.epoch} of {epochs}",
-             "strokes": f"Stroke model: epoch {status.epoch} of {status.config.stroke_epochs}",
-             "saving": "Saving the model…"}.get(status.state, f"Finished: {epochs} epoch{'s' * (epochs != 1)}")
-    now = time.time()
-    if status.running:
-        left = steady_time_left(status, now, st.session_state.setdefault("time-left-shown", {}))
-        minutes, seconds = divmod(round(left or 0), 60)
-        label += (f" · {now - status.started:.0f} s so far" if left is None
-                  else f" · about {minutes} min {seconds:02d} s left" if minutes else f" · about {seconds} s left")
+    label = progress_label(status, time.time(), st.session_state.setdefault("time-left-shown", {}))
     st.progress(status.fraction, text=label)
     if len(status.history) > 1:  # one epoch is a single point: no curve to draw
         curve = pd.DataFrame(status.history).set_index("epoch")
