@@ -92,7 +92,7 @@ def _as_seen(image: Image.Image) -> np.ndarray:
             rgb = rgba[..., :3] * alpha + ground * (1.0 - alpha)
             return np.clip(np.rint(rgb), 0, 255).astype(np.uint8)
         return rgba[..., :3].astype(np.uint8)
-    return np.asarray(image.convert("RGB"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
 
 
 def enlarge(model_input: np.ndarray, zoom: int = ZOOM) -> np.ndarray:

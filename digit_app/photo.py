@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from digit_app.model import Classifier
+from digit_app.photos import filters
 from digit_app.photos.confidence import Evidence, ShownConfidence
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
@@ -129,7 +129,7 @@ def _page_lines(photo: np.ndarray, corners: Corners | None) -> tuple[np.ndarray,
 
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(the page, its darkness, where the page is, the turn undone): the writing turned level if it was turned."""
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey_of(page), GRAIN_SIGMA), board)
+    darkness = ink_darkness(filters.gaussian(_grey_of(page), GRAIN_SIGMA), board)
     paper, spread = paper_grain(darkness)
     turn = writing_turn(np.where(darkness > paper + GRAIN_LOW * spread, darkness, 0.0))  # faint printed lines too
     inside = np.ones(darkness.shape, np.float32)
@@ -148,7 +148,7 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     Uneven light is divided out, what is not clearly darker than the paper around it is dropped,
     and grain smaller than a tenth of the largest stroke is removed. All zeros when there is no ink.
     """
-    darkness = ink_darkness(ndimage.gaussian_filter(_grey(image), GRAIN_SIGMA))
+    darkness = ink_darkness(filters.gaussian(_grey(image), GRAIN_SIGMA))
     ink = np.where(ink_mask(darkness), darkness, 0.0)
     return (ink / max(float(ink.max()), 1e-6)).astype(np.float32)
 
@@ -156,7 +156,7 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
 def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
     """Where the page is, `band` pixels in from its edges: a sliver of table at a sheet's edge, the edge's shadow,
     or a printed line cut off by the photo's edge is never ink."""
-    return ndimage.minimum_filter(inside, size=2 * band + 1, mode="constant", cval=False) if band > 0 else inside
+    return filters.minimum(inside, (2 * band + 1, 2 * band + 1), outside=False) if band > 0 else inside
 
 
 def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:
@@ -221,15 +221,20 @@ def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, ju
     evidence = None
     if judged is not None:
         chances = [float(j[d.digit]) if s is not None else 0.0 for j, d, s in zip(judged, digits, seen)]
-        evidence = _evidence(log_path, chances, agree=False, changed=changed)
+        evidence = _evidence(log_path, chances, agree=False, changed=changed, shown=[d.probabilities for d in digits])
     return FoundLine(box, picture, NumberReading(digits), placed, confidence,
                      confidence >= calibration.unsure_below and not changed, tuple(boxes), evidence)
 
 
-def _evidence(log_path: float, chances: list[float], agree: bool, changed: bool) -> Evidence:
-    """The evidence for a number shown, from the pixel CNN's probability of each digit shown."""
+def _evidence(log_path: float, chances: list[float], agree: bool, changed: bool, shown: list[np.ndarray],
+              count_agree: bool = True) -> Evidence:
+    """The evidence for a number shown, from the pixel CNN's probability of each digit shown and each digit's
+    probabilities as shown (`shown`: the margin of the least clear one over its runner-up)."""
     floor = np.maximum(np.asarray(chances, np.float64), LEAST_CHANCE)
-    return Evidence(float(log_path), float(np.log(floor).sum()), float(floor.min()), agree, changed)
+    top_two = np.sort(np.stack([np.asarray(p, np.float64) for p in shown]), axis=1)[:, -2:]
+    margin = float((top_two[:, 1] - top_two[:, 0]).min())
+    return Evidence(float(log_path), float(np.log(floor).sum()), float(floor.min()), agree, changed, margin,
+                    count_agree, len(chances))
 
 
 LEAST_CHANCE = 1e-4  # a digit's probability is taken as at least this in the evidence (its log is bounded)
@@ -254,18 +259,23 @@ def _checked(whole: FoundLine, cut: FoundLine | None, calibration: Calibration) 
     pixel CNN reads them better. A number the two read differently is "not sure"; its confidence
     is the line reader's with each digit's share of the path's probability the cut's.
     """
-    if cut is None or whole.number is None or cut.number is None:
+    if cut is None or whole.number is None:
         return whole
+    if cut.number is None:
+        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, count_agree=False))
     agree = cut.number.text == whole.number.text
-    if agree or len(cut.number.digits) != len(whole.number.digits):
-        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, agree=agree))
+    counted = len(cut.number.digits) == len(whole.number.digits)
+    if agree or not counted:
+        return whole if whole.evidence is None else replace(whole, evidence=replace(whole.evidence, agree=agree,
+                                                                                    count_agree=counted))
     chance = min(max(whole.confidence, 1e-9), 1 - 1e-9)
     log_path = (np.log(chance / (1 - chance)) - calibration.offset) / calibration.slope
     log_path += sum(float(np.log(max(c.confidence, 1e-9) / max(w.confidence, 1e-9)))
                     for c, w in zip(cut.number.digits, whole.number.digits))
     boxes = cut.digit_boxes or whole.digit_boxes
     pictures = cut.picture_boxes if cut.digit_boxes else whole.picture_boxes
-    evidence = whole.evidence and _evidence(log_path, [d.confidence for d in cut.number.digits], False, True)
+    evidence = whole.evidence and _evidence(log_path, [d.confidence for d in cut.number.digits], False, True,
+                                            [d.probabilities for d in cut.number.digits])
     return FoundLine(whole.box, whole.picture, cut.number, boxes, float(calibration(log_path)), False, pictures,
                      evidence)
 
@@ -342,8 +352,11 @@ def _as_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def _fitted(image: np.ndarray, longest: int) -> np.ndarray:
-    """An RGB copy of the photo, averaged down to at most `longest` pixels on its longer side."""
+    """The photo as RGB uint8, averaged down to at most `longest` pixels on its longer side (itself when it is already
+    RGB uint8 and small enough: never written to)."""
     array = _as_uint8(image)
+    if array.ndim == 3 and array.shape[2] == 3 and max(array.shape[:2]) <= longest:
+        return array
     picture = Image.fromarray(np.ascontiguousarray(array[..., :3]) if array.ndim == 3 else array).convert("RGB")
     scale = longest / max(picture.size)
     if scale < 1:

@@ -170,3 +170,22 @@ def test_the_confidence_shown_weighs_what_both_readers_said_and_whether_the_cut_
     changed = _checked(_found(line_read_as("71", sure=0.9)[0], picture, (0, 0, 120, 48), 1.0, None, calibration),
                        cut, calibration)
     assert changed.evidence is None  # unjudged: no evidence, so no fit is applied
+
+
+def test_the_evidence_says_how_clear_the_least_clear_digit_is_and_whether_the_cut_counted_as_many(classifier):
+    from digit_app.photo import _checked, _found, _read_line
+
+    picture = np.zeros((48, 120), np.float32)
+    picture[8:40, 25:29] = 1.0
+    picture[8:40, 85:89] = 1.0
+    reading, calibration = line_read_as("11", sure=0.9)
+    clear = _found(reading, picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration).evidence
+    assert clear.digits == 2 and clear.least_margin == pytest.approx(0.945 - 0.11 / 18, abs=1e-5)
+    torn = _found(line_read_as("71", sure=0.9)[0], picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration)
+    assert torn.evidence.least_margin == pytest.approx(0.05, abs=1e-5)  # the 7 the judge read as a 1, barely
+    whole = _found(reading, picture, (0, 0, 120, 48), 1.0, FixedJudge(1, 0.99), calibration)
+    assert _checked(whole, _read_line(picture, (0, 0, 120, 48), 1.0, classifier), calibration).evidence.count_agree
+    one = _read_line(picture[:, :60], (0, 0, 60, 48), 1.0, classifier)  # the cut finds one digit only
+    assert not _checked(whole, one, calibration).evidence.count_agree
+    nothing = _read_line(np.zeros((48, 120), np.float32), (0, 0, 120, 48), 1.0, classifier)
+    assert nothing.number is None and not _checked(whole, nothing, calibration).evidence.count_agree

@@ -3,9 +3,10 @@
 `read_photo` shows the line reader's number with each digit judged by the pixel CNN, or the cut
 path's digits where it found as many: the line reader's own calibration is for the line reader
 alone. `Evidence` is what both readers said about the number shown; `ShownConfidence`, a logistic
-fit of right (0/1) on it, made on photos of the calibration writers and digits only (never the
-benchmark's writers), turns it into the chance shown, and flags "not sure" below `unsure_below`.
-It is kept in model/line_reader.confidence.json with the digest of the line reader it was fitted for.
+fit of right (0/1) on it, made on photos of calibration hands only (never the benchmark's
+writers), turns it into the chance shown, and flags "not sure" below `unsure_below`. It is kept in
+model/line_reader.confidence.json with the digest of the line reader it was fitted for; after the
+line reader or the reading changes, `python benchmarks/photos.py --fit-confidence` fits it again.
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ class Evidence:
     judge_least: float  # the pixel CNN's probability of the digit shown it is least sure of
     agree: bool  # the cut path read the same number as the line reader
     changed: bool  # the number shown is not the line reader's own
+    least_margin: float = 1.0  # of the digit shown least clearly: its probability less its runner-up's, as shown
+    count_agree: bool = True  # the cut path found as many digits as the line reader (or read the line the same)
+    digits: int = 1  # digits in the number shown
 
     def vector(self) -> np.ndarray:
         """The features the fit weighs, in FEATURES order."""
-        return np.array([self.log_path, self.judge_log, self.judge_least, float(self.agree), float(self.changed)])
+        return np.array([float(getattr(self, name)) for name in FEATURES])
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from scipy import ndimage
 from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 from skimage.morphology import skeletonize
 
+from digit_app.photos import filters
+
 PAPER_WINDOW = 1 / 12  # the paper's brightness is measured over windows this share of the longer side
 GRAIN_SIGMA = 1.0  # sensor grain is smoothed over about a pixel before anything else
 PAPER_SMOOTHING = 2.0  # px: the paper's brightness is measured on the photo smoothed this much more
@@ -49,9 +51,9 @@ def _paper(grey: np.ndarray) -> np.ndarray:
     """
     window = max(3, int(max(grey.shape) * PAPER_WINDOW))
     stroke = max(3, int(max(grey.shape) * STROKE_WINDOW))
-    wiped = ndimage.grey_closing(ndimage.gaussian_filter(grey, PAPER_SMOOTHING), size=(stroke, stroke), mode="nearest")
+    wiped = filters.closing(filters.gaussian(grey, PAPER_SMOOTHING), (stroke, stroke))
     carried = np.clip(np.pad(wiped, window, mode="reflect", reflect_type="odd"), 0.0, 1.0)
-    return ndimage.grey_closing(carried, size=(window, window))[window:-window, window:-window]
+    return filters.closing(carried, (window, window))[window:-window, window:-window]
 
 
 def _light_on_dark(grey: np.ndarray) -> bool:
@@ -65,8 +67,8 @@ def _light_on_dark(grey: np.ndarray) -> bool:
     """
     grey = grey[::2, ::2] if min(grey.shape) >= 2 * POLARITY_SIDE else grey  # a question about the whole: half will do
     size = max(3, int(max(grey.shape) * STROKE_WINDOW))
-    darker = ndimage.grey_closing(grey, size=(size, size)) - grey
-    lighter = grey - ndimage.grey_opening(grey, size=(size, size))
+    darker = filters.closing(grey, (size, size)) - grey
+    lighter = grey - filters.opening(grey, (size, size))
     grain = GRAIN_TIMES * float(np.median(darker) + np.median(lighter))  # what grain alone reaches, about
     return float(np.clip(lighter - grain, 0, None).sum()) > BOARD_MARGIN * float(np.clip(darker - grain, 0, None).sum())
 

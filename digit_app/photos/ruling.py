@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from digit_app.photos import filters
+
 RUN = 0.08  # a printed line is dark over unbroken runs at least this share of the page's side ...
 SPAN = 0.85  # ... crosses nearly all of it (how far the page reaches there) ...
 THIN = 0.015  # ... and is thinner than this share of it (a pen's 1 written as tall as the photo is thicker)
@@ -39,8 +41,8 @@ def _printed_lines(darkness: np.ndarray, page: np.ndarray, side: float | None) -
     """How dark the lines running across the page (along its rows) are, at each pixel; zero elsewhere."""
     width = darkness.shape[1]
     run = max(3, int(RUN * width))
-    widened = ndimage.maximum_filter1d(darkness, WOBBLE, axis=0)  # a slightly wavy line stays in one band
-    lines = ndimage.grey_opening(widened, size=(1, run))
+    widened = filters.maximum(darkness, (WOBBLE, 1))  # a slightly wavy line stays in one band
+    lines = filters.opening(widened, (1, run))
     labels, count = ndimage.label(lines > FAINT)
     if count == 0:
         return np.zeros_like(darkness)

@@ -16,6 +16,8 @@ from scipy.spatial import ConvexHull, QhullError
 from skimage.filters import sobel, threshold_multiotsu, threshold_otsu
 from skimage.measure import find_contours
 
+from digit_app.photos import filters
+
 Corners = np.ndarray  # (4, 2) float (x, y) in image pixels (edges, not centres): TL, TR, BR, BL
 
 FIND_SIDE = 640  # the sheet is looked for with the photo averaged down to about this longer side
@@ -58,7 +60,7 @@ def find_sheet(image: np.ndarray) -> Corners | None:
     quadrilateral, and lie wholly inside the photo (a photo of paper only has no sheet edge to find).
     """
     small, factor = _reduced(image)
-    paper = _paper(ndimage.gaussian_filter(_whiteness(small), 1.0))
+    paper = _paper(filters.gaussian(_whiteness(small), 1.0))
     region = _sheet_region(paper)
     if region is None:
         return None
@@ -69,7 +71,7 @@ def find_sheet(image: np.ndarray) -> Corners | None:
     rough = _fitted([_outline_line(outline, start, end) for start, end in zip(corners, np.roll(corners, -1, axis=0))])
     if rough is None:
         return None
-    brightness = ndimage.gaussian_filter(small.mean(axis=2), 1.0)  # JPEG keeps brightness sharper than colour
+    brightness = filters.gaussian(small.mean(axis=2), 1.0)  # JPEG keeps brightness sharper than colour
     corners = _fitted([_edge_line(brightness, start, end) for start, end in zip(rough, np.roll(rough, -1, axis=0))])
     if corners is None or np.abs(corners - rough).max() > AGREE * max(paper.shape):
         corners = rough  # the edges found are not this region's: keep the region's own corners
@@ -99,7 +101,7 @@ def _sheet_region(paper: np.ndarray) -> np.ndarray | None:
     border = np.ones(paper.shape, bool)
     border[1:-1, 1:-1] = False
     seeds[border & ~bright] = 1  # a whole sheet lies inside the photo: what reaches its edge is not the sheet
-    seeds[ndimage.minimum_filter(bright, size=5)] = 2  # two pixels in from its edge
+    seeds[filters.minimum(bright, (5, 5))] = 2  # two pixels in from its edge
     edges = sobel(paper)
     edges = np.round(edges * (np.iinfo(np.uint16).max / max(float(edges.max()), 1e-9))).astype(np.uint16)
     region = _largest_region(ndimage.watershed_ift(edges, seeds) == 2)  # without thin leaks into the table
@@ -118,21 +120,24 @@ def _reduced(image: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def _whiteness(rgb: np.ndarray) -> np.ndarray:
-    """How white each pixel is: its least channel (paper is bright in all three, wood or a blue desk is not)."""
-    return rgb.min(axis=2) if rgb.ndim == 3 else rgb
+    """How white each pixel is: its least channel (paper is bright in all three, wood or a blue desk is not).
+
+    Channel by channel: `min(axis=2)` over three values is several times slower.
+    """
+    return np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) if rgb.ndim == 3 else rgb
 
 
 def _paper(whiteness: np.ndarray) -> np.ndarray:
     """Whiteness with the writing wiped off (a closing wider than a pen stroke)."""
     wipe = max(3, int(WIPE * max(whiteness.shape)))
-    return ndimage.grey_closing(whiteness, size=(wipe, wipe))
+    return filters.closing(whiteness, (wipe, wipe))
 
 
 def _largest_region(bright: np.ndarray) -> np.ndarray | None:
     """The largest bright region, thin bridges cut and holes (the writing, a dark mark) filled, if big enough."""
     if bright.all():
         return None
-    opened = ndimage.maximum_filter(ndimage.minimum_filter(bright, size=5), size=5)  # thin bridges cut
+    opened = filters.maximum(filters.minimum(bright, (5, 5)), (5, 5))  # thin bridges cut
     labels, count = ndimage.label(opened)
     if count == 0:
         return None
