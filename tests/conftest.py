@@ -59,6 +59,35 @@ def classifier():
     return load_classifier(SHIPPED_MODEL)
 
 
+def _only_in_browser_tests(request) -> None:
+    """The shared server and browser fixtures start processes: `-m "not browser"` must never reach them."""
+    if not request.node.get_closest_marker("browser"):
+        raise pytest.UsageError(f"{request.node.name} uses a server or a browser: mark its tests `browser`")
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """One headless Chromium for a browser test module (tests/browser.py launches it)."""
+    from tests.browser import chromium
+
+    _only_in_browser_tests(request)
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def app_url(request, tmp_path_factory):
+    """A real `streamlit run` of the app on 127.0.0.1 for a browser test module, its new models in a temporary
+    folder. A module that looks into that folder defines its own."""
+    from tests.browser import serve
+
+    _only_in_browser_tests(request)
+
+    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
+        yield app.url
+
+
 @pytest.fixture()
 def models(tmp_path, monkeypatch):
     """An empty models folder for the test (its tmp_path): versions and the active pointer go there. The one way a
@@ -99,8 +128,8 @@ def app_database(tmp_path, monkeypatch):
 
 # A test file that starts a Streamlit server or Chromium (through tests/browser.py, tests/protocol.py or
 # Playwright itself) must mark every test in it `browser`, so that `-m "not browser"` never starts one.
-STARTS_A_SERVER_OR_BROWSER = re.compile(
-    r"\b(serve|sessions_drawing|record_drawing|sync_playwright|async_playwright)\(|[\"']streamlit[\"'],\s*[\"']run[\"']")
+STARTS_A_SERVER_OR_BROWSER = re.compile(r"\b(serve|sessions_drawing|record_drawing|sync_playwright|async_playwright)\("
+                                        r"|[\"']streamlit[\"'],\s*[\"']run[\"']")
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything: the quick run checks every file too

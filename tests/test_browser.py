@@ -18,8 +18,7 @@ from digit_app.database import CorrectionsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import SHIPPED_MODEL
-from tests.browser import (ANSWER_TIMEOUT_MS, ROOT, Strokes, answer_of, chromium, finger_draw, largest, mouse_draw,
-                           serve)
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, Strokes, answer_of, finger_draw, largest, mouse_draw, serve
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -58,12 +57,6 @@ def number_strokes(digits: list[int]) -> Strokes:
     slot = 1 / len(digits)
     return [[((index + 0.15 + 0.7 * x) * slot, y) for x, y in stroke]
             for index, digit in enumerate(digits) for stroke in DIGITS[digit]]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def canvas_box(page: Page) -> dict:

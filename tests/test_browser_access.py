@@ -7,27 +7,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from itertools import combinations
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser import (
-    ANSWER_TIMEOUT_MS,
-    ROOT,
-    answer_of,
-    chromium,
-    colour,
-    contrast,
-    finger_draw,
-    largest,
-    mouse_draw,
-    over,
-    serve,
-)
-from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, colour, contrast, finger_draw, largest, mouse_draw, over
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -45,18 +31,6 @@ CAPTIONS = """() => [...document.querySelectorAll('[data-testid="stCaptionContai
     return [c.innerText, getComputedStyle(c).color, alpha];
 })"""
 PAGE_BACKGROUND = "() => getComputedStyle(document.querySelector('.stApp')).backgroundColor"
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
-        yield app.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def open_draw_page(browser, app_url: str, device: str, **options) -> Page:

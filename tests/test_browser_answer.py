@@ -7,14 +7,12 @@ before and after drawing go to build/screenshots/answer-*.png.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from digit_app.ui.answer import why_svg
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, chromium, finger_draw, largest, mouse_draw, serve
-from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, finger_draw, largest, mouse_draw
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -30,18 +28,6 @@ PARTS = {
     "what the model saw": '.dc-answer img[alt^="The drawing as the model saw it"]',
     "why": '[data-testid="answerWhy"]',
 }
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
-        yield app.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def open_draw_page(browser, app_url: str, device: dict) -> Page:

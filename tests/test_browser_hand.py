@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from digit_app.strokes.pen_digits import load_pen_digits
-from tests.browser import ANSWER_TIMEOUT_MS, answer_of, chromium, mouse_draw, serve
+from tests.browser import ANSWER_TIMEOUT_MS, answer_of, mouse_draw
 from tests.handwriting import (count_strokes_sent, held_out_numbers, mark_surface, same_surface, selected_text,
                                strokes_on_server, write_on_canvas)
-from tests.paths import MNIST_SAMPLE, PEN_SAMPLE, SMALL_PEN_DIGITS
+from tests.paths import PEN_SAMPLE
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -24,18 +24,6 @@ pytestmark = pytest.mark.browser
 NUMBER_CANVAS_SHOWN = """() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
     .some((host) => host.shadowRoot && host.shadowRoot.querySelector('canvas.upper-canvas')
                     && host.shadowRoot.querySelector('canvas.upper-canvas').width > 300)"""
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
-        yield app.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from digit_app.database import CorrectionsTable, open_database
 from tests import photo_scenes as scenes
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, chromium, mouse_draw, serve
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, mouse_draw, serve
 from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
 from tests.strokes import DIGITS
 
@@ -34,12 +34,6 @@ def models_folder(tmp_path_factory) -> Path:
 def app_url(models_folder) -> Iterator[str]:
     with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
         yield app.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as launched:
-        yield launched
 
 
 def corrections(folder: Path) -> CorrectionsTable:
