@@ -43,8 +43,9 @@ WATCHER = """
       const note = answer.querySelector('[data-testid="answerNote"]');
       const text = value.innerText.trim();
       const unsure = note && getComputedStyle(note).visibility === "visible" && note.innerText.startsWith("Not sure");
-      const sure = text !== "—" && !answer.classList.contains("dc-writing") && answer.getAttribute("aria-busy") !== "true"
-        && confidence && getComputedStyle(confidence).visibility === "visible" && !unsure;
+      const sure = text !== "—" && !answer.classList.contains("dc-writing")
+        && answer.getAttribute("aria-busy") !== "true" && confidence
+        && getComputedStyle(confidence).visibility === "visible" && !unsure;
       if (watch.between && sure && text !== String(watch.label)) watch.sureWrong = true;
       const now = performance.now() - watch.up;
       if (!watch.between && watch.up && text === String(watch.label)) {

@@ -33,7 +33,8 @@ import numpy as np  # noqa: E402
 from tests.browser import RunningApp, serve  # noqa: E402
 from tests.canvas_values import drawing_json, hostile_values  # noqa: E402
 from tests.paths import MNIST_SAMPLE  # noqa: E402
-from tests.protocol import Recording, _until_finished, protocol_session, record_drawing, send_canvas_values  # noqa: E402
+from tests.protocol import (Recording, _until_finished, protocol_session, record_drawing,  # noqa: E402
+                            send_canvas_values)
 from tests.strokes import DIGITS  # noqa: E402
 
 SETTLE = 1.0  # seconds for the server to let go of a closed session's messages before memory is read
@@ -137,7 +138,8 @@ def number_mode_cpu() -> None:
                 said = number.text if number else "nothing read"
             except UnreadableDrawingError as error:
                 said = str(error)
-            print(f"{f'{count} strokes, {name}':<46}{time.process_time() - started:7.3f}  {problem or said}", flush=True)
+            spent = time.process_time() - started
+            print(f"{f'{count} strokes, {name}':<46}{spent:7.3f}  {problem or said}", flush=True)
 
 
 def main() -> None:

@@ -190,7 +190,8 @@ CANDIDATES = CandidateMemo()
 
 
 def read_number_strokes(strokes: Sequence[CanvasStroke], classifier: Classifier, size: tuple[int, int],
-                        segments: SegmentJudge | None | bool = True, max_new: int | None = None) -> NumberReading | None:
+                        segments: SegmentJudge | None | bool = True,
+                        max_new: int | None = None) -> NumberReading | None:
     """Read a whole number from its strokes on a canvas of `size` (width, height); None when nothing is drawn.
 
     The strokes are grouped into digits without cutting one (`group_strokes`); the unclear cases

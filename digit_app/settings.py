@@ -18,7 +18,8 @@ ENV_LOCAL_DATA = "DIGIT_APP_DATA"  # one local .npz the Retrain page offers firs
 ENV_PEN_DIGITS = "DIGIT_APP_PEN_DIGITS"  # another file of pen digits to learn from (the tests use a small one)
 ENV_PASSWORD = "DIGIT_APP_OPERATOR_PASSWORD"  # the operator password when the secrets file sets none
 ENV_KERAS_HOME = "KERAS_HOME"  # where Keras keeps its downloads (default: ~/.keras)
-ENV_DATABASE_URL = "DIGIT_APP_DATABASE_URL"  # the shared database, an SQLAlchemy URL (default: SQLite in the data folder)
+# the shared database, an SQLAlchemy URL (default: SQLite in the data folder)
+ENV_DATABASE_URL = "DIGIT_APP_DATABASE_URL"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"  # the repository's data/ folder
 
 

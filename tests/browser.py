@@ -134,7 +134,8 @@ class Timing:
 
 
 def answer_of(page) -> Any:
-    """The Draw page's answer (the digit, the number, or "—"): the element with its hook, data-testid="answerValue"."""
+    """The Draw page's answer (the digit, the number, or "—"): the element with its hook
+    data-testid="answerValue"."""
     return page.get_by_test_id("answerValue").first
 
 

@@ -45,7 +45,8 @@ SAME_SURFACE = f"() => {{ const c = ({SURFACE})(); return !!(c && c.__marked && 
 
 def held_out_numbers(count: int, seed: int = 0,
                      pen: PenDigits | None = None) -> list[tuple[list[CanvasStrokes], str]]:
-    """`count` numbers of 2-5 digits, each by one held-out writer, in the number canvas' pixels: per digit its strokes."""
+    """`count` numbers of 2-5 digits, each by one held-out writer, in the number canvas' pixels: per digit its
+    strokes."""
     pen = (pen or load_pen_digits()).held_out()
     rng = np.random.default_rng(seed)
     numbers = []

@@ -512,8 +512,9 @@ def test_versions_lists_activates_and_deletes_in_the_shared_database(database, d
     assert VersionsTable(database).active() == "v1" and [v.id for v in VersionsTable(database).list()] == ["v1"]
 
 
-@pytest.mark.parametrize("flags, stroke_epochs", [(["--epochs", "2"], 3), (["--epochs", "2", "--stroke-epochs", "9"], 9),
-                                                  ([], 30)], ids=["follow", "chosen", "default"])
+@pytest.mark.parametrize("flags, stroke_epochs",
+                         [(["--epochs", "2"], 3), (["--epochs", "2", "--stroke-epochs", "9"], 9), ([], 30)],
+                         ids=["follow", "chosen", "default"])
 def test_train_s_stroke_epochs_follow_epochs_unless_chosen_as_on_the_retrain_page(flags, stroke_epochs):
     from digit_app.__main__ import _parser, _train_request
 

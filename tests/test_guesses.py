@@ -129,7 +129,8 @@ def test_ten_wrong_guesses_in_any_quarter_of_an_hour_lock_an_address_out():
         try_password(gate, "wrong", "198.51.100.7", throttle, clock.sleep)
     clock.now += 5.0
     assert try_password(gate, "wrong", "198.51.100.7", throttle, clock.sleep).wait == 0  # ten over 900+ s
-    assert try_password(gate, "wrong", "198.51.100.7", throttle, clock.sleep).wait == 0  # the last ten within 12 s: locked out
+    # the last ten within 12 s: locked out
+    assert try_password(gate, "wrong", "198.51.100.7", throttle, clock.sleep).wait == 0
     assert try_password(gate, PASSWORD, "198.51.100.7", throttle, clock.sleep).wait > 0
 
 

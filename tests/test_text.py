@@ -12,7 +12,8 @@ from digit_app.ui.text import for_visitors, literal
     ("The active model pointer /tmp/x/active.json names no valid version.",
      "The active model pointer active.json names no valid version."),
     ("Could not read (/data/uploads/mnist.npz): cut short", "Could not read (mnist.npz): cut short"),
-    ("See https://docs.streamlit.io/develop/api and 3/4 of them", "See https://docs.streamlit.io/develop/api and 3/4 of them"),
+    ("See https://docs.streamlit.io/develop/api and 3/4 of them",
+     "See https://docs.streamlit.io/develop/api and 3/4 of them"),
     ("A relative models/v1.keras stays", "A relative models/v1.keras stays"),
 ])
 def test_a_visitor_sees_file_names_and_never_the_servers_folders(message, shown):

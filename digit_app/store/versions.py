@@ -50,7 +50,8 @@ def check_writable(folder: Path | None = None) -> None:
             pass
     except OSError as error:
         raise ModelStoreError(f"Could not write in the models folder {root}: {error.strerror or error}. Make it "
-                              f"writable or point ${ENV_MODELS_DIR} at a folder that is; nothing was changed.") from None
+                              f"writable or point ${ENV_MODELS_DIR} at a folder that is; nothing was changed."
+                              ) from None
 
 def shipped_model_path(folder: Path | None = None) -> Path:
     """The shipped model: in the models folder if one was copied there, else the repository's."""
