@@ -436,7 +436,7 @@ def _line_reader(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    """The shared database's state: the active version, how many corrections, the training job (or none)."""
+    """The shared database's state: the active version, how many corrections, the training job (or none), the queue."""
     from digit_app.database import status
 
     logging.getLogger("digit_app.database").setLevel(logging.ERROR)  # the error line says it once, not the log too
@@ -449,6 +449,7 @@ def _status(args: argparse.Namespace) -> int:
     print(f"corrections: {state['corrections']}")
     print("training: none" if job is None else f"training: job {job['id']} ({job['state']}), progress "
                                                  f"{json.dumps(job['progress'])}")
+    print(f"queued: {state['queued']} job{'' if state['queued'] == 1 else 's'}")
     return 0
 
 

@@ -435,18 +435,20 @@ def test_status_prints_the_shared_database_s_active_version_corrections_and_job(
         CorrectionsTable(database).add(np.zeros((28, 28), np.uint8), label)
     idle = run("status", "--json", env={"DIGIT_APP_DATABASE_URL": database_url})
     assert idle.returncode == 0, idle.stderr
-    assert json.loads(idle.stdout) == {"active": "v7", "corrections": 2, "training": None}
+    assert json.loads(idle.stdout) == {"active": "v7", "corrections": 2, "training": None, "queued": 0}
     table = JobsTable(database)
     job_id = table.submit({"source": "mnist"})
     running = table.claim()
     running.report({"epoch": 2, "batch": 7}, force=True)
+    table.submit({"source": "mnist"})  # a second Start while the first trains: it waits
     try:
-        training = json.loads(run("status", "--json", env={"DIGIT_APP_DATABASE_URL": database_url}).stdout)["training"]
-        assert (training["id"], training["state"]) == (job_id, "running")
+        state = json.loads(run("status", "--json", env={"DIGIT_APP_DATABASE_URL": database_url}).stdout)
+        training = state["training"]
+        assert (training["id"], training["state"]) == (job_id, "running") and state["queued"] == 1
         assert training["progress"] == {"epoch": 2, "batch": 7}
         words = run("status", env={"DIGIT_APP_DATABASE_URL": database_url}).stdout.splitlines()
         assert words[:2] == ["active version: v7", "corrections: 2"]
-        assert words[2].startswith(f"training: job {job_id} (running)")
+        assert words[2].startswith(f"training: job {job_id} (running)") and words[3] == "queued: 1 job"
     finally:
         running.finish({})
 

@@ -195,7 +195,7 @@ def test_status_reports_the_active_version_corrections_and_training(database_url
         VersionsTable(opened).add("v7", TrainingSummary(), {"keras": b"x"})
         VersionsTable(opened).activate("v7")
         CorrectionsTable(opened).add(digit(1), 1)
-        assert status(database_url) == {"active": "v7", "corrections": 1, "training": None}
+        assert status(database_url) == {"active": "v7", "corrections": 1, "training": None, "queued": 0}
     finally:
         opened.dispose()
 

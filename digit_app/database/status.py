@@ -1,4 +1,4 @@
-"""What `python -m digit_app status --json` prints: the active version, how many corrections, the training job."""
+"""What `python -m digit_app status --json` prints: the active version, how many corrections, the training jobs."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from digit_app.database.versions import VersionsTable
 
 
 def status(url: str | None = None) -> dict[str, Any]:
-    """{"active": <version id>, "corrections": <count>, "training": <the running job as a dict, or None>} from the
-    database at `url` (the configured one when None); JSON-ready."""
+    """{"active": <version id>, "corrections": <count>, "training": <the running job as a dict, or None>,
+    "queued": <jobs waiting for a trainer>} from the database at `url` (the configured one when None); JSON-ready."""
     database = open_database(url)
-    job = JobsTable(database).current()
+    table = JobsTable(database)
+    job = table.current()
     return {"active": VersionsTable(database).active(), "corrections": corrections_table(database).count(),
-            "training": None if job is None else job.to_dict()}
+            "training": None if job is None else job.to_dict(), "queued": table.waiting()}
