@@ -70,7 +70,8 @@ class Calibration:
     unsure_below: float = 0.9  # a reading less sure than this is "not sure"
 
     def __call__(self, log_path: np.ndarray | float) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.slope * np.asarray(log_path, np.float64) + self.offset)))
+        z = self.slope * np.asarray(log_path, np.float64) + self.offset
+        return 0.5 * (1.0 + np.tanh(0.5 * z))  # the sigmoid, without exp's overflow for a very unlikely path
 
 
 @dataclass(frozen=True)
