@@ -309,7 +309,7 @@ def fit_calibration(log_paths: np.ndarray, right: np.ndarray) -> Calibration:
         return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
     slope, offset = minimize(loss, np.array([1.0, 3.0]), method="Nelder-Mead").x
-    chances = 1.0 / (1.0 + np.exp(-(slope * x + offset)))
+    chances = Calibration(float(slope), float(offset))(x)
     wrong = chances[y < 0.5]
     unsure_below = float(np.quantile(wrong, WRONG_FLAGGED)) if len(wrong) else 0.5
     return Calibration(float(slope), float(offset), min(max(unsure_below, 0.5), 0.99))
