@@ -77,14 +77,19 @@ def browser(request):
 
 
 @pytest.fixture(scope="module")
-def app_url(request, tmp_path_factory):
-    """A real `streamlit run` of the app on 127.0.0.1 for a browser test module, its new models in a temporary
-    folder. A module that looks into that folder defines its own."""
+def models_folder(tmp_path_factory) -> Path:
+    """Where a browser test module's server keeps new models and its database, `app.sqlite`."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="module")
+def app_url(request, models_folder):
+    """A real `streamlit run` of the app on 127.0.0.1 for a browser test module, its new models in
+    `models_folder`."""
     from tests.browser import serve
 
     _only_in_browser_tests(request)
-
-    with serve(tmp_path_factory.mktemp("models"), MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
+    with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
         yield app.url
 
 

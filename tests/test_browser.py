@@ -7,7 +7,6 @@ build/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from digit_app.database import CorrectionsTable, VersionsTable, open_database
 from digit_app.database import registry as versions
 from digit_app.store.metadata import TrainingSummary
 from digit_app.store.versions import SHIPPED_MODEL
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, Strokes, answer_of, finger_draw, largest, mouse_draw, serve
-from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, Strokes, answer_of, finger_draw, largest, mouse_draw
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -29,22 +27,9 @@ SEVEN, FOUR = DIGITS[7], DIGITS[4]
 ONE_SEVEN = [[(0.05, 0.1), (0.2, 0.0), (0.2, 1.0)], [(0.55, 0.05), (1.0, 0.05), (0.7, 1.0)]]  # two digits
 
 
-@pytest.fixture(scope="module")
-def models_folder(tmp_path_factory) -> Path:
-    """Where the server keeps new models and its database (saved corrections), `app.sqlite`."""
-    return tmp_path_factory.mktemp("models")
-
-
 def server_database(models_folder: Path):
     """The database the test server keeps its versions in (tests/browser.py `serve` puts it in its models folder)."""
     return open_database(f"sqlite:///{models_folder / 'app.sqlite'}")
-
-
-@pytest.fixture(scope="module")
-def app_url(models_folder) -> Iterator[str]:
-    """A real Streamlit server for the app, on 127.0.0.1, keeping new models in a temporary folder."""
-    with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
-        yield app.url
 
 
 def corrections_in(folder: Path) -> CorrectionsTable:

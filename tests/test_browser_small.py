@@ -4,7 +4,6 @@ and import message, the version table, the Photo page's digits on a phone, the D
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +12,7 @@ from playwright.sync_api import Page, expect
 
 from digit_app.database import CorrectionsTable, open_database
 from tests import photo_scenes as scenes
-from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, mouse_draw, serve
-from tests.paths import MNIST_SAMPLE, SMALL_PEN_DIGITS
+from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, mouse_draw
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -23,17 +21,6 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "has_touch": True, "is_mobile": True,
          "color_scheme": "dark"}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"}
-
-
-@pytest.fixture(scope="module")
-def models_folder(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="module")
-def app_url(models_folder) -> Iterator[str]:
-    with serve(models_folder, MNIST_SAMPLE, env=SMALL_PEN_DIGITS) as app:
-        yield app.url
 
 
 def corrections(folder: Path) -> CorrectionsTable:
