@@ -26,10 +26,14 @@ from digit_app.strokes.pen_digits import HELD_OUT_WRITERS, PenDigits
 
 DIGITS = (1, 6)  # digits in a composed line
 BLANK = 0.08  # share of lines with nothing written (plain, ruled or squared paper)
-CLOSE = 0.45  # share of lines written close: touching or overlapping
-SPACED_GAP, CLOSE_GAP = (0.08, 0.55), (-0.16, 0.04)  # gaps between digits, share of the digit height
+CLOSE = 0.6  # share of lines written close: touching or overlapping
+SPACED_GAP, CLOSE_GAP = (0.08, 0.55), (-0.3, 0.04)  # gaps between digits, share of the digit height (< 0: crossing)
 DIGIT_HEIGHT = (24, 72)  # px: a digit's height on the page read
-PEN = (0.04, 0.13)  # pen width, share of the digit height
+PEN = (0.025, 0.13)  # pen width, share of the digit height ...
+MIN_PEN = 1.5  # ... and at least this many px (a thinner line barely marks the page it is read from)
+THIN = 0.25  # share of MNIST digits written thinner (their ink worn down by a pixel)
+BROKEN = 0.2  # share of digits whose strokes break: the pen skipped in a few small places
+SKIPS, SKIP_SIZE = (1, 3), (0.03, 0.08)  # places a broken digit's pen skipped, and their size (share of its height)
 MNIST_SHARE = 0.4  # share of lines written with MNIST digits (the rest: pen digits)
 RULED, SQUARED = 0.4, 0.15  # share of lines on ruled, on squared paper
 TURN = 3.0  # degrees: the line is turned up to this much (read_photo levels the page, not each line exactly)
@@ -67,16 +71,18 @@ def compose_line(pool: DigitPool, rng: np.random.Generator) -> tuple[np.ndarray,
     if count and (not len(pool.pen) or len(pool.mnist) and rng.random() < MNIST_SHARE):
         chosen = rng.integers(len(pool.mnist), size=count)
         digits = [_mnist_ink(pool.mnist[i], height, rng) for i in chosen]
+        digits = [_thinned(d) if rng.random() < THIN else d for d in digits]
         text = "".join(str(int(pool.mnist_labels[i])) for i in chosen)
     elif count:
         writer = rng.choice(np.unique(pool.pen.writers))
         own = np.flatnonzero(pool.pen.writers == writer)
         chosen = rng.choice(own, count, replace=len(own) < count)
-        pen = height * rng.uniform(*PEN)
+        pen = max(MIN_PEN, height * rng.uniform(*PEN))
         digits = [_pen_ink(pool.pen.strokes[i], height, pen, rng) for i in chosen]
         text = "".join(str(int(pool.pen.labels[i])) for i in chosen)
     else:
         digits, text = [], ""
+    digits = [_broken(d, height, rng) if rng.random() < BROKEN else d for d in digits]
     ink = _laid_out(digits, height, rng)
     page = _photographed(ink, height, rng)
     darkness = remove_ruling(ink_darkness(ndimage.gaussian_filter(page, GRAIN_SIGMA), board=False),
@@ -107,6 +113,25 @@ def _pen_ink(strokes: tuple[np.ndarray, ...], height: float, pen: float, rng: np
     layer = Image.new("L", size, 0)
     draw_lines(layer, [(stroke - low) * scale + margin for stroke in strokes], pen)
     return np.asarray(layer, np.float32) / 255.0
+
+
+def _thinned(ink: np.ndarray) -> np.ndarray:
+    """A digit's ink worn down by one pixel all round (a finer pen), kept whole if that would leave nothing."""
+    thinner = ndimage.grey_erosion(ink, size=(2, 2))
+    return thinner if thinner.max() > 0.5 else ink
+
+
+def _broken(ink: np.ndarray, height: float, rng: np.random.Generator) -> np.ndarray:
+    """A digit's ink with its strokes broken in a few small places, as a pen that skips leaves them."""
+    inked = np.argwhere(ink > 0.5)
+    if not len(inked):
+        return ink
+    rows, columns = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]]
+    broken = ink.copy()
+    for row, column in inked[rng.integers(len(inked), size=int(rng.integers(SKIPS[0], SKIPS[1] + 1)))]:
+        radius = max(1.0, height * rng.uniform(*SKIP_SIZE))
+        broken[(rows - row) ** 2 + (columns - column) ** 2 <= radius**2] = 0.0
+    return broken
 
 
 def _shape_change(rng: np.random.Generator) -> np.ndarray:
