@@ -354,13 +354,13 @@ Read = tuple[tuple[str, ...], float, bool]  # the numbers read, the confidence s
 Reader = Callable[[np.ndarray], Read]
 
 
-def new_reader(classifier, cut: bool = False) -> Reader:
-    """The Photo page's path: the sheet and its lines found, each line read whole by the line reader (or, with
-    `cut`, cut into digits each read by the pixel CNN)."""
+def new_reader(classifier, cut: bool = False, line_reader=None) -> Reader:
+    """The Photo page's path: the sheet and its lines found, each line read whole by the line reader (the shipped
+    one, or `line_reader`), or, with `cut`, cut into digits each read by the pixel CNN."""
     from digit_app.photo import read_photo
 
     def read(image: np.ndarray) -> Read:
-        reading = read_photo(image, classifier, cut=cut)
+        reading = read_photo(image, classifier, line_reader, cut=cut)
         return reading.numbers, reading.confidence, reading.sure
 
     return read
@@ -584,6 +584,8 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="no 12-megapixel timing")
     parser.add_argument("--only-large", action="store_true", help="only the 12-megapixel timing")
     parser.add_argument("--kinds", nargs="*", help="only these kinds")
+    parser.add_argument("--reader", type=Path, help="a folder holding a candidate line reader (line_reader.tflite "
+                        "and .json, as `line-reader --output` writes them) to read with instead of the shipped one")
     parser.add_argument("--fit-confidence", action="store_true",
                         help="fit the confidence shown on the calibration writers' photos and keep it in model/")
     args = parser.parse_args()
@@ -593,7 +595,12 @@ def main() -> None:
     if args.fit_confidence:
         fit_confidence(classifier, args.count)
         return
-    reader = old_reader(classifier) if args.old_path else new_reader(classifier, args.cut_path)
+    candidate = None
+    if args.reader is not None:
+        from digit_app.photos.line_reader import READER_FILE, METADATA_FILE, load_line_reader
+
+        candidate = load_line_reader(args.reader / READER_FILE.name, args.reader / METADATA_FILE.name)
+    reader = old_reader(classifier) if args.old_path else new_reader(classifier, args.cut_path, candidate)
     if args.only_large:
         timing(classifier, reader, large_photo(args.seed), args.old_path)
         return
@@ -602,7 +609,8 @@ def main() -> None:
         print("handwriting fonts: not installed (apt-get install fonts-bwht fonts-dkg-handwriting ...)")
     made = photos(args.count, args.seed, fonts)
     path = "old path: photo_ink and read_number" if args.old_path else \
-        "read_photo, lines cut into digits" if args.cut_path else "read_photo, line reader"
+        "read_photo, lines cut into digits" if args.cut_path else \
+        f"read_photo, line reader in {args.reader}" if args.reader else "read_photo, line reader"
     print(f"{path}, {len(made)} photos, seed {args.seed}")
     shown = []
     for kind in dict.fromkeys(photo.kind for photo in made):
