@@ -124,7 +124,7 @@ def test_the_shipped_reader_reads_lines_by_writers_it_never_trained_on(shipped):
     pen = load_pen_digits(PEN_DIGITS_FILE).of_writers(lr.CALIBRATION_WRITERS)
     pool = DigitPool(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), pen)
     rng = np.random.default_rng(11)
-    lines = [compose_line(pool, rng) for _ in range(40)]
+    lines = [compose_line(pool, rng) for _ in range(120)]
     readings = shipped.read([picture for picture, _ in lines])
     right = np.array([reading.text == text for reading, (_, text) in zip(readings, lines)])
     confidence = np.array([reading.confidence for reading in readings])
@@ -199,3 +199,24 @@ def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp
     with pytest.raises(ValueError, match="epochs"):
         lr.retrain_line_reader(None, lines=200, epochs=0, directory=tmp_path)
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_a_broken_digit_has_its_strokes_cut_and_a_thinned_one_keeps_its_shape():
+    from scipy import ndimage
+
+    from digit_app.photos.synthetic import _broken, _thinned
+
+    bar = np.zeros((40, 20), np.float32)
+    bar[2:38, 8:12] = 1.0  # a 1 written 4 px wide, 40 px tall
+    pieces = []
+    for seed in range(10):
+        broken = _broken(bar, 40.0, np.random.default_rng(seed))
+        assert 0.5 * bar.sum() < broken.sum() < bar.sum()  # a few small skips, not the digit wiped out
+        assert not (broken > bar).any()
+        pieces.append(ndimage.label(broken > 0.5)[1])
+    assert sum(count >= 2 for count in pieces) >= 7  # the skips cut across the stroke (not only nibble its side)
+    thinned = _thinned(bar)
+    assert (thinned > 0.5).sum(axis=1).max() == 3 and ndimage.label(thinned > 0.5)[1] == 1
+    hair = np.zeros((40, 20), np.float32)
+    hair[2:38, 10] = 1.0
+    assert np.array_equal(_thinned(hair), hair)  # a stroke a pixel wide is not worn away to nothing
