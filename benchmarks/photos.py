@@ -1,6 +1,6 @@
 """Photographed numbers: held-out writers' digits in ink on paper, photographed, read by the Photo page's path.
 
-    python benchmarks/photos.py [--count N] [--seed S] [--old-path] [--skip-large | --only-large]
+    python benchmarks/photos.py [--count N] [--seed S] [--old-path] [--skip-large | --only-large] [--reader DIR]
     python benchmarks/photos.py --fit-confidence [--count N]   (default: 40 of each kind and hand)
 
 Makes its own photos, the same for a seed: numbers of 1-5 digits by one of the 6 held-out writers
