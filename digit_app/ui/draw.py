@@ -171,6 +171,8 @@ def drawing_area(whole_number: bool) -> None:
         st.button("Clear", on_click=clear_drawing, key="clear", width=110)
         if memory.carried:  # hidden (ui/page.css): the helper's Undo for strokes carried from the other canvas
             st.button("Undo a carried stroke", on_click=memory.undo_carried, key="undo-carried")
+        if memory.redoable:  # and its Redo for them
+            st.button("Redo a carried stroke", on_click=memory.redo_carried, key="redo-carried")
     if whole_number:
         canvas_column = answer_column = st.container()
     else:
