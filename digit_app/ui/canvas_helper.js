@@ -27,7 +27,9 @@
 // - shows the answer as still being written while the pen is down and for PAUSE_MS after it lifts:
 //   the digit greyed, its confidence hidden. A 4, a 5 or an 8 drawn in two strokes reads as
 //   something else after the first, and people pause less than that between the strokes of one
-//   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later.
+//   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later. An
+//   answer the server marks data-going-on (its strokes look like the beginning of a digit of more
+//   strokes that reads otherwise: digit_app/unfinished.py) stays so for HOLD_MS instead.
 // Its own upkeep (styles, labels, the canvas' fit) runs at most once a frame, in the frame's own
 // callback: run at every change of the page, it forced layouts while Streamlit drew an answer. Only
 // the answer's "writing" look follows every change at once.
@@ -45,10 +47,12 @@
     .dc-toolbar .dc-icon-button svg { width: 24px !important; height: 24px !important; }
   `;
   const PAUSE_MS = 600;
-  const writing = { until: 0 };
+  const HOLD_MS = 1500;  // after the pen lifts, for an answer the server marks data-going-on (digit_app/unfinished.py)
+  const writing = { until: 0, held: 0 };
   const markAnswer = () => {
-    const on = performance.now() < writing.until;
+    const now = performance.now();
     document.querySelectorAll(".st-key-answer").forEach((answer) => {
+      const on = now < writing.until || (now < writing.held && !!answer.querySelector("[data-going-on]"));
       if (answer.classList.contains("dc-writing") !== on) answer.classList.toggle("dc-writing", on);
       answer.setAttribute("aria-busy", on ? "true" : "false");
     });
@@ -168,8 +172,10 @@
   const penUp = (event) => {
     if (!stroke && writing.until !== Infinity) return;
     writing.until = performance.now() + PAUSE_MS;  // also when the pen lifts off the canvas' edge
+    writing.held = writing.until - PAUSE_MS + HOLD_MS;
     markAnswer();
     setTimeout(markAnswer, PAUSE_MS + 20);
+    setTimeout(markAnswer, HOLD_MS + 20);
     // The canvas adds the stroke in its own mouseup (touchend) listener, after this pointerup: a cancelled
     // pointer gets no mouseup, so its stroke goes out once the canvas has had its turn.
     if (event.type === "pointercancel") setTimeout(sendStroke, 0);

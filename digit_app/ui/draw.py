@@ -24,6 +24,7 @@ from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMB
 from digit_app.ui.html import image_tag
 from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.text import for_visitors
+from digit_app.unfinished import may_go_on
 
 DEFAULT_BRUSH = 18
 UNDECODED = "canvas-undecoded"  # the sentence for the next run, after a canvas value that could not be decoded
@@ -203,7 +204,8 @@ def drawing_area(whole_number: bool) -> None:
             reading, problem = read_digit(drawing, classifier, strokes), refused
         except UnreadableDrawingError as error:
             reading, problem = None, str(error)
-        st.container(key="answer").html(digit_panel(reading, problem, model_line(classifier)))
+        st.container(key="answer").html(digit_panel(reading, problem, model_line(classifier),
+                                                    going_on=may_go_on(strokes, reading)))
         why(reading, strokes, classifier)
         correction_box((reading,) if reading is not None else ())
 
