@@ -48,7 +48,7 @@ def test_every_version_id_is_shown_whole(browser, app_url, long_ids, device):
     page = browser.new_context(**DEVICES[device]).new_page()
     page.goto(f"{app_url}/retrain")
     cells = page.get_by_test_id(VERSION_ID)
-    expect(cells.last).to_have_text(long_ids[-1], timeout=ANSWER_TIMEOUT_MS)
+    expect(cells).to_have_count(1 + len(long_ids), timeout=ANSWER_TIMEOUT_MS)  # in whichever order the list is
     cells.first.scroll_into_view_if_needed()
     shown = page.evaluate(ID_CELLS)
     assert sorted(cell["text"] for cell in shown) == sorted(["shipped", *long_ids])

@@ -99,6 +99,8 @@ def test_redo_puts_back_the_carried_strokes_undo_took_last_first_until_a_new_str
     carried, strokes = memory.initial_drawing()["objects"], memory.strokes
     assert not memory.redoable
     memory.undo_carried()
+    assert memory.take({"objects": carried}, NUMBER_LIMITS) is None  # the canvas' last value, before the Undo
+    assert memory.redoable and len(memory.strokes) == 1  # stale: neither a new stroke nor the drawing back
     memory.undo_carried()
     assert memory.redoable and memory.strokes == ()
     memory.redo_carried()
@@ -111,7 +113,8 @@ def test_redo_puts_back_the_carried_strokes_undo_took_last_first_until_a_new_str
     assert signature(memory.strokes) == signature(strokes)
 
     memory.undo_carried()
-    memory.take({"objects": [*carried[:1], carried[1]]}, NUMBER_LIMITS)  # a new stroke drawn after Undo
+    seven = drawing_json(digit_strokes(7, 300, 40, 190), 20)["objects"][0]
+    memory.take({"objects": [*carried[:1], seven]}, NUMBER_LIMITS)  # a new stroke drawn after Undo
     assert not memory.redoable and len(memory.strokes) == 2
     memory.undo_carried()
     memory.clear()

@@ -94,7 +94,8 @@ class CanvasMemory:
         carried = list(self.state.get(CARRIED) or [])
         if not carried:
             return
-        self.state[UNDONE] = [*(self.state.get(UNDONE) or []), (carried.pop(), self.strokes[len(carried)])]
+        before = self.state.get(SIGNATURE)  # the drawing as it was: the canvas may send it once more, stale
+        self.state[UNDONE] = [*(self.state.get(UNDONE) or []), (carried.pop(), self.strokes[len(carried)], before)]
         self._carry(carried, self.strokes[:len(carried)])
 
     def redo_carried(self) -> None:
@@ -102,7 +103,7 @@ class CanvasMemory:
         undone = list(self.state.get(UNDONE) or [])
         if not undone:
             return
-        path, stroke = undone.pop()
+        path, stroke, _ = undone.pop()
         self.state[UNDONE] = undone
         carried = list(self.state.get(CARRIED) or [])
         self._carry([*carried, path], (*self.strokes[:len(carried)], stroke))
@@ -143,8 +144,8 @@ class CanvasMemory:
             self.state.pop(SIGNATURE, None)
             return str(problem)
         drawn = signature(strokes)
-        if drawn == self.state.get(STALE):
-            return None
+        if drawn == self.state.get(STALE) or drawn in {before for *_, before in self.state.get(UNDONE) or []}:
+            return None  # the drawing Clear emptied, or the one Undo took a carried stroke from, sent once more
         self.state[STALE] = None
         if len(strokes) > len(self.state.get(CARRIED) or []):
             self.state.pop(UNDONE, None)  # a new stroke: what Undo took back is gone for good, as in any editor
