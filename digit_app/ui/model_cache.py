@@ -51,3 +51,12 @@ def get_classifier() -> Classifier:
     if classifier.notice:  # a damaged LiteRT copy: the Keras model answers
         st.warning(for_visitors(classifier.notice))
     return classifier
+
+
+def warm_classifier() -> None:
+    """Load the active model into the cache before any visitor asks for it (ui/warm_up.py, as the server starts)."""
+    try:
+        active = active_model(shared_database())
+    except DatabaseError:
+        return  # the first page says what is wrong with the database
+    _load(str(active.path), active.key)
