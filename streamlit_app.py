@@ -30,6 +30,8 @@ if __name__ == "__main__":  # a visit: the page script
     ]
     st.navigation(pages).run()
 else:  # imported by `streamlit run` to find the app to serve
+    from digit_app.ui.first_screen import routes
+
     @asynccontextmanager
     async def warm_up_at_start(_app):
         """Start warming the pages' imports and model as the server starts, without delaying it."""
@@ -38,4 +40,5 @@ else:  # imported by `streamlit run` to find the app to serve
         start_warm_up()
         yield
 
-    app = st.App(Path(__file__).name, lifespan=warm_up_at_start)
+    # The pages' own paths answer with Streamlit's page with the page's frame in it (digit_app/ui/first_screen.py).
+    app = st.App(Path(__file__).name, lifespan=warm_up_at_start, routes=routes(st.get_option("server.baseUrlPath")))
