@@ -10,7 +10,8 @@ import pytest
 
 from digit_app.ui.first_screen import (FRAMES, FirstScreens, Frame, canvas_files, element_chunks, first_screen,
                                        frame_html, package_dir, preload_tags, routes, streamlit_static_dir)
-from tests.browser import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 INDEX = """<html><head><script type="module" src="./static/js/index.A1.js"></script>
 <link rel="modulepreload" crossorigin href="./static/js/shared.B2.js">
@@ -99,5 +100,5 @@ def test_streamlit_run_serves_the_app_object_of_the_entry_point(name):
     """`streamlit run streamlit_app.py` finds `app` (st.App) and serves it, with the warm-up and the first screens."""
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    found = discover_asgi_app(Path(ROOT) / name)
+    found = discover_asgi_app(ROOT / name)
     assert found.is_asgi_app and found.import_string == "streamlit_app:app"

@@ -6,9 +6,11 @@ import importlib.util
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 from digit_app.ui import model_cache, warm_up
-from tests.browser import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_module_warmed_exists():
