@@ -13,7 +13,7 @@ from digit_app.ui.first_screen import (FRAMES, FirstScreens, Frame, canvas_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
-INDEX = """<html><head><script type="module" src="./static/js/index.A1.js"></script>
+INDEX = """<html><head><title>Streamlit</title><script type="module" src="./static/js/index.A1.js"></script>
 <link rel="modulepreload" crossorigin href="./static/js/shared.B2.js">
 <link rel="stylesheet" crossorigin href="./static/css/index.C3.css">
 </head><body><div id="root"></div></body></html>"""
@@ -28,6 +28,7 @@ def test_the_frame_is_in_the_root_element_and_the_stylesheet_after_it():
     assert root < body.index("Draw a digit") < body.index('href="./static/css/index.C3.css"')
     assert 'class="dr-canvas"' in body and 'role="status"' in body
     assert '<script type="module" src="./static/js/index.A1.js">' in head  # Streamlit still loads as before
+    assert "<title>Digit reader</title>" in head and "Streamlit</title>" not in head
 
 
 def test_a_page_without_a_root_element_is_left_as_it_is():

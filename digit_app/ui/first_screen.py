@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = '<div id="root"></div>'
+TITLE = re.compile(r"<title>[^<]*</title>")
+APP_TITLE = "Digit reader"  # the tab's title, as streamlit_app.py's set_page_config sets it once Streamlit runs
 # Streamlit's stylesheet: in the head it holds back every paint until it has loaded; after the root element it
 # holds back only what follows it (nothing), and Streamlit's scripts still wait for it before they run.
 STYLESHEET = re.compile(r'\s*<link rel="stylesheet" crossorigin href="\./static/css/[\w.\-]+\.css">')
@@ -99,12 +101,13 @@ def preload_tags(chunks: Iterable[str], component_files: Iterable[str] = ()) -> 
 
 
 def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
-    """Streamlit's index page with `frame` in its root element, its stylesheet after that, and `preloads` at the end
-    of its head; the page unchanged when it has no root element where this expects it (another Streamlit)."""
+    """Streamlit's index page with `frame` in its root element, its stylesheet after that, `preloads` at the end of
+    its head and the app's title; the page unchanged when it has no root element where this expects it (another Streamlit)."""
     if ROOT not in index_html or "</head>" not in index_html:
         return index_html
     sheets = "".join(link.strip() for link in STYLESHEET.findall(index_html))
     page = STYLESHEET.sub("", index_html).replace("</head>", f"{STYLE}{preloads}</head>", 1)
+    page = TITLE.sub(f"<title>{APP_TITLE}</title>", page, count=1)
     return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}', 1)
 
 
