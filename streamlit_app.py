@@ -30,6 +30,9 @@ if __name__ == "__main__":  # a visit: the page script
     ]
     st.navigation(pages).run()
 else:  # imported by `streamlit run` to find the app to serve
+    from starlette.middleware import Middleware
+
+    from digit_app.ui.asset_cache import ComponentBundleCache
     from digit_app.ui.first_screen import routes
 
     @asynccontextmanager
@@ -40,5 +43,7 @@ else:  # imported by `streamlit run` to find the app to serve
         start_warm_up()
         yield
 
-    # The pages' own paths answer with Streamlit's page with the page's frame in it (digit_app/ui/first_screen.py).
-    app = st.App(Path(__file__).name, lifespan=warm_up_at_start, routes=routes(st.get_option("server.baseUrlPath")))
+    # The pages' own paths answer with Streamlit's page with the page's frame in it (digit_app/ui/first_screen.py);
+    # browsers keep the canvas' bundle (digit_app/ui/asset_cache.py).
+    app = st.App(Path(__file__).name, lifespan=warm_up_at_start, routes=routes(st.get_option("server.baseUrlPath")),
+                 middleware=[Middleware(ComponentBundleCache)])
