@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
 from digit_app.ui.first_screen import (FRAMES, FirstScreens, Frame, canvas_files, element_chunks, first_screen,
                                        frame_html, package_dir, preload_tags, routes, streamlit_static_dir)
 
@@ -66,7 +64,8 @@ def test_the_draw_page_preloads_files_that_this_streamlit_and_canvas_have():
     assert set(pages) == set(FRAMES)
     draw = pages[""]
     chunks = re.findall(r'href="\./static/js/([\w.\-]+\.js)"', draw.split("</head>")[0])
-    assert any(name.startswith("Slider.") for name in chunks) and any(name.startswith("BidiComponent.") for name in chunks)
+    assert any(name.startswith("Slider.") for name in chunks)
+    assert any(name.startswith("BidiComponent.") for name in chunks)
     assert all((static / "static" / "js" / name).is_file() for name in chunks)
     bundle = [url for url in canvas_files() if url.endswith(".js")]
     assert len(bundle) == 1 and bundle[0] in draw
@@ -96,10 +95,9 @@ def test_routes_answer_each_page_path_and_none_under_a_base_url():
     assert routes("app") == []
 
 
-@pytest.mark.parametrize("name", ["streamlit_app.py"])
-def test_streamlit_run_serves_the_app_object_of_the_entry_point(name):
+def test_streamlit_run_serves_the_app_object_of_the_entry_point():
     """`streamlit run streamlit_app.py` finds `app` (st.App) and serves it, with the warm-up and the first screens."""
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    found = discover_asgi_app(ROOT / name)
+    found = discover_asgi_app(ROOT / "streamlit_app.py")
     assert found.is_asgi_app and found.import_string == "streamlit_app:app"

@@ -102,7 +102,8 @@ def preload_tags(chunks: Iterable[str], component_files: Iterable[str] = ()) -> 
 
 def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
     """Streamlit's index page with `frame` in its root element, its stylesheet after that, `preloads` at the end of
-    its head and the app's title; the page unchanged when it has no root element where this expects it (another Streamlit)."""
+    its head and the app's title; the page unchanged when it has no root element where this expects it (another
+    Streamlit)."""
     if ROOT not in index_html or "</head>" not in index_html:
         return index_html
     sheets = "".join(link.strip() for link in STYLESHEET.findall(index_html))
