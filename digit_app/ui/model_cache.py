@@ -1,5 +1,5 @@
-"""The active model for the pages: asked of the database at each answer, loaded once per server and digest, with the
-shipped one to fall back on."""
+"""The active model for the pages: asked of the database when it may have changed (`database.active_cache`), loaded
+once per server and digest, with the shipped one to fall back on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import logging
 import streamlit as st
 
 from digit_app.database import DatabaseError
-from digit_app.database.registry import SHIPPED, ActiveModel, active_model
+from digit_app.database.active_cache import cached_active_model
+from digit_app.database.registry import SHIPPED, ActiveModel
 from digit_app.model import Classifier, ModelLoadError, load_classifier
 from digit_app.store.versions import shipped_model_path
 from digit_app.ui.shared_database import shared_database
@@ -36,7 +37,7 @@ def get_classifier() -> Classifier:
     What went wrong names the file, never its folder (`for_visitors`): the server log has the whole path.
     """
     try:
-        active = active_model(shared_database())
+        active = cached_active_model(shared_database())
     except DatabaseError as error:  # the database could not even be opened (a wrong URL, PostgreSQL down at start)
         active = ActiveModel(SHIPPED, shipped_model_path(), SHIPPED, f"{error} The shipped model is in use.")
     try:
