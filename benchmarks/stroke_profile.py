@@ -135,11 +135,10 @@ def breakdown(raw: Path) -> tuple[int, dict[str, int], collections.Counter]:
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        samples = int(count)
-        total += samples
-        frames = stack.split(";")
+        samples, frames = int(count), stack.split(";")
         if any(frames[-1].startswith(idle) for idle in IDLE):
             continue
+        total += samples
         for label, needle in PARTS:
             if any(needle in frame for frame in frames):
                 parts[label] += samples
