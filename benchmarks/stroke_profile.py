@@ -1,13 +1,17 @@
 """Where the server's time per stroke goes: py-spy samples the app while protocol sessions draw.
 
-    python benchmarks/stroke_profile.py [--sessions 10] [--seconds 30] [--rate 200] [--keep build/profile.txt]
+    python benchmarks/stroke_profile.py [--sessions 10] [--seconds 30] [--rate 200] [--gil] [--keep FILE]
+    python benchmarks/stroke_profile.py --sessions 50 --no-spy   # the server's CPU per stroke and the answer times
 
 Starts the app with `streamlit run` on 127.0.0.1, has Chromium draw a two-stroke 4 once (the messages
 it sent are replayed, tests/protocol.py), then `--sessions` protocol sessions draw that 4 again and
 again (a stroke every 0.5 s after its answer) while py-spy samples the server's threads on the CPU
-for `--seconds`. Prints the server's CPU seconds per stroke answered (from /proc), and the share of
-the sampled CPU time under each part of a stroke's rerun (a part's share includes what it calls;
-parts nest, so shares do not add up), each also as milliseconds of CPU per stroke.
+for `--seconds` (the sessions open over 10 s first). Prints the strokes answered, their waits (sent
+to the run's end) median and p95, the server's CPU seconds per stroke answered (from /proc) and the
+load average; and the share of the sampled CPU time under each part of a stroke's rerun (a part's
+share includes what it calls; parts nest, so shares do not add up), each also as milliseconds of CPU
+per stroke. `--gil` keeps only samples of a thread holding the GIL: the one core all the server's
+Python shares, so what limits how many strokes a second one process answers.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ import base64
 import collections
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +41,7 @@ from tests.strokes import DIGITS  # noqa: E402
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
 MAX_SESSIONS = 100
+OPENING_S = 10  # the sessions open one after another over this many seconds (as benchmarks/answer_latency.py)
 # (label, what a frame's text contains): a sample counts for a part when any frame of its stack matches.
 PARTS = (
     ("script thread: the whole rerun (ScriptRunner._run_script)", "_run_script ("),
@@ -81,13 +90,23 @@ async def recorded(url: str, keep: Path) -> Recording:
     return recording
 
 
-async def load(url: str, sessions: int, seconds: float, pid: int, rate: int, raw: Path,
-               gil: bool) -> tuple[int, float, float]:
-    """Sessions drawing while py-spy samples: (strokes answered while sampled, server CPU s, wall s)."""
+@dataclass
+class Window:
+    """What the server did while it was watched."""
+
+    strokes: int  # strokes answered
+    cpu: float  # the server's CPU seconds (user + system)
+    wall: float  # seconds
+    answers: list[float]  # each stroke's wait, from sending it to the end of its run, in seconds
+    load: float  # the machine's load average over the last minute, at the end
+
+
+async def load(url: str, sessions: int, seconds: float, pid: int, spy_args: list[str] | None) -> Window:
+    """Sessions drawing while the server is watched (and sampled by py-spy, given its arguments)."""
     recording = await recorded(url, Path(__file__).resolve().parents[1] / "build" / "recordings")
     warm = await asyncio.gather(*(protocol_session(url, recording, digits=2) for _ in range(3)))
     assert all(timing.answer for timings in warm for timing in timings[-1:]), "the warm-up got no answer"
-    counted: list[int] = [0]
+    watching, answers = [False], []
 
     async def person(start_after: float) -> None:
         from websockets.asyncio.client import connect
@@ -101,29 +120,32 @@ async def load(url: str, sessions: int, seconds: float, pid: int, rate: int, raw
             await _until_finished(socket)
             while True:
                 for stroke in recording.strokes:
+                    sent = time.monotonic()
                     await socket.send(stroke)
                     await _until_finished(socket)
-                    counted[0] += 1
+                    if watching[0]:
+                        answers.append(time.monotonic() - sent)
                     await asyncio.sleep(0.5)
 
-    crowd = [asyncio.ensure_future(person(i * 2.0 / sessions)) for i in range(sessions)]
-    await asyncio.sleep(4)  # all of them drawing
-    spy = subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
-                            "--duration", str(int(seconds)), "--output", str(raw), "--threads", *(["--gil"] if gil else [])],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    before, cpu, started = counted[0], cpu_seconds(pid), time.monotonic()
+    crowd = [asyncio.ensure_future(person(i * OPENING_S / sessions)) for i in range(sessions)]
+    await asyncio.sleep(OPENING_S + 3)  # all of them drawing
+    spy = None if spy_args is None else subprocess.Popen(
+        [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)), *spy_args],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    watching[0], cpu, started = True, cpu_seconds(pid), time.monotonic()
     await asyncio.sleep(seconds)
-    after, cpu, wall = counted[0], cpu_seconds(pid) - cpu, time.monotonic() - started
+    watching[0] = False
+    window = Window(len(answers), cpu_seconds(pid) - cpu, time.monotonic() - started, list(answers),
+                    os.getloadavg()[0])
     for task in crowd:
         task.cancel()
     await asyncio.gather(*crowd, return_exceptions=True)
-    await asyncio.get_running_loop().run_in_executor(None, spy.wait)
-    return after - before, cpu, wall
+    if spy is not None:
+        await asyncio.get_running_loop().run_in_executor(None, spy.wait)
+    return window
 
 
 def cpu_seconds(pid: int) -> float:
-    import os
-
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -152,6 +174,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="how long py-spy samples (5 to 300)")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples a second (10 to 1000)")
     parser.add_argument("--keep", type=Path, help="keep py-spy's raw stacks in this file")
+    parser.add_argument("--no-spy", action="store_true", help="no py-spy: only the server's CPU and the answer times")
     parser.add_argument("--gil", action="store_true",
                         help="only samples holding the GIL (the one core Python's threads share)")
     parser.add_argument("--top", type=int, default=15, help="how many functions to list by their own time")
@@ -161,14 +184,20 @@ def main() -> None:
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as folder:
         raw = args.keep or Path(folder) / "stacks.txt"
+        spy_args = None if args.no_spy else ["--rate", str(args.rate), "--format", "raw", "--output", str(raw),
+                                             "--threads", *(["--gil"] if args.gil else [])]
         with serve(root / "build" / "profile-models", MNIST_SAMPLE) as app:
-            strokes, cpu, wall = asyncio.run(load(app.url, args.sessions, args.seconds, app.pid, args.rate, raw,
-                                                          args.gil))
-        total, parts, own = breakdown(raw)
-    per_stroke_ms = 1000 * cpu / max(strokes, 1)
-    print(f"{args.sessions} sessions, {wall:.0f} s: {strokes} strokes answered, server CPU {cpu:.1f} s "
-          f"({cpu / wall:.0%} of a core) = {per_stroke_ms:.1f} ms of CPU per stroke")
-    print(f"py-spy: {total} samples on the CPU at {args.rate}/s")
+            window = asyncio.run(load(app.url, args.sessions, args.seconds, app.pid, spy_args))
+        total, parts, own = breakdown(raw) if spy_args is not None else (0, {}, collections.Counter())
+    per_stroke_ms = 1000 * window.cpu / max(window.strokes, 1)
+    answers = np.array(window.answers or [float("nan")]) * 1000
+    print(f"{args.sessions} sessions, {window.wall:.0f} s{' under py-spy' if spy_args else ''}, load average "
+          f"{window.load:.1f}: {window.strokes} strokes answered ({window.strokes / window.wall:.1f}/s), "
+          f"each in {np.median(answers):.0f} ms median, {np.percentile(answers, 95):.0f} ms p95; server CPU "
+          f"{window.cpu:.1f} s ({window.cpu / window.wall:.0%} of a core) = {per_stroke_ms:.1f} ms of CPU per stroke")
+    if spy_args is None:
+        return
+    print(f"py-spy: {total} samples on the CPU at {args.rate}/s{' holding the GIL' if args.gil else ''}")
     for label, samples in parts.items():
         share = samples / max(total, 1)
         print(f"{label:<82} {share:6.1%}  {share * per_stroke_ms:6.1f} ms/stroke")
