@@ -99,6 +99,7 @@ class Window:
     wall: float  # seconds
     answers: list[float]  # each stroke's wait, from sending it to the end of its run, in seconds
     load: float  # the machine's load average over the last minute, at the end
+    harness: float  # CPU seconds this process (the sessions' client side) used meanwhile
 
 
 async def load(url: str, sessions: int, seconds: float, pid: int, spy_args: list[str] | None) -> Window:
@@ -132,11 +133,11 @@ async def load(url: str, sessions: int, seconds: float, pid: int, spy_args: list
     spy = None if spy_args is None else subprocess.Popen(
         [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)), *spy_args],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    watching[0], cpu, started = True, cpu_seconds(pid), time.monotonic()
+    watching[0], cpu, started, own = True, cpu_seconds(pid), time.monotonic(), time.process_time()
     await asyncio.sleep(seconds)
     watching[0] = False
     window = Window(len(answers), cpu_seconds(pid) - cpu, time.monotonic() - started, list(answers),
-                    os.getloadavg()[0])
+                    os.getloadavg()[0], time.process_time() - own)
     for task in crowd:
         task.cancel()
     await asyncio.gather(*crowd, return_exceptions=True)
@@ -194,7 +195,8 @@ def main() -> None:
     print(f"{args.sessions} sessions, {window.wall:.0f} s{' under py-spy' if spy_args else ''}, load average "
           f"{window.load:.1f}: {window.strokes} strokes answered ({window.strokes / window.wall:.1f}/s), "
           f"each in {np.median(answers):.0f} ms median, {np.percentile(answers, 95):.0f} ms p95; server CPU "
-          f"{window.cpu:.1f} s ({window.cpu / window.wall:.0%} of a core) = {per_stroke_ms:.1f} ms of CPU per stroke")
+          f"{window.cpu:.1f} s ({window.cpu / window.wall:.0%} of a core) = {per_stroke_ms:.1f} ms of CPU per stroke; "
+          f"the sessions' own side {window.harness / window.wall:.0%} of a core")
     if spy_args is None:
         return
     print(f"py-spy: {total} samples on the CPU at {args.rate}/s{' holding the GIL' if args.gil else ''}")
