@@ -465,13 +465,14 @@ def test_status_of_a_database_it_cannot_use_is_one_line_without_the_password(url
 def test_the_compose_file_s_trainer_runs_the_command_line_s_trainer():
     import re
 
-    from digit_app.__main__ import _parser, _trainer
+    from digit_app.__main__ import parser
+    from digit_app.cli.database import trainer
 
     compose = (ROOT / "deploy" / "compose.yaml").read_text()
     service = re.search(r"^  trainer:\n((?:    .*\n)+)", compose, re.MULTILINE).group(1)
     command = json.loads(re.search(r"^    command: (\[.*\])$", service, re.MULTILINE).group(1))
     assert command[:3] == ["python", "-m", "digit_app"]
-    assert _parser().parse_args(command[3:]).run is _trainer
+    assert parser().parse_args(command[3:]).run is trainer
 
 
 def test_train_queue_submits_the_job_to_the_database_and_trains_nothing_here(tmp_path, database, database_url):
@@ -518,7 +519,8 @@ def test_versions_lists_activates_and_deletes_in_the_shared_database(database, d
                          [(["--epochs", "2"], 3), (["--epochs", "2", "--stroke-epochs", "9"], 9), ([], 30)],
                          ids=["follow", "chosen", "default"])
 def test_train_s_stroke_epochs_follow_epochs_unless_chosen_as_on_the_retrain_page(flags, stroke_epochs):
-    from digit_app.__main__ import _parser, _train_request
+    from digit_app.__main__ import parser
+    from digit_app.cli.training import train_request
 
-    request = _train_request(_parser().parse_args(["train", *flags]))
+    request = train_request(parser().parse_args(["train", *flags]))
     assert request.config.stroke_epochs == stroke_epochs

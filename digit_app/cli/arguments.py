@@ -1,0 +1,49 @@
+"""The command line's argument checks: one-line usage errors (exit code 2), and argparse types that check each range
+as it is parsed, before any work."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import NoReturn
+
+USAGE_ERROR = 2  # argparse's exit code for a bad argument
+MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in one line, like the commands' own, and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(USAGE_ERROR, f"error: {message} (see {self.prog} --help)\n")
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high`."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"a whole number from {low} to {high} is wanted, not {text[:40]!r}")
+        return value
+    return parse
+
+
+def checked_by(make: Callable[[float], object], kind: type = float) -> Callable[[str], float]:
+    """An argparse type whose range is the one the settings object `make` builds checks: one source of bounds."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"a {'whole ' if kind is int else ''}number is wanted, not {text[:40]!r}")
+        try:
+            make(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+    return parse
