@@ -1,19 +1,48 @@
-"""The command line's argument checks: one-line usage errors (exit code 2), and argparse types that check each range
-as it is parsed, before any work."""
+"""The command line's arguments: a parser with one-line usage errors (exit code 2) that adds a command's arguments only
+when that command is chosen, and argparse types that check each range as it is parsed, before any work."""
 
 from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 USAGE_ERROR = 2  # argparse's exit code for a bad argument
 MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with its errors in one line, like the commands' own, and exit code 2."""
+    """argparse with its errors in one line, like the commands' own, and exit code 2.
+
+    A command's parser may be given `arguments`, a function that adds them: it is called when the
+    command is the one parsed (or its help or usage is shown), never for the others, so the imports
+    its arguments need (settings' ranges and defaults) cost nothing to `--help` or another command.
+    """
+
+    def __init__(self, *args: Any, arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._add_arguments = arguments
+
+    def _complete(self) -> None:
+        """Add the arguments not added yet, once."""
+        add, self._add_arguments = self._add_arguments, None
+        if add is not None:
+            add(self)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        self._complete()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._complete()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._complete()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"error: {message} (see {self.prog} --help)\n")

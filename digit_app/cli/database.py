@@ -11,21 +11,33 @@ import sys
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register `status`, `versions` and `trainer`."""
-    command = commands.add_parser("status", help="the shared database: active version, corrections, training job")
+    command = commands.add_parser("status", help="the shared database: active version, corrections, training job",
+                                  arguments=_status_arguments)
+    command.set_defaults(run=status)
+    command = commands.add_parser("versions", help="the shared database's model versions; activate or delete one",
+                                  arguments=_versions_arguments)
+    command.set_defaults(run=versions)
+    command = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
+                                                  "stopped (SIGTERM or Ctrl-C)", arguments=_trainer_arguments)
+    command.set_defaults(run=trainer, tensorflow=True)
+
+
+def _status_arguments(command: argparse.ArgumentParser) -> None:
+    """`status`'s arguments."""
     command.add_argument("--json", action="store_true",
                          help='one JSON object: {"active": ..., "corrections": ..., "training": ...}')
-    command.set_defaults(run=status)
 
-    command = commands.add_parser("versions", help="the shared database's model versions; activate or delete one")
+
+def _versions_arguments(command: argparse.ArgumentParser) -> None:
+    """`versions`' arguments: one action at most."""
     action = command.add_mutually_exclusive_group()
     action.add_argument("--activate", metavar="ID", help="make this version the one every replica answers with")
     action.add_argument("--delete", metavar="ID", help="delete this version (not the shipped one, not the one in use)")
-    command.set_defaults(run=versions)
 
-    command = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
-                                                  "stopped (SIGTERM or Ctrl-C)")
+
+def _trainer_arguments(command: argparse.ArgumentParser) -> None:
+    """`trainer`'s arguments."""
     command.add_argument("--once", action="store_true", help="wait for one job, run it, and exit")
-    command.set_defaults(run=trainer, tensorflow=True)
 
 
 def _quiet_database_log() -> None:

@@ -9,16 +9,24 @@ from digit_app.cli.classifier import load_chosen
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register `evaluate` and `calibrate`."""
-    command = commands.add_parser("evaluate", help="test accuracy of a model")
+    command = commands.add_parser("evaluate", help="test accuracy of a model", arguments=_evaluate_arguments)
+    command.set_defaults(run=evaluate, tensorflow=True)
+    command = commands.add_parser("calibrate", help="fit how sure a model says it is to how often it is right",
+                                  arguments=_calibrate_arguments)
+    command.set_defaults(run=calibrate, tensorflow=True)
+
+
+def _evaluate_arguments(command: argparse.ArgumentParser) -> None:
+    """`evaluate`'s arguments."""
     command.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     command.add_argument("--model", help="a .keras model file (default: the active model)")
-    command.set_defaults(run=evaluate, tensorflow=True)
 
-    command = commands.add_parser("calibrate", help="fit how sure a model says it is to how often it is right")
+
+def _calibrate_arguments(command: argparse.ArgumentParser) -> None:
+    """`calibrate`'s arguments."""
     command.add_argument("--data", required=True, help="the data the model trained on, 'mnist' (Keras download) "
                                                       "or a local .npz: its training digits fit the temperature")
     command.add_argument("--model", help="a .keras model file (default: the active model)")
-    command.set_defaults(run=calibrate, tensorflow=True)
 
 
 def evaluate(args: argparse.Namespace) -> int:

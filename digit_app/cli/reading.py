@@ -24,7 +24,13 @@ class PhotoWithoutDigitsError(DigitAppError):
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register `predict`."""
-    command = commands.add_parser("predict", help="read the digit in each image file (or the number in each photo)")
+    command = commands.add_parser("predict", help="read the digit in each image file (or the number in each photo)",
+                                  arguments=_predict_arguments)
+    command.set_defaults(run=predict)
+
+
+def _predict_arguments(command: argparse.ArgumentParser) -> None:
+    """`predict`'s arguments."""
     command.add_argument("images", nargs="+", metavar="IMAGE")
     command.add_argument("--model", help="a .keras model file (default: the active model)")
     command.add_argument("--photo", action="store_true",
@@ -33,7 +39,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--json", action="store_true",
                          help="one JSON object per line (with --photo: each line's digits with their probabilities "
                               "and boxes)")
-    command.set_defaults(run=predict)
 
 
 def predict(args: argparse.Namespace) -> int:

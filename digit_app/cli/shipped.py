@@ -8,29 +8,42 @@ from pathlib import Path
 
 from digit_app.cli.arguments import MAX_SEED, whole
 from digit_app.cli.outputs import check_writable_file
-from digit_app.strokes import segments as segment_judge
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register `pen-digits`, `segments` and `line-reader`."""
-    command = commands.add_parser("pen-digits",
-                                  help="pack a UNIPEN file of pen digits into the file training learns from")
+    command = commands.add_parser("pen-digits", help="pack a UNIPEN file of pen digits into the file training learns "
+                                  "from", arguments=_pen_digits_arguments)
+    command.set_defaults(run=pen_digits)
+    command = commands.add_parser("segments", help="train the judge of which strokes make one digit in a whole number",
+                                  arguments=_segments_arguments)
+    command.set_defaults(run=segments, tensorflow=True)
+    command = commands.add_parser("line-reader", help="train the Photo page's line reader (CTC) on composed lines",
+                                  arguments=_line_reader_arguments)
+    command.set_defaults(run=line_reader, tensorflow=True)
+
+
+def _pen_digits_arguments(command: argparse.ArgumentParser) -> None:
+    """`pen-digits`' arguments."""
     command.add_argument("unipen", help="a UNIPEN file, such as UCI's pendigits-orig.tra")
     command.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/pen_digits.npz)")
-    command.set_defaults(run=pen_digits)
 
-    command = commands.add_parser("segments",
-                                  help="train the judge of which strokes make one digit in a whole number")
-    command.add_argument("--numbers", type=whole(segment_judge.MIN_NUMBERS, segment_judge.MAX_NUMBERS),
-                         default=segment_judge.NUMBERS, help=f"pen numbers to learn from (default "
-                         f"{segment_judge.NUMBERS}, {segment_judge.MIN_NUMBERS} to {segment_judge.MAX_NUMBERS})")
-    command.add_argument("--epochs", type=whole(1, segment_judge.MAX_EPOCHS), default=segment_judge.EPOCHS,
-                         help=f"epochs (default {segment_judge.EPOCHS}, at most {segment_judge.MAX_EPOCHS})")
+
+def _segments_arguments(command: argparse.ArgumentParser) -> None:
+    """`segments`' arguments, with the segment judge's own bounds and defaults."""
+    from digit_app.strokes import segments as judge
+
+    command.add_argument("--numbers", type=whole(judge.MIN_NUMBERS, judge.MAX_NUMBERS), default=judge.NUMBERS,
+                         help=f"pen numbers to learn from (default {judge.NUMBERS}, {judge.MIN_NUMBERS} to "
+                              f"{judge.MAX_NUMBERS})")
+    command.add_argument("--epochs", type=whole(1, judge.MAX_EPOCHS), default=judge.EPOCHS,
+                         help=f"epochs (default {judge.EPOCHS}, at most {judge.MAX_EPOCHS})")
     command.add_argument("--seed", type=whole(0, MAX_SEED), default=0)
     command.add_argument("--output", help="where to write it (default: the shipped digit_app/strokes/segments.tflite)")
-    command.set_defaults(run=segments, tensorflow=True)
 
-    command = commands.add_parser("line-reader", help="train the Photo page's line reader (CTC) on composed lines")
+
+def _line_reader_arguments(command: argparse.ArgumentParser) -> None:
+    """`line-reader`'s arguments."""
     command.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
     command.add_argument("--lines", type=whole(100, 200_000), default=30_000, help="composed lines to learn from")
     command.add_argument("--epochs", type=whole(1, 200), default=8)
@@ -38,7 +51,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     command.add_argument("--cache", help="a folder to keep the composed lines in, for the next run")
     command.add_argument("--output", help="models folder to write it in (default: the shipped model/)")
     command.add_argument("--start", help="a line reader's .keras file to go on training from (default: from scratch)")
-    command.set_defaults(run=line_reader, tensorflow=True)
 
 
 def pen_digits(args: argparse.Namespace) -> int:

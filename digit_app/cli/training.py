@@ -10,42 +10,52 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digit_app.cli.arguments import MAX_SEED, checked_by, whole
 from digit_app.cli.outputs import check_save_as
 from digit_app.errors import SettingsError
-from digit_app.training import TrainConfig, Variations
-from digit_app.training.config import CorrectionsToAdd, TrainRequest, default_stroke_epochs
+
+if TYPE_CHECKING:
+    from digit_app.training.config import TrainRequest
 
 MAX_CORRECTIONS_REPEAT = 1000  # as often as `TrainingData.with_corrections` repeats a correction
 
 
-def _train_setting(name: str, kind: type) -> Callable[[str], float]:
-    """An argparse type for one TrainConfig field, within the bounds TrainConfig itself checks."""
-    return checked_by(lambda value: TrainConfig(**{name: value}), kind)
-
-
-def _augment_setting(name: str) -> Callable[[str], float]:
-    """An argparse type for one Variations field, within the bounds Variations itself checks."""
-    return checked_by(lambda value: Variations(**{name: value}))
-
-
-TRAIN_SETTINGS = {  # TrainConfig's fields, as flags, each with its range
-    "epochs": _train_setting("epochs", int), "batch_size": _train_setting("batch_size", int),
-    "learning_rate": _train_setting("learning_rate", float), "seed": whole(0, MAX_SEED),
-    "stroke_epochs": _train_setting("stroke_epochs", int), "width": _train_setting("width", int),
-}
-
-
 def add_commands(commands: argparse._SubParsersAction) -> None:
     """Register `train` and `combine`."""
-    command = commands.add_parser("train", help="train a model on MNIST")
+    command = commands.add_parser("train", help="train a model on MNIST", arguments=_train_arguments)
+    command.set_defaults(run=train, tensorflow=True)
+    command = commands.add_parser("combine", help="average two or more models into one (an ensemble)",
+                                  arguments=_combine_arguments)
+    command.set_defaults(run=combine, tensorflow=True)
+
+
+def _train_settings() -> dict[str, Callable[[str], float]]:
+    """TrainConfig's fields, as flags, each with its range: the bounds TrainConfig itself checks."""
+    from digit_app.training import TrainConfig
+
+    def setting(name: str, kind: type) -> Callable[[str], float]:
+        return checked_by(lambda value: TrainConfig(**{name: value}), kind)
+
+    return {"epochs": setting("epochs", int), "batch_size": setting("batch_size", int),
+            "learning_rate": setting("learning_rate", float), "seed": whole(0, MAX_SEED),
+            "stroke_epochs": setting("stroke_epochs", int), "width": setting("width", int)}
+
+
+def _train_arguments(command: argparse.ArgumentParser) -> None:
+    """`train`'s arguments: TrainConfig's and Variations' fields within their own bounds, the data, what is kept."""
+    from digit_app.training import Variations
+
+    def variation(name: str) -> Callable[[str], float]:
+        return checked_by(lambda value: Variations(**{name: value}))
+
     command.add_argument("--data", default="mnist", help="'mnist' (Keras download) or a local .npz")
-    for name, kind in TRAIN_SETTINGS.items():
+    for name, kind in _train_settings().items():
         command.add_argument(f"--{name.replace('_', '-')}", type=kind, help="default: the Retrain page's")
     defaults = Variations()
     for f in fields(Variations):
-        command.add_argument(f"--{f.name}", type=_augment_setting(f.name), default=getattr(defaults, f.name))
+        command.add_argument(f"--{f.name}", type=variation(f.name), default=getattr(defaults, f.name))
     command.add_argument("--no-drawn", dest="drawn", action="store_false",
                          help="learn from MNIST only: no pen digits, no stroke model "
                               "(default: both, as the Draw page reads)")
@@ -56,13 +66,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                          help="submit the job to the shared database for `python -m digit_app trainer` to run, "
                               "instead of training here")
     _keep_options(command)
-    command.set_defaults(run=train, tensorflow=True)
 
-    command = commands.add_parser("combine", help="average two or more models into one (an ensemble)")
+
+def _combine_arguments(command: argparse.ArgumentParser) -> None:
+    """`combine`'s arguments."""
     command.add_argument("models", nargs="+", metavar="MODEL", help=".keras model files")
     command.add_argument("--data", default="mnist", help="test data: 'mnist' (Keras download) or a local .npz")
     _keep_options(command)
-    command.set_defaults(run=combine, tensorflow=True)
 
 
 def _keep_options(command: argparse.ArgumentParser) -> None:
@@ -109,9 +119,11 @@ def _queue_training(args: argparse.Namespace) -> int:
 def train_request(args: argparse.Namespace) -> TrainRequest:
     """The run the flags ask for; what is not chosen keeps the Retrain page's default."""
     from digit_app.store.corrections import default_path
+    from digit_app.training import TrainConfig, Variations
+    from digit_app.training.config import CorrectionsToAdd, TrainRequest, default_stroke_epochs
 
     augment = Variations(**{f.name: getattr(args, f.name) for f in fields(Variations)})
-    chosen = {name: value for name in TRAIN_SETTINGS if (value := getattr(args, name)) is not None}
+    chosen = {name: value for name in _train_settings() if (value := getattr(args, name)) is not None}
     if "epochs" in chosen and "stroke_epochs" not in chosen:  # as on the Retrain page: they follow Epochs
         chosen["stroke_epochs"] = default_stroke_epochs(chosen["epochs"])
     config = TrainConfig(**chosen, augment=augment, drawn=args.drawn)
