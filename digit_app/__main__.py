@@ -39,11 +39,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The whole command line: each group of commands registers its own, with its handler as `run`."""
+    """The whole command line: each group's commands, their arguments added when chosen, their handler as `run`."""
     built = Parser(prog="python -m digit_app", description="Read handwritten digits.")
     commands = built.add_subparsers(required=True, metavar="COMMAND")
-    for group in GROUPS:
-        group.add_commands(commands)
+    for command in (command for group in GROUPS for command in group.COMMANDS):
+        chosen = commands.add_parser(command.name, help=command.help, arguments=command.arguments)
+        chosen.set_defaults(run=command.run, tensorflow=command.tensorflow)
     return built
 
 

@@ -1,15 +1,28 @@
-"""The command line's arguments: a parser with one-line usage errors (exit code 2) that adds a command's arguments only
-when that command is chosen, and argparse types that check each range as it is parsed, before any work."""
+"""The command line's arguments: a command as each group declares it, a parser with one-line usage errors (exit code 2)
+that adds a command's arguments only when that command is chosen, and argparse types that check each range as it is
+parsed, before any work."""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 USAGE_ERROR = 2  # argparse's exit code for a bad argument
 MAX_SEED = 2**32 - 1  # NumPy's and Keras' seeds are 32-bit
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command as `--help` lists it, what adds its arguments, and the handler that runs it (its exit code)."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    tensorflow: bool = False  # TensorFlow is imported first, its start-up lines hidden
 
 
 class Parser(argparse.ArgumentParser):

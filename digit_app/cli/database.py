@@ -8,18 +8,7 @@ import logging
 import os
 import sys
 
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Register `status`, `versions` and `trainer`."""
-    command = commands.add_parser("status", help="the shared database: active version, corrections, training job",
-                                  arguments=_status_arguments)
-    command.set_defaults(run=status)
-    command = commands.add_parser("versions", help="the shared database's model versions; activate or delete one",
-                                  arguments=_versions_arguments)
-    command.set_defaults(run=versions)
-    command = commands.add_parser("trainer", help="take training jobs from the shared database, one at a time, until "
-                                                  "stopped (SIGTERM or Ctrl-C)", arguments=_trainer_arguments)
-    command.set_defaults(run=trainer, tensorflow=True)
+from digit_app.cli.arguments import Command
 
 
 def _status_arguments(command: argparse.ArgumentParser) -> None:
@@ -93,3 +82,12 @@ def trainer(args: argparse.Namespace) -> int:
     os.nice(NICENESS)  # beside replicas on one machine, their answers come first
     serve(JobsTable(open_database()), once=args.once)
     return 0
+
+
+COMMANDS = (  # this group's commands, in the order `--help` lists them
+    Command("status", "the shared database: active version, corrections, training job", _status_arguments, status),
+    Command("versions", "the shared database's model versions; activate or delete one", _versions_arguments,
+            versions),
+    Command("trainer", "take training jobs from the shared database, one at a time, until stopped (SIGTERM or "
+            "Ctrl-C)", _trainer_arguments, trainer, tensorflow=True),
+)

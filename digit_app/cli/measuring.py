@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from digit_app.cli.arguments import Command
 from digit_app.cli.classifier import load_chosen
-
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Register `evaluate` and `calibrate`."""
-    command = commands.add_parser("evaluate", help="test accuracy of a model", arguments=_evaluate_arguments)
-    command.set_defaults(run=evaluate, tensorflow=True)
-    command = commands.add_parser("calibrate", help="fit how sure a model says it is to how often it is right",
-                                  arguments=_calibrate_arguments)
-    command.set_defaults(run=calibrate, tensorflow=True)
 
 
 def _evaluate_arguments(command: argparse.ArgumentParser) -> None:
@@ -75,3 +67,10 @@ def calibrate(args: argparse.Namespace) -> int:
           f"calibration error {calibration_error(raw, data.y_test):.4f} -> "
           f"{calibration_error(calibrated, data.y_test):.4f}")
     return 0
+
+
+COMMANDS = (  # this group's commands, in the order `--help` lists them
+    Command("evaluate", "test accuracy of a model", _evaluate_arguments, evaluate, tensorflow=True),
+    Command("calibrate", "fit how sure a model says it is to how often it is right", _calibrate_arguments, calibrate,
+            tensorflow=True),
+)

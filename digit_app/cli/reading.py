@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from digit_app.cli.arguments import Command
 from digit_app.cli.classifier import load_chosen
 from digit_app.errors import DigitAppError, first_line
 
@@ -20,13 +21,6 @@ if TYPE_CHECKING:
 
 class PhotoWithoutDigitsError(DigitAppError):
     """A photo in which no line of digits was found."""
-
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Register `predict`."""
-    command = commands.add_parser("predict", help="read the digit in each image file (or the number in each photo)",
-                                  arguments=_predict_arguments)
-    command.set_defaults(run=predict)
 
 
 def _predict_arguments(command: argparse.ArgumentParser) -> None:
@@ -103,3 +97,8 @@ def _digit_record(reading: Reading) -> dict:
     """One digit's answer as JSON: the digit, how sure, all ten probabilities."""
     return {"digit": reading.digit, "confidence": round(reading.confidence, 4),
             "probabilities": [round(float(p), 4) for p in reading.probabilities]}
+
+
+COMMANDS = (  # this group's commands, in the order `--help` lists them
+    Command("predict", "read the digit in each image file (or the number in each photo)", _predict_arguments, predict),
+)

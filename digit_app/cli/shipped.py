@@ -6,21 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from digit_app.cli.arguments import MAX_SEED, whole
+from digit_app.cli.arguments import MAX_SEED, Command, whole
 from digit_app.cli.outputs import check_writable_file
-
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Register `pen-digits`, `segments` and `line-reader`."""
-    command = commands.add_parser("pen-digits", help="pack a UNIPEN file of pen digits into the file training learns "
-                                  "from", arguments=_pen_digits_arguments)
-    command.set_defaults(run=pen_digits)
-    command = commands.add_parser("segments", help="train the judge of which strokes make one digit in a whole number",
-                                  arguments=_segments_arguments)
-    command.set_defaults(run=segments, tensorflow=True)
-    command = commands.add_parser("line-reader", help="train the Photo page's line reader (CTC) on composed lines",
-                                  arguments=_line_reader_arguments)
-    command.set_defaults(run=line_reader, tensorflow=True)
 
 
 def _pen_digits_arguments(command: argparse.ArgumentParser) -> None:
@@ -94,3 +81,13 @@ def line_reader(args: argparse.Namespace) -> int:
     print(f"line reader: {report.numbers_right:.3f} of composed lines no training saw read right, calibration error "
           f"{report.calibration_error:.3f}; written to {path}")
     return 0
+
+
+COMMANDS = (  # this group's commands, in the order `--help` lists them
+    Command("pen-digits", "pack a UNIPEN file of pen digits into the file training learns from", _pen_digits_arguments,
+            pen_digits),
+    Command("segments", "train the judge of which strokes make one digit in a whole number", _segments_arguments,
+            segments, tensorflow=True),
+    Command("line-reader", "train the Photo page's line reader (CTC) on composed lines", _line_reader_arguments,
+            line_reader, tensorflow=True),
+)

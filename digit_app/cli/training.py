@@ -12,7 +12,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from digit_app.cli.arguments import MAX_SEED, checked_by, whole
+from digit_app.cli.arguments import MAX_SEED, Command, checked_by, whole
 from digit_app.cli.outputs import check_save_as
 from digit_app.errors import SettingsError
 
@@ -20,15 +20,6 @@ if TYPE_CHECKING:
     from digit_app.training.config import TrainRequest
 
 MAX_CORRECTIONS_REPEAT = 1000  # as often as `TrainingData.with_corrections` repeats a correction
-
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Register `train` and `combine`."""
-    command = commands.add_parser("train", help="train a model on MNIST", arguments=_train_arguments)
-    command.set_defaults(run=train, tensorflow=True)
-    command = commands.add_parser("combine", help="average two or more models into one (an ensemble)",
-                                  arguments=_combine_arguments)
-    command.set_defaults(run=combine, tensorflow=True)
 
 
 def _train_settings() -> dict[str, Callable[[str], float]]:
@@ -225,3 +216,10 @@ def terminal_progress(event: dict) -> None:
     bar = "#" * int(done * 30)
     print(f"\repoch {event['epoch']}/{event['epochs']} [{bar:<30}] loss {event.get('loss', 0):.4f} "
           f"accuracy {event.get('accuracy', 0):.4f}", end="", file=sys.stderr, flush=True)
+
+
+COMMANDS = (  # this group's commands, in the order `--help` lists them
+    Command("train", "train a model on MNIST", _train_arguments, train, tensorflow=True),
+    Command("combine", "average two or more models into one (an ensemble)", _combine_arguments, combine,
+            tensorflow=True),
+)
