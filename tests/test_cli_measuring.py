@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,16 +24,20 @@ def enough_digits(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.slow
-def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
-    import shutil
-
-    from digit_app.model import load_classifier
+def shipped_copy(folder: Path) -> Path:
+    """The shipped model's files copied into `folder`; its Keras file there."""
     from digit_app.store.versions import SHIPPED_MODEL
 
     for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
-        shutil.copy(part, tmp_path / part.name)
-    copy = tmp_path / SHIPPED_MODEL.name
+        shutil.copy(part, folder / part.name)
+    return folder / SHIPPED_MODEL.name
+
+
+@pytest.mark.slow
+def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
+    from digit_app.model import load_classifier
+
+    copy = shipped_copy(tmp_path)
     (tmp_path / "digit_cnn.json").write_text('{"test_accuracy": 0.99}')  # no temperature yet
     result = run("calibrate", "--data", str(enough_digits(tmp_path)), "--model", str(copy))
     assert result.returncode == 0, result.stderr
@@ -43,15 +48,11 @@ def test_calibrate_keeps_the_fitted_temperature_beside_the_model(tmp_path):
 
 @pytest.mark.slow
 def test_calibrate_on_too_few_digits_is_refused_and_writes_nothing(tmp_path):
-    import shutil
-
-    from digit_app.store.versions import SHIPPED_MODEL
     from tests.paths import MNIST_SAMPLE
 
-    for part in SHIPPED_MODEL.parent.glob(f"{SHIPPED_MODEL.stem}.*"):
-        shutil.copy(part, tmp_path / part.name)
+    model = shipped_copy(tmp_path)
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-    result = run("calibrate", "--data", str(MNIST_SAMPLE), "--model", str(tmp_path / SHIPPED_MODEL.name))
+    result = run("calibrate", "--data", str(MNIST_SAMPLE), "--model", str(model))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == ("error: Fitting a temperature needs at least 500 training digits, and the data "
                                      "has 300; nothing was changed.")
