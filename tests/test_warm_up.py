@@ -27,12 +27,14 @@ def test_the_warm_up_loads_the_active_model_into_the_cache_the_pages_read(monkey
         return real(path)
 
     model_cache._load.clear()
+    model_cache._loaded.clear()
     monkeypatch.setattr(model_cache, "load_classifier", counted)
     warm_up.warm(())
     assert len(loads) == 1
     model_cache.get_classifier()  # what the Draw page asks for at its first run
     assert len(loads) == 1
     model_cache._load.clear()
+    model_cache._loaded.clear()
 
 
 def test_a_module_that_fails_is_logged_and_the_rest_still_warmed(monkeypatch, caplog):

@@ -90,7 +90,7 @@ def get_classifier() -> Classifier:
 def warm_classifier() -> None:
     """Load the active model into the cache before any visitor asks for it (ui/warm_up.py, as the server starts)."""
     try:
-        active = active_model(shared_database())
+        active = cached_active_model(recent_database())
     except DatabaseError:
         return  # the first page says what is wrong with the database
-    _load(str(active.path), active.key)
+    _loaded_model(str(active.path), active.key)
