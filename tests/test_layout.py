@@ -17,7 +17,7 @@ FLOORS = {
     "prediction": 5, "saliency": 5, "photos": 5, "photo": 6, "unfinished": 6,
     "training": 7,
     "access": 8, "jobs": 8,
-    "ui": 9, "__main__": 9,
+    "ui": 9, "cli": 9, "__main__": 10,
 }
 GROUND = {"sizes", "errors", "settings"}
 STREAMLIT = ("streamlit", "streamlit_drawable_canvas")
