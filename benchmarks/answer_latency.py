@@ -185,10 +185,11 @@ def elements_per_stroke() -> int:
         children = children.values() if isinstance(children, dict) else children
         return [getattr(node, "type", "")] + [kind for child in children for kind in preorder(child)]
 
-    # The fragment: from its own block (the first block on the page) to the answer's end; the page's title,
-    # switch and line before it and the helper's script after it are not sent again at a stroke.
-    kinds = preorder(at.main)
-    return len(kinds) - kinds.index("flex_container") - 1
+    # The fragment: the page's block that holds the canvas, with all inside it; the page's title, switch, line and
+    # controls before it and the helper's script after it are not sent again at a stroke.
+    children = at.main.children
+    blocks = [preorder(child) for child in (children.values() if isinstance(children, dict) else children)]
+    return next(len(kinds) for kinds in blocks if "bidi_component" in kinds)
 
 
 def main() -> None:

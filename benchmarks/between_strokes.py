@@ -46,7 +46,7 @@ WATCHER = """
       const sure = text !== "—" && !answer.classList.contains("dc-writing")
         && answer.getAttribute("aria-busy") !== "true" && confidence
         && getComputedStyle(confidence).visibility === "visible" && !unsure;
-      if (watch.between && sure && text !== String(watch.label)) watch.sureWrong = true;
+      if (watch.between && sure && text !== String(watch.label)) watch.sureWrong = text;
       const now = performance.now() - watch.up;
       if (!watch.between && watch.up && text === String(watch.label)) {
         if (watch.shown === null) watch.shown = now;
@@ -66,9 +66,9 @@ def clear(page) -> None:
     page.wait_for_timeout(200)
 
 
-def between_round(page, digits, pause_ms: int) -> tuple[int, int]:
-    """(digits shown sure and wrong between their strokes, digits drawn) at one pause length."""
-    wrong = 0
+def between_round(page, digits, pause_ms: int) -> tuple[list[str], int]:
+    """(each digit shown sure and wrong between its strokes, as "meant->shown"; digits drawn) at one pause length."""
+    wrong = []
     for strokes, label in digits:
         page.evaluate(f"() => Object.assign(window.__watch, {{label: {label}, between: false, sureWrong: false}})")
         for index, stroke in enumerate(strokes):
@@ -78,7 +78,9 @@ def between_round(page, digits, pause_ms: int) -> tuple[int, int]:
             if not last:
                 page.wait_for_timeout(pause_ms)
                 page.evaluate("() => { window.__watch.between = false; }")
-        wrong += int(page.evaluate("() => window.__watch.sureWrong"))
+        shown = page.evaluate("() => window.__watch.sureWrong")
+        if shown:
+            wrong.append(f"{label}->{shown}")
         page.wait_for_timeout(700)  # the finished digit answered, before Clear
         clear(page)
     return wrong, len(digits)
@@ -117,11 +119,12 @@ def main() -> None:
         page.evaluate(WATCHER)
         for pause in (int(p) for p in args.pauses.split(",")):
             wrong, drawn = between_round(page, multi, pause)
-            print(f"pause {pause:>5} ms between strokes: {wrong} of {drawn} multi-stroke digits shown sure and "
-                  "wrong after a non-final stroke")
+            print(f"pause {pause:>5} ms between strokes: {len(wrong)} of {drawn} multi-stroke digits shown sure and "
+                  f"wrong after a non-final stroke {' '.join(wrong)}")
         shown, sure = singles_round(page, singles)
         print(f"one-stroke digits ({len(singles)}): pen-up -> digit shown median {statistics.median(shown):.0f} ms "
-              f"({len(shown)} read right); -> shown sure median {statistics.median(sure):.0f} ms ({len(sure)})")
+              f"({len(shown)} read right); -> shown sure median {statistics.median(sure):.0f} ms ({len(sure)}; "
+              f"{sum(ms > 1000 for ms in sure)} after more than 1 s)")
 
 
 if __name__ == "__main__":

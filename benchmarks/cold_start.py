@@ -6,9 +6,13 @@ Chromium is started first (its own start is not the server's). Then, `--starts` 
 `streamlit run streamlit_app.py` (models in a temporary folder: the shipped model) is timed to:
 its health check answering; the Draw page ready to answer (the line naming the model drawn,
 loaded as the page loads it); the first answer to a 7 drawn with the mouse. After the first
-answer, `--opens` new tabs open the Draw page of that warm server, each timed inside Chromium from
-its navigation start to: the page visible (the first contentful paint) and the canvas usable (its
-drawing surface on screen with its Undo button, the Draw page's script done). After those, and
+answer, `--opens` new visitors (each a new browser profile, nothing cached) and then `--opens` new
+tabs beside the first one (Streamlit's files in the browser's cache) open the Draw page of that warm
+server, each timed inside Chromium from its navigation start to: the page visible (the first
+contentful paint: since digit_app/ui/first_screen.py, the page's frame) and the canvas usable (its
+drawing surface on screen with its Undo button, the Draw page's script done); with the steps between
+(the HTML, Streamlit's scripts run, the app mounted, its script running, the title, the canvas'
+element and surface) and the files fetched, printed as a breakdown. After those, and
 after `--strokes` more strokes (digits drawn and cleared), it prints the server's
 resident memory (VmRSS), whether TensorFlow is loaded in it, and the server's CPU time per stroke
 (an upper bound on the script's time: it includes the websocket and protocol work).
@@ -32,33 +36,59 @@ from tests.paths import MNIST_SAMPLE  # noqa: E402
 from tests.strokes import DIGITS  # noqa: E402
 
 
-# In the page, polled every frame: milliseconds from navigation start to the first contentful paint, and to the
-# canvas usable (its surface laid out, its toolbar's Undo shown, the script run over); null until then.
+# In the page, polled every frame: milliseconds from navigation start to each step of the first screen, the first
+# time it is seen; the whole record once the page is visible (first contentful paint) and the canvas usable (its
+# surface laid out, its toolbar's Undo shown at full size, the script run over), null until then.
 FIRST_SCREEN = """() => {
+  const steps = window.__steps || (window.__steps = {});
+  const now = performance.now();
+  const mark = (name, seen) => { if (seen && steps[name] === undefined) steps[name] = now; };
   const paint = performance.getEntriesByName("first-contentful-paint")[0];
   const host = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')].find((h) => h.shadowRoot);
   const surface = host && host.shadowRoot.querySelector("canvas.upper-canvas");
   const undo = host && host.shadowRoot.querySelector('button[aria-label="Undo"]');
   const idle = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]');
-  const usable = surface && undo && idle && surface.getBoundingClientRect().width > 0
-    && undo.getBoundingClientRect().width >= 44;
-  if (usable && window.__usable === undefined) window.__usable = performance.now();
-  return paint && window.__usable !== undefined ? [paint.startTime, window.__usable] : null;
+  mark("streamlit mounted", document.querySelector('[data-testid="stApp"]'));
+  mark("script running", document.querySelector('[data-testid="stApp"][data-test-script-state="running"]'));
+  mark("title drawn", document.querySelector('[data-testid="stHeading"]'));
+  mark("canvas element", host);
+  mark("canvas surface", surface && surface.getBoundingClientRect().width > 0);
+  mark("usable", surface && undo && idle && surface.getBoundingClientRect().width > 0
+    && undo.getBoundingClientRect().width >= 44);
+  if (!paint || steps.usable === undefined) return null;
+  const navigation = performance.getEntriesByType("navigation")[0];
+  const scripts = performance.getEntriesByType("resource").filter((r) => r.initiatorType !== "fetch");
+  return {...steps, "page visible": paint.startTime, "html received": navigation.responseEnd,
+          "streamlit's scripts run": navigation.domContentLoadedEventEnd,
+          "files fetched": scripts.length,
+          "kB fetched": scripts.reduce((sum, r) => sum + r.transferSize, 0) / 1000};
 }"""
+STEPS = ("html received", "page visible", "streamlit's scripts run", "streamlit mounted", "script running",
+         "title drawn", "canvas element", "canvas surface", "usable", "files fetched", "kB fetched")
 
 
-def first_screen(browser, url: str) -> tuple[float, float]:
-    """Seconds from a new tab's navigation start to the page visible, and to the canvas usable."""
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+def first_screen(context, url: str) -> dict[str, float]:
+    """A new tab in `context` opening `url`: milliseconds from its navigation start to each step of the first screen
+    (STEPS), and how many files (and kB over the wire) it fetched by then."""
+    page = context.new_page()
     page.goto(url, wait_until="commit")
-    visible, usable = page.wait_for_function(FIRST_SCREEN, polling="raf", timeout=ANSWER_TIMEOUT_MS).json_value()
-    page.context.close()
-    return visible / 1000, usable / 1000
+    steps = page.wait_for_function(FIRST_SCREEN, polling="raf", timeout=ANSWER_TIMEOUT_MS).json_value()
+    page.close()
+    return steps
+
+
+def new_visitor(browser, url: str) -> dict[str, float]:
+    """The first screen in a new browser profile: nothing cached (a first visit)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        return first_screen(context, url)
+    finally:
+        context.close()
 
 
 def one_start(browser, strokes: int, opens: int) -> dict[str, float]:
     with serve(Path(tempfile.mkdtemp()), MNIST_SAMPLE) as app:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(app.url)
         expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         ready = time.monotonic()
@@ -69,9 +99,13 @@ def one_start(browser, strokes: int, opens: int) -> dict[str, float]:
         figures = {"health": app.healthy - app.started, "ready": ready - app.started,
                    "first answer": first - app.started, "rss first": app.rss_mb(),
                    "tensorflow": float(app.has_loaded("libtensorflow"))}
-        screens = [first_screen(browser, app.url) for _ in range(opens)]
-        figures["page visible"] = statistics.median(visible for visible, _ in screens)
-        figures["canvas usable"] = statistics.median(usable for _, usable in screens)
+        screens = [new_visitor(browser, app.url) for _ in range(opens)]
+        figures["page visible"] = statistics.median(screen["page visible"] for screen in screens) / 1000
+        figures["canvas usable"] = statistics.median(screen["usable"] for screen in screens) / 1000
+        tabs = [first_screen(page.context, app.url) for _ in range(opens)]  # a new tab beside the first: cached files
+        figures["tab visible"] = statistics.median(tab["page visible"] for tab in tabs) / 1000
+        figures["tab usable"] = statistics.median(tab["usable"] for tab in tabs) / 1000
+        figures["steps"] = {"new visitor": screens, "new tab": tabs}
         cpu, done = app.cpu_seconds(), 0
         while done < strokes:
             page.get_by_role("button", name="Clear").click()
@@ -87,7 +121,7 @@ def one_start(browser, strokes: int, opens: int) -> dict[str, float]:
         figures["cpu ms per stroke"] = (app.cpu_seconds() - cpu) * 1000 / done
         figures["rss after"] = app.rss_mb()
         figures["tensorflow after"] = float(app.has_loaded("libtensorflow"))
-        page.close()
+        page.context.close()
         return figures
 
 
@@ -102,13 +136,17 @@ def main() -> None:
         runs = [one_start(browser, args.strokes, args.opens) for _ in range(args.starts)]
         browser.close()
     for name, unit in (("health", "s"), ("ready", "s"), ("first answer", "s"), ("page visible", "s"),
-                       ("canvas usable", "s"), ("rss first", "MB"),
+                       ("canvas usable", "s"), ("tab visible", "s"), ("tab usable", "s"), ("rss first", "MB"),
                        ("rss after", "MB"), ("cpu ms per stroke", "ms")):
         values = [run[name] for run in runs]
         print(f"{name:<20} median {statistics.median(values):8.2f} {unit}   "
               f"(each: {', '.join(f'{v:.2f}' for v in values)})")
     print(f"TensorFlow loaded in the server: {sum(run['tensorflow'] for run in runs):.0f} of {len(runs)} "
           f"at the first answer, {sum(run['tensorflow after'] for run in runs):.0f} of {len(runs)} after the strokes")
+    for kind in ("new visitor", "new tab"):
+        print(f"first screen of a {kind} on a warm server, median ms from navigation start (each start's tabs):")
+        for step in STEPS:
+            print(f"  {step:<26} {statistics.median(tab[step] for run in runs for tab in run['steps'][kind]):8.0f}")
     print("targets (issue 'Instant'): first answer <= 2.5 s from the start; on a warm server, page visible "
           "<= 0.5 s and canvas usable <= 1.5 s (the medians of each start's tabs above)")
 

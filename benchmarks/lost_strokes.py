@@ -1,6 +1,6 @@
 """Strokes lost in whole-number mode: held-out writers' numbers written with the mouse in Chromium.
 
-    python benchmarks/lost_strokes.py [--numbers 100] [--seed 0]
+    python benchmarks/lost_strokes.py [--numbers 100] [--seed 0] [--rounds right-after,later]
 
 Starts the app on 127.0.0.1 and opens the Draw page (desktop, 1280x800). Round "right after
 switching": for each number, "Whole number" is switched off and on again and the number written
@@ -89,10 +89,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rounds", default="right-after,later", help="which rounds, comma separated")
     args = parser.parse_args()
+    rounds = {"right-after": ("right after switching", True), "later": ("later", False)}
+    chosen = [rounds[name] for name in args.rounds.split(",")]
     numbers = held_out_numbers(args.numbers, args.seed)
     with serve(Path(tempfile.mkdtemp()), MNIST_SAMPLE) as app, chromium() as browser:
-        for name, right_after in (("right after switching", True), ("later", False)):
+        for name, right_after in chosen:
             started = time.monotonic()
             totals = run_round(browser, app.url, numbers, right_after)
             print(f"{name:<22} {totals['lost']} of {totals['strokes']} strokes lost "

@@ -28,8 +28,9 @@ class LiteRunner:
     def __init__(self, flat: bytes, shape: tuple[int, ...], outputs: int) -> None:
         self.flat, self.shape, self.outputs = flat, shape, outputs
         self._single = _allocated(flat, threads=1)
-        given = tuple(self._single.get_input_details()[0]["shape"][1:])
-        answers = tuple(self._single.get_output_details()[0]["shape"][1:])
+        source, answer = self._single.get_input_details()[0], self._single.get_output_details()[0]
+        self._ends = source["index"], answer["index"]  # looked up once: LiteRT builds both lists anew at each ask
+        given, answers = tuple(source["shape"][1:]), tuple(answer["shape"][1:])
         if given != shape or answers != (outputs,):
             raise ValueError(f"a LiteRT model takes {given} and gives {answers}, not {shape} and ({outputs},)")
         self._batch: Any = None
@@ -38,7 +39,7 @@ class LiteRunner:
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         if len(batch) == 1:
             with self._lock:
-                return _invoke(self._single, batch)
+                return _invoke(self._single, batch, *self._ends)
         chunks = []
         with self._batch_lock:
             if self._batch is None:
@@ -49,7 +50,8 @@ class LiteRunner:
                 if tuple(source["shape"]) != chunk.shape:
                     self._batch.resize_tensor_input(source["index"], list(chunk.shape))
                     self._batch.allocate_tensors()
-                chunks.append(_invoke(self._batch, chunk))
+                chunks.append(_invoke(self._batch, chunk, source["index"],
+                                      self._batch.get_output_details()[0]["index"]))
         return np.concatenate(chunks) if chunks else np.zeros((0, self.outputs), np.float32)
 
 
@@ -94,7 +96,7 @@ def _allocated(flat: bytes, threads: int) -> Any:
     return interpreter
 
 
-def _invoke(interpreter: Any, batch: np.ndarray) -> np.ndarray:
-    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], batch)
+def _invoke(interpreter: Any, batch: np.ndarray, source: int, answer: int) -> np.ndarray:
+    interpreter.set_tensor(source, batch)
     interpreter.invoke()
-    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy()
+    return interpreter.get_tensor(answer).copy()

@@ -31,3 +31,22 @@ def unlock(at: AppTest, password: str) -> None:
     """Type a password into the sidebar's operator panel and press Unlock."""
     next(field for field in at.text_input if field.label == "Operator password").input(password)
     at.button(key="FormSubmitter:operator-form-Unlock").click().run()
+
+
+def versions_shown(at: AppTest):
+    """The Retrain page's table of model versions as a DataFrame of its cells' text (None when it is not shown)."""
+    import html
+    import re
+
+    import pandas as pd
+
+    from digit_app.ui.versions_html import VERSION_ID
+
+    bodies = [element.proto.body for element in at.get("html") if VERSION_ID in element.proto.body]
+    if not bodies:
+        return None
+    cells = re.compile(r"<t[hd](?:\s[^>]*)?>(.*?)</t[hd]>")
+    head, _, rest = bodies[0].partition("</thead>")
+    names = [html.unescape(name) for name in cells.findall(head)]
+    return pd.DataFrame([[html.unescape(text) for text in cells.findall(row)] for row in rest.split("</tr>")
+                         if "<t" in row], columns=names)

@@ -59,3 +59,29 @@ def test_redraw_gives_mnist_inputs_for_the_chosen_share(mnist_sample):
     chosen, redrawn = redraw_digits(mnist_sample["x_train"][:40], share=0.5, seed=0)
     assert len(chosen) == len(redrawn) == 20
     assert redrawn.shape[1:] == (28, 28) and 0.0 <= redrawn.min() and redrawn.max() <= 1.0
+
+
+def test_bilinear_sampling_reads_pixels_between_pixels_and_zero_outside():
+    from digit_app.training.augment import sample_bilinear
+
+    images = np.random.default_rng(0).random((2, 28, 28, 1)).astype(np.float32)
+    rows, cols = np.meshgrid(np.arange(28, dtype=np.float32), np.arange(28, dtype=np.float32), indexing="ij")
+    rows, cols = np.broadcast_to(rows, (2, 28, 28)), np.broadcast_to(cols, (2, 28, 28))
+    assert np.allclose(sample_bilinear(images, rows, cols), images, atol=1e-6)  # each pixel at its own place
+    halfway = np.asarray(sample_bilinear(images, rows, cols + 0.5))[..., 0]
+    assert np.allclose(halfway[:, :, :27], (images[:, :, :27, 0] + images[:, :, 1:, 0]) / 2, atol=1e-6)
+    assert np.allclose(halfway[:, :, 27], images[:, :, 27, 0] / 2, atol=1e-6)  # half of it beyond the edge
+    assert np.all(np.asarray(sample_bilinear(images, rows + 40, cols - 100)) == 0)  # far outside: no ink
+
+
+def test_thickening_spreads_ink_as_a_3x3_maximum_and_the_wobble_enlarges_as_bicubic_resizing():
+    import tensorflow as tf
+
+    from digit_app.training.augment import ELASTIC_GRID, _bicubic_enlarging, _spread
+
+    images = np.random.default_rng(1).random((3, 28, 28, 1)).astype(np.float32)
+    assert np.allclose(_spread(images), tf.nn.max_pool2d(images, 3, 1, "SAME"))
+    coarse = np.random.default_rng(2).normal(size=(3, ELASTIC_GRID, ELASTIC_GRID, 2)).astype(np.float32)
+    enlarge = _bicubic_enlarging()
+    assert np.allclose(np.einsum("ia,nabk,jb->nijk", enlarge, coarse, enlarge),
+                       tf.image.resize(coarse, (28, 28), method="bicubic"), atol=1e-5)

@@ -115,9 +115,8 @@ def test_importing_one_correction_says_so_in_the_singular(browser, app_url, mode
 
 def test_the_version_table_shows_the_shipped_model_s_epochs_without_none(browser, app_url):
     page = open_page(browser, f"{app_url}/retrain")
-    expect(page.get_by_test_id("stDataFrame").last).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    page.wait_for_timeout(1000)
-    cells = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]')]
+    expect(page.get_by_role("region", name="Model versions")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    cells = page.evaluate("""() => [...document.querySelectorAll('.dc-versions th, .dc-versions td')]
                                    .map((cell) => cell.innerText.trim())""")
     assert "shipped" in cells, cells  # the table's own text, as a screen reader reads it
     assert "None" not in cells

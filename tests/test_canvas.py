@@ -52,6 +52,13 @@ def test_a_stroke_dragged_a_little_past_the_edge_is_kept():
     ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", float("nan"), 1]]}]}, "not a number"),
     ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", "1", "2"]]}]}, "not a number"),
     ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", True, 2]]}]}, "not a number"),
+    # one bad number among a long stroke's hundreds, which are checked all at once, is still named
+    ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", 1, 2]] + [["Q", 3, 4, 5, 6]] * 150
+                   + [["L", 7, False]]}]}, "not a number"),
+    ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", 1, 2]] + [["Q", 3, 4, 5, 6.5]] * 150
+                   + [["L", -2e5, 8]]}]}, "far outside"),
+    ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", 1, 2]] + [["L", float("inf"), 4]]}]},
+     "not a number"),
     ({"objects": [{"type": "path", "strokeWidth": None, "path": [["M", 1, 2]]}]}, "not a number"),
     ({"objects": [{"type": "path", "strokeWidth": 20, "path": "M 1 2"}]}, "cannot read"),
     ({"objects": [{"type": "path", "strokeWidth": 20, "path": [["M", 1, 2, 3]]}]}, "cannot read"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digit_app.strokes.canvas import CanvasLimits
+from digit_app.strokes.canvas import CanvasLimits, signature
 from digit_app.ui.canvas_memory import CanvasMemory
 from tests.canvas_values import drawing_json
 from tests.strokes import digit_strokes
@@ -88,3 +88,34 @@ def test_undo_takes_back_the_carried_strokes_last_first_and_the_canvas_redraws_w
     assert not memory.carried and memory.strokes == () and memory.drawing(NUMBER_LIMITS.size) is None
     memory.undo_carried()  # nothing left to take back: nothing happens
     assert memory.strokes == () and memory.initial_drawing()["objects"] == []
+
+
+def test_redo_puts_back_the_carried_strokes_undo_took_last_first_until_a_new_stroke_is_drawn():
+    from digit_app.ui.canvas_memory import DIGIT_LIMITS, NUMBER_LIMITS
+
+    memory = CanvasMemory({})
+    memory.take(drawing_json(digit_strokes(4, 50, 40, 190), 20), DIGIT_LIMITS)
+    memory.carry_to(NUMBER_LIMITS)
+    carried, strokes = memory.initial_drawing()["objects"], memory.strokes
+    assert not memory.redoable
+    memory.undo_carried()
+    assert memory.take({"objects": carried}, NUMBER_LIMITS) is None  # the canvas' last value, before the Undo
+    assert memory.redoable and len(memory.strokes) == 1  # stale: neither a new stroke nor the drawing back
+    memory.undo_carried()
+    assert memory.redoable and memory.strokes == ()
+    memory.redo_carried()
+    assert memory.initial_drawing()["objects"] == carried[:1] and signature(memory.strokes) == signature(strokes[:1])
+    assert memory.take({"objects": carried[:1]}, NUMBER_LIMITS) is None and memory.redoable  # the canvas redrawn
+    memory.redo_carried()
+    assert memory.initial_drawing()["objects"] == carried and signature(memory.strokes) == signature(strokes)
+    assert memory.carried and not memory.redoable
+    memory.redo_carried()  # nothing left to put back: nothing happens
+    assert signature(memory.strokes) == signature(strokes)
+
+    memory.undo_carried()
+    seven = drawing_json(digit_strokes(7, 300, 40, 190), 20)["objects"][0]
+    memory.take({"objects": [*carried[:1], seven]}, NUMBER_LIMITS)  # a new stroke drawn after Undo
+    assert not memory.redoable and len(memory.strokes) == 2
+    memory.undo_carried()
+    memory.clear()
+    assert not memory.redoable

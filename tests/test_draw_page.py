@@ -309,7 +309,8 @@ def test_the_whole_number_switch_keeps_the_drawing_and_reads_it_in_the_other_mod
 
 def test_undo_reaches_the_strokes_carried_to_the_other_canvas():
     """The canvas' own Undo stops at the drawing it started with: the page's hidden button (the helper
-    presses it for Undo) takes the carried strokes back, last first, and is gone when none is left."""
+    presses it for Undo) takes the carried strokes back, last first, and is gone when none is left; its
+    hidden Redo puts them back, first undone last."""
     at = open_page(run=False)
     seed(at, digit_strokes(4, 50, 40, 190), brush=20)
     at.run()
@@ -322,3 +323,7 @@ def test_undo_reaches_the_strokes_carried_to_the_other_canvas():
     at.button(key="undo-carried").click().run()
     assert answer(at) == "—"
     assert not [b for b in at.button if b.label == "Undo a carried stroke"]
+    at.button(key="redo-carried").click().run()  # the helper presses it for Redo: the down stroke is back
+    assert not at.exception and answer(at) not in ("4", "—")
+    at.button(key="redo-carried").click().run()
+    assert answer(at) == "4" and not [b for b in at.button if b.label == "Redo a carried stroke"]

@@ -39,8 +39,12 @@ def test_a_short_run_gives_a_loadable_model_with_metadata(tmp_path):
     assert set(report.held_out) == {"pixels", "strokes", "drawing"}
     assert all(0.0 <= value <= 1.0 for value in report.held_out.values())
 
-    path = save_model(model, tmp_path / "quick.keras", report.summary(data.describe(), QUICK.to_dict()))
-    classifier = load_classifier(path)
+    assert set(report.lite) == {"pixels", "strokes"}  # the LiteRT copies the figures were measured on ...
+    path = save_model(model, tmp_path / "quick.keras", report.summary(data.describe(), QUICK.to_dict()), report.lite)
+    classifier = load_classifier(path)  # ... are the ones the Draw page loads: the same answers, exactly
+    assert classifier.lite == report.lite
+    reread = classifier.predict_proba(data.x_test / 255.0).argmax(axis=1)
+    assert np.array_equal(reread, report.evaluation.predictions)
     assert classifier.reads_strokes  # pixels and strokes, saved and loaded as one model
     assert classifier.summary.held_out_writers == report.held_out
     assert classifier.summary.test_accuracy == round(report.test_accuracy, 4)

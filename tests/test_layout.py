@@ -14,10 +14,10 @@ FLOORS = {
     "store": 1, "calibration": 1, "lite": 1, "render": 1, "preprocess": 1,
     "images": 2, "strokes": 2, "database": 2,
     "networks": 3, "model": 4,
-    "prediction": 5, "saliency": 5, "photos": 5, "photo": 6,
+    "prediction": 5, "saliency": 5, "photos": 5, "photo": 6, "unfinished": 6,
     "training": 7,
     "access": 8, "jobs": 8,
-    "ui": 9, "__main__": 9,
+    "ui": 9, "cli": 9, "__main__": 10,
 }
 GROUND = {"sizes", "errors", "settings"}
 STREAMLIT = ("streamlit", "streamlit_drawable_canvas")

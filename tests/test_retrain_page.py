@@ -16,7 +16,7 @@ from digit_app.database.trainers import TrainersTable
 from digit_app.settings import ENV_DATABASE_URL
 from digit_app.training import TrainConfig
 from digit_app.training.config import TrainRequest
-from tests.pages import open_page, unlock
+from tests.pages import open_page, unlock, versions_shown
 from tests.paths import MNIST_SAMPLE
 from tests.services import database_url, postgres_server  # noqa: F401 - fixtures
 
@@ -73,8 +73,8 @@ def test_controls_and_preview(page):
     assert page.selectbox(key="data-source").value.startswith(MNIST_SAMPLE.name)  # the operator's file, first
     assert not page.text_input  # no field where a visitor could type a path on the server
     assert len(page.get("image")) == 1  # the augmentation preview
-    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED]
-    assert page.dataframe[0].value["epochs"].tolist() == ["—"]  # the shipped model's metadata names none: not "None"
+    assert versions_shown(page)["version"].tolist() == [versions.SHIPPED]
+    assert versions_shown(page)["epochs"].tolist() == ["—"]  # the shipped model's metadata names none: not "None"
 
 
 def test_an_upload_is_checked_before_it_joins_the_list(page, tmp_path, monkeypatch):
@@ -129,9 +129,9 @@ def test_a_short_training_run_with_corrections_then_use_it(models, monkeypatch, 
     assert any("worse than the model in use" in warning.value for warning in page.warning)
     next(b for b in page.button if b.label == "Use it anyway").click().run()
     assert versions.active_version_id() != versions.SHIPPED
-    table = page.dataframe[0].value
-    assert table[table["in use"]]["version"].item() == versions.active_version_id()
-    assert table[table["in use"]]["epochs"].item() == "1"
+    table = versions_shown(page)
+    assert table[table["in use"] == "yes"]["version"].item() == versions.active_version_id()
+    assert table[table["in use"] == "yes"]["epochs"].item() == "1"
     # The report still compares with the model that was in use when the run started.
     shipped = versions.get_version(versions.SHIPPED).test_accuracy
     baseline = next(m for m in page.metric if m.label.startswith("MNIST test accuracy, previous model"))
@@ -171,7 +171,7 @@ def test_a_version_deleted_in_another_tab_is_never_confused_with_another(page, m
     assert any("v1-aaaa is gone" in error.value for error in page.error)
     assert versions.active_version_id() == "v2-bbbb"  # the model in use is untouched
     assert [v.id for v in versions.list_versions()] == [versions.SHIPPED, "v2-bbbb"]
-    assert page.dataframe[0].value["version"].tolist() == [versions.SHIPPED, "v2-bbbb"]
+    assert versions_shown(page)["version"].tolist() == [versions.SHIPPED, "v2-bbbb"]
     # the model in use cannot be deleted from the page
     version_box(page).set_value("v2-bbbb").run()
     assert next(b for b in page.button if b.label == "Delete").disabled
@@ -262,16 +262,16 @@ def test_the_time_left_never_rises_within_a_stage_while_the_page_waits_for_progr
 def test_the_version_table_reads_the_database_and_activates_for_every_process(page, tmp_path):
     keep_versions("v1-aaaa")  # trained on another machine
     page.run()
-    table = page.dataframe[0].value
+    table = versions_shown(page)
     assert table["version"].tolist() == [versions.SHIPPED, "v1-aaaa"]
-    assert table["MNIST test accuracy"].tolist()[1] == "99.00%" and table["in use"].tolist() == [True, False]
+    assert table["MNIST test accuracy"].tolist()[1] == "99.00%" and table["in use"].tolist() == ["yes", ""]
     version_box(page).set_value("v1-aaaa").run()
     next(b for b in page.button if b.label == "Activate").click().run()
     assert not page.exception and "v1-aaaa is now the model in use." in page.success[0].value
     assert versions.active_version_id() == "v1-aaaa"
     # another replica, with a models folder of its own, answers with it
     assert versions.active_model(folder=tmp_path / "other-replica").version_id == "v1-aaaa"
-    assert page.dataframe[0].value["in use"].tolist() == [False, True]
+    assert versions_shown(page)["in use"].tolist() == ["", "yes"]
 
 
 def test_the_version_table_says_so_when_the_database_is_out_of_reach(page, monkeypatch):
@@ -282,7 +282,7 @@ def test_the_version_table_says_so_when_the_database_is_out_of_reach(page, monke
 
     monkeypatch.setattr(versions, "list_versions", unreachable)
     page.run()
-    assert not page.exception and not page.dataframe
+    assert not page.exception and versions_shown(page) is None
     assert [e.value for e in page.error] == ["The shared database cannot be reached right now. The list of model "
                                              "versions cannot be shown."]
 

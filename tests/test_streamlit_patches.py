@@ -74,3 +74,37 @@ def test_the_server_takes_small_messages_and_listens_on_this_machine_only():
     config = settings(ROOT / ".streamlit" / "config.toml")
     assert config["server.address"] == '"127.0.0.1"'
     assert int(config["server.maxWidgetStateSize"]) <= 1  # MB: strokes are kilobytes
+
+
+def test_the_theme_message_is_built_once_the_same_and_again_after_the_config_is_parsed(monkeypatch):
+    """Streamlit reads every config option for the theme at the start of each run, a stroke's too."""
+    from streamlit import config
+    from streamlit.proto.NewSession_pb2 import CustomThemeConfig
+    from streamlit.runtime import app_session
+
+    from digit_app.ui.streamlit_patches import keep_theme_messages
+
+    original = getattr(app_session._populate_theme_msg, "original", app_session._populate_theme_msg)
+    monkeypatch.setattr(app_session, "_populate_theme_msg", original)
+    before = config.get_option("theme.primaryColor")
+    config.set_option("theme.primaryColor", "#a12b3c")
+    try:
+        expected = CustomThemeConfig()
+        original(expected, "theme")
+        keep_theme_messages()
+        reads = []
+        monkeypatch.setattr(config, "get_options_for_section",
+                            lambda section, read=config.get_options_for_section: reads.append(section) or read(section))
+        for _ in range(3):
+            built = CustomThemeConfig()
+            app_session._populate_theme_msg(built, "theme")
+            assert built == expected and built.primary_color == "#a12b3c"
+        assert reads == ["theme"]
+        config.set_option("theme.primaryColor", "#00ff00")
+        config._on_config_parsed.send()  # what a new parse of the config files announces
+        built = CustomThemeConfig()
+        app_session._populate_theme_msg(built, "theme")
+        assert built.primary_color == "#00ff00"
+    finally:
+        config.set_option("theme.primaryColor", before)
+        config._on_config_parsed.send()

@@ -70,37 +70,46 @@ def train_stroke_model(features: np.ndarray, labels: np.ndarray, epochs: int, se
     """Train a fresh stroke model on (n, STROKE_POINTS, STROKE_FEATURES) features, newly varied every epoch.
 
     `on_epoch(epoch, logs)` is called after each epoch; `should_stop()` is polled between batches
-    and ends training early (the caller decides what that means).
+    and ends training early (the caller decides what that means). One `fit` reads one endless
+    stream, each pass over the digits varied anew and in a new order: a `fit` per epoch made a new
+    iterator every epoch, which idles the CPU before its first batch.
     """
     import keras
+    import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
     steps = int(np.ceil(len(features) / BATCH_SIZE))
+
+    def batches() -> Any:
+        while True:
+            varied, order = vary(features, rng), rng.permutation(len(features))
+            for start in range(0, len(order), BATCH_SIZE):
+                chosen = order[start : start + BATCH_SIZE]
+                yield varied[chosen], one_hot[chosen]
+
+    stream = tf.data.Dataset.from_generator(batches, output_signature=(
+        tf.TensorSpec((None, STROKE_POINTS, STROKE_FEATURES), tf.float32),
+        tf.TensorSpec((None, NUM_CLASSES), tf.float32))).prefetch(2)
     model = build_stroke_model()
     model.compile(
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(LEARNING_RATE, epochs * steps)),
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
         metrics=["accuracy"],
     )
-    stopper = _StopWhen(should_stop)
-    for epoch in range(epochs):
-        history = model.fit(vary(features, rng), one_hot, batch_size=BATCH_SIZE, epochs=epoch + 1,
-                            initial_epoch=epoch, shuffle=True, verbose=0, callbacks=[stopper])
-        if stopper.stopped:
-            break
-        if on_epoch is not None:
-            on_epoch(epoch + 1, {key: float(values[-1]) for key, values in history.history.items()})
+    model.fit(stream, epochs=epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
+              callbacks=[_Watch(on_epoch, should_stop)])
     return model
 
 
-class _StopWhen:
-    """A Keras callback that ends `fit` when a plain function says so."""
+class _Watch:
+    """A Keras callback that ends `fit` when a plain function says so, and passes each finished epoch on."""
 
-    def __new__(cls, should_stop: Callable[[], bool] | None) -> Any:
+    def __new__(cls, on_epoch: Callable[[int, dict[str, float]], None] | None,
+                should_stop: Callable[[], bool] | None) -> Any:
         import keras
 
-        class StopWhen(keras.callbacks.Callback):
+        class Watch(keras.callbacks.Callback):
             stopped = False
 
             def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
@@ -108,4 +117,8 @@ class _StopWhen:
                     self.stopped = True
                     self.model.stop_training = True
 
-        return StopWhen()
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                if on_epoch is not None and not self.stopped:
+                    on_epoch(epoch + 1, {key: float(value) for key, value in (logs or {}).items()})
+
+        return Watch()

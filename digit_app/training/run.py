@@ -74,7 +74,8 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
     tell({"phase": "saving"})
     summary = report.summary(data.describe(), request.config.to_dict()).with_changes(
         compared_with=in_use_at_start, corrections_accuracy=on_corrections)
-    path, version_id = keep_model(model, summary, request.models_dir, request.save_as, request.activate, watch)
+    path, version_id = keep_model(model, summary, request.models_dir, request.save_as, request.activate, watch,
+                                  report.lite or None)
     return KeptModel(path, version_id, summary, report, data, watch.rounded())
 
 
@@ -103,12 +104,14 @@ def _on_corrections(model: Any, corrections: tuple[np.ndarray, np.ndarray] | Non
 
 
 def keep_model(model: Any, summary: TrainingSummary, models_dir: Path | None = None, save_as: Path | None = None,
-               activate: bool = False, watch: Stopwatch | None = None) -> tuple[Path, str | None]:
-    """Save a model with its summary and LiteRT copies: as exactly `save_as`, or as a new version (activated if
-    asked); (its file, its version id or None). `watch` times the steps."""
+               activate: bool = False, watch: Stopwatch | None = None,
+               lite: dict[str, bytes] | None = None) -> tuple[Path, str | None]:
+    """Save a model with its summary and LiteRT copies (`lite`, made here when not given): as exactly `save_as`, or
+    as a new version (activated if asked); (its file, its version id or None). `watch` times the steps."""
     watch = watch or Stopwatch()
-    with watch.phase("saving: LiteRT conversion"):
-        lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
+    if lite is None:
+        with watch.phase("saving: LiteRT conversion"):
+            lite = lite_parts(model)  # the drawing path's LiteRT copies, saved with the model
     if save_as is not None:
         with watch.phase("saving: Keras file"):
             return save_model(model, save_as, summary, lite), None

@@ -58,8 +58,12 @@ def _head(answer: str, confidence: str | None, note: str) -> str:
             f'<p class="dc-caption dc-answer-note" data-testid="{NOTE_ID}">{html.escape(note) or "&nbsp;"}</p>')
 
 
-def digit_panel(reading: Reading | None, problem: str | None, model_line: str) -> str:
-    """One digit's answer: the digit, how sure, a note when unsure, the ten bars and the 28x28 input the model saw."""
+def digit_panel(reading: Reading | None, problem: str | None, model_line: str, going_on: bool = False) -> str:
+    """One digit's answer: the digit, how sure, a note when unsure, the ten bars and the 28x28 input the model saw.
+
+    `going_on`: the drawing may be the beginning of a digit of more strokes (`digit_app.unfinished`), so
+    the page's canvas helper keeps it marked as still being written for longer after the pen lifts.
+    """
     if reading is None:
         note = problem or "Nothing drawn yet: the answer appears here after each stroke."
         head = _head(NO_ANSWER, None, note)
@@ -73,7 +77,7 @@ def digit_panel(reading: Reading | None, problem: str | None, model_line: str) -
         seen = image_tag(reading.model_input, f"The drawing as the model saw it, read as {reading.digit}", INPUT_WIDTH)
     pictures = (f'<div class="dc-answer-pictures"><div class="dc-answer-bars">{bars}</div>'
                 f'{captioned("What the model saw", seen)}</div>')
-    return _panel(head + pictures, model_line)
+    return _panel(head + pictures, model_line, going_on)
 
 
 def number_panel(number: NumberReading | None, problem: str | None, drawing: np.ndarray | None,
@@ -114,8 +118,9 @@ def _split(number: NumberReading | None, drawing: np.ndarray | None) -> str:
     return f'{picture}<div style="display:flex;flex-wrap:wrap;gap:12px;margin-top:8px">{tiles}</div>'
 
 
-def _panel(body: str, model_line: str) -> str:
-    return (f'<section class="dc-answer" aria-label="The answer">{body}'
+def _panel(body: str, model_line: str, going_on: bool = False) -> str:
+    mark = ' data-going-on="true"' if going_on else ""
+    return (f'<section class="dc-answer" aria-label="The answer"{mark}>{body}'
             f'<p class="dc-caption dc-answer-model" data-testid="{MODEL_ID}">{html.escape(model_line)}</p></section>')
 
 

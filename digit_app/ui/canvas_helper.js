@@ -14,9 +14,10 @@
 //   emptying that arrives from the server later. Without this script, Clear still works the
 //   server's way (a new initial drawing), and so does the first Clear after switching "Whole number"
 //   (the canvas then starts with the drawing carried over, which its reset would bring back);
-// - lets Undo take back strokes carried over from the other mode's canvas (the canvas' own history
-//   starts at its initial drawing, where they are): the toolbar's Undo stays enabled while the page
-//   offers its hidden "Undo a carried stroke", and presses that when the canvas has nothing to undo;
+// - lets Undo take back strokes carried over from the other mode's canvas, and Redo put them back (the
+//   canvas' own history starts at its initial drawing, where they are): the toolbar's Undo (Redo) stays
+//   enabled while the page offers its hidden "Undo a carried stroke" ("Redo ..."), and presses that when
+//   the canvas has nothing to undo (redo);
 // - sends the drawing the moment the pen lifts: the canvas would wait 200 ms after the last change,
 //   so when a stroke begun on its drawing surface ends, this presses the canvas' own "send now" (the
 //   hidden Update button), which cancels that wait. It presses it in the same event as the canvas
@@ -26,7 +27,9 @@
 // - shows the answer as still being written while the pen is down and for PAUSE_MS after it lifts:
 //   the digit greyed, its confidence hidden. A 4, a 5 or an 8 drawn in two strokes reads as
 //   something else after the first, and people pause less than that between the strokes of one
-//   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later.
+//   digit; a one-stroke digit's answer still shows at pen-up, its confidence a moment later. An
+//   answer the server marks data-going-on (its strokes look like the beginning of a digit of more
+//   strokes that reads otherwise: digit_app/unfinished.py) stays so for HOLD_MS instead.
 // Its own upkeep (styles, labels, the canvas' fit) runs at most once a frame, in the frame's own
 // callback: run at every change of the page, it forced layouts while Streamlit drew an answer. Only
 // the answer's "writing" look follows every change at once.
@@ -44,10 +47,12 @@
     .dc-toolbar .dc-icon-button svg { width: 24px !important; height: 24px !important; }
   `;
   const PAUSE_MS = 600;
-  const writing = { until: 0 };
+  const HOLD_MS = 1500;  // after the pen lifts, for an answer the server marks data-going-on (digit_app/unfinished.py)
+  const writing = { until: 0, held: 0 };
   const markAnswer = () => {
-    const on = performance.now() < writing.until;
+    const now = performance.now();
     document.querySelectorAll(".st-key-answer").forEach((answer) => {
+      const on = now < writing.until || (now < writing.held && !!answer.querySelector("[data-going-on]"));
       if (answer.classList.contains("dc-writing") !== on) answer.classList.toggle("dc-writing", on);
       answer.setAttribute("aria-busy", on ? "true" : "false");
     });
@@ -56,38 +61,42 @@
     const path = event.composedPath ? event.composedPath() : [];
     return path.find((node) => node.classList && node.classList.contains("upper-canvas"));
   };
-  // The canvas' Undo stops at its initial drawing: strokes carried over from the other mode's canvas are in
-  // it. While the page offers its hidden "Undo a carried stroke", the toolbar's Undo stays enabled and, when
-  // the canvas itself has nothing to undo, presses that instead: the server takes the last carried stroke
-  // back and the canvas redraws in place. The canvas says whether it can undo by setting `disabled`.
+  // The canvas' Undo and Redo stop at its initial drawing: strokes carried over from the other mode's canvas are
+  // in it. While the page offers its hidden "Undo a carried stroke" ("Redo a carried stroke"), the toolbar's Undo
+  // (Redo) stays enabled and, when the canvas itself has nothing to undo (redo), presses that instead: the server
+  // takes the last carried stroke back (puts it back) and the canvas redraws in place. The canvas says whether it
+  // can undo or redo by setting its button's `disabled`.
   const BUTTON_DISABLED = Object.getOwnPropertyDescriptor(HTMLButtonElement.prototype, "disabled");
-  const carriedUndo = () => document.querySelector(".st-key-undo-carried button");
-  const keepUndo = (undo) => {
-    if (!undo.__digitAppUndo) {
-      undo.__digitAppUndo = true;
-      undo.__canvasRefuses = BUTTON_DISABLED.get.call(undo);
-      Object.defineProperty(undo, "disabled", {
+  const STAND_INS = { Undo: ".st-key-undo-carried button", Redo: ".st-key-redo-carried button" };
+  const standIn = (button) => document.querySelector(STAND_INS[button.__digitAppStandIn]);
+  const keepEnabled = (button, name) => {
+    if (!button.__digitAppStandIn) {
+      button.__digitAppStandIn = name;
+      button.__canvasRefuses = BUTTON_DISABLED.get.call(button);
+      Object.defineProperty(button, "disabled", {
         configurable: true,
         get() { return BUTTON_DISABLED.get.call(this); },
-        set(value) { this.__canvasRefuses = Boolean(value); keepUndo(this); },
+        set(value) { this.__canvasRefuses = Boolean(value); keepEnabled(this, name); },
       });
     }
-    const disabled = undo.__canvasRefuses && !carriedUndo();
-    if (BUTTON_DISABLED.get.call(undo) !== disabled) BUTTON_DISABLED.set.call(undo, disabled);
+    const disabled = button.__canvasRefuses && !standIn(button);
+    if (BUTTON_DISABLED.get.call(button) !== disabled) BUTTON_DISABLED.set.call(button, disabled);
   };
   window.addEventListener("click", (event) => {
-    const undo = event.composedPath().find((node) => node.__digitAppUndo);
-    const carried = carriedUndo();
-    if (!undo || !undo.__canvasRefuses || !carried) return;
+    const button = event.composedPath().find((node) => node.__digitAppStandIn);
+    const stand = button && standIn(button);
+    if (!button || !button.__canvasRefuses || !stand) return;
     event.preventDefault();
     event.stopPropagation();
-    carried.click();
+    stand.click();
   }, true);
   const fix = (host) => {
     const root = host.shadowRoot;
     if (!root) return;
-    const undo = root.querySelector('button[aria-label="Undo"]');
-    if (undo) keepUndo(undo);
+    Object.keys(STAND_INS).forEach((name) => {
+      const button = root.querySelector(`button[aria-label="${name}"]`);
+      if (button) keepEnabled(button, name);
+    });
     if (!root.querySelector("style[data-digit-app]")) {
       const style = document.createElement("style");
       style.dataset.digitApp = "1";
@@ -163,8 +172,10 @@
   const penUp = (event) => {
     if (!stroke && writing.until !== Infinity) return;
     writing.until = performance.now() + PAUSE_MS;  // also when the pen lifts off the canvas' edge
+    writing.held = writing.until - PAUSE_MS + HOLD_MS;
     markAnswer();
     setTimeout(markAnswer, PAUSE_MS + 20);
+    setTimeout(markAnswer, HOLD_MS + 20);
     // The canvas adds the stroke in its own mouseup (touchend) listener, after this pointerup: a cancelled
     // pointer gets no mouseup, so its stroke goes out once the canvas has had its turn.
     if (event.type === "pointercancel") setTimeout(sendStroke, 0);

@@ -30,6 +30,7 @@ STALE = "canvas-stale"
 CLEARS = "canvas-clears"
 REMOUNTS = "canvas-remounts"
 CARRIED = "canvas-carried"  # the drawing a new canvas starts with (fabric objects), after a change of canvas
+UNDONE = "canvas-carried-undone"  # carried strokes taken back by Undo, last undone last: what Redo puts back
 UNSENT = "clears"  # a key only the page's own initial drawing has: the canvas has sent nothing yet
 
 
@@ -60,6 +61,11 @@ class CanvasMemory:
         return bool(self.state.get(CARRIED))
 
     @property
+    def redoable(self) -> bool:
+        """Whether Undo took back carried strokes that Redo can put back (nothing was drawn since)."""
+        return bool(self.state.get(UNDONE))
+
+    @property
     def strokes(self) -> tuple[CanvasStroke, ...]:
         return self.state.get(STROKES) or ()
 
@@ -77,6 +83,7 @@ class CanvasMemory:
         self.state[STROKES] = strokes
         self.state[SIGNATURE] = signature(strokes)
         self.state[CARRIED] = fabric_paths(strokes)
+        self.state.pop(UNDONE, None)
 
     def undo_carried(self) -> None:
         """Take back the last stroke of the drawing carried over, as the canvas' Undo would have.
@@ -87,8 +94,22 @@ class CanvasMemory:
         carried = list(self.state.get(CARRIED) or [])
         if not carried:
             return
-        carried.pop()
-        strokes = self.strokes[:len(carried)]
+        before = self.state.get(SIGNATURE)  # the drawing as it was: the canvas may send it once more, stale
+        self.state[UNDONE] = [*(self.state.get(UNDONE) or []), (carried.pop(), self.strokes[len(carried)], before)]
+        self._carry(carried, self.strokes[:len(carried)])
+
+    def redo_carried(self) -> None:
+        """Put back the carried stroke Undo took back last, as the canvas' Redo would have (its history cannot)."""
+        undone = list(self.state.get(UNDONE) or [])
+        if not undone:
+            return
+        path, stroke, _ = undone.pop()
+        self.state[UNDONE] = undone
+        carried = list(self.state.get(CARRIED) or [])
+        self._carry([*carried, path], (*self.strokes[:len(carried)], stroke))
+
+    def _carry(self, carried: list[Any], strokes: tuple[CanvasStroke, ...]) -> None:
+        """The canvas starts again with `carried` (fabric objects), which are `strokes`: it redraws in place."""
         self.state[CARRIED] = carried
         self.state[STROKES] = strokes
         self.state[SIGNATURE] = signature(strokes)
@@ -100,7 +121,7 @@ class CanvasMemory:
     def clear(self) -> None:
         self.state[CLEARS] = self.clears + 1
         self.state[STALE] = self.state.get(SIGNATURE)
-        for key in (STROKES, SIGNATURE, CARRIED):
+        for key in (STROKES, SIGNATURE, CARRIED, UNDONE):
             self.state.pop(key, None)
 
     def remount(self) -> None:
@@ -123,9 +144,11 @@ class CanvasMemory:
             self.state.pop(SIGNATURE, None)
             return str(problem)
         drawn = signature(strokes)
-        if drawn == self.state.get(STALE):
-            return None
+        if drawn == self.state.get(STALE) or drawn in {before for *_, before in self.state.get(UNDONE) or []}:
+            return None  # the drawing Clear emptied, or the one Undo took a carried stroke from, sent once more
         self.state[STALE] = None
+        if len(strokes) > len(self.state.get(CARRIED) or []):
+            self.state.pop(UNDONE, None)  # a new stroke: what Undo took back is gone for good, as in any editor
         self.state[SIGNATURE] = drawn
         self.state[STROKES] = strokes
         return None

@@ -24,6 +24,7 @@ from digit_app.ui.canvas_memory import BRUSH, DIGIT_LIMITS, NEW_CANDIDATES, NUMB
 from digit_app.ui.html import image_tag
 from digit_app.ui.model_cache import get_classifier
 from digit_app.ui.text import for_visitors
+from digit_app.unfinished import may_go_on
 
 DEFAULT_BRUSH = 18
 UNDECODED = "canvas-undecoded"  # the sentence for the next run, after a canvas value that could not be decoded
@@ -157,20 +158,30 @@ def _canvas(memory: CanvasMemory, limits: CanvasLimits, mode: str):
                      initial_drawing=memory.initial_drawing(), key=f"canvas-{mode}-{memory.remounts}")
 
 
-@st.fragment
-def drawing_area(whole_number: bool) -> None:
-    """The canvas, its controls and the answer: a stroke reruns only this.
+def controls() -> None:
+    """The brush and Clear, above the canvas but outside its fragment: a stroke's rerun does not send them again.
 
-    The controls sit above the canvas and the answer right under it on a phone (beside it on a
-    wider screen), so a person drawing with a finger sees the answer without scrolling.
+    Each of them changes the drawing only through a callback or the next stroke, so a change reruns the page.
     """
-    limits = NUMBER_LIMITS if whole_number else DIGIT_LIMITS
     memory = CanvasMemory(st.session_state)
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
         st.slider("Brush width", *BRUSH, DEFAULT_BRUSH, key="brush", width="stretch")
         st.button("Clear", on_click=clear_drawing, key="clear", width=110)
         if memory.carried:  # hidden (ui/page.css): the helper's Undo for strokes carried from the other canvas
             st.button("Undo a carried stroke", on_click=memory.undo_carried, key="undo-carried")
+        if memory.redoable:  # and its Redo for them
+            st.button("Redo a carried stroke", on_click=memory.redo_carried, key="redo-carried")
+
+
+@st.fragment
+def drawing_area(whole_number: bool) -> None:
+    """The canvas and the answer: a stroke reruns only this.
+
+    The controls sit above the canvas (`controls`) and the answer right under it on a phone (beside it
+    on a wider screen), so a person drawing with a finger sees the answer without scrolling.
+    """
+    limits = NUMBER_LIMITS if whole_number else DIGIT_LIMITS
+    memory = CanvasMemory(st.session_state)
     if whole_number:
         canvas_column = answer_column = st.container()
     else:
@@ -201,7 +212,8 @@ def drawing_area(whole_number: bool) -> None:
             reading, problem = read_digit(drawing, classifier, strokes), refused
         except UnreadableDrawingError as error:
             reading, problem = None, str(error)
-        st.container(key="answer").html(digit_panel(reading, problem, model_line(classifier)))
+        st.container(key="answer").html(digit_panel(reading, problem, model_line(classifier),
+                                                    going_on=may_go_on(strokes, reading)))
         why(reading, strokes, classifier)
         correction_box((reading,) if reading is not None else ())
 
@@ -212,6 +224,7 @@ st.toggle("Whole number", key="whole_number", on_change=carry_drawing,
           help="Write several digits side by side, like 2024, and read them all.")
 st.caption("Write a number, digit by digit, left to right, with the mouse or a finger." if whole_number else
            "Write one digit, 0 to 9, with the mouse or a finger. The answer follows every stroke.")
+controls()
 drawing_area(whole_number)
 label = ("Drawing area for a whole number: write its digits left to right" if whole_number
          else "Drawing area: draw one digit with the mouse or a finger")

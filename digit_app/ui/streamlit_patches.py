@@ -6,7 +6,9 @@ import functools
 import json
 import logging
 
+from streamlit import config
 from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.runtime import app_session
 from streamlit.runtime.app_session import AppSession
 from streamlit.runtime.scriptrunner import script_runner
 
@@ -34,6 +36,37 @@ def keep_keras_state() -> None:
         log.warning("Streamlit no longer has _clean_problem_modules: its Keras reset is not switched off.")
         return
     script_runner._clean_problem_modules = _nothing_to_clean
+
+
+def keep_theme_messages() -> None:
+    """Build the theme part of the message that starts every run once per section, not at every stroke.
+
+    Streamlit starts each run, a fragment's too, with a message holding the page's theme, read anew
+    from every config option each time: about 1.8 ms of the server's one Python core per stroke
+    (`benchmarks/stroke_profile.py`). The theme cannot change while the server runs but through a new
+    parse of the config files, which empties what was kept. Streamlit's function is private: if it
+    is gone, this says so and does nothing.
+    """
+    original = getattr(app_session, "_populate_theme_msg", None)
+    if original is None:
+        log.warning("Streamlit no longer has _populate_theme_msg: the theme is built at every run.")
+        return
+    if getattr(original, "kept", False):
+        return
+    made: dict[str, bytes] = {}
+
+    @functools.wraps(original)
+    def populate(msg, section: str = "theme") -> None:
+        if section not in made:
+            fresh = type(msg)()
+            original(fresh, section)
+            made[section] = fresh.SerializeToString()
+        msg.MergeFromString(made[section])
+
+    populate.kept = True  # type: ignore[attr-defined]
+    populate.original = original  # type: ignore[attr-defined]
+    config.on_config_parsed(made.clear, force_connect=True)
+    app_session._populate_theme_msg = populate
 
 
 def refuse_undecodable_widget_values() -> None:

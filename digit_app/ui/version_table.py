@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from digit_app.database import DatabaseError
@@ -11,6 +10,7 @@ from digit_app.database.versions import VersionInUseError
 from digit_app.store.model_files import ModelStoreError
 from digit_app.ui.gate import is_operator, locked_note
 from digit_app.ui.shared_database import shared_database
+from digit_app.ui.versions_html import versions_html
 
 
 def percent(value: float | None) -> str:
@@ -36,9 +36,7 @@ def versions_table() -> None:
              "reads strokes": bool(v.summary.held_out_writers),
              "epochs": epochs(v.summary.training.get("epochs")), "saved": v.summary.saved_at or ""}
             for v in kept]
-    # The version column as wide as its ids (v20261130-142501-...): cut, two versions read alike.
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                 column_config={"version": st.column_config.TextColumn("version", width="large")})
+    st.html(versions_html(rows))  # every id whole, as text in the page (a dataframe's canvas cut them)
     ids = [row["version"] for row in rows]
     # The choice is keyed by the list and the model in use: when another session adds, deletes or
     # activates a version, the choice starts again at the model in use instead of landing on

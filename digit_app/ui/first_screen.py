@@ -1,0 +1,168 @@
+"""The first screen: the HTML page a browser asks for first, Streamlit's own with the page's frame drawn into it (on
+screen at once, while Streamlit's JavaScript loads; React replaces it) and, on the Draw page, hints that fetch at once
+the scripts the page will ask for only after its first run (its widgets' code and the canvas' bundle).
+
+Served by streamlit_app.py's `st.App` for the pages' own paths; every other path stays Streamlit's.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = '<div id="root"></div>'
+TITLE = re.compile(r"<title>[^<]*</title>")
+APP_TITLE = "Digit reader"  # the tab's title, as streamlit_app.py's set_page_config sets it once Streamlit runs
+# Streamlit's stylesheet: in the head it holds back every paint until it has loaded; after the root element it
+# holds back only what follows it (nothing), and Streamlit's scripts still wait for it before they run.
+STYLESHEET = re.compile(r'\s*<link rel="stylesheet" crossorigin href="\./static/css/[\w.\-]+\.css">')
+# A static import in one of Streamlit's bundled chunks: import{a as b}from"./Name.hash.js" or import"./Name.hash.js"
+STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([\w.\-]+\.js)"')
+PRELOADED = re.compile(r'rel="modulepreload"[^>]*href="\./static/js/([\w.\-]+\.js)"')
+# The Streamlit elements the Draw page shows in its first run (toggle, slider, buttons, component, HTML).
+DRAW_ELEMENTS = ("Checkbox", "Slider", "Button", "BidiComponent", "Html")
+CANVAS_PACKAGE = "streamlit_drawable_canvas"
+CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
+
+# The frame's look, where Streamlit will draw the same things: its sidebar (300 px, from 768 px wide), its centred
+# column, the app's colours (light, and dark when the system is), system fonts (Streamlit's is not loaded yet), and
+# the canvas' place as a black box with its 3:1 edge (ui/page.css).
+STYLE = """<style>
+body { margin: 0; background: #fff; }
+.dr-shell { display: flex; min-height: 100vh; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
+  color: #2f2d2b; }
+.dr-side { flex: 0 0 300px; background: #f8f8f7; border-right: 1px solid #e6e4e1; }
+.dr-frame { box-sizing: border-box; flex: 1 1 auto; max-width: 46rem; margin: 0 auto; padding: 6rem 1rem 2rem; }
+.dr-frame h1 { font-size: 2.75rem; line-height: 1.2; font-weight: 700; margin: 0 0 1rem; }
+.dr-frame p { font-size: 1rem; margin: 0; }
+.dr-canvas { width: 280px; height: 280px; max-width: 100%; background: #000; outline: 2px solid #8a8a8a;
+  margin-top: 13rem; }
+@media (max-width: 767px) { .dr-side { display: none; } }
+@media (prefers-color-scheme: dark) {
+  body { background: #171614; } .dr-shell { color: #edebe8; }
+  .dr-side { background: #211f1d; border-color: #2f2d2a; }
+}
+</style>"""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a page shows before Streamlit has drawn it: its title, a line saying it is loading, the canvas' box."""
+
+    title: str
+    loading: str
+    canvas: bool = False
+
+
+# The pages by their path (streamlit_app.py's navigation: the Draw page is the default, at "/").
+FRAMES = {
+    "": Frame("Draw a digit", "Loading the canvas…", canvas=True),
+    "draw": Frame("Draw a digit", "Loading the canvas…", canvas=True),
+    "photo": Frame("Read a photo", "Loading the page…"),
+    "corrections": Frame("Corrections", "Loading the page…"),
+    "retrain": Frame("Retrain", "Loading the page…"),
+}
+
+
+def frame_html(frame: Frame) -> str:
+    """The frame's HTML: a heading, a status line (announced), the canvas' box when the page has one."""
+    box = '<div class="dr-canvas" aria-hidden="true"></div>' if frame.canvas else ""
+    return (f'<div class="dr-shell"><div class="dr-side" aria-hidden="true"></div><div class="dr-frame">'
+            f'<h1>{html.escape(frame.title)}</h1><p role="status">{html.escape(frame.loading)}</p>{box}</div></div>')
+
+
+def element_chunks(js_dir: Path, elements: Sequence[str], index_html: str) -> list[str]:
+    """The file names of the chunks that Streamlit loads for `elements` (each chunk and what it imports, over and
+    over), leaving out those the index page already preloads; [] for an element this Streamlit does not have."""
+    preloaded = set(PRELOADED.findall(index_html))
+    wanted: list[str] = []
+    pending = [path.name for element in elements for path in sorted(js_dir.glob(f"{element}.*.js"))
+               if re.fullmatch(rf"{re.escape(element)}\.[\w\-]+\.js", path.name)]
+    while pending:
+        name = pending.pop(0)
+        if name in wanted or name in preloaded or not (js_dir / name).is_file():
+            continue
+        wanted.append(name)
+        pending += STATIC_IMPORT.findall((js_dir / name).read_text(encoding="utf-8", errors="replace"))
+    return [name for name in wanted if not name.startswith("index.")]
+
+
+def preload_tags(chunks: Iterable[str], component_files: Iterable[str] = ()) -> str:
+    """<link> tags fetching Streamlit's `chunks` and a v2 component's files (module scripts and stylesheets)."""
+    tags = [f'<link rel="modulepreload" crossorigin href="./static/js/{html.escape(name)}">' for name in chunks]
+    for url in component_files:
+        kind = 'rel="preload" as="style"' if url.endswith(".css") else 'rel="modulepreload" crossorigin'
+        tags.append(f'<link {kind} href="{html.escape(url)}">')
+    return "".join(tags)
+
+
+def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
+    """Streamlit's index page with `frame` in its root element, its stylesheet after that, `preloads` at the end of
+    its head and the app's title; the page unchanged when it has no root element where this expects it (another
+    Streamlit)."""
+    if ROOT not in index_html or "</head>" not in index_html:
+        return index_html
+    sheets = "".join(link.strip() for link in STYLESHEET.findall(index_html))
+    page = STYLESHEET.sub("", index_html).replace("</head>", f"{STYLE}{preloads}</head>", 1)
+    page = TITLE.sub(f"<title>{APP_TITLE}</title>", page, count=1)
+    return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}', 1)
+
+
+def package_dir(name: str) -> Path | None:
+    """The folder of an installed package, without importing it; None when it is not installed."""
+    spec = importlib.util.find_spec(name)
+    return Path(spec.origin).parent if spec is not None and spec.origin else None
+
+
+def canvas_files() -> list[str]:
+    """The URLs (relative to the page) of the canvas component's bundle and stylesheet, as Streamlit serves them."""
+    folder = package_dir(CANVAS_PACKAGE)
+    build = folder / "frontend" / "build" if folder is not None else None
+    if build is None or not build.is_dir():
+        return []
+    return [f"./_stcore/bidi-components/{CANVAS_COMPONENT}/{path.name}"
+            for path in sorted(build.iterdir()) if path.suffix in (".js", ".css")]
+
+
+@dataclass(frozen=True)
+class FirstScreens:
+    """The index page of each of the app's pages, built once from Streamlit's own."""
+
+    pages: dict[str, str]
+
+    @classmethod
+    def build(cls, static_dir: Path) -> FirstScreens:
+        index_html = (static_dir / "index.html").read_text(encoding="utf-8")
+        draw = preload_tags(element_chunks(static_dir / "static" / "js", DRAW_ELEMENTS, index_html), canvas_files())
+        return cls({path: first_screen(index_html, frame, draw if frame.canvas else "")
+                    for path, frame in FRAMES.items()})
+
+
+def streamlit_static_dir() -> Path | None:
+    """Streamlit's folder of frontend files (its index.html and bundles); None when it cannot be found."""
+    folder = package_dir("streamlit")
+    static = folder / "static" if folder is not None else None
+    return static if static is not None and (static / "index.html").is_file() else None
+
+
+def routes(base_url: str = "") -> list:
+    """Starlette routes answering each page's path with its first screen (Streamlit answers every other path);
+    none under a base URL path, or when Streamlit's files cannot be found: Streamlit's own page then."""
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    static = streamlit_static_dir()
+    if base_url.strip("/") or static is None:
+        return []
+    screens = FirstScreens.build(static)
+
+    def answer(page: str):
+        async def endpoint(_request) -> HTMLResponse:
+            return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+        return endpoint
+
+    return [Route(f"/{path}", answer(page), methods=["GET", "HEAD"]) for path, page in screens.pages.items()]
