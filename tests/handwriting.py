@@ -7,7 +7,8 @@ the pen was down, or the drag went to the page under it instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -96,6 +97,19 @@ def write_stroke(page, stroke: np.ndarray, size: tuple[int, int] = (CANVAS_SIZE,
 def count_strokes_sent(page) -> None:
     """From now on, note how many strokes each canvas value sent to the server holds."""
     page.evaluate(COUNTER)
+
+
+@contextmanager
+def counted_draw_page(browser, url: str) -> Iterator:
+    """A desktop tab (1280x800) on the Draw page, once the model is shown, counting the strokes it sends."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(url)
+    page.get_by_text("Model:", exact=False).first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    count_strokes_sent(page)
+    try:
+        yield page
+    finally:
+        page.context.close()
 
 
 def strokes_on_server(page, settle_ms: int = 400) -> int:

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import ANSWER_TIMEOUT_MS, ROOT, answer_of, mouse_draw
-from tests.handwriting import count_strokes_sent, strokes_on_server
+from tests.handwriting import counted_draw_page, strokes_on_server
 from tests.strokes import DIGITS
 
 pytestmark = pytest.mark.browser
@@ -21,12 +21,8 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 
 @pytest.fixture()
 def page(browser, app_url) -> Iterator[Page]:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(app_url)
-    expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    count_strokes_sent(page)
-    yield page
-    page.context.close()
+    with counted_draw_page(browser, app_url) as page:
+        yield page
 
 
 def test_redo_puts_back_the_carried_strokes_undo_took(page):

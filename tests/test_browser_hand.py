@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from digit_app.strokes.pen_digits import load_pen_digits
 from tests.browser import ANSWER_TIMEOUT_MS, answer_of, mouse_draw
-from tests.handwriting import (count_strokes_sent, held_out_numbers, mark_surface, same_surface, selected_text,
+from tests.handwriting import (counted_draw_page, held_out_numbers, mark_surface, same_surface, selected_text,
                                strokes_on_server, write_on_canvas)
 from tests.paths import PEN_SAMPLE
 from tests.strokes import DIGITS
@@ -28,12 +28,8 @@ NUMBER_CANVAS_SHOWN = """() => [...document.querySelectorAll('[data-testid="stBi
 
 @pytest.fixture()
 def page(browser, app_url) -> Iterator[Page]:
-    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
-    page.goto(app_url)
-    expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    count_strokes_sent(page)
-    yield page
-    page.context.close()
+    with counted_draw_page(browser, app_url) as page:
+        yield page
 
 
 def switch(page: Page, on: bool) -> None:
