@@ -163,14 +163,21 @@ def controls() -> None:
 
     Each of them changes the drawing only through a callback or the next stroke, so a change reruns the page.
     """
-    memory = CanvasMemory(st.session_state)
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
         st.slider("Brush width", *BRUSH, DEFAULT_BRUSH, key="brush", width="stretch")
         st.button("Clear", on_click=clear_drawing, key="clear", width=110)
-        if memory.carried:  # hidden (ui/page.css): the helper's Undo for strokes carried from the other canvas
-            st.button("Undo a carried stroke", on_click=memory.undo_carried, key="undo-carried")
-        if memory.redoable:  # and its Redo for them
-            st.button("Redo a carried stroke", on_click=memory.redo_carried, key="redo-carried")
+
+
+def carried_stroke_buttons(memory: CanvasMemory) -> None:
+    """Hidden (ui/page.css): the helper's Undo and Redo for strokes carried from the other canvas.
+
+    Drawn in the fragment after the canvas has taken its value, so a stroke's rerun says at once whether
+    they are still offered (a new stroke ends Redo).
+    """
+    if memory.carried:
+        st.button("Undo a carried stroke", on_click=memory.undo_carried, key="undo-carried")
+    if memory.redoable:
+        st.button("Redo a carried stroke", on_click=memory.redo_carried, key="redo-carried")
 
 
 @st.fragment
@@ -188,6 +195,7 @@ def drawing_area(whole_number: bool) -> None:
         canvas_column, answer_column = st.columns([1, 1], gap="medium")
     with canvas_column:  # the room for the canvas' toolbar, which floats above it, is in ui/page.css
         refused = canvas(memory, limits, "number" if whole_number else "digit")
+        carried_stroke_buttons(memory)
     classifier = get_classifier()
     in_use = version_id_of(classifier.path)
     if st.session_state.get("model-seen", in_use) != in_use:  # switched on the Retrain page, perhaps by someone else
