@@ -67,6 +67,23 @@ def test_a_kept_answer_is_asked_again_after_a_second_even_when_the_files_look_th
     assert ask.asked == 2
 
 
+def test_an_answer_with_a_problem_is_never_kept_so_the_page_recovers_with_the_database(database, models):
+    answers = iter([registry.ActiveModel("v1", SHIPPED_MODEL, "k1", "The database cannot be reached."),
+                    registry.ActiveModel("v1", SHIPPED_MODEL, "k1")])
+    asked = []
+
+    def ask(database, folder=None):
+        asked.append(1)
+        return next(answers)
+
+    clock = Clock()
+    cache = ActiveCache(ask, clock)
+    assert cache.active(database).problem is not None
+    assert cache.active(database).problem is None  # asked again at once, though no time passed
+    assert cache.active(database).problem is None  # and the good answer is kept
+    assert len(asked) == 2
+
+
 def test_each_database_and_models_folder_has_its_own_answer(tmp_path, models):
     first, second = (Database(f"sqlite:///{tmp_path / name}") for name in ("one.sqlite", "two.sqlite"))
     try:

@@ -59,7 +59,10 @@ class ActiveCache:
             return kept[2]
         found = self.ask(database, folder)
         with self._lock:
-            self._kept[key] = (now, before, found)
+            if found.problem is None:
+                self._kept[key] = (now, before, found)
+            else:  # the database unreachable, a version that cannot be fetched: asked again next time, so the
+                self._kept.pop(key, None)  # answers recover (and the sentence goes) as soon as the database does
         return found
 
 
