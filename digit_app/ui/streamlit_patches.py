@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 
 from streamlit import config
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -67,6 +68,34 @@ def keep_theme_messages() -> None:
     populate.original = original  # type: ignore[attr-defined]
     config.on_config_parsed(made.clear, force_connect=True)
     app_session._populate_theme_msg = populate
+
+
+def plain_component_data_without_pandas() -> None:
+    """Pass a component's plain dicts and lists without importing pandas to ask whether they are dataframes.
+
+    Streamlit checks each value of a v2 component's data for a dataframe, and that check imports pandas
+    and pyarrow, even for the canvas' drawing (a dict): about 0.8 s of the server's one core on the
+    Draw page's first run after a start, pandas' only use there. A plain dict or list is a dataframe to
+    Streamlit only when it holds pandas Series, which cannot exist while pandas is not imported: the
+    answer is the same. Streamlit's module is private: if the check is gone, this says so and does nothing.
+    """
+    from streamlit.components.v2.bidi_component import serialization
+
+    original = getattr(serialization, "is_dataframe_like", None)
+    if original is None:
+        log.warning("Streamlit no longer has serialization.is_dataframe_like: the canvas imports pandas.")
+        return
+    if getattr(original, "plain_first", False):
+        return
+
+    @functools.wraps(original)
+    def is_dataframe_like(value: object) -> bool:
+        if type(value) in (dict, list) and "pandas" not in sys.modules:
+            return False
+        return original(value)
+
+    is_dataframe_like.plain_first = True  # type: ignore[attr-defined]
+    serialization.is_dataframe_like = is_dataframe_like
 
 
 def refuse_undecodable_widget_values() -> None:
