@@ -1,9 +1,10 @@
 """From `streamlit run` to the first answer, the first screen on a warm server, the server's memory and CPU per stroke.
 
-    python benchmarks/cold_start.py [--starts 3] [--strokes 30] [--opens 5]
+    python benchmarks/cold_start.py [--starts 3] [--strokes 30] [--opens 5] [--database new|kept]
 
 Chromium is started first (its own start is not the server's). Then, `--starts` times, a fresh
-`streamlit run streamlit_app.py` (models in a temporary folder: the shipped model) is timed to:
+`streamlit run streamlit_app.py` (models in a temporary folder: the shipped model; its database new, made by
+the server's start, or with `--database kept` made before it, as at a restart) is timed to:
 its health check answering; the Draw page ready to answer (the line naming the model drawn,
 loaded as the page loads it); the first answer to a 7 drawn with the mouse. After the first
 answer, `--opens` new visitors (each a new browser profile, nothing cached) and then `--opens` new
@@ -86,8 +87,13 @@ def new_visitor(browser, url: str) -> dict[str, float]:
         context.close()
 
 
-def one_start(browser, strokes: int, opens: int) -> dict[str, float]:
-    with serve(Path(tempfile.mkdtemp()), MNIST_SAMPLE) as app:
+def one_start(browser, strokes: int, opens: int, kept_database: bool = False) -> dict[str, float]:
+    models = Path(tempfile.mkdtemp())
+    if kept_database:  # made and migrated here, as the server's first start would have: this start is a restart
+        from digit_app.database import Database
+
+        Database(f"sqlite:///{models / 'app.sqlite'}").dispose()
+    with serve(models, MNIST_SAMPLE) as app:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(app.url)
         expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
@@ -130,10 +136,12 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--strokes", type=int, default=30)
     parser.add_argument("--opens", type=int, default=5, help="new tabs timed on each warm server")
+    parser.add_argument("--database", choices=("new", "kept"), default="new",
+                        help="the server's database made by its start (new), or before it, as at a restart (kept)")
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        runs = [one_start(browser, args.strokes, args.opens) for _ in range(args.starts)]
+        runs = [one_start(browser, args.strokes, args.opens, args.database == "kept") for _ in range(args.starts)]
         browser.close()
     for name, unit in (("health", "s"), ("ready", "s"), ("first answer", "s"), ("page visible", "s"),
                        ("canvas usable", "s"), ("tab visible", "s"), ("tab usable", "s"), ("rss first", "MB"),
