@@ -38,6 +38,9 @@ else:  # imported by `streamlit run` to find the app to serve
 
     from digit_app.ui.asset_cache import ComponentBundleCache
     from digit_app.ui.first_screen import routes
+    from digit_app.ui.streamlit_patches import scan_only_the_apps_components
+
+    scan_only_the_apps_components()  # Streamlit finds the canvas as it starts without reading every package's metadata
 
     @asynccontextmanager
     async def warm_up_at_start(_app):

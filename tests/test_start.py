@@ -97,3 +97,19 @@ def test_a_components_dataframes_are_still_found_once_pandas_is_loaded():
     frame = pd.DataFrame({"a": [1, 2]})
     assert found(frame) and found({"a": pd.Series([1, 2])})
     assert not found({"objects": [], "background": "#000"}) and not found([{"type": "path"}])
+
+
+def test_streamlit_finds_the_same_canvas_component_without_reading_every_package(monkeypatch):
+    from streamlit.components.v2 import manifest_scanner
+
+    from digit_app.ui.streamlit_patches import scan_only_the_apps_components
+
+    everything = getattr(manifest_scanner.scan_component_manifests, "__wrapped__",
+                         manifest_scanner.scan_component_manifests)
+    monkeypatch.setattr(manifest_scanner, "scan_component_manifests", everything)
+    scan_only_the_apps_components()
+    ours = manifest_scanner.scan_component_manifests()
+    assert manifest_scanner.scan_component_manifests.apps_only
+    assert [(manifest.name, root) for manifest, root in ours] == [
+        (manifest.name, root) for manifest, root in everything() if manifest.name == "streamlit-drawable-canvas"]
+    assert len(ours) == 1
