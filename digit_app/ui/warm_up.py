@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import sys
 import threading
 from collections.abc import Iterable
 
@@ -19,10 +18,6 @@ FIRST_RUN = ("streamlit_drawable_canvas", "digit_app.ui.model_cache", "digit_app
 # What the first drawing read adds (digit_app/preprocess.py imports them as it first reads): SciPy, scikit-image.
 FIRST_DRAWING = ("scipy.ndimage", "skimage.morphology")
 MODULES = FIRST_RUN + FIRST_DRAWING
-# Seconds a thread waiting for the interpreter lock waits at most while the warm-up runs (Python's own: 0.005). The
-# warm-up's imports hold the lock in long stretches; the server's event loop, serving Streamlit's files to the first
-# visitor meanwhile, waits for it at every step.
-SWITCH_INTERVAL = 0.0005
 
 THREAD = "digit-app-warm-up"
 # Streamlit warns "missing ScriptRunContext" when a cached function runs outside a page; here that is the point.
@@ -42,20 +37,15 @@ def _import(modules: Iterable[str]) -> None:
 
 def warm(first: tuple[str, ...] = FIRST_RUN, then: tuple[str, ...] = FIRST_DRAWING) -> None:
     """Import `first` (one that fails is logged and skipped), load the active model into the pages' cache, then import
-    `then`; the interpreter lock handed over more often meanwhile (`SWITCH_INTERVAL`)."""
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    `then`."""
+    _import(first)
     try:
-        _import(first)
-        try:
-            from digit_app.ui.model_cache import warm_classifier
+        from digit_app.ui.model_cache import warm_classifier
 
-            warm_classifier()
-        except Exception as error:
-            log.warning("Warm-up could not load the active model: %s", error)
-        _import(then)
-    finally:
-        sys.setswitchinterval(interval)
+        warm_classifier()
+    except Exception as error:
+        log.warning("Warm-up could not load the active model: %s", error)
+    _import(then)
 
 
 class _NotFromWarmUp(logging.Filter):
