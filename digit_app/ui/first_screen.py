@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ APP_TITLE = "Digit reader"  # the tab's title, as streamlit_app.py's set_page_co
 STYLESHEET = re.compile(r'\s*<link rel="stylesheet" crossorigin href="\./static/css/[\w.\-]+\.css">')
 # A static import in one of Streamlit's bundled chunks: import{a as b}from"./Name.hash.js" or import"./Name.hash.js"
 STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([\w.\-]+\.js)"')
+# Streamlit's entry script, run once the frame is painted (`after_first_paint`), not as soon as the page is parsed.
+ENTRY = re.compile(r'<script type="module" crossorigin src="(\./static/js/index\.[\w\-]+\.js)"></script>')
 PRELOADED = re.compile(r'rel="modulepreload"[^>]*href="\./static/js/([\w.\-]+\.js)"')
 # The Streamlit elements the Draw page shows in its first run (toggle, slider, buttons, component, HTML).
 DRAW_ELEMENTS = ("Checkbox", "Slider", "Button", "BidiComponent", "Html")
@@ -104,6 +107,15 @@ def preload_tags(chunks: Iterable[str], component_files: Iterable[str] = ()) -> 
     return "".join(tags)
 
 
+def after_first_paint(url: str) -> str:
+    """A script that runs the module at `url` right after the page's first paint (the frame of the next animation
+    frame), or 0.2 s after it is parsed in a tab that draws no frames (in the background)."""
+    return ('<script>(() => { let started = false; const start = () => { if (started) return; started = true; '
+            'const entry = document.createElement("script"); entry.type = "module"; entry.crossOrigin = ""; '
+            f'entry.src = {json.dumps(url)}; document.head.appendChild(entry); }}; '
+            'requestAnimationFrame(() => setTimeout(start)); setTimeout(start, 200); })();</script>')
+
+
 def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
     """Streamlit's index page with `frame` in its root element, its stylesheet after that, `preloads` at the end of
     its head and the app's title; the page unchanged when it has no root element where this expects it (another
@@ -111,9 +123,13 @@ def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
     if ROOT not in index_html or "</head>" not in index_html:
         return index_html
     sheets = "".join(link.strip() for link in STYLESHEET.findall(index_html))
+    entry = ENTRY.search(index_html)
     page = STYLESHEET.sub("", index_html).replace("</head>", f"{STYLE}{preloads}</head>", 1)
     page = TITLE.sub(f"<title>{APP_TITLE}</title>", page, count=1)
-    return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}', 1)
+    start = ""
+    if entry:  # after the frame in the document: the root element is there when Streamlit's script runs
+        page, start = page.replace(entry.group(0), "", 1), after_first_paint(entry.group(1))
+    return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}{start}', 1)
 
 
 def package_dir(name: str) -> Path | None:
