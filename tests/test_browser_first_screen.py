@@ -70,7 +70,8 @@ PAGE_BOXES = """() => {
     {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},  # the caption on one line
     {"viewport": {"width": 390, "height": 844}, "color_scheme": "dark", "is_mobile": True, "has_touch": True,
      "device_scale_factor": 2},  # the caption on two lines
-    {"viewport": {"width": 800, "height": 800}, "color_scheme": "light"},  # beside the sidebar, on two lines
+    {"viewport": {"width": 800, "height": 800}, "color_scheme": "light"},  # beside the sidebar: two lines, 218 px
+    {"viewport": {"width": 320, "height": 640}, "color_scheme": "light"},  # the title on one line all the same
 ])
 def test_the_frames_title_and_canvas_are_where_streamlit_draws_them(browser, app_url, device):
     """No jump as Streamlit replaces the frame: the same boxes, to the pixel (the frame held by keeping Streamlit's

@@ -32,23 +32,28 @@ CANVAS_PACKAGE = "streamlit_drawable_canvas"
 CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
 
 # The frame's look, where Streamlit will draw the same things (measured in Chromium, 1rem = 16 px): its sidebar (300 px,
-# from 768 px wide), its centred column (46rem, 6rem from the top), the title's box (Streamlit's h1: 2.75rem, line
+# over 768 px wide), its centred column (46rem, 6rem from the top), the title's box (Streamlit's h1: 2.75rem, line
 # 1.2, 1.25rem above and 1rem below), "Loading" where the "Whole number" toggle will be (24 px), and the canvas' black
 # box with its 3:1 edge (ui/page.css) where the canvas will be: under the caption (one line of 477 px, two in a
 # column narrower than that: under 509 px wide without the sidebar, under 809 px with it), the brush and the room for
-# the canvas' toolbar. The app's colours, light and dark; system fonts (Streamlit's is not loaded yet).
+# the canvas' toolbar; 280 px square, or as wide as its column (half the column less a 2rem gap, from 640 px wide)
+# when that is narrower. The app's colours, light and dark; system fonts (Streamlit's is not loaded yet), wider than
+# Streamlit's: the title is kept on one line, as Streamlit's is on a 320 px phone.
 STYLE = """<style>
 body { margin: 0; background: #fff; }
 .dr-shell { display: flex; min-height: 100vh; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
   color: #2f2d2b; }
 .dr-side { box-sizing: border-box; flex: 0 0 300px; background: #f8f8f7; border-right: 1px solid #e6e4e1; }
-.dr-frame { box-sizing: border-box; flex: 1 1 auto; max-width: 46rem; margin: 0 auto; padding: 6rem 1rem 2rem; }
-.dr-frame h1 { font-size: 2.75rem; line-height: 1.2; font-weight: 700; margin: 0; padding: 1.25rem 0 1rem; }
+.dr-frame { box-sizing: border-box; flex: 1 1 auto; min-width: 0; max-width: 46rem; margin: 0 auto;
+  padding: 6rem 1rem 2rem; }
+.dr-frame h1 { font-size: 2.75rem; line-height: 1.2; font-weight: 700; margin: 0; padding: 1.25rem 0 1rem;
+  white-space: nowrap; overflow: hidden; }
 .dr-frame p { font-size: 1rem; line-height: 1.5rem; margin: 0; }
-.dr-canvas { width: 280px; height: 280px; max-width: 100%; background: #000; outline: 2px solid #8a8a8a;
+.dr-canvas { width: 280px; max-width: 100%; aspect-ratio: 1; background: #000; outline: 2px solid #8a8a8a;
   margin-top: 12.75rem; }
-@media (max-width: 767px) { .dr-side { display: none; } }
-@media (max-width: 508px), (min-width: 768px) and (max-width: 808px) { .dr-canvas { margin-top: 14.125rem; } }
+@media (max-width: 768px) { .dr-side { display: none; } }
+@media (min-width: 640px) { .dr-canvas { max-width: calc((100% - 2rem) / 2); } }
+@media (max-width: 508px), (min-width: 769px) and (max-width: 808px) { .dr-canvas { margin-top: 14.125rem; } }
 @media (prefers-color-scheme: dark) {
   body { background: #171614; } .dr-shell { color: #edebe8; }
   .dr-side { background: #211f1d; border-color: #2f2d2a; }
