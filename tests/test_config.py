@@ -30,18 +30,3 @@ def test_a_request_reaches_the_worker_as_it_was_made(request_):
     """The worker process gets the request as one line of JSON; it must read back the same run and destination."""
     assert TrainRequest.from_json(json.loads(json.dumps(request_.to_json()))) == request_
 
-
-def test_the_settings_and_the_retrain_page_s_preview_load_no_scipy_scikit_image_or_pillow():
-    """What the Retrain page imports of training to show its settings stays light: the image libraries (SciPy,
-    scikit-image, Pillow: about 1.5 s) wait for the copies of digits that need them."""
-    import subprocess
-    import sys
-
-    code = ("import sys\n"
-            "from digit_app.training import TrainConfig, Variations\n"
-            "from digit_app.training.augment import preview_grid\n"
-            "from digit_app.training.config import TrainRequest\n"
-            "print(sorted({'scipy', 'skimage', 'PIL', 'tensorflow', 'digit_app.preprocess'} & set(sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
