@@ -13,7 +13,8 @@ tabs beside the first one (Streamlit's files in the browser's cache) open the Dr
 server, each timed inside Chromium from its navigation start to: the page visible (the first
 contentful paint: since digit_app/ui/first_screen.py, the page's frame) and the canvas usable (its
 drawing surface on screen with its Undo button, the Draw page's script done); with the steps between
-(the HTML, Streamlit's scripts run, the app mounted, its script running, the title, the canvas'
+(the HTML received and parsed: DOMContentLoaded, which came after Streamlit's scripts had run until its
+entry script waited for the first paint; the app mounted, its script running, the title, the canvas'
 element and surface) and the files fetched, printed as a breakdown. After those, and
 after `--strokes` more strokes (digits drawn and cleared), it prints the server's
 resident memory (VmRSS), whether TensorFlow is loaded in it, and the server's CPU time per stroke
@@ -65,12 +66,12 @@ FIRST_SCREEN = """() => {
   const navigation = performance.getEntriesByType("navigation")[0];
   const scripts = performance.getEntriesByType("resource").filter((r) => r.initiatorType !== "fetch");
   return {...steps, "page visible": paint.startTime, "html received": navigation.responseEnd,
-          "streamlit's scripts run": navigation.domContentLoadedEventEnd,
+          "document parsed": navigation.domContentLoadedEventEnd,
           "files fetched": scripts.length,
           "kB fetched": scripts.reduce((sum, r) => sum + r.transferSize, 0) / 1000};
 }"""
 IDLE_CPU = 0.02  # CPU seconds in half a second under which the server counts as idle (its warm-up done)
-STEPS = ("html received", "page visible", "streamlit's scripts run", "streamlit mounted", "script running",
+STEPS = ("html received", "page visible", "document parsed", "streamlit mounted", "script running",
          "title drawn", "canvas element", "canvas surface", "usable", "files fetched", "kB fetched")
 
 
