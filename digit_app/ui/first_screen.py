@@ -38,7 +38,7 @@ CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
 # column narrower than that: under 509 px wide without the sidebar, under 809 px with it), the brush and the room for
 # the canvas' toolbar; 280 px square, or as wide as its column (half the column less a 2rem gap, from 640 px wide)
 # when that is narrower. The app's colours, light and dark; system fonts (Streamlit's is not loaded yet), wider than
-# Streamlit's: the title is kept on one line, as Streamlit's is on a 320 px phone.
+# Streamlit's: the title is kept on one line in Streamlit's line height, smaller on a phone under 420 px wide.
 STYLE = """<style>
 body { margin: 0; background: #fff; }
 .dr-shell { display: flex; min-height: 100vh; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
@@ -46,8 +46,8 @@ body { margin: 0; background: #fff; }
 .dr-side { box-sizing: border-box; flex: 0 0 300px; background: #f8f8f7; border-right: 1px solid #e6e4e1; }
 .dr-frame { box-sizing: border-box; flex: 1 1 auto; min-width: 0; max-width: 46rem; margin: 0 auto;
   padding: 6rem 1rem 2rem; }
-.dr-frame h1 { font-size: 2.75rem; line-height: 1.2; font-weight: 700; margin: 0; padding: 1.25rem 0 1rem;
-  white-space: nowrap; overflow: hidden; }
+.dr-frame h1 { font-size: min(2.75rem, 10.5vw); line-height: 3.3rem; font-weight: 700; margin: 0;
+  padding: 1.25rem 0 1rem; white-space: nowrap; overflow: hidden; }
 .dr-frame p { font-size: 1rem; line-height: 1.5rem; margin: 0; }
 .dr-canvas { width: 280px; max-width: 100%; aspect-ratio: 1; background: #000; outline: 2px solid #8a8a8a;
   margin-top: 12.75rem; }
