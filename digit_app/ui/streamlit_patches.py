@@ -65,7 +65,8 @@ def keep_theme_messages() -> None:
             fresh = type(msg)()
             original(fresh, section)
             made[section] = fresh.SerializeToString()
-        msg.MergeFromString(made[section])
+        if made[section]:  # no option set: the field stays absent, so the browser follows the system's theme
+            msg.MergeFromString(made[section])
 
     populate.kept = True  # type: ignore[attr-defined]
     populate.original = original  # type: ignore[attr-defined]
