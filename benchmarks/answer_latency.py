@@ -278,7 +278,8 @@ async def trace_round(url: str, drawings: int) -> None:
                            trace["answer"] - up - answer_in, trace["painted"] - trace["answer"],
                            trace["answer"] - up, trace["painted"] - up))
             if index >= drawings - 2:
-                print(f"a {digit}, ms after pen-up: the stroke sent {trace['sent'] - up:.1f}; from the server (on the wire):")
+                print(f"a {digit}, ms after pen-up: the stroke sent {trace['sent'] - up:.1f}; "
+                      "from the server (on the wire):")
                 for at, kind in heard:
                     print(f"  {at:7.1f}  {kind}")
                 print(f"  {trace['answer'] - up:7.1f}  the answer in the DOM\n  {trace['painted'] - up:7.1f}  painted")
