@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -336,7 +338,24 @@ def main() -> None:
             asyncio.run(trace_round(app.url, args.trace))
         return
     with serve(Path(__file__).resolve().parents[1] / "build" / "latency-models", MNIST_SAMPLE) as app:
-        asyncio.run(rounds(app.url, args.tries, args.sessions, not args.no_training))
+        try:
+            asyncio.run(rounds(app.url, args.tries, args.sessions, not args.no_training))
+        finally:
+            stop_workers(app.pid)
+
+
+def stop_workers(server: int) -> None:
+    """Stop the training processes the server started: a worker it warmed when the Retrain page was opened again
+    (to cancel) waits 10 minutes for a job and would outlive the server, holding a core while it loads."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        if parent == server and b"digit_app.jobs.worker" in command:
+            with contextlib.suppress(OSError):
+                os.kill(int(stat.parent.name), signal.SIGTERM)
 
 
 if __name__ == "__main__":
