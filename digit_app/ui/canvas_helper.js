@@ -166,18 +166,17 @@
   // Streamlit sends a changed widget value from a zero-delay timer, and after a pen-up the browser draws the next
   // frame (the finished stroke) before such a timer: ~10 ms. While the canvas' "send now" runs, a zero-delay timer
   // runs instead at the end of this very event (a microtask), so the stroke leaves before that frame is drawn.
-  const timer = window.setTimeout;
-  const atOnce = function (callback, delay, ...args) {
-    if (delay || typeof callback !== "function") return timer.call(window, callback, delay, ...args);
-    queueMicrotask(() => callback(...args));
-    return 0;  // nothing to clear: no one clears a zero-delay timer in the same event that set it
-  };
   const sendStroke = () => {
     const surface = stroke;
     stroke = null;
     const send = surface && surface.getRootNode().querySelector('button[aria-label="Update the app with this drawing"]');
     if (!send) return;
-    window.setTimeout = atOnce;
+    const timer = window.setTimeout;
+    window.setTimeout = function (callback, delay, ...args) {
+      if (delay || typeof callback !== "function") return timer.call(window, callback, delay, ...args);
+      queueMicrotask(() => callback(...args));
+      return 0;  // nothing to clear: no one clears a zero-delay timer in the same event that set it
+    };
     try { send.click(); } finally { window.setTimeout = timer; }
   };
   window.addEventListener("pointerdown", (event) => { stroke = onSurface(event) || null; });
