@@ -164,8 +164,8 @@ def why_picture(strokes: Sequence[CanvasStroke], colours: Sequence[np.ndarray], 
     source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
     alt = (f"Your strokes coloured: red where they made it a {reading.digit}, "
            f"blue where they looked like a {reading.runner_up}")
-    return (f'<figure class="dc-why"><img src="{source}" alt="{html.escape(alt)}" data-testid="answerWhy" '
-            f'style="width:{WHY_WIDTH}px;height:auto;display:block">'
+    return (f'<figure class="dc-why"><img class="dc-picture" src="{source}" alt="{html.escape(alt)}" '
+            f'data-testid="answerWhy" style="width:{WHY_WIDTH}px;height:auto;display:block">'
             f'<figcaption class="dc-caption">{_swatch(ANSWER_COLOUR)}red made it a {reading.digit};<br>'
             f'{_swatch(RUNNER_UP_COLOUR)}blue looked like a {reading.runner_up};<br>grey did neither.'
             f'</figcaption></figure>')

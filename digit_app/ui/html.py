@@ -46,7 +46,7 @@ def image_tag(picture: np.ndarray, alt: str, width: int, pixelated: bool = True)
     """An <img> of `picture` at `width` CSS pixels, with alt text; pixelated shows a 28x28 input pixel for pixel."""
     style = f"width:{width}px;max-width:100%;height:auto;display:block;"
     style += "image-rendering:pixelated;" if pixelated else ""
-    return f'<img src="{png_data_url(picture)}" alt="{html.escape(alt)}" style="{style}">'
+    return f'<img class="dc-picture" src="{png_data_url(picture)}" alt="{html.escape(alt)}" style="{style}">'
 
 
 def captioned(caption: str, body: str) -> str:
