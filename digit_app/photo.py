@@ -23,6 +23,7 @@ from digit_app.photos.confidence import Evidence, ShownConfidence
 from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
+from digit_app.photos.not_writing import EDGE_TOUCH, is_dust, touches_edge
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
 from digit_app.prediction import NumberReading, Reading, read_number
@@ -102,7 +103,7 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
     reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
     corners = find_sheet(photo)
-    page, turn, darkness, ink, labels, lines = _page_lines(photo, corners)
+    page, turn, darkness, ink, labels, lines, at_edge = _page_lines(photo, corners)
     pictures = [_line_picture(labels, line, darkness if reader is not None else None) for line in lines]
     if reader is None:
         found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
@@ -112,19 +113,39 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
                                       _read_line(*made, classifier) if judge else None, reader.calibration),
                              reader.shown)
                       for reading, made in zip(readings, pictures))
+    found = tuple(_unread(line) if edge and not line.sure else line for line, edge in zip(found, at_edge))
     in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
     return PhotoReading(page, in_photo, turn, ink, found)
 
 
 def _page_lines(photo: np.ndarray, corners: Corners | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
-                                                                     np.ndarray, list[Line]]:
-    """(the page, the turn undone, its darkness, its ink, the ink's marks labelled, its lines of writing)."""
+                                                                     np.ndarray, list[Line], list[bool]]:
+    """(the page, the turn undone, its darkness, its ink, the ink's marks labelled, its lines of writing, whether
+    each line touches the page's edge band). Grain that passed for ink (`is_dust`) is neither ink nor a line."""
     page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
     page, darkness, inside, turn = _levelled(page, board=False if corners is not None else None)
-    darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
-    ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
+    side, band = max(darkness.shape), round(PAGE_EDGE * max(darkness.shape))
+    darkness = np.where(_away_from_edges(inside, band), darkness, 0.0)
+    ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * side, hysteresis=True)
     labels, lines = split_lines(ink)
-    return page, turn, darkness, ink, labels, lines
+    near_edge = ~_away_from_edges(inside, band + EDGE_TOUCH)
+    kept, at_edge = [], []
+    for line in lines:
+        left, top, right, bottom = line.box
+        marks = np.isin(labels[top:bottom, left:right], line.marks)
+        if is_dust(darkness[top:bottom, left:right], marks, side):
+            ink[top:bottom, left:right] &= ~marks
+            labels[top:bottom, left:right][marks] = 0
+        else:
+            kept.append(line)
+            at_edge.append(touches_edge(marks, near_edge[top:bottom, left:right]))
+    return page, turn, darkness, ink, labels, kept, at_edge
+
+
+def _unread(line: FoundLine) -> FoundLine:
+    """A line cut off by the page's edge and read "not sure": a sliver of table or a shadow's edge the sheet
+    finding left in, not a number (a blank page shows none)."""
+    return replace(line, number=None, digit_boxes=(), confidence=0.0, sure=False, picture_boxes=(), evidence=None)
 
 
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
