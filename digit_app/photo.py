@@ -20,7 +20,8 @@ from scipy.signal import fftconvolve
 from digit_app.model import Classifier
 from digit_app.photos import filters
 from digit_app.photos.confidence import Evidence, ShownConfidence
-from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
+from digit_app.photos.ink import (GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain,
+                                  stroke_width)
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
 from digit_app.photos.not_writing import EDGE_TOUCH, is_dust, touches_edge
@@ -183,21 +184,24 @@ def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
 def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:
     """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around.
 
-    With the page's `darkness`, only the line's darker core is kept (its ink darker than DARKER_CORE of it):
-    the faint rims where close strokes blur into one another are left out.
+    With the page's `darkness`, a line written with a thick pen for its size (strokes THICK_PEN of its
+    height or wider) keeps only its darker core (its ink darker than DARKER_CORE of it): the blur that
+    fills a small digit's loops (a 0 read as a stick, two 6s run into one) is left out.
     """
     left, top, right, bottom = line.box
+    thick = stroke_width(np.isin(labels[top:bottom, left:right], line.marks)) >= THICK_PEN * (bottom - top)
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
     marks = np.isin(labels[top:bottom, left:right], line.marks)
-    if darkness is not None and DARKER_CORE is not None and marks.any():
+    if darkness is not None and thick and marks.any():
         dark = darkness[top:bottom, left:right]
         marks &= dark >= np.quantile(dark[marks], DARKER_CORE)
     picture, scale = line_picture(marks)
     return picture, (left, top, right, bottom), scale
 
 
-DARKER_CORE: float | None = None  # _line_picture keeps a line's ink darker than this quantile of it (None: all)
+THICK_PEN = 0.14  # _line_picture: strokes this share of the line's height or wider are a thick pen ...
+DARKER_CORE = 0.4  # ... and such a line keeps only its ink darker than this quantile of it
 
 
 def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, judge: Classifier | None,
