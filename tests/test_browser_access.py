@@ -84,6 +84,18 @@ def test_the_canvas_controls_are_44_px_targets_and_clear_is_the_one_reset(browse
 
 
 @pytest.mark.parametrize("device", list(DEVICES))
+def test_the_page_follows_the_systems_theme(browser, app_url, device):
+    """A dark system gets Streamlit's dark page, a light one its light page (no theme is configured)."""
+    page = open_draw_page(browser, app_url, device)
+    against_white = contrast(colour(page.evaluate(PAGE_BACKGROUND)), (255, 255, 255))
+    if DEVICES[device]["color_scheme"] == "dark":
+        assert against_white > 10, against_white
+    else:
+        assert against_white < 1.1, against_white
+    page.context.close()
+
+
+@pytest.mark.parametrize("device", list(DEVICES))
 def test_the_canvas_edge_shows_against_the_page(browser, app_url, device):
     """Read off a screenshot, so an edge clipped away, or the same colour as the page, fails."""
     page = open_draw_page(browser, app_url, device, device_scale_factor=1)

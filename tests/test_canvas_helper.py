@@ -85,3 +85,36 @@ def test_the_drawing_survives_the_whole_number_switch_and_clear_still_empties_th
     page.get_by_text("Whole number").click()
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(answer).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)  # nothing to carry back
+
+
+# Notes, for the first message the page sends after each pen-up on the canvas, whether a frame was drawn since.
+SEND_WATCH = """
+() => {
+  const watch = window.__sendWatch = { frameSince: null, before: [] };
+  window.addEventListener("pointerup", (event) => {
+    if (!event.composedPath().some((node) => node.classList && node.classList.contains("upper-canvas"))) return;
+    watch.frameSince = false;
+    requestAnimationFrame(() => { if (watch.frameSince === false) watch.frameSince = true; });
+  }, true);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (watch.frameSince !== null) watch.before.push(!watch.frameSince);
+    watch.frameSince = null;
+    return send.call(this, data);
+  };
+}
+"""
+
+
+def test_a_stroke_is_sent_in_its_pen_up_before_the_next_frame(page):
+    """The stroke leaves the page in the pen-up's own event, not from a timer that waits behind the frame that
+    draws the finished stroke (~10 ms): each stroke's message is sent before any frame after its pen-up."""
+    page.get_by_role("button", name="Clear").click()
+    expect(answer_of(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    page.evaluate(SEND_WATCH)
+    for digit in (7, 1):
+        mouse_draw(page, DIGITS[digit])
+        expect(answer_of(page)).to_have_text(str(digit), timeout=ANSWER_TIMEOUT_MS)
+        page.get_by_role("button", name="Clear").click()
+        expect(answer_of(page)).to_have_text("—", timeout=ANSWER_TIMEOUT_MS)
+    assert page.evaluate("window.__sendWatch.before") == [True, True]

@@ -108,3 +108,19 @@ def test_the_theme_message_is_built_once_the_same_and_again_after_the_config_is_
     finally:
         config.set_option("theme.primaryColor", before)
         config._on_config_parsed.send()
+
+
+def test_kept_theme_messages_leave_an_unset_theme_absent(monkeypatch):
+    """With no theme option set, the session's message carries no theme, so the browser follows the system's."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime import app_session
+
+    from digit_app.ui.streamlit_patches import keep_theme_messages
+
+    original = getattr(app_session._populate_theme_msg, "original", app_session._populate_theme_msg)
+    monkeypatch.setattr(app_session, "_populate_theme_msg", original)
+    keep_theme_messages()
+    for _ in range(2):  # the first call builds what is kept, the second merges it
+        msg = ForwardMsg()
+        app_session._populate_theme_msg(msg.new_session.custom_theme, "theme")
+        assert not msg.new_session.HasField("custom_theme")

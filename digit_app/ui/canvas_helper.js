@@ -22,8 +22,9 @@
 //   so when a stroke begun on its drawing surface ends, this presses the canvas' own "send now" (the
 //   hidden Update button), which cancels that wait. It presses it in the same event as the canvas
 //   adds the stroke (mouseup or touchend, heard on the window after the canvas' own listeners), not
-//   in a later task: a timer waited behind the page's next frame, ~10 ms. Without this script, the
-//   answer comes 200 ms later;
+//   in a later task: a timer waited behind the page's next frame, ~10 ms; and Streamlit's own zero-delay
+//   timer that sends the value runs at the end of that event, not after the frame. Without this script,
+//   the answer comes 200 ms later;
 // - shows the answer as still being written while the pen is down and for PAUSE_MS after it lifts:
 //   the digit greyed, its confidence hidden. A 4, a 5 or an 8 drawn in two strokes reads as
 //   something else after the first, and people pause less than that between the strokes of one
@@ -162,11 +163,21 @@
     markAnswer();
   });
   let stroke = null;  // the drawing surface a stroke began on, until the stroke is sent
+  // Streamlit sends a changed widget value from a zero-delay timer, and after a pen-up the browser draws the next
+  // frame (the finished stroke) before such a timer: ~10 ms. While the canvas' "send now" runs, a zero-delay timer
+  // runs instead at the end of this very event (a microtask), so the stroke leaves before that frame is drawn.
   const sendStroke = () => {
     const surface = stroke;
     stroke = null;
     const send = surface && surface.getRootNode().querySelector('button[aria-label="Update the app with this drawing"]');
-    if (send) send.click();
+    if (!send) return;
+    const timer = window.setTimeout;
+    window.setTimeout = function (callback, delay, ...args) {
+      if (delay || typeof callback !== "function") return timer.call(window, callback, delay, ...args);
+      queueMicrotask(() => callback(...args));
+      return 0;  // nothing to clear: no one clears a zero-delay timer in the same event that set it
+    };
+    try { send.click(); } finally { window.setTimeout = timer; }
   };
   window.addEventListener("pointerdown", (event) => { stroke = onSurface(event) || null; });
   const penUp = (event) => {
