@@ -59,6 +59,7 @@ class TrainReport:
     held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
     temperature: float = 1.0  # the calibration fitted after training (`digit_app.calibration`)
     phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the run (`Stopwatch`)
+    phases_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase
     lite: dict[str, bytes] = field(default_factory=dict, repr=False)  # the model's LiteRT copies (`lite_parts`)
 
     @property
@@ -164,7 +165,7 @@ def train(
     return model, TrainReport(
         evaluation=evaluation, seconds=seconds, history=tracker.history, train_images=len(train_idx),
         images_per_second=tracker.images_seen / pixel_seconds if pixel_seconds else 0.0, held_out=held_out,
-        temperature=temperature, phases=watch.rounded(), lite=lite)
+        temperature=temperature, phases=watch.rounded(), phases_cpu=watch.cpu_rounded(), lite=lite)
 
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> Evaluation:
