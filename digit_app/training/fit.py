@@ -119,15 +119,17 @@ def train(
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 
     strategy = strategy or distribution_strategy()
-    with watch.phase("input pipeline and model built"):
+    with watch.phase("input pipeline"):
         train_ds, val_ds = _streams(images, labels, train_idx, val_idx, config, strategy.num_replicas_in_sync)
-        several = strategy.num_replicas_in_sync > 1
-        models = None if several else ready.take(config.width, config.seed, config.drawn)  # built ahead, if it was
-        models = models or ready.compiled_models(config.width, config.seed, config.drawn, strategy if several else None)
-        model = models.pixels
-        models.pixel_schedule.set(config.learning_rate, config.epochs * steps_per_epoch)
-        if models.stroke_schedule is not None:
-            models.stroke_schedule.set(STROKE_RATE, config.stroke_epochs * ready.stroke_steps(len(drawn_strokes)))
+    several = strategy.num_replicas_in_sync > 1
+    models = None if several else ready.take(config.width, config.seed, config.drawn)  # built ahead, if they were
+    if models is None:
+        with watch.phase("models built"):  # (their steps are traced in their first batch)
+            models = ready.compiled_models(config.width, config.seed, config.drawn, strategy if several else None)
+    model = models.pixels
+    models.pixel_schedule.set(config.learning_rate, config.epochs * steps_per_epoch)
+    if models.stroke_schedule is not None:
+        models.stroke_schedule.set(STROKE_RATE, config.stroke_epochs * ready.stroke_steps(len(drawn_strokes)))
     keras.utils.set_random_seed(config.seed)  # the same random draws in the run, whenever its models were built
 
     tracker = _Progress(config, steps_per_epoch, progress, should_stop)
