@@ -51,7 +51,10 @@ def main(argv: list[str] | None = None) -> None:
             prepare_pen_digits(default.seed)
         except (OSError, ValueError) as error:  # the run itself says what is wrong with the pen digits
             logging.warning("The pen digits were not drawn ahead: %s", error)
-        ready.prepare(default.width, default.seed, default.drawn)
+        try:
+            ready.prepare(default.width, default.seed, default.drawn)
+        except Exception as error:  # noqa: BLE001 - the run then builds its own models, as without a worker ahead
+            logging.warning("The models were not built ahead: %s", error)
     server = os.getppid()
     trainer.run(until_empty=True, linger=linger, linger_while=lambda: os.getppid() == server)  # not past its server
 
