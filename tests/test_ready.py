@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from digit_app.model import load_classifier
 from digit_app.networks import STROKE_SHAPE
+from digit_app.store.metadata import TrainingSummary
+from digit_app.store.model_files import save_model
 from digit_app.strokes.network import train_stroke_model
 from digit_app.training import TrainConfig, Variations, ready
 from digit_app.training.fit import _streams
@@ -69,3 +72,16 @@ def test_models_traced_ahead_start_as_built_learn_exactly_as_fresh_ones_and_the_
     ahead.pixels.fit(train_ds, steps_per_epoch=2, epochs=1, verbose=0, shuffle=False)
     train_stroke_model(strokes, labels[:32], 1, model=ahead.strokes)
     assert (_tracings(ahead.pixels), _tracings(ahead.strokes)) == (1, 1)  # the steps traced ahead, nothing new
+
+
+@pytest.mark.slow
+def test_a_pixel_cnn_compiled_with_the_schedule_is_kept_and_loads(tmp_path):
+    models = ready.compiled_models(1, 0, False)  # a run without pen digits keeps the pixel CNN itself, compiled
+    models.pixel_schedule.set(1e-3, 4)
+    digits = tf.data.Dataset.from_tensor_slices((np.zeros((8, 28, 28, 1), np.float32),
+                                                 np.eye(10, dtype=np.float32)[np.arange(8)])).batch(4)
+    models.pixels.fit(digits, epochs=1, verbose=0, shuffle=False)
+    path = save_model(models.pixels, tmp_path / "plain.keras", TrainingSummary())
+    probe = np.random.default_rng(1).random((2, 28, 28)).astype(np.float32)
+    assert np.allclose(load_classifier(path, keras=True).predict_proba(probe, calibrated=False),
+                       models.pixels.predict(probe[..., None], verbose=0), atol=1e-5)
