@@ -1,4 +1,4 @@
-"""Augmentation: identity at zero, each setting changes digits, redraws are sane."""
+"""Augmentation: identity at zero, each setting changes digits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from digit_app.training import Variations
-from digit_app.training.augment import build_augmenter, redraw_digits
+from digit_app.training.augment import build_augmenter
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +53,6 @@ def test_images_in_a_batch_stay_themselves(batch):
 def test_out_of_range_settings_are_refused(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
         Variations(**bad)
-
-
-def test_redraw_gives_mnist_inputs_for_the_chosen_share(mnist_sample):
-    chosen, redrawn = redraw_digits(mnist_sample["x_train"][:40], share=0.5, seed=0)
-    assert len(chosen) == len(redrawn) == 20
-    assert redrawn.shape[1:] == (28, 28) and 0.0 <= redrawn.min() and redrawn.max() <= 1.0
 
 
 def test_bilinear_sampling_reads_pixels_between_pixels_and_zero_outside():

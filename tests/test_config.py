@@ -29,3 +29,4 @@ def test_absurd_settings_are_refused(bad):
 def test_a_request_reaches_the_worker_as_it_was_made(request_):
     """The worker process gets the request as one line of JSON; it must read back the same run and destination."""
     assert TrainRequest.from_json(json.loads(json.dumps(request_.to_json()))) == request_
+

@@ -103,3 +103,31 @@ def test_only_the_newest_files_are_kept(tmp_path, monkeypatch, mnist_sample):
     for seed in range(5):
         kept_copies("styled", images, labels, 0.5, seed, lambda: (images[:2], labels[:2]))
     assert len(list(cache_folder().glob("*.npz"))) == 3
+
+
+def test_copies_are_made_again_when_the_code_of_their_own_kind_changes_and_only_then(tmp_path, monkeypatch,
+                                                                                       mnist_sample):
+    import digit_app.training.augment
+    import digit_app.training.redrawn
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    images, labels = mnist_sample["x_train"][:20], mnist_sample["y_train"][:20]
+    made: list[str] = []
+
+    def copies(kind: str):
+        return kept_copies(kind, images, labels, 0.5, 0,
+                           lambda: made.append(kind) or (np.arange(2), images[:2].astype(np.float32)))
+
+    def edited(module) -> None:
+        """The module's source as if edited: a comment added."""
+        changed = tmp_path / f"{module.__name__}.py"
+        changed.write_bytes(open(module.__file__, "rb").read() + b"# edited\n")
+        monkeypatch.setattr(module, "__file__", str(changed))
+
+    copies("redrawn")
+    edited(digit_app.training.augment)  # the online augmentation: nothing of the redrawn copies
+    copies("redrawn")
+    assert made == ["redrawn"]
+    edited(digit_app.training.redrawn)  # the code that redraws them
+    copies("redrawn")
+    assert made == ["redrawn", "redrawn"]

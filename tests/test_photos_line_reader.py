@@ -3,6 +3,7 @@ learns from, a tiny training run saved and loaded, and the shipped reader on lin
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -178,6 +179,7 @@ def test_a_tiny_training_run_is_saved_whole_and_loads(mnist_sample, tmp_path):
     assert 0 <= reading.confidence <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([lr.READER_FILE.name, lr.METADATA_FILE.name,
                                                                  lr.KERAS_FILE.name])
+    assert json.loads((tmp_path / lr.METADATA_FILE.name).read_text())["report"]["start"] is None  # from scratch
 
 
 @pytest.mark.slow
@@ -188,6 +190,9 @@ def test_training_goes_on_from_a_trained_reader(mnist_sample):
     runs = [lr.train_line_reader(training, calibrating, lines=128, epochs=1, workers=1, calibration_lines=100,
                                  start=start)[1] for start in (None, lr.KERAS_FILE)]
     assert runs[1].losses[0] < runs[0].losses[0] / 3  # the shipped reader already reads composed lines
+    assert runs[0].start is None  # the metadata says which reader a run went on from, and which version of it
+    assert runs[1].start == {"file": lr.KERAS_FILE.name,
+                             "sha256": hashlib.sha256(lr.KERAS_FILE.read_bytes()).hexdigest()}
 
 
 def test_retraining_from_the_command_line_refuses_bad_counts_before_any_work(tmp_path):

@@ -3,6 +3,7 @@ one recipe, reports progress, honours cancel, and stops cleanly on SIGTERM; on S
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import signal
@@ -235,3 +236,36 @@ def test_a_worker_started_ahead_waits_for_the_job_then_runs_it_and_ends(database
     started = time.monotonic()
     assert QueueTrainer(table, poll=0.05).run(until_empty=True, linger=30.0, linger_while=lambda: False) == 0
     assert time.monotonic() - started < 5  # its server gone: it stops waiting at once
+
+
+def test_a_trainer_process_starts_niced_logging_as_its_role_on_the_configured_database_s_queue(monkeypatch):
+    import logging
+
+    from digit_app.database import open_database
+
+    niced, configured = [], []
+    monkeypatch.setattr(queue_trainer.os, "nice", niced.append)
+    monkeypatch.setattr(queue_trainer.logging, "basicConfig", lambda **settings: configured.append(settings))
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    table = queue_trainer.start_process("worker")
+    assert niced == [queue_trainer.NICENESS] and queue_trainer.NICENESS > 0  # below the servers' priority
+    assert configured[0]["level"] == logging.INFO and configured[0]["stream"] is sys.stderr
+    assert " worker: %(message)s" in configured[0]["format"]
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert table.database is open_database()
+
+
+def test_the_command_line_s_trainer_and_a_server_s_worker_start_the_same_way(monkeypatch):
+    from digit_app.cli.database import trainer
+    from digit_app.jobs import worker
+
+    started, served, ran = [], [], []
+    monkeypatch.setattr(queue_trainer, "start_process", lambda role: started.append(role) or f"{role}'s queue")
+    monkeypatch.setattr(worker, "start_process", queue_trainer.start_process)
+    monkeypatch.setattr(queue_trainer, "serve", lambda table, once: served.append((table, once)))
+    monkeypatch.setattr(QueueTrainer, "handle_signals", lambda self: None)
+    monkeypatch.setattr(QueueTrainer, "run", lambda self, **how: ran.append(self.table))
+    assert trainer(argparse.Namespace(once=True)) == 0
+    worker.main([])
+    assert started == ["trainer", "worker"]
+    assert served == [("trainer's queue", True)] and ran == ["worker's queue"]

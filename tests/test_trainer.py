@@ -164,16 +164,19 @@ def test_time_left_follows_the_pace_so_far():
 
 
 def test_settings_and_the_job_runner_load_no_keras():
-    """The Retrain page's settings and its job runner cost the server no TensorFlow: the worker process trains."""
+    """The Retrain page's settings, its preview and its job runner cost the server no TensorFlow (the worker process
+    trains), nor SciPy, scikit-image or Pillow (about 1.5 s: they wait for the copies of digits that need them)."""
     code = ("import sys\n"
             "from digit_app.jobs.trainer import Trainer\n"
             "from digit_app.jobs.progress import job_status\n"
             "from digit_app.training import TrainConfig, Variations\n"
+            "from digit_app.training.augment import preview_grid\n"
             "config = TrainConfig.from_dict(TrainConfig(augment=Variations(rotation=5)).to_dict())\n"
-            "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules)\n")
+            "print(config.augment.rotation, 'keras' in sys.modules, 'tensorflow' in sys.modules,\n"
+            "      sorted({'scipy', 'skimage', 'PIL', 'digit_app.preprocess'} & set(sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["5", "False", "False"]
+    assert result.stdout.split() == ["5", "False", "False", "[]"]
 
 
 def test_a_dead_worker_is_reported_by_its_own_error_not_tensorflow_chatter():

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import sys
 
 from digit_app.cli.arguments import Command
 
@@ -74,13 +72,9 @@ def versions(args: argparse.Namespace) -> int:
 def trainer(args: argparse.Namespace) -> int:
     """Take training jobs from the shared database's queue and run them, one at a time, until SIGTERM or SIGINT (or,
     with --once, after one job)."""
-    from digit_app.database import JobsTable, open_database
-    from digit_app.jobs.queue_trainer import serve
-    from digit_app.jobs.worker import NICENESS
+    from digit_app.jobs.queue_trainer import serve, start_process
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s trainer: %(message)s", stream=sys.stderr)
-    os.nice(NICENESS)  # beside replicas on one machine, their answers come first
-    serve(JobsTable(open_database()), once=args.once)
+    serve(start_process("trainer"), once=args.once)  # niced: beside replicas on one machine, their answers come first
     return 0
 
 

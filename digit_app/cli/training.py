@@ -153,43 +153,17 @@ def _training_slot() -> Iterator[None]:
 
 
 def combine(args: argparse.Namespace) -> int:
-    """Average the models into one reader (their stroke models too, when each has one), measure it, and keep it."""
-    from digit_app.model import Classifier, load_classifier
-    from digit_app.networks import STROKE_SHAPE, average_models, build_reader
-    from digit_app.store.metadata import TrainingSummary
-    from digit_app.training.data import load_training_data
-    from digit_app.training.fit import evaluate, held_out_accuracy, training_temperature
-    from digit_app.training.run import check_destination, keep_model
+    """Average the models into one reader (their stroke models too, when each has one), measure it, and keep it
+    (`digit_app.training.ensemble`)."""
+    from digit_app.training.ensemble import combine_and_keep
 
-    folder, save_as = _folder(args), _save_as(args)
-    check_destination(folder, save_as)
-    members = [load_classifier(path, keras=True) for path in args.models]
-    model = average_models([member.pixel_model for member in members])
-    # their stroke models are averaged too, into one reader, when every member has one
-    strokes = (average_models([member.stroke_model for member in members], STROKE_SHAPE)
-               if all(member.reads_strokes for member in members) else None)
-    reader = Classifier(pixel_model=model, path=None, fast_single=False, stroke_model=strokes)
-    data = load_training_data(args.data)
-    evaluation = evaluate(reader, data.x_test, data.y_test)
-    summary = TrainingSummary(
-        data=members[0].summary.data or data.describe(),
-        training={"average_of": [{"file": member.path.name, **_brief(member.metadata)} for member in members]},
-        test_accuracy=round(evaluation.accuracy, 4), confusion_matrix=evaluation.confusion.tolist(),
-        temperature=round(training_temperature(reader, data), 4))
-    if strokes is not None:
-        summary = summary.with_changes(held_out_writers=held_out_accuracy(reader))
-        model = build_reader(model, strokes)
-    each = ", ".join(f"{evaluate(member, data.x_test, data.y_test).accuracy:.4f}" for member in members)
-    held_out = ", ".join(f"{name} {value:.4f}" for name, value in summary.held_out_writers.items())
-    path, version_id = keep_model(model, summary, folder, save_as, args.activate)
-    print(f"test accuracy {evaluation.accuracy:.4f} on {len(data.x_test)} images (members alone: {each})"
-          f"{'; held-out writers: ' + held_out if held_out else ''}; {_where(path, version_id, args)}")
+    combined = combine_and_keep(args.models, args.data, _folder(args), _save_as(args), args.activate)
+    each = ", ".join(f"{accuracy:.4f}" for accuracy in combined.members_accuracy)
+    held_out = ", ".join(f"{name} {value:.4f}" for name, value in combined.summary.held_out_writers.items())
+    print(f"test accuracy {combined.test_accuracy:.4f} on {combined.test_images} images (members alone: {each})"
+          f"{'; held-out writers: ' + held_out if held_out else ''}; "
+          f"{_where(combined.path, combined.version_id, args)}")
     return 0
-
-
-def _brief(metadata: dict) -> dict:
-    """A model's metadata without its per-epoch history and confusion matrix."""
-    return {key: value for key, value in metadata.items() if key not in ("history", "confusion_matrix")}
 
 
 def _where(path: Path, version_id: str | None, args: argparse.Namespace) -> str:

@@ -21,13 +21,15 @@ models folder (`$DIGIT_APP_MODELS`); corrections, if asked for, come from its co
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob
+from digit_app.database import DatabaseError, DatabaseUnavailableError, JobsTable, RunningJob, open_database
 from digit_app.database.locks import holder_name
 from digit_app.database.trainers import BEAT, TrainersTable
 from digit_app.errors import DigitAppError
@@ -35,6 +37,7 @@ from digit_app.jobs.recipe import outcome
 from digit_app.store.corrections import default_path
 
 POLL = 1.0  # seconds between looks at the queue while it is empty
+NICENESS = 10  # a trainer's priority, below the servers that answer drawings on the same machine
 STOPPED = "The trainer was stopped ({why}) before the job finished; no model was kept. Start it again."
 PHASE_STATES = {"loaded": "loading", "preparing": "preparing", "batch": "training", "strokes": "strokes",
                 "evaluating": "evaluating", "saving": "saving"}
@@ -229,3 +232,12 @@ def serve(table: JobsTable, once: bool = False, signals: bool = True, poll: floa
         trainer.handle_signals()
     return trainer.run(once)
 
+
+def start_process(role: str) -> JobsTable:
+    """Make this process a trainer of the shared queue, as the command line's `trainer` and a server's worker both
+    start: niced below the servers that answer drawings, TensorFlow's C++ lines hidden, its log on stderr as `role`;
+    the queue it takes jobs from."""
+    os.nice(NICENESS)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {role}: %(message)s", stream=sys.stderr)
+    return JobsTable(open_database())

@@ -20,12 +20,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 
-from digit_app.database import JobsTable, open_database
-from digit_app.jobs.queue_trainer import QueueTrainer
+from digit_app.jobs.queue_trainer import QueueTrainer, start_process
 
-NICENESS = 10  # lower priority than the server that answers drawings
 POLL = 0.5  # seconds between looks at the queue while another process trains
 MAX_LINGER = 900.0  # seconds a warmed worker waits for a job at most
 
@@ -35,10 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--linger", type=float, default=0.0)
     linger = min(max(args.parse_args(argv).linger, 0.0), MAX_LINGER)
-    os.nice(NICENESS)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker: %(message)s", stream=sys.stderr)
-    trainer = QueueTrainer(JobsTable(open_database()), poll=POLL)
+    trainer = QueueTrainer(start_process("worker"), poll=POLL)
     trainer.handle_signals()
     if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn and its models built and traced,
         # while the person chooses settings

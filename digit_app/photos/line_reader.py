@@ -114,6 +114,7 @@ class LineReaderReport:
     wrong_flagged: float = 0.0  # same half: share of wrong readings flagged "not sure"
     calibration: Calibration = field(default_factory=Calibration)
     losses: list[float] = field(default_factory=list)
+    start: dict[str, str] | None = None  # the reader it went on from (`--start`): its file's name and SHA-256
 
 
 def model_input(picture: np.ndarray) -> tuple[np.ndarray, float]:
@@ -349,7 +350,9 @@ def train_line_reader(training_pool: Any, calibration_pool: Any, lines: int = LI
                                lambda: composed_lines(calibration_pool, calibration_lines, seed + 1, workers))
     keras.utils.set_random_seed(seed)
     model = build_line_model()
+    started_from = None
     if start is not None:
+        started_from = {"file": Path(start).name, "sha256": hashlib.sha256(Path(start).read_bytes()).hexdigest()}
         model.set_weights(keras.models.load_model(start, compile=False).get_weights())
     steps = epochs * int(np.ceil(lines / BATCH_SIZE))
     schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE if start is None else TUNING_RATE, steps,
@@ -357,7 +360,7 @@ def train_line_reader(training_pool: Any, calibration_pool: Any, lines: int = LI
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.CTC())
     history = model.fit(inputs, targets(texts), batch_size=BATCH_SIZE, epochs=epochs, verbose=2, shuffle=True)
     report = LineReaderReport(lines, epochs, seed, 0.0, int(model.count_params()), calibration_lines,
-                              losses=[float(v) for v in history.history["loss"]])
+                              losses=[float(v) for v in history.history["loss"]], start=started_from)
     frames = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(held, batch_size=256, verbose=0)))
     paths = [best_path(f, 1.0) for f in frames]
     read = ["".join(str(s.digit) for s in spans) for spans, _ in paths]

@@ -32,9 +32,12 @@ MAX_KEPT = 12  # files kept in the cache folder, newest first
 # The modules whose code decides the drawn pixels and stroke features: their source is part of the name.
 _DRAWING_CODE = ("digit_app.strokes.on_canvas", "digit_app.render", "digit_app.preprocess",
                  "digit_app.strokes.features", "digit_app.sizes")
-# ... and the copies of MNIST digits.
-_COPYING_CODE = ("digit_app.training.styles", "digit_app.training.augment", "digit_app.training.pen",
-                 "digit_app.preprocess", "digit_app.sizes")
+# ... and of each kind of copies of MNIST digits (`kept_copies`' kind): the module that makes them and what it calls.
+_COPYING_CODE = {
+    "styled": ("digit_app.training.styles", "digit_app.render", "digit_app.preprocess", "digit_app.sizes"),
+    "redrawn": ("digit_app.training.redrawn", "digit_app.preprocess", "digit_app.sizes"),
+    "retraced": ("digit_app.training.pen", "digit_app.preprocess", "digit_app.sizes"),
+}
 DrawnInputs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -69,8 +72,8 @@ def cache_key(digits: PenDigits, seed: int) -> str:
 def kept_copies(kind: str, images: np.ndarray, labels: np.ndarray, share: float, seed: int,
                 make: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """`make()`'s two arrays (copies of `images` of this `kind` and `share`), read from the cache when made before
-    from the same images, labels, share and seed by the same code, else made and kept."""
-    digest = _code_digest(_COPYING_CODE)
+    from the same images, labels, share and seed by the same code (that kind's), else made and kept."""
+    digest = _code_digest(_COPYING_CODE[kind])
     digest.update(f"{kind};share={share!r};seed={seed};shape={images.shape};{images.dtype}".encode())
     digest.update(np.ascontiguousarray(images).tobytes())
     digest.update(np.ascontiguousarray(labels, np.int64).tobytes())

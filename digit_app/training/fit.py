@@ -26,11 +26,12 @@ from digit_app.strokes.network import LEARNING_RATE as STROKE_RATE
 from digit_app.strokes.network import train_stroke_model
 from digit_app.strokes.pen_digits import load_pen_digits
 from digit_app.training import ready
-from digit_app.training.augment import build_augmenter, redraw_digits
+from digit_app.training.augment import build_augmenter
 from digit_app.training.config import TrainConfig
 from digit_app.training.data import TrainingData
 from digit_app.training.drawn_cache import drawn_pen_digits, kept_copies
 from digit_app.training.pen import retrace_digits
+from digit_app.training.redrawn import redraw_digits
 from digit_app.training.stopwatch import Stopwatch
 from digit_app.training.styles import add_styles
 
