@@ -5,7 +5,8 @@
 Start does what the page's button does (`Trainer.start`: the job queued in a fresh SQLite database,
 this server's worker process started for it); the job is then read from the database every 50 ms,
 as the page does every second. The worker's own phases come from the job's result (`phases`, timed
-in `train_and_keep`), the rest from the job's timestamps: queued -> claimed by the worker (process
+in `train_and_keep`, and `phases_cpu`: their CPU seconds, every thread of the worker), the rest from
+the job's timestamps: queued -> claimed by the worker (process
 start) -> its first progress (TensorFlow imported, data loaded) -> done. Last, "Use this model"
 (activate) and the Draw page's path: the active model loaded (LiteRT) and one drawing read.
 Without --stroke-epochs, the stroke model gets the Retrain page's default for those epochs. With
