@@ -13,6 +13,7 @@ import streamlit as st
 if __name__ == "__main__":  # a visit: the page script
     from digit_app.ui.html import page_style
     from digit_app.ui.streamlit_patches import (keep_keras_state, keep_theme_messages,
+                                                plain_component_data_without_pandas,
                                                 refuse_undecodable_widget_values)
     from digit_app.ui.warm_up import start_warm_up
 
@@ -20,6 +21,7 @@ if __name__ == "__main__":  # a visit: the page script
     keep_keras_state()  # no Keras reset after every run: it cost each stroke 0.3-1.5 s once Retrain was opened
     refuse_undecodable_widget_values()  # a canvas value nested too deep, or not JSON, becomes no value
     keep_theme_messages()  # the theme's part of each run's first message built once, not at every stroke
+    plain_component_data_without_pandas()  # the canvas' drawing is sent without importing pandas to check it
     # The tab's icon is a file of the app's own: a Material icon as page icon is fetched from the internet.
     ICON = Path(__file__).with_name("digit_app") / "ui" / "assets" / "icon.png"
     st.set_page_config(page_title="Digit reader", page_icon=str(ICON))
@@ -36,6 +38,9 @@ else:  # imported by `streamlit run` to find the app to serve
 
     from digit_app.ui.asset_cache import ComponentBundleCache
     from digit_app.ui.first_screen import routes
+    from digit_app.ui.streamlit_patches import scan_only_the_apps_components
+
+    scan_only_the_apps_components()  # Streamlit finds the canvas as it starts without reading every package's metadata
 
     @asynccontextmanager
     async def warm_up_at_start(_app):

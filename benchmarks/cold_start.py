@@ -1,9 +1,11 @@
 """From `streamlit run` to the first answer, the first screen on a warm server, the server's memory and CPU per stroke.
 
-    python benchmarks/cold_start.py [--starts 3] [--strokes 30] [--opens 5]
+    python benchmarks/cold_start.py [--starts 3] [--strokes 30] [--opens 5] [--database new|kept]
+    python benchmarks/cold_start.py --server-only [--starts 5] [--database new|kept]
 
 Chromium is started first (its own start is not the server's). Then, `--starts` times, a fresh
-`streamlit run streamlit_app.py` (models in a temporary folder: the shipped model) is timed to:
+`streamlit run streamlit_app.py` (models in a temporary folder: the shipped model; its database new, made by
+the server's start, or with `--database kept` made before it, as at a restart) is timed to:
 its health check answering; the Draw page ready to answer (the line naming the model drawn,
 loaded as the page loads it); the first answer to a 7 drawn with the mouse. After the first
 answer, `--opens` new visitors (each a new browser profile, nothing cached) and then `--opens` new
@@ -11,11 +13,16 @@ tabs beside the first one (Streamlit's files in the browser's cache) open the Dr
 server, each timed inside Chromium from its navigation start to: the page visible (the first
 contentful paint: since digit_app/ui/first_screen.py, the page's frame) and the canvas usable (its
 drawing surface on screen with its Undo button, the Draw page's script done); with the steps between
-(the HTML, Streamlit's scripts run, the app mounted, its script running, the title, the canvas'
+(the HTML received and parsed: DOMContentLoaded, which came after Streamlit's scripts had run until its
+entry script waited for the first paint; the app mounted, its script running, the title, the canvas'
 element and surface) and the files fetched, printed as a breakdown. After those, and
 after `--strokes` more strokes (digits drawn and cleared), it prints the server's
 resident memory (VmRSS), whether TensorFlow is loaded in it, and the server's CPU time per stroke
 (an upper bound on the script's time: it includes the websocket and protocol work).
+
+With `--server-only`, no browser: the server's own CPU time (less swayed by the machine's load than
+its seconds) from `streamlit run` to its health check answering, and to its warm-up done (the process
+idle for half a second, no visitor).
 """
 
 from __future__ import annotations
@@ -59,11 +66,12 @@ FIRST_SCREEN = """() => {
   const navigation = performance.getEntriesByType("navigation")[0];
   const scripts = performance.getEntriesByType("resource").filter((r) => r.initiatorType !== "fetch");
   return {...steps, "page visible": paint.startTime, "html received": navigation.responseEnd,
-          "streamlit's scripts run": navigation.domContentLoadedEventEnd,
+          "document parsed": navigation.domContentLoadedEventEnd,
           "files fetched": scripts.length,
           "kB fetched": scripts.reduce((sum, r) => sum + r.transferSize, 0) / 1000};
 }"""
-STEPS = ("html received", "page visible", "streamlit's scripts run", "streamlit mounted", "script running",
+IDLE_CPU = 0.02  # CPU seconds in half a second under which the server counts as idle (its warm-up done)
+STEPS = ("html received", "page visible", "document parsed", "streamlit mounted", "script running",
          "title drawn", "canvas element", "canvas surface", "usable", "files fetched", "kB fetched")
 
 
@@ -86,8 +94,32 @@ def new_visitor(browser, url: str) -> dict[str, float]:
         context.close()
 
 
-def one_start(browser, strokes: int, opens: int) -> dict[str, float]:
-    with serve(Path(tempfile.mkdtemp()), MNIST_SAMPLE) as app:
+def models_folder(kept_database: bool) -> Path:
+    """A new models folder for one start; its database made and migrated here with `kept_database`, as the server's
+    first start would have: that start is then a restart."""
+    models = Path(tempfile.mkdtemp())
+    if kept_database:
+        from digit_app.database import Database
+
+        Database(f"sqlite:///{models / 'app.sqlite'}").dispose()
+    return models
+
+
+def server_start(kept_database: bool) -> dict[str, float]:
+    """One `streamlit run` with no visitor: seconds and CPU seconds to its health check, CPU seconds to idle."""
+    with serve(models_folder(kept_database), MNIST_SAMPLE) as app:
+        figures = {"health": app.healthy - app.started, "cpu to health": app.cpu_seconds()}
+        last, cpu = -1.0, figures["cpu to health"]
+        while cpu - last >= IDLE_CPU:
+            last = cpu
+            time.sleep(0.5)
+            cpu = app.cpu_seconds()
+        figures["cpu warmed"] = cpu
+        return figures
+
+
+def one_start(browser, strokes: int, opens: int, kept_database: bool = False) -> dict[str, float]:
+    with serve(models_folder(kept_database), MNIST_SAMPLE) as app:
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.goto(app.url)
         expect(page.get_by_text("Model:", exact=False).first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
@@ -130,10 +162,21 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--strokes", type=int, default=30)
     parser.add_argument("--opens", type=int, default=5, help="new tabs timed on each warm server")
+    parser.add_argument("--database", choices=("new", "kept"), default="new",
+                        help="the server's database made by its start (new), or before it, as at a restart (kept)")
+    parser.add_argument("--server-only", action="store_true",
+                        help="no browser: the server's CPU time to its health check and to its warm-up done")
     args = parser.parse_args()
+    if args.server_only:
+        starts = [server_start(args.database == "kept") for _ in range(args.starts)]
+        for name in ("health", "cpu to health", "cpu warmed"):
+            values = [start[name] for start in starts]
+            each = ", ".join(f"{value:.2f}" for value in values)
+            print(f"{name:<14} median {statistics.median(values):6.2f} s   (each: {each})")
+        return
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        runs = [one_start(browser, args.strokes, args.opens) for _ in range(args.starts)]
+        runs = [one_start(browser, args.strokes, args.opens, args.database == "kept") for _ in range(args.starts)]
         browser.close()
     for name, unit in (("health", "s"), ("ready", "s"), ("first answer", "s"), ("page visible", "s"),
                        ("canvas usable", "s"), ("tab visible", "s"), ("tab usable", "s"), ("rss first", "MB"),

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
-from skimage.morphology import skeletonize
 
 from digit_app.errors import DigitAppError
 from digit_app.sizes import MNIST_SIDE as MNIST_SIZE
+
+# SciPy's ndimage and scikit-image's skeletonize are imported by the functions that use them, at the first drawing
+# read, not with this module: the Draw page's first run reads nothing, and a server starts without them (warm_up.py).
 
 BOX_SIZE = 20  # MNIST fits each digit into a 20x20 box ...
 CENTRE = 14.0  # ... and puts its centre of mass here (pixel-centre coordinates, measured)
@@ -63,6 +64,7 @@ def to_mnist(image: np.ndarray) -> np.ndarray:
     nothing is drawn, `UnreadableDrawingError` when what is drawn cannot be one digit, and
     `ValueError` for arrays that are not images.
     """
+    from skimage.morphology import skeletonize
     full = ink_map(image)
     ink = _crop_to_strokes(full)  # most of a canvas is empty: work on the part with ink
     strokes = _remove_specks(ink)
@@ -141,6 +143,7 @@ def _stretch(ink: np.ndarray) -> np.ndarray:
 
 def _remove_specks(ink: np.ndarray) -> np.ndarray:
     """Binary mask of the digit's strokes, without stray dots and dust."""
+    from scipy import ndimage
     mask = ink > INK_THRESHOLD
     labels, count = ndimage.label(mask, structure=_EIGHT_NEIGHBOURS)
     if count == 0:
@@ -166,6 +169,7 @@ def split_digits(image: np.ndarray) -> list[np.ndarray]:
     is cut where its ink is thinnest. Each crop is float32 ink in [0, 1], white on black, with a
     margin. Raises `EmptyDrawingError` when nothing is drawn.
     """
+    from scipy import ndimage
     ink = ink_map(image)
     strokes = _remove_specks(ink)
     labels, _ = ndimage.label(strokes, structure=_EIGHT_NEIGHBOURS)
@@ -226,6 +230,7 @@ def _stroke_groups(labels: np.ndarray, gap: float, min_overlap: float = 0.0) -> 
     A stroke joins the group before it when it starts less than `gap` pixels after that group
     ends and their columns overlap by at least `min_overlap` of the narrower one's width.
     """
+    from scipy import ndimage
     boxes = sorted((box[1].start, box[1].stop, box[0].start, box[0].stop, label)
                    for label, box in enumerate(ndimage.find_objects(labels), start=1))
     groups: list[_Group] = []
@@ -275,6 +280,7 @@ def _ink_box(ink: np.ndarray) -> tuple[slice, slice]:
 
 def _check_one_digit(strokes: np.ndarray, image_side: int) -> None:
     """Refuse a dot or a blob (too short for its thickness), ink filling the canvas, and several digits side by side."""
+    from scipy import ndimage
     rows, cols = _ink_box(strokes)
     strokes = np.pad(strokes[rows, cols], 1)  # less to scan
     height = rows.stop - rows.start
@@ -306,6 +312,7 @@ def draw_centre_line(points: np.ndarray) -> np.ndarray:
 
     The last step of `to_mnist`; also how training copies are drawn so they look like canvas input.
     """
+    from scipy import ndimage
     grid = MNIST_SIZE * SUPERSAMPLE
     pen_radius = PEN_WIDTH * SUPERSAMPLE / 2
     low, high = points.min(axis=0), points.max(axis=0)
@@ -322,6 +329,7 @@ def draw_centre_line(points: np.ndarray) -> np.ndarray:
 
 def _shift_to_centre(fine: np.ndarray) -> np.ndarray:
     """Move the drawing by whole fine pixels so its centre of mass lands on CENTRE."""
+    from scipy import ndimage
     target = CENTRE * SUPERSAMPLE + (SUPERSAMPLE - 1) / 2
     dy, dx = (int(round(target - m)) for m in ndimage.center_of_mass(fine))
     moved = np.zeros_like(fine)

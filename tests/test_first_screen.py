@@ -101,3 +101,16 @@ def test_streamlit_run_serves_the_app_object_of_the_entry_point():
 
     found = discover_asgi_app(ROOT / "streamlit_app.py")
     assert found.is_asgi_app and found.import_string == "streamlit_app:app"
+
+
+def test_streamlits_entry_script_starts_after_the_frame_and_only_once():
+    static = streamlit_static_dir()
+    index_html = (static / "index.html").read_text(encoding="utf-8")
+    (entry,) = re.findall(r'<script type="module" crossorigin src="(\./static/js/index\.[\w\-]+\.js)"></script>',
+                          index_html)
+    page = FirstScreens.build(static).pages[""]
+    head, body = page.split("</head>")
+    assert entry not in head  # run as the page is parsed, it would hold back the frame's first paint
+    assert body.index("Draw a digit") < body.index(f'entry.src = "{entry}"')
+    assert body.count(entry) == 1 and (static / entry).is_file()
+    assert "requestAnimationFrame" in body and "setTimeout(start, 200)" in body  # a background tab starts too

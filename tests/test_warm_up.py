@@ -29,7 +29,7 @@ def test_the_warm_up_loads_the_active_model_into_the_cache_the_pages_read(monkey
     model_cache._load.clear()
     model_cache._loaded.clear()
     monkeypatch.setattr(model_cache, "load_classifier", counted)
-    warm_up.warm(())
+    warm_up.warm((), ())
     assert len(loads) == 1
     model_cache.get_classifier()  # what the Draw page asks for at its first run
     assert len(loads) == 1
@@ -41,7 +41,7 @@ def test_a_module_that_fails_is_logged_and_the_rest_still_warmed(monkeypatch, ca
     warmed = []
     monkeypatch.setattr(model_cache, "warm_classifier", lambda: warmed.append("model"))
     with caplog.at_level(logging.WARNING, logger=warm_up.__name__):
-        warm_up.warm(("digit_app.no_such_module", "json"))
+        warm_up.warm(("digit_app.no_such_module", "json"), ())
     assert "digit_app.no_such_module" in caplog.text and warmed == ["model"]
 
 
@@ -50,7 +50,7 @@ def test_the_warm_up_starts_once_per_process_and_does_not_block():
 import sys, threading, time
 from digit_app.ui import warm_up
 gate = threading.Event()
-warm_up.warm = lambda modules: gate.wait(30)  # a warm-up that takes long
+warm_up.warm = lambda: gate.wait(30)  # a warm-up that takes long
 started = time.monotonic()
 first, second = warm_up.start_warm_up(), warm_up.start_warm_up()
 assert time.monotonic() - started < 1 and first is second and first.is_alive() and first.daemon

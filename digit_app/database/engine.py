@@ -14,6 +14,7 @@ restarting) raises `DatabaseUnavailableError`; the pool checks each connection b
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import zlib
@@ -34,6 +35,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT = 30.0  # seconds an SQLite writer waits for another to finish
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before saying it cannot be reached
 SETUP_RETRY = 0.02  # seconds between tries while another process switches a new SQLite file to WAL
+_REVISION = re.compile(r'^revision = "(\w+)"', re.M)  # a migration's own revision, as each file states it ...
+_DOWN_REVISION = re.compile(r'^down_revision = "(\w+)"', re.M)  # ... and the one it revises
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,12 @@ class Database:
         return f"the SQLite file {Path(self.url.database or '').name}"
 
     def migrate(self) -> None:
-        """Bring the schema to the newest migration (`alembic upgrade head`), one process at a time."""
+        """Bring the schema to the newest migration (`alembic upgrade head`), one process at a time; a schema already
+        there is left without importing Alembic (about 0.5 s of every server's start)."""
+        head = head_revision()
+        with self.read() as connection:
+            if head is not None and schema_revision(connection) == head:
+                return
         from alembic import command
         from alembic.config import Config
         from alembic.util import CommandError
@@ -148,6 +156,27 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (a test's database, or before a process forks)."""
         self.engine.dispose()
+
+
+def head_revision(folder: Path = MIGRATIONS / "versions") -> str | None:
+    """The newest migration's revision, read from the migration files as text: the one no other revises; None when
+    that is not exactly one (Alembic then decides)."""
+    revisions, revised = set(), set()
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revisions.update(_REVISION.findall(text))
+        revised.update(_DOWN_REVISION.findall(text))
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The revision the database's schema is at (Alembic's `alembic_version` table); None for a new database, or
+    one at several revisions at once."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    rows = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def _connection_lost(error: exc.DBAPIError) -> bool:

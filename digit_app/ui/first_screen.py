@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import importlib.util
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,26 +23,37 @@ APP_TITLE = "Digit reader"  # the tab's title, as streamlit_app.py's set_page_co
 STYLESHEET = re.compile(r'\s*<link rel="stylesheet" crossorigin href="\./static/css/[\w.\-]+\.css">')
 # A static import in one of Streamlit's bundled chunks: import{a as b}from"./Name.hash.js" or import"./Name.hash.js"
 STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([\w.\-]+\.js)"')
+# Streamlit's entry script, run once the frame is painted (`after_first_paint`), not as soon as the page is parsed.
+ENTRY = re.compile(r'<script type="module" crossorigin src="(\./static/js/index\.[\w\-]+\.js)"></script>')
 PRELOADED = re.compile(r'rel="modulepreload"[^>]*href="\./static/js/([\w.\-]+\.js)"')
 # The Streamlit elements the Draw page shows in its first run (toggle, slider, buttons, component, HTML).
 DRAW_ELEMENTS = ("Checkbox", "Slider", "Button", "BidiComponent", "Html")
 CANVAS_PACKAGE = "streamlit_drawable_canvas"
 CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
 
-# The frame's look, where Streamlit will draw the same things: its sidebar (300 px, from 768 px wide), its centred
-# column, the app's colours (light, and dark when the system is), system fonts (Streamlit's is not loaded yet), and
-# the canvas' place as a black box with its 3:1 edge (ui/page.css).
+# The frame's look, where Streamlit will draw the same things (measured in Chromium, 1rem = 16 px): its sidebar (300 px,
+# over 768 px wide), its centred column (46rem, 6rem from the top), the title's box (Streamlit's h1: 2.75rem, line
+# 1.2, 1.25rem above and 1rem below), "Loading" where the "Whole number" toggle will be (24 px), and the canvas' black
+# box with its 3:1 edge (ui/page.css) where the canvas will be: under the caption (one line of 477 px, two in a
+# column narrower than that: under 509 px wide without the sidebar, under 809 px with it), the brush and the room for
+# the canvas' toolbar; 280 px square, or as wide as its column (half the column less a 2rem gap, from 640 px wide)
+# when that is narrower. The app's colours, light and dark; system fonts (Streamlit's is not loaded yet), wider than
+# Streamlit's: the title is kept on one line in Streamlit's line height, smaller on a phone under 420 px wide.
 STYLE = """<style>
 body { margin: 0; background: #fff; }
 .dr-shell { display: flex; min-height: 100vh; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
   color: #2f2d2b; }
-.dr-side { flex: 0 0 300px; background: #f8f8f7; border-right: 1px solid #e6e4e1; }
-.dr-frame { box-sizing: border-box; flex: 1 1 auto; max-width: 46rem; margin: 0 auto; padding: 6rem 1rem 2rem; }
-.dr-frame h1 { font-size: 2.75rem; line-height: 1.2; font-weight: 700; margin: 0 0 1rem; }
-.dr-frame p { font-size: 1rem; margin: 0; }
-.dr-canvas { width: 280px; height: 280px; max-width: 100%; background: #000; outline: 2px solid #8a8a8a;
-  margin-top: 13rem; }
-@media (max-width: 767px) { .dr-side { display: none; } }
+.dr-side { box-sizing: border-box; flex: 0 0 300px; background: #f8f8f7; border-right: 1px solid #e6e4e1; }
+.dr-frame { box-sizing: border-box; flex: 1 1 auto; min-width: 0; max-width: 46rem; margin: 0 auto;
+  padding: 6rem 1rem 2rem; }
+.dr-frame h1 { font-size: min(2.75rem, 10.5vw); line-height: 3.3rem; font-weight: 700; margin: 0;
+  padding: 1.25rem 0 1rem; white-space: nowrap; overflow: hidden; }
+.dr-frame p { font-size: 1rem; line-height: 1.5rem; margin: 0; }
+.dr-canvas { width: 280px; max-width: 100%; aspect-ratio: 1; background: #000; outline: 2px solid #8a8a8a;
+  margin-top: 12.75rem; }
+@media (max-width: 768px) { .dr-side { display: none; } }
+@media (min-width: 640px) { .dr-canvas { max-width: calc((100% - 2rem) / 2); } }
+@media (max-width: 508px), (min-width: 769px) and (max-width: 808px) { .dr-canvas { margin-top: 14.125rem; } }
 @media (prefers-color-scheme: dark) {
   body { background: #171614; } .dr-shell { color: #edebe8; }
   .dr-side { background: #211f1d; border-color: #2f2d2a; }
@@ -100,6 +112,15 @@ def preload_tags(chunks: Iterable[str], component_files: Iterable[str] = ()) -> 
     return "".join(tags)
 
 
+def after_first_paint(url: str) -> str:
+    """A script that runs the module at `url` right after the page's first paint (the frame of the next animation
+    frame), or 0.2 s after it is parsed in a tab that draws no frames (in the background)."""
+    return ('<script>(() => { let started = false; const start = () => { if (started) return; started = true; '
+            'const entry = document.createElement("script"); entry.type = "module"; entry.crossOrigin = ""; '
+            f'entry.src = {json.dumps(url)}; document.head.appendChild(entry); }}; '
+            'requestAnimationFrame(() => setTimeout(start)); setTimeout(start, 200); })();</script>')
+
+
 def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
     """Streamlit's index page with `frame` in its root element, its stylesheet after that, `preloads` at the end of
     its head and the app's title; the page unchanged when it has no root element where this expects it (another
@@ -107,9 +128,13 @@ def first_screen(index_html: str, frame: Frame, preloads: str = "") -> str:
     if ROOT not in index_html or "</head>" not in index_html:
         return index_html
     sheets = "".join(link.strip() for link in STYLESHEET.findall(index_html))
+    entry = ENTRY.search(index_html)
     page = STYLESHEET.sub("", index_html).replace("</head>", f"{STYLE}{preloads}</head>", 1)
     page = TITLE.sub(f"<title>{APP_TITLE}</title>", page, count=1)
-    return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}', 1)
+    start = ""
+    if entry:  # after the frame in the document: the root element is there when Streamlit's script runs
+        page, start = page.replace(entry.group(0), "", 1), after_first_paint(entry.group(1))
+    return page.replace(ROOT, f'<div id="root">{frame_html(frame)}</div>{sheets}{start}', 1)
 
 
 def package_dir(name: str) -> Path | None:

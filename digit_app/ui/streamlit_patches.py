@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import logging
+import sys
 
 from streamlit import config
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -16,6 +18,8 @@ log = logging.getLogger(__name__)
 # Characters of one JSON widget value, at most: the canvas' strokes at the Draw page's limits
 # (5,000 points) are about 230,000; a larger value is dropped unread, before Streamlit parses it.
 MAX_JSON_VALUE = 256_000
+# The component packages the pages use: the only ones Streamlit needs to find as it starts.
+APP_COMPONENTS = ("streamlit-drawable-canvas",)
 STREAMLIT_CLEANUP = getattr(script_runner, "_clean_problem_modules", None)  # Streamlit's own, kept for the tests
 
 
@@ -67,6 +71,68 @@ def keep_theme_messages() -> None:
     populate.original = original  # type: ignore[attr-defined]
     config.on_config_parsed(made.clear, force_connect=True)
     app_session._populate_theme_msg = populate
+
+
+def plain_component_data_without_pandas() -> None:
+    """Pass a component's plain dicts and lists without importing pandas to ask whether they are dataframes.
+
+    Streamlit checks each value of a v2 component's data for a dataframe, and that check imports pandas
+    and pyarrow, even for the canvas' drawing (a dict): about 0.8 s of the server's one core on the
+    Draw page's first run after a start, pandas' only use there. A plain dict or list is a dataframe to
+    Streamlit only when it holds pandas Series, which cannot exist while pandas is not imported: the
+    answer is the same. Streamlit's module is private: if the check is gone, this says so and does nothing.
+    """
+    from streamlit.components.v2.bidi_component import serialization
+
+    original = getattr(serialization, "is_dataframe_like", None)
+    if original is None:
+        log.warning("Streamlit no longer has serialization.is_dataframe_like: the canvas imports pandas.")
+        return
+    if getattr(original, "plain_first", False):
+        return
+
+    @functools.wraps(original)
+    def is_dataframe_like(value: object) -> bool:
+        if type(value) in (dict, list) and "pandas" not in sys.modules:
+            return False
+        return original(value)
+
+    is_dataframe_like.plain_first = True  # type: ignore[attr-defined]
+    serialization.is_dataframe_like = is_dataframe_like
+
+
+def scan_only_the_apps_components(packages: tuple[str, ...] = APP_COMPONENTS) -> None:
+    """Have Streamlit look for its v2 components in `packages` only, not in every installed package.
+
+    As it starts, before it answers, Streamlit reads the metadata of every installed distribution (hundreds, with
+    TensorFlow's) to find those declaring components: about 0.3 s of the server's core. The pages use one
+    component, the canvas. Applied when `streamlit run` imports streamlit_app.py, before Streamlit's runtime is
+    made. Streamlit's scanner is private: if it is gone, this says so and does nothing.
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    process = getattr(manifest_scanner, "_process_single_package", None)
+    original = getattr(manifest_scanner, "scan_component_manifests", None)
+    if process is None or original is None:
+        log.warning("Streamlit's component scanner has changed: every installed package is scanned at start.")
+        return
+    if getattr(original, "apps_only", False):
+        return
+
+    @functools.wraps(original)
+    def scan(max_workers: int | None = None) -> list:
+        found = []
+        for name in packages:
+            try:
+                manifest = process(importlib.metadata.distribution(name))
+            except importlib.metadata.PackageNotFoundError:
+                continue
+            if manifest:
+                found.append(manifest)
+        return found
+
+    scan.apps_only = True  # type: ignore[attr-defined]
+    manifest_scanner.scan_component_manifests = scan
 
 
 def refuse_undecodable_widget_values() -> None:
