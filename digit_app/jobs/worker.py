@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--linger", type=float, default=0.0)
     linger = min(max(args.parse_args(argv).linger, 0.0), MAX_LINGER)
+    server = os.getppid()  # before the slow preparing: a server that ends meanwhile leaves the worker another parent
     trainer = QueueTrainer(start_process("worker"), poll=POLL)
     trainer.handle_signals()
     if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn and its models built and traced,
@@ -49,7 +50,6 @@ def main(argv: list[str] | None = None) -> None:
             ready.prepare(default.width, default.seed, default.drawn)
         except Exception as error:  # noqa: BLE001 - the run then builds its own models, as without a worker ahead
             logging.warning("The models were not built ahead: %s", error)
-    server = os.getppid()
     trainer.run(until_empty=True, linger=linger, linger_while=lambda: os.getppid() == server)  # not past its server
 
 
