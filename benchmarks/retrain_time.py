@@ -5,7 +5,8 @@
 Start does what the page's button does (`Trainer.start`: the job queued in a fresh SQLite database,
 this server's worker process started for it); the job is then read from the database every 50 ms,
 as the page does every second. The worker's own phases come from the job's result (`phases`, timed
-in `train_and_keep`), the rest from the job's timestamps: queued -> claimed by the worker (process
+in `train_and_keep`, and `phases_cpu`: their CPU seconds, every thread of the worker), the rest from
+the job's timestamps: queued -> claimed by the worker (process
 start) -> its first progress (TensorFlow imported, data loaded) -> done. Last, "Use this model"
 (activate) and the Draw page's path: the active model loaded (LiteRT) and one drawing read.
 Without --stroke-epochs, the stroke model gets the Retrain page's default for those epochs. With
@@ -51,6 +52,7 @@ def run(data: str, config: TrainConfig, record: Path | None = None, warm: float 
     if warm:  # the operator opened the Retrain page (its worker started ahead) and chose settings meanwhile
         trainer.warm()
         time.sleep(warm)
+    load_at_start = os.getloadavg()[0]
     pressed = time.time()
     job_id = trainer.start(TrainRequest(data, config))
     queued = time.time()
@@ -83,6 +85,7 @@ def run(data: str, config: TrainConfig, record: Path | None = None, warm: float 
         time.sleep(0.1)
     worker = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker, once it has ended
     phases = dict(job.result.get("phases", {}))
+    phases_cpu = dict(job.result.get("phases_cpu", {}))
     inside = sum(phases.values())
     rows = [("Start -> queued", queued - pressed),
             ("queued -> worker claims it (process start)", job.started - queued),
@@ -95,10 +98,12 @@ def run(data: str, config: TrainConfig, record: Path | None = None, warm: float 
           f"data {Path(data).name}, {os.cpu_count()} cores, "
           + (f"Start {warm:g} s after the page started its worker" if warm else "no worker started ahead"))
     for name, seconds in rows:
-        print(f"  {name:<48} {seconds:7.1f} s")
+        cpu = f"{phases_cpu[name]:7.1f} CPU s" if name in phases_cpu else ""
+        print(f"  {name:<48} {seconds:7.1f} s {cpu}")
     print(f"  {'Start -> the first progress on the page':<48} {(first_progress or seen_done) - pressed:7.1f} s")
     print(f"  the worker's CPU time {worker.ru_utime + worker.ru_stime:.0f} s over {job.finished - job.created:.0f} s; "
-          f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows the worker: it runs niced)")
+          f"load average {load_at_start:.1f} at Start, {os.getloadavg()[0]:.1f} at the end "
+          "(other work on the machine slows the worker: it runs niced)")
     print(f"total, Start -> the Draw page answering with it: {answered - pressed:.1f} s; "
           f"MNIST test accuracy {job.result['summary'].get('test_accuracy')}, "
           f"held-out drawings {job.result['summary'].get('held_out_writers')}")

@@ -20,9 +20,11 @@ from scipy.signal import fftconvolve
 from digit_app.model import Classifier
 from digit_app.photos import filters
 from digit_app.photos.confidence import Evidence, ShownConfidence
-from digit_app.photos.ink import GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain
+from digit_app.photos.ink import (GRAIN_LOW, GRAIN_SIGMA, ink_darkness, ink_mask, line_picture, paper_grain,
+                                  stroke_width)
 from digit_app.photos.line_reader import Calibration, LineReader, LineReading, shipped_line_reader
 from digit_app.photos.lines import Line, split_lines, writing_turn
+from digit_app.photos.not_writing import EDGE_TOUCH, is_dust, touches_edge
 from digit_app.photos.ruling import remove_ruling
 from digit_app.photos.sheet import Corners, find_sheet, straighten
 from digit_app.prediction import NumberReading, Reading, read_number
@@ -102,7 +104,7 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
     reader = None if cut else reader or shipped_line_reader()
     photo = _fitted(image, PHOTO_SIDE)
     corners = find_sheet(photo)
-    page, turn, darkness, ink, labels, lines = _page_lines(photo, corners)
+    page, turn, darkness, ink, labels, lines, at_edge = _page_lines(photo, corners)
     pictures = [_line_picture(labels, line, darkness if reader is not None else None) for line in lines]
     if reader is None:
         found = tuple(_read_line(picture, box, scale, classifier) for picture, box, scale in pictures)
@@ -112,19 +114,39 @@ def read_photo(image: np.ndarray, classifier: Classifier, reader: LineReader | N
                                       _read_line(*made, classifier) if judge else None, reader.calibration),
                              reader.shown)
                       for reading, made in zip(readings, pictures))
+    found = tuple(_unread(line) if edge and not line.sure else line for line, edge in zip(found, at_edge))
     in_photo = None if corners is None else corners * (max(np.shape(image)[:2]) / max(photo.shape[:2]))
     return PhotoReading(page, in_photo, turn, ink, found)
 
 
 def _page_lines(photo: np.ndarray, corners: Corners | None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
-                                                                     np.ndarray, list[Line]]:
-    """(the page, the turn undone, its darkness, its ink, the ink's marks labelled, its lines of writing)."""
+                                                                     np.ndarray, list[Line], list[bool]]:
+    """(the page, the turn undone, its darkness, its ink, the ink's marks labelled, its lines of writing, whether
+    each line touches the page's edge band). Grain that passed for ink (`is_dust`) is neither ink nor a line."""
     page = straighten(photo, corners, PAGE_SIDE) if corners is not None else _fitted(photo, PAGE_SIDE)
     page, darkness, inside, turn = _levelled(page, board=False if corners is not None else None)
-    darkness = np.where(_away_from_edges(inside, round(PAGE_EDGE * max(darkness.shape))), darkness, 0.0)
-    ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * max(darkness.shape), hysteresis=True)
+    side, band = max(darkness.shape), round(PAGE_EDGE * max(darkness.shape))
+    darkness = np.where(_away_from_edges(inside, band), darkness, 0.0)
+    ink = ink_mask(remove_ruling(darkness, inside), min_mark=MIN_MARK * side, hysteresis=True)
     labels, lines = split_lines(ink)
-    return page, turn, darkness, ink, labels, lines
+    near_edge = ~_away_from_edges(inside, band + EDGE_TOUCH)
+    kept, at_edge = [], []
+    for line in lines:
+        left, top, right, bottom = line.box
+        marks = np.isin(labels[top:bottom, left:right], line.marks)
+        if is_dust(darkness[top:bottom, left:right], marks, side):
+            ink[top:bottom, left:right] &= ~marks
+            labels[top:bottom, left:right][marks] = 0
+        else:
+            kept.append(line)
+            at_edge.append(touches_edge(marks, near_edge[top:bottom, left:right]))
+    return page, turn, darkness, ink, labels, kept, at_edge
+
+
+def _unread(line: FoundLine) -> FoundLine:
+    """A line cut off by the page's edge and read "not sure": a sliver of table or a shadow's edge the sheet
+    finding left in, not a number (a blank page shows none)."""
+    return replace(line, number=None, digit_boxes=(), confidence=0.0, sure=False, picture_boxes=(), evidence=None)
 
 
 def _levelled(page: np.ndarray, board: bool | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -162,21 +184,24 @@ def _away_from_edges(inside: np.ndarray, band: int) -> np.ndarray:
 def _line_picture(labels: np.ndarray, line: Line, darkness: np.ndarray | None = None) -> tuple[np.ndarray, Box, float]:
     """(one line's picture, its box on the page, the picture's scale): its own marks only, a little paper around.
 
-    With the page's `darkness`, only the line's darker core is kept (its ink darker than DARKER_CORE of it):
-    the faint rims where close strokes blur into one another are left out.
+    With the page's `darkness`, a line written with a thick pen for its size (strokes THICK_PEN of its
+    height or wider) keeps only its darker core (its ink darker than DARKER_CORE of it): the blur that
+    fills a small digit's loops (a 0 read as a stick, two 6s run into one) is left out.
     """
     left, top, right, bottom = line.box
+    thick = stroke_width(np.isin(labels[top:bottom, left:right], line.marks)) >= THICK_PEN * (bottom - top)
     top, left = max(0, top - LINE_MARGIN), max(0, left - LINE_MARGIN)
     bottom, right = min(labels.shape[0], bottom + LINE_MARGIN), min(labels.shape[1], right + LINE_MARGIN)
     marks = np.isin(labels[top:bottom, left:right], line.marks)
-    if darkness is not None and DARKER_CORE is not None and marks.any():
+    if darkness is not None and thick and marks.any():
         dark = darkness[top:bottom, left:right]
         marks &= dark >= np.quantile(dark[marks], DARKER_CORE)
     picture, scale = line_picture(marks)
     return picture, (left, top, right, bottom), scale
 
 
-DARKER_CORE: float | None = None  # _line_picture keeps a line's ink darker than this quantile of it (None: all)
+THICK_PEN = 0.14  # _line_picture: strokes this share of the line's height or wider are a thick pen ...
+DARKER_CORE = 0.4  # ... and such a line keeps only its ink darker than this quantile of it
 
 
 def _found(reading: LineReading, picture: np.ndarray, box: Box, scale: float, judge: Classifier | None,

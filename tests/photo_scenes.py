@@ -82,9 +82,9 @@ def on_table(upright: np.ndarray, where: np.ndarray, seed: int = 0, shadow: floa
     return (np.clip(photo, 0, 1) * 255).astype(np.uint8)
 
 
-def close_up(rows: list[list[int]] = (), ruled: float = 0.0, angle: float = 0.0) -> np.ndarray:
+def close_up(rows: list[list[int]] = (), ruled: float = 0.0, angle: float = 0.0, digit_size: float = 90) -> np.ndarray:
     """A photo of paper only (no sheet edge in it), the writing turned `angle` degrees clockwise; RGB uint8."""
-    page = Image.fromarray((sheet(rows, ruled, size=(1400, 1100)) * 255).astype(np.uint8))
+    page = Image.fromarray((sheet(rows, ruled, size=(1400, 1100), digit_size=digit_size) * 255).astype(np.uint8))
     page = page.rotate(-angle, Image.Resampling.BILINEAR, fillcolor=tuple(int(c * 255) for c in PAPER))
     return np.asarray(page.crop((150, 100, 1250, 950)))
 

@@ -189,3 +189,22 @@ def test_the_evidence_says_how_clear_the_least_clear_digit_is_and_whether_the_cu
     assert not _checked(whole, one, calibration).evidence.count_agree
     nothing = _read_line(np.zeros((48, 120), np.float32), (0, 0, 120, 48), 1.0, classifier)
     assert nothing.number is None and not _checked(whole, nothing, calibration).evidence.count_agree
+
+
+def test_a_thick_penned_line_is_read_from_its_darker_core_so_a_loop_filled_by_blur_opens():
+    from digit_app.photo import _line_picture
+    from digit_app.photos.ink import stroke_width
+    from digit_app.photos.lines import Line
+
+    bar = np.zeros((40, 60), bool)
+    bar[10:15, 5:55] = True
+    assert stroke_width(bar) == pytest.approx(5, abs=0.6) and stroke_width(np.zeros((9, 9), bool)) == 0.0
+    y, x = np.mgrid[0:60, 0:60]
+    distance = np.hypot(y - 30, x - 30)
+    labels = (distance <= 20).astype(np.int32)  # a small 0 whose loop the blur filled: one solid mark
+    darkness = np.where(distance <= 12, 0.3, np.where(distance <= 20, 0.8, 0.0)).astype(np.float32)
+    line = Line((10, 10, 51, 51), (1,))
+    filled, _, _ = _line_picture(labels, line)
+    cored, _, _ = _line_picture(labels, line, darkness)
+    middle = tuple(s // 2 for s in cored.shape)
+    assert filled[middle] > 0.5 and cored[middle] == 0.0 and cored.max() > 0.5

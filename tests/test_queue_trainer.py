@@ -269,3 +269,24 @@ def test_the_command_line_s_trainer_and_a_server_s_worker_start_the_same_way(mon
     worker.main([])
     assert started == ["trainer", "worker"]
     assert served == [("trainer's queue", True)] and ran == ["worker's queue"]
+
+
+def test_a_worker_started_ahead_lingers_only_while_the_server_that_started_it_lives(monkeypatch):
+    """The server is the parent seen as the worker starts: one that ends while the models are built ahead
+    (the worker then belongs to another parent) is not taken for its server."""
+    import types
+
+    from digit_app.jobs import worker
+    from digit_app.training import fit, ready
+
+    parent = {"pid": 4242}
+    lingering = []
+    monkeypatch.setattr(worker.os, "getppid", lambda: parent["pid"])
+    monkeypatch.setattr(worker, "start_process", lambda role: "queue")
+    monkeypatch.setitem(sys.modules, "digit_app.training.run", types.ModuleType("digit_app.training.run"))
+    monkeypatch.setattr(fit, "prepare_pen_digits", lambda seed: None)
+    monkeypatch.setattr(ready, "prepare", lambda *settings: parent.update(pid=1))  # the server ends meanwhile
+    monkeypatch.setattr(QueueTrainer, "handle_signals", lambda self: None)
+    monkeypatch.setattr(QueueTrainer, "run", lambda self, **how: lingering.append(how["linger_while"]()))
+    worker.main(["--linger", "60"])
+    assert lingering == [False]

@@ -70,6 +70,7 @@ def test_a_worker_started_ahead_takes_the_start_that_comes_then_ends(database, m
     assert trainer._process is ahead  # Start started no second worker: the one ahead takes the job
     job = wait_for(trainer.table, job_id, ended)
     assert job.state == "done", job.message
+    assert "models built" not in job.result["phases"]  # built and traced while it waited: the run took them
     deadline = time.monotonic() + 30
     while trainer.worker_running:  # nothing else waits: it ends, not lingering again
         assert time.monotonic() < deadline

@@ -24,7 +24,7 @@ def outcome(request: dict[str, Any], progress: Callable[[dict[str, Any]], None],
     try:
         kept = train_and_keep(TrainRequest.from_json(request), progress=progress, should_stop=should_stop)
         return {"phase": "done", "version_id": kept.version_id, "summary": kept.summary.to_json(),
-                "phases": kept.phases,
+                "phases": kept.phases, "phases_cpu": kept.phases_cpu,
                 "gallery": [[image.tolist(), truth, read] for image, truth, read in kept.misread(MAX_GALLERY)]}
     except Cancelled:
         return {"phase": "cancelled"}

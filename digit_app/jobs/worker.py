@@ -11,7 +11,8 @@ serves drawings first. SIGTERM stops it between batches (the job is marked faile
 
 Loading TensorFlow and Keras takes the worker several seconds before any training. A replica can
 start it ahead (`Trainer.warm`, when the operator opens the Retrain page), with `--linger`: it
-loads them and waits that long for a job, so Start finds it ready.
+loads them, draws the default run's pen digits, builds and traces its models (`training.ready`) and
+waits that long for a job, so Start finds it ready.
 """
 
 from __future__ import annotations
@@ -31,18 +32,24 @@ def main(argv: list[str] | None = None) -> None:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--linger", type=float, default=0.0)
     linger = min(max(args.parse_args(argv).linger, 0.0), MAX_LINGER)
+    server = os.getppid()  # before the slow preparing: a server that ends meanwhile leaves the worker another parent
     trainer = QueueTrainer(start_process("worker"), poll=POLL)
     trainer.handle_signals()
-    if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn, while the person chooses settings
+    if linger:  # TensorFlow and Keras loaded, the default run's pen digits drawn and its models built and traced,
+        # while the person chooses settings
         import digit_app.training.run  # noqa: F401
-        from digit_app.training import TrainConfig
+        from digit_app.training import TrainConfig, ready
         from digit_app.training.fit import prepare_pen_digits
 
+        default = TrainConfig()
         try:
-            prepare_pen_digits(TrainConfig().seed)
+            prepare_pen_digits(default.seed)
         except (OSError, ValueError) as error:  # the run itself says what is wrong with the pen digits
             logging.warning("The pen digits were not drawn ahead: %s", error)
-    server = os.getppid()
+        try:
+            ready.prepare(default.width, default.seed, default.drawn)
+        except Exception as error:  # noqa: BLE001 - the run then builds its own models, as without a worker ahead
+            logging.warning("The models were not built ahead: %s", error)
     trainer.run(until_empty=True, linger=linger, linger_while=lambda: os.getppid() == server)  # not past its server
 
 

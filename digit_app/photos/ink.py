@@ -124,6 +124,13 @@ def thinned(marks: np.ndarray, radius: float) -> np.ndarray:
     return ndimage.distance_transform_edt(~skeletonize(marks)) <= max(1.0, radius)
 
 
+def stroke_width(marks: np.ndarray) -> float:
+    """How wide the strokes of a boolean ink map are, on average, in pixels: their area over their centre lines'
+    length (0 without ink)."""
+    length = int(skeletonize(marks).sum())
+    return float(marks.sum()) / length if length else 0.0
+
+
 LINE_PEN = 0.03  # a line's strokes are redrawn this share of its height from their centre lines
 LINE_HEIGHT = 64  # px: a line of writing is read at most this tall ...
 LINE_AREA = 320 * 320  # ... and at most this many pixels in all

@@ -66,8 +66,11 @@ def vary(features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def train_stroke_model(features: np.ndarray, labels: np.ndarray, epochs: int, seed: int = 0,
                        on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-                       should_stop: Callable[[], bool] | None = None) -> Any:
+                       should_stop: Callable[[], bool] | None = None, model: Any = None) -> Any:
     """Train a fresh stroke model on (n, STROKE_POINTS, STROKE_FEATURES) features, newly varied every epoch.
+
+    `model`, if given, is trained instead: a stroke model compiled (and traced) ahead, its learning-rate
+    schedule set for this run by the caller (`digit_app.training.ready`).
 
     `on_epoch(epoch, logs)` is called after each epoch; `should_stop()` is polled between batches
     and ends training early (the caller decides what that means). One `fit` reads one endless
@@ -91,12 +94,13 @@ def train_stroke_model(features: np.ndarray, labels: np.ndarray, epochs: int, se
     stream = tf.data.Dataset.from_generator(batches, output_signature=(
         tf.TensorSpec((None, STROKE_POINTS, STROKE_FEATURES), tf.float32),
         tf.TensorSpec((None, NUM_CLASSES), tf.float32))).prefetch(2)
-    model = build_stroke_model()
-    model.compile(
-        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(LEARNING_RATE, epochs * steps)),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
-        metrics=["accuracy"],
-    )
+    if model is None:
+        model = build_stroke_model()
+        model.compile(
+            optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(LEARNING_RATE, epochs * steps)),
+            loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
+            metrics=["accuracy"],
+        )
     model.fit(stream, epochs=epochs, steps_per_epoch=steps, verbose=0, shuffle=False,
               callbacks=[_Watch(on_epoch, should_stop)])
     return model

@@ -19,11 +19,13 @@ import tensorflow as tf
 from digit_app.calibration import fit_temperature
 from digit_app.errors import DigitAppError, SettingsError
 from digit_app.model import Classifier, lite_parts
-from digit_app.networks import build_model, build_reader, reader_parts
-from digit_app.sizes import LABEL_SMOOTHING, NUM_CLASSES
+from digit_app.networks import build_reader, reader_parts
+from digit_app.sizes import NUM_CLASSES
 from digit_app.store.metadata import TrainingSummary
+from digit_app.strokes.network import LEARNING_RATE as STROKE_RATE
 from digit_app.strokes.network import train_stroke_model
 from digit_app.strokes.pen_digits import load_pen_digits
+from digit_app.training import ready
 from digit_app.training.augment import build_augmenter
 from digit_app.training.config import TrainConfig
 from digit_app.training.data import TrainingData
@@ -60,6 +62,7 @@ class TrainReport:
     held_out: dict[str, float] = field(default_factory=dict)  # accuracy on held-out writers' drawings
     temperature: float = 1.0  # the calibration fitted after training (`digit_app.calibration`)
     phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase of the run (`Stopwatch`)
+    phases_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase
     lite: dict[str, bytes] = field(default_factory=dict, repr=False)  # the model's LiteRT copies (`lite_parts`)
 
     @property
@@ -117,16 +120,18 @@ def train(
     steps_per_epoch = int(np.ceil(len(train_idx) / config.batch_size))
 
     strategy = strategy or distribution_strategy()
-    with watch.phase("input pipeline and model built"):
+    with watch.phase("input pipeline"):
         train_ds, val_ds = _streams(images, labels, train_idx, val_idx, config, strategy.num_replicas_in_sync)
-        with strategy.scope():
-            model = build_model(config.width)
-            schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, config.epochs * steps_per_epoch)
-            model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate=schedule),
-                loss=keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
-                metrics=["accuracy"],
-            )
+    several = strategy.num_replicas_in_sync > 1
+    models = None if several else ready.take(config.width, config.seed, config.drawn)  # built ahead, if they were
+    if models is None:
+        with watch.phase("models built"):  # (their steps are traced in their first batch)
+            models = ready.compiled_models(config.width, config.seed, config.drawn, strategy if several else None)
+    model = models.pixels
+    models.pixel_schedule.set(config.learning_rate, config.epochs * steps_per_epoch)
+    if models.stroke_schedule is not None:
+        models.stroke_schedule.set(STROKE_RATE, config.stroke_epochs * ready.stroke_steps(len(drawn_strokes)))
+    keras.utils.set_random_seed(config.seed)  # the same random draws in the run, whenever its models were built
 
     tracker = _Progress(config, steps_per_epoch, progress, should_stop)
     started = time.perf_counter()
@@ -143,7 +148,7 @@ def train(
 
         with watch.phase("stroke model epochs"):
             stroke_model = train_stroke_model(drawn_strokes, drawn_labels, config.stroke_epochs, seed=config.seed,
-                                              on_epoch=stroke_epoch, should_stop=should_stop)
+                                              on_epoch=stroke_epoch, should_stop=should_stop, model=models.strokes)
         if should_stop is not None and should_stop():
             raise Cancelled("Training was cancelled; no model was kept.")
     seconds = time.perf_counter() - started
@@ -165,7 +170,7 @@ def train(
     return model, TrainReport(
         evaluation=evaluation, seconds=seconds, history=tracker.history, train_images=len(train_idx),
         images_per_second=tracker.images_seen / pixel_seconds if pixel_seconds else 0.0, held_out=held_out,
-        temperature=temperature, phases=watch.rounded(), lite=lite)
+        temperature=temperature, phases=watch.rounded(), phases_cpu=watch.cpu_rounded(), lite=lite)
 
 
 def evaluate(model: Any, x_test: np.ndarray, y_test: np.ndarray) -> Evaluation:

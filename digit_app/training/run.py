@@ -37,6 +37,7 @@ class KeptModel:
     report: TrainReport
     data: TrainingData
     phases: dict[str, float] = field(default_factory=dict)  # seconds of each phase, loading to keeping
+    phases_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of each phase
 
     def misread(self, count: int) -> list[tuple[np.ndarray, int, int]]:
         """Up to `count` test digits it read wrong: (image, true digit, digit read)."""
@@ -69,6 +70,7 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
     if stopped():
         raise Cancelled("cancelled after training")
     watch.seconds.update(report.phases)
+    watch.cpu.update(report.phases_cpu)
     with watch.phase("evaluation: corrections"):
         on_corrections = _on_corrections(model, corrections, in_use_at_start, request.models_dir)
     tell({"phase": "saving"})
@@ -76,7 +78,7 @@ def train_and_keep(request: TrainRequest, progress: ProgressFn | None = None,
         compared_with=in_use_at_start, corrections_accuracy=on_corrections)
     path, version_id = keep_model(model, summary, request.models_dir, request.save_as, request.activate, watch,
                                   report.lite or None)
-    return KeptModel(path, version_id, summary, report, data, watch.rounded())
+    return KeptModel(path, version_id, summary, report, data, watch.rounded(), watch.cpu_rounded())
 
 
 def _corrections(request: TrainRequest) -> tuple[np.ndarray, np.ndarray] | None:
