@@ -7,6 +7,7 @@ import importlib.metadata
 import json
 import logging
 import sys
+from collections.abc import Callable
 
 from streamlit import config
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -42,6 +43,22 @@ def keep_keras_state() -> None:
     script_runner._clean_problem_modules = _nothing_to_clean
 
 
+def _replace_once(owner: object, name: str, marker: str, make: Callable[[Callable], Callable], missing: str) -> bool:
+    """Replace Streamlit's private `owner.name` with `make(original)`, marked `marker` so it is done once; when
+    Streamlit no longer has it, log `missing` and leave things be. Whether it was replaced now."""
+    original = getattr(owner, name, None)
+    if original is None:
+        log.warning(missing)
+        return False
+    if getattr(original, marker, False):
+        return False
+    replacement = functools.wraps(original)(make(original))
+    setattr(replacement, marker, True)
+    replacement.original = original  # type: ignore[attr-defined]
+    setattr(owner, name, replacement)
+    return True
+
+
 def keep_theme_messages() -> None:
     """Build the theme part of the message that starts every run once per section, not at every stroke.
 
@@ -51,27 +68,21 @@ def keep_theme_messages() -> None:
     parse of the config files, which empties what was kept. Streamlit's function is private: if it
     is gone, this says so and does nothing.
     """
-    original = getattr(app_session, "_populate_theme_msg", None)
-    if original is None:
-        log.warning("Streamlit no longer has _populate_theme_msg: the theme is built at every run.")
-        return
-    if getattr(original, "kept", False):
-        return
     made: dict[str, bytes] = {}
 
-    @functools.wraps(original)
-    def populate(msg, section: str = "theme") -> None:
-        if section not in made:
-            fresh = type(msg)()
-            original(fresh, section)
-            made[section] = fresh.SerializeToString()
-        if made[section]:  # no option set: the field stays absent, so the browser follows the system's theme
-            msg.MergeFromString(made[section])
+    def kept(original):
+        def populate(msg, section: str = "theme") -> None:
+            if section not in made:
+                fresh = type(msg)()
+                original(fresh, section)
+                made[section] = fresh.SerializeToString()
+            if made[section]:  # no option set: the field stays absent, so the browser follows the system's theme
+                msg.MergeFromString(made[section])
+        return populate
 
-    populate.kept = True  # type: ignore[attr-defined]
-    populate.original = original  # type: ignore[attr-defined]
-    config.on_config_parsed(made.clear, force_connect=True)
-    app_session._populate_theme_msg = populate
+    if _replace_once(app_session, "_populate_theme_msg", "kept", kept,
+                     "Streamlit no longer has _populate_theme_msg: the theme is built at every run."):
+        config.on_config_parsed(made.clear, force_connect=True)
 
 
 def plain_component_data_without_pandas() -> None:
@@ -85,21 +96,15 @@ def plain_component_data_without_pandas() -> None:
     """
     from streamlit.components.v2.bidi_component import serialization
 
-    original = getattr(serialization, "is_dataframe_like", None)
-    if original is None:
-        log.warning("Streamlit no longer has serialization.is_dataframe_like: the canvas imports pandas.")
-        return
-    if getattr(original, "plain_first", False):
-        return
+    def plain_first(original):
+        def is_dataframe_like(value: object) -> bool:
+            if type(value) in (dict, list) and "pandas" not in sys.modules:
+                return False
+            return original(value)
+        return is_dataframe_like
 
-    @functools.wraps(original)
-    def is_dataframe_like(value: object) -> bool:
-        if type(value) in (dict, list) and "pandas" not in sys.modules:
-            return False
-        return original(value)
-
-    is_dataframe_like.plain_first = True  # type: ignore[attr-defined]
-    serialization.is_dataframe_like = is_dataframe_like
+    _replace_once(serialization, "is_dataframe_like", "plain_first", plain_first,
+                  "Streamlit no longer has serialization.is_dataframe_like: the canvas imports pandas.")
 
 
 def scan_only_the_apps_components(packages: tuple[str, ...] = APP_COMPONENTS) -> None:
@@ -112,28 +117,26 @@ def scan_only_the_apps_components(packages: tuple[str, ...] = APP_COMPONENTS) ->
     """
     from streamlit.components.v2 import manifest_scanner
 
+    changed = "Streamlit's component scanner has changed: every installed package is scanned at start."
     process = getattr(manifest_scanner, "_process_single_package", None)
-    original = getattr(manifest_scanner, "scan_component_manifests", None)
-    if process is None or original is None:
-        log.warning("Streamlit's component scanner has changed: every installed package is scanned at start.")
-        return
-    if getattr(original, "apps_only", False):
+    if process is None:
+        log.warning(changed)
         return
 
-    @functools.wraps(original)
-    def scan(max_workers: int | None = None) -> list:
-        found = []
-        for name in packages:
-            try:
-                manifest = process(importlib.metadata.distribution(name))
-            except importlib.metadata.PackageNotFoundError:
-                continue
-            if manifest:
-                found.append(manifest)
-        return found
+    def apps_only(original):
+        def scan(max_workers: int | None = None) -> list:
+            found = []
+            for name in packages:
+                try:
+                    manifest = process(importlib.metadata.distribution(name))
+                except importlib.metadata.PackageNotFoundError:
+                    continue
+                if manifest:
+                    found.append(manifest)
+            return found
+        return scan
 
-    scan.apps_only = True  # type: ignore[attr-defined]
-    manifest_scanner.scan_component_manifests = scan
+    _replace_once(manifest_scanner, "scan_component_manifests", "apps_only", apps_only, changed)
 
 
 def refuse_undecodable_widget_values() -> None:
