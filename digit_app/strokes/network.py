@@ -64,6 +64,11 @@ def vary(features: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([points, features[..., 2:3], step], axis=2).astype(np.float32)
 
 
+def steps_per_pass(count: int) -> int:
+    """The stroke model's training steps in one pass over `count` digits (its schedule's length is epochs x this)."""
+    return int(np.ceil(count / BATCH_SIZE))
+
+
 def train_stroke_model(features: np.ndarray, labels: np.ndarray, epochs: int, seed: int = 0,
                        on_epoch: Callable[[int, dict[str, float]], None] | None = None,
                        should_stop: Callable[[], bool] | None = None, model: Any = None) -> Any:
@@ -82,7 +87,7 @@ def train_stroke_model(features: np.ndarray, labels: np.ndarray, epochs: int, se
 
     rng = np.random.default_rng(seed)
     one_hot = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
-    steps = int(np.ceil(len(features) / BATCH_SIZE))
+    steps = steps_per_pass(len(features))
 
     def batches() -> Any:
         while True:

@@ -23,7 +23,7 @@ from digit_app.networks import build_reader, reader_parts
 from digit_app.sizes import NUM_CLASSES
 from digit_app.store.metadata import TrainingSummary
 from digit_app.strokes.network import LEARNING_RATE as STROKE_RATE
-from digit_app.strokes.network import train_stroke_model
+from digit_app.strokes.network import steps_per_pass, train_stroke_model
 from digit_app.strokes.pen_digits import load_pen_digits
 from digit_app.training import ready
 from digit_app.training.augment import build_augmenter
@@ -130,7 +130,7 @@ def train(
     model = models.pixels
     models.pixel_schedule.set(config.learning_rate, config.epochs * steps_per_epoch)
     if models.stroke_schedule is not None:
-        models.stroke_schedule.set(STROKE_RATE, config.stroke_epochs * ready.stroke_steps(len(drawn_strokes)))
+        models.stroke_schedule.set(STROKE_RATE, config.stroke_epochs * steps_per_pass(len(drawn_strokes)))
     keras.utils.set_random_seed(config.seed)  # the same random draws in the run, whenever its models were built
 
     tracker = _Progress(config, steps_per_epoch, progress, should_stop)

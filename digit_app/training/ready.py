@@ -23,7 +23,6 @@ import numpy as np
 
 from digit_app.networks import STROKE_SHAPE, build_model
 from digit_app.sizes import INPUT_SHAPE, LABEL_SMOOTHING, NUM_CLASSES
-from digit_app.strokes.network import BATCH_SIZE as STROKE_BATCH
 from digit_app.strokes.network import LEARNING_RATE as STROKE_RATE
 from digit_app.strokes.network import build_stroke_model
 
@@ -119,11 +118,6 @@ def take(width: int, seed: int, drawn: bool) -> RunModels | None:
     with _keeping:
         models, _kept = _kept, None
     return models if models is not None and models.fits(width, seed, drawn) else None
-
-
-def stroke_steps(count: int) -> int:
-    """The stroke model's steps in one pass over `count` pen digits."""
-    return int(np.ceil(count / STROKE_BATCH))
 
 
 def _compile(model: Any, schedule: CosineSchedule) -> None:
